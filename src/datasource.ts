@@ -1,93 +1,59 @@
-import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import {
   CoreApp,
   DataQueryRequest,
   DataQueryResponse,
   DataSourceApi,
   DataSourceInstanceSettings,
-  createDataFrame,
-  FieldType,
+  TestDataSourceResponse,
 } from '@grafana/data';
+import { checkEndpoint } from './health/checkEndpoint';
+import { backendSrvTransport, PmapiClient } from './pmapi';
+import { endpointSettings, EndpointSettings } from './settings/settings';
+import { BpfliveOptions, BpftraceQuery, DEFAULT_QUERY } from './types';
 
-import { MyQuery, MyDataSourceOptions, DEFAULT_QUERY, DataSourceResponse } from './types';
-import { lastValueFrom } from 'rxjs';
+export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
+  readonly settings: EndpointSettings;
+  /** Grafana's proxy path for this datasource (access mode proxy), not pmproxy's own URL. */
+  private readonly url: string;
 
-export class DataSource extends DataSourceApi<MyQuery, MyDataSourceOptions> {
-  baseUrl: string;
-
-  constructor(instanceSettings: DataSourceInstanceSettings<MyDataSourceOptions>) {
+  constructor(instanceSettings: DataSourceInstanceSettings<BpfliveOptions>) {
     super(instanceSettings);
-    this.baseUrl = instanceSettings.url!;
+    this.url = instanceSettings.url ?? '';
+    this.settings = endpointSettings(instanceSettings.jsonData);
   }
 
-  getDefaultQuery(_: CoreApp): Partial<MyQuery> {
+  getDefaultQuery(_: CoreApp): Partial<BpftraceQuery> {
     return DEFAULT_QUERY;
   }
 
-  filterQuery(query: MyQuery): boolean {
-    // if no query has been provided, prevent the query from being executed
-    return !!query.queryText;
+  filterQuery(query: BpftraceQuery): boolean {
+    return !query.hide && !!query.code?.trim();
   }
 
-  async query(options: DataQueryRequest<MyQuery>): Promise<DataQueryResponse> {
-    const { range } = options;
-    const from = range!.from.valueOf();
-    const to = range!.to.valueOf();
-
-    // Return a constant for each query.
-    const data = options.targets.map((target) => {
-      return createDataFrame({
-        refId: target.refId,
-        fields: [
-          { name: 'Time', values: [from, to], type: FieldType.time },
-          { name: 'Value', values: [target.constant, target.constant], type: FieldType.number },
-        ],
-      });
+  /** A client with its own context, so a check never disturbs the contexts of live panels. */
+  newClient(): PmapiClient {
+    return new PmapiClient(backendSrvTransport(this.url), {
+      hostspec: this.settings.hostspec,
+      polltimeoutSec: Math.max(30, Math.ceil((this.settings.pollIntervalMs * 10) / 1000)),
     });
-
-    return { data };
   }
 
-  async request(url: string, params?: string) {
-    const response = getBackendSrv().fetch<DataSourceResponse>({
-      url: `${this.baseUrl}${url}${params?.length ? `?${params}` : ''}`,
-    });
-    return lastValueFrom(response);
+  async query(request: DataQueryRequest<BpftraceQuery>): Promise<DataQueryResponse> {
+    return {
+      data: [],
+      errors: request.targets.map((t) => ({
+        refId: t.refId,
+        message: 'Live bpftrace queries are not available in this build of bpflive yet.',
+      })),
+    };
   }
 
-  /**
-   * Checks whether we can connect to the API.
-   */
-  async testDatasource() {
-    const defaultErrorMessage = 'Cannot connect to API';
-
-    try {
-      const response = await this.request('/health');
-      if (response.status === 200) {
-        return {
-          status: 'success',
-          message: 'Success',
-        };
-      } else {
-        return {
-          status: 'error',
-          message: response.statusText ? response.statusText : defaultErrorMessage,
-        };
-      }
-    } catch (err) {
-      let message = '';
-      if (typeof err === 'string') {
-        message = err;
-      } else if (isFetchError(err)) {
-        message = 'Fetch error: ' + (err.statusText ? err.statusText : defaultErrorMessage);
-        if (err.data && err.data.error && err.data.error.code) {
-          message += ': ' + err.data.error.code + '. ' + err.data.error.message;
-        }
-      }
-      return {
-        status: 'error',
-        message,
-      };
-    }
+  async testDatasource(): Promise<TestDataSourceResponse> {
+    const report = await checkEndpoint(this.newClient());
+    return {
+      status: report.state === 'ok' ? 'success' : 'error',
+      message: report.message,
+      details: { message: `state: ${report.state}` },
+    };
   }
 }

@@ -1,34 +1,27 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
-export interface MyQuery extends DataQuery {
-  queryText?: string;
-  constant: number;
+/** One panel query: a bpftrace script and how to show it. */
+export interface BpftraceQuery extends DataQuery {
+  /** The bpftrace script, as the user wrote it. */
+  code: string;
 }
 
-export const DEFAULT_QUERY: Partial<MyQuery> = {
-  constant: 6.5,
+export const DEFAULT_QUERY: Partial<BpftraceQuery> = {
+  code: '',
 };
 
-export interface DataPoint {
-  Time: number;
-  Value: number;
+/** Datasource settings (jsonData). URL and basic auth live in Grafana's own HTTP settings. */
+export interface BpfliveOptions extends DataSourceJsonData {
+  /** pmcd host as pmproxy reaches it; pmproxy's own host when empty. */
+  hostspec?: string;
+  /** Seconds between polls of pmproxy. The PMDA refreshes once a second, so at least 1. */
+  pollIntervalSec?: number;
+  /** How much history the browser keeps per series, e.g. `30m`, `2h`. */
+  retention?: string;
 }
 
-export interface DataSourceResponse {
-  datapoints: DataPoint[];
-}
-
-/**
- * These are options configured for each DataSource instance
- */
-export interface MyDataSourceOptions extends DataSourceJsonData {
-  path?: string;
-}
-
-/**
- * Value that is used in the backend, but never sent over HTTP to the frontend
- */
-export interface MySecureJsonData {
-  apiKey?: string;
-}
+export const DEFAULT_HOSTSPEC = 'localhost';
+export const DEFAULT_POLL_INTERVAL_SEC = 1;
+export const DEFAULT_RETENTION = '30m';
+export const DEFAULT_URL = 'http://localhost:44322';

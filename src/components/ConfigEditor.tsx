@@ -1,71 +1,80 @@
 import React, { ChangeEvent } from 'react';
-import { InlineField, Input, SecretInput } from '@grafana/ui';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { MyDataSourceOptions, MySecureJsonData } from '../types';
+import { DataSourceHttpSettings, Field, FieldSet, Input, Stack } from '@grafana/ui';
+import { pollIntervalProblem, retentionProblem } from '../settings/settings';
+import { BpfliveOptions, DEFAULT_HOSTSPEC, DEFAULT_POLL_INTERVAL_SEC, DEFAULT_RETENTION, DEFAULT_URL } from '../types';
 
-interface Props extends DataSourcePluginOptionsEditorProps<MyDataSourceOptions, MySecureJsonData> {}
+type Props = DataSourcePluginOptionsEditorProps<BpfliveOptions>;
 
-export function ConfigEditor(props: Props) {
-  const { onOptionsChange, options } = props;
-  const { jsonData, secureJsonFields, secureJsonData } = options;
+/**
+ * URL and basic auth come from Grafana's standard HTTP settings, so the password lands in
+ * secureJsonData and Grafana's proxy adds it to each request: the browser never holds it.
+ */
+export function ConfigEditor({ options, onOptionsChange }: Props) {
+  const { jsonData } = options;
+  const setJson = <K extends keyof BpfliveOptions>(key: K, value: BpfliveOptions[K]) =>
+    onOptionsChange({ ...options, jsonData: { ...jsonData, [key]: value } });
 
-  const onPathChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      jsonData: {
-        ...jsonData,
-        path: event.target.value,
-      },
-    });
-  };
-
-  // Secure field (only sent to the backend)
-  const onAPIKeyChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onOptionsChange({
-      ...options,
-      secureJsonData: {
-        apiKey: event.target.value,
-      },
-    });
-  };
-
-  const onResetAPIKey = () => {
-    onOptionsChange({
-      ...options,
-      secureJsonFields: {
-        ...options.secureJsonFields,
-        apiKey: false,
-      },
-      secureJsonData: {
-        ...options.secureJsonData,
-        apiKey: '',
-      },
-    });
-  };
+  const pollText = jsonData.pollIntervalSec === undefined ? '' : String(jsonData.pollIntervalSec);
+  const pollError = pollIntervalProblem(jsonData.pollIntervalSec);
+  const retentionError = retentionProblem(jsonData.retention);
 
   return (
-    <>
-      <InlineField label="Path" labelWidth={14} interactive tooltip={'Json field returned to frontend'}>
-        <Input
-          id="config-editor-path"
-          onChange={onPathChange}
-          value={jsonData.path}
-          placeholder="Enter the path, e.g. /api/v1"
-          width={40}
-        />
-      </InlineField>
-      <InlineField label="API Key" labelWidth={14} interactive tooltip={'Secure json field (backend only)'}>
-        <SecretInput
-          required
-          id="config-editor-api-key"
-          isConfigured={secureJsonFields.apiKey}
-          value={secureJsonData?.apiKey}
-          placeholder="Enter your API key"
-          width={40}
-          onReset={onResetAPIKey}
-          onChange={onAPIKeyChange}
-        />
-      </InlineField>
-    </>
+    <Stack direction="column" gap={2}>
+      <DataSourceHttpSettings
+        defaultUrl={DEFAULT_URL}
+        dataSourceConfig={options}
+        onChange={onOptionsChange}
+        showAccessOptions={false}
+      />
+      <FieldSet label="Performance Co-Pilot">
+        <Field
+          label="Host specification"
+          description="The pmcd host that runs the bpftrace PMDA, as pmproxy reaches it (for example localhost or pcp://db1:44321)."
+        >
+          <Input
+            id="bpflive-hostspec"
+            width={40}
+            placeholder={DEFAULT_HOSTSPEC}
+            value={jsonData.hostspec ?? ''}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('hostspec', e.currentTarget.value)}
+          />
+        </Field>
+        <Field
+          label="Poll interval (seconds)"
+          description="How often panels update. The PMDA refreshes values once a second, so 1 is the fastest that shows anything new."
+          invalid={!!pollError}
+          error={pollError}
+        >
+          <Input
+            id="bpflive-poll-interval"
+            type="number"
+            width={20}
+            min={1}
+            step={1}
+            placeholder={String(DEFAULT_POLL_INTERVAL_SEC)}
+            value={pollText}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => {
+              const text = e.currentTarget.value.trim();
+              setJson('pollIntervalSec', text === '' ? undefined : Number(text));
+            }}
+          />
+        </Field>
+        <Field
+          label="Retention"
+          description="How much history each panel keeps in the browser, for example 30m or 2h."
+          invalid={!!retentionError}
+          error={retentionError}
+        >
+          <Input
+            id="bpflive-retention"
+            width={20}
+            placeholder={DEFAULT_RETENTION}
+            value={jsonData.retention ?? ''}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('retention', e.currentTarget.value)}
+          />
+        </Field>
+      </FieldSet>
+    </Stack>
   );
 }

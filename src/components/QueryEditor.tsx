@@ -1,45 +1,39 @@
-import React, { ChangeEvent } from 'react';
-import { InlineField, Input, Stack } from '@grafana/ui';
+import React, { useCallback, useRef } from 'react';
 import { QueryEditorProps } from '@grafana/data';
+import { CodeEditor, Stack } from '@grafana/ui';
 import { DataSource } from '../datasource';
-import { MyDataSourceOptions, MyQuery } from '../types';
+import { BpfliveOptions, BpftraceQuery } from '../types';
 
-type Props = QueryEditorProps<DataSource, MyQuery, MyDataSourceOptions>;
+type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
 
+/** The script is committed when the editor loses focus or on Ctrl/Cmd+S, never per keystroke. */
 export function QueryEditor({ query, onChange, onRunQuery }: Props) {
-  const onQueryTextChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, queryText: event.target.value });
-  };
+  const latest = useRef(query);
+  latest.current = query;
 
-  const onConstantChange = (event: ChangeEvent<HTMLInputElement>) => {
-    onChange({ ...query, constant: parseFloat(event.target.value) });
-    // executes the query
-    onRunQuery();
-  };
-
-  const { queryText, constant } = query;
+  const commit = useCallback(
+    (code: string) => {
+      if (code !== latest.current.code) {
+        onChange({ ...latest.current, code });
+      }
+      onRunQuery();
+    },
+    [onChange, onRunQuery]
+  );
 
   return (
-    <Stack gap={0}>
-      <InlineField label="Constant">
-        <Input
-          id="query-editor-constant"
-          onChange={onConstantChange}
-          value={constant}
-          width={8}
-          type="number"
-          step="0.1"
+    <Stack direction="column" gap={1}>
+      <div data-testid="bpflive-query-editor">
+        <CodeEditor
+          value={query.code ?? ''}
+          language="plaintext"
+          height={200}
+          showLineNumbers
+          showMiniMap={false}
+          onBlur={commit}
+          onSave={commit}
         />
-      </InlineField>
-      <InlineField label="Query Text" labelWidth={16} tooltip="Not used yet">
-        <Input
-          id="query-editor-query-text"
-          onChange={onQueryTextChange}
-          value={queryText || ''}
-          required
-          placeholder="Enter a query"
-        />
-      </InlineField>
+      </div>
     </Stack>
   );
 }

@@ -1,0 +1,195 @@
+import { scriptedTransport, once } from '../test/scriptedTransport';
+import { PmapiClient } from './client';
+
+// Reply bodies recorded from pmproxy 6.0.3 with the bpftrace PMDA (shared/research/pcp-stack-behaviour.md).
+const CONTEXT = (id: number) => ({
+  status: 200,
+  body: `{"context":${id},"source":"8154","hostspec":"vm","labels":{"domainname":"localdomain","hostname":"vm"}}`,
+});
+const UNKNOWN_CONTEXT = (id: number) => ({
+  status: 400,
+  body: `{"context":${id},"message":"unknown context identifier: ${id}","success":false}`,
+});
+const FETCH_OK = {
+  status: 200,
+  body: '{"context":1,"timestamp":1795320762.297247045,"values":[{"pmid":"60.0.32","name":"hinv.ncpu","instances":[{"instance":null,"value":2}]}]}',
+};
+
+function client(replies: Parameters<typeof scriptedTransport>[0]) {
+  const { transport, calls } = scriptedTransport(replies);
+  return { client: new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 }), calls };
+}
+
+describe('PmapiClient', () => {
+  it('creates one context with a polltimeout and reuses it', async () => {
+    const { client: c, calls } = client([
+      ['/pmapi/context', once([CONTEXT(7)])],
+      ['/pmapi/fetch', FETCH_OK],
+    ]);
+    await Promise.all([c.fetch(['hinv.ncpu']), c.fetch(['hinv.ncpu'])]);
+    const contexts = calls.filter((x) => x.path === '/pmapi/context');
+    expect(contexts).toHaveLength(1);
+    expect(contexts[0].params).toEqual({ hostspec: 'localhost', polltimeout: '30' });
+    expect(calls.filter((x) => x.path === '/pmapi/fetch').every((x) => x.params.context === '7')).toBe(true);
+  });
+
+  it('fetches many names in ONE request and keys the values by name', async () => {
+    const { client: c, calls } = client([
+      ['/pmapi/context', CONTEXT(7)],
+      [
+        '/pmapi/fetch',
+        {
+          status: 200,
+          body: '{"timestamp":1795320762.297247045,"values":[{"pmid":"60.2.0","name":"kernel.all.load","instances":[{"instance":1,"value":0.62},{"instance":5,"value":0.5}]},{"pmid":"60.0.32","name":"hinv.ncpu","instances":[{"instance":null,"value":2}]}]}',
+        },
+      ],
+    ]);
+    const result = await c.fetch(['kernel.all.load', 'hinv.ncpu', 'no.such.metric']);
+    expect(calls.filter((x) => x.path === '/pmapi/fetch')).toHaveLength(1);
+    expect(calls[1].params.names).toBe('kernel.all.load,hinv.ncpu,no.such.metric');
+    expect(result.timestampMs).toBe(1795320762297);
+    expect(result.values.get('kernel.all.load')?.instances).toEqual([
+      { instance: 1, value: 0.62 },
+      { instance: 5, value: 0.5 },
+    ]);
+    expect(result.values.has('no.such.metric')).toBe(false);
+  });
+
+  it('replaces an unknown context and retries the request once', async () => {
+    const { client: c, calls } = client([
+      ['/pmapi/context', once([CONTEXT(7), CONTEXT(8)])],
+      [/^\/pmapi\/fetch\?context=7/, UNKNOWN_CONTEXT(7)],
+      [/^\/pmapi\/fetch\?context=8/, FETCH_OK],
+    ]);
+    const before = c.contextGeneration;
+    await c.fetch(['hinv.ncpu']); // creates context 7, fails, renews to 8
+    expect(c.contextGeneration).toBe(before + 2);
+    expect(calls.map((x) => `${x.path}:${x.params.context ?? ''}`)).toEqual([
+      '/pmapi/context:',
+      '/pmapi/fetch:7',
+      '/pmapi/context:',
+      '/pmapi/fetch:8',
+    ]);
+  });
+
+  it('replaces the context after an IPC failure (pmcd restarted behind pmproxy)', async () => {
+    const { client: c } = client([
+      ['/pmapi/context', once([CONTEXT(7), CONTEXT(8)])],
+      [/^\/pmapi\/fetch\?context=7/, { status: 400, body: '{"message":"IPC protocol failure","success":false}' }],
+      [/^\/pmapi\/fetch\?context=8/, FETCH_OK],
+    ]);
+    const result = await c.fetch(['hinv.ncpu']);
+    expect(result.values.get('hinv.ncpu')?.instances[0].value).toBe(2);
+  });
+
+  it('gives up after one retry and reports the kind', async () => {
+    const { client: c } = client([
+      ['/pmapi/context', CONTEXT(7)],
+      ['/pmapi/fetch', UNKNOWN_CONTEXT(7)],
+    ]);
+    await expect(c.fetch(['hinv.ncpu'])).rejects.toMatchObject({ kind: 'unknownContext' });
+  });
+
+  it('reports a pmproxy that is down as unreachable', async () => {
+    const { client: c } = client([['/pmapi/context', { status: 0, body: '' }]]);
+    await expect(c.context()).rejects.toMatchObject({ kind: 'unreachable' });
+  });
+
+  it('stores by GET with the value URL-encoded (+ and = would break pmproxy)', async () => {
+    const { client: c, calls } = client([
+      ['/pmapi/context', CONTEXT(7)],
+      ['/pmapi/store', { status: 200, body: '{"context":7,"success":true}' }],
+    ]);
+    await c.store('bpftrace.control.register', 'i:s:1 { @x = 1+2; @y == 3; }');
+    expect(calls[1].params).toEqual({ context: '7', name: 'bpftrace.control.register', value: 'i:s:1 { @x = 1+2; @y == 3; }' });
+  });
+
+  it('reads a store back on the same context and hands back the PMDA refusal', async () => {
+    const readBack =
+      '{"script_id":"s1","state":{"status":"error","error":"no bpftrace variables or printf statements found"}}';
+    const { client: c, calls } = client([
+      ['/pmapi/context', CONTEXT(7)],
+      [
+        '/pmapi/store',
+        {
+          status: 400,
+          body: '{"message":"failed to store value to metric bpftrace.control.register: Bad input to pmstore","success":false}',
+        },
+      ],
+      [
+        '/pmapi/fetch',
+        {
+          status: 200,
+          body: `{"timestamp":1.1,"values":[{"pmid":"151.0.0","name":"bpftrace.control.register","instances":[{"instance":null,"value":${JSON.stringify(readBack)}}]}]}`,
+        },
+      ],
+    ]);
+    const { storeError, readBack: values } = await c.storeAndReadBack('bpftrace.control.register', 'x { }');
+    expect(storeError?.kind).toBe('badInput');
+    expect(values?.instances[0].value).toBe(readBack);
+    expect(calls[1].params.context).toBe('7');
+    expect(calls[2].params.context).toBe('7');
+  });
+
+  it('never repeats a store whose read-back failed (it would register a second script)', async () => {
+    const { client: c, calls } = client([
+      ['/pmapi/context', once([CONTEXT(7), CONTEXT(8)])],
+      ['/pmapi/store', { status: 200, body: '{"success":true}' }],
+      ['/pmapi/fetch', UNKNOWN_CONTEXT(7)],
+    ]);
+    await expect(c.storeAndReadBack('bpftrace.control.register', 'x')).rejects.toMatchObject({ kind: 'unknownContext' });
+    expect(calls.filter((x) => x.path === '/pmapi/store')).toHaveLength(1);
+  });
+
+  it('repeats a store that pmproxy refused for its context (it never reached the PMDA)', async () => {
+    const { client: c, calls } = client([
+      ['/pmapi/context', once([CONTEXT(7), CONTEXT(8)])],
+      [/^\/pmapi\/store\?context=7/, UNKNOWN_CONTEXT(7)],
+      [/^\/pmapi\/store\?context=8/, { status: 200, body: '{"success":true}' }],
+    ]);
+    await c.store('bpftrace.control.deregister', 'abc');
+    expect(calls.filter((x) => x.path === '/pmapi/store').map((x) => x.params.context)).toEqual(['7', '8']);
+  });
+
+  it('shows a string metric without a value as null, not as the 0 pmproxy sends', async () => {
+    const { client: c } = client([
+      ['/pmapi/context', CONTEXT(7)],
+      [
+        '/pmapi/metric',
+        {
+          status: 200,
+          body: '{"metrics":[{"name":"bpftrace.scripts.s1.data.output","pmid":"151.100.0","type":"string","sem":"instant","units":"none"}]}',
+        },
+      ],
+      [
+        '/pmapi/fetch',
+        {
+          status: 200,
+          body: '{"timestamp":1.1,"values":[{"pmid":"151.100.0","name":"bpftrace.scripts.s1.data.output","instances":[{"instance":null,"value":0}]}]}',
+        },
+      ],
+    ]);
+    await c.metrics(['bpftrace.scripts.s1.data.output']);
+    const result = await c.fetch(['bpftrace.scripts.s1.data.output']);
+    expect(result.values.get('bpftrace.scripts.s1.data.output')?.instances[0].value).toBeNull();
+  });
+
+  it('lists instance domains and children', async () => {
+    const { client: c } = client([
+      ['/pmapi/context', CONTEXT(7)],
+      ['/pmapi/indom', { status: 200, body: '{"indom":"151.100010","instances":[{"instance":35,"name":"npm","labels":{}}]}' }],
+      [
+        '/pmapi/children',
+        { status: 200, body: '{"name":"bpftrace.scripts.s1","leaf":["status","pid"],"nonleaf":["data"]}' },
+      ],
+    ]);
+    expect((await c.indom('bpftrace.scripts.s1.data.bycomm')).instances).toEqual([
+      { instance: 35, name: 'npm', labels: {} },
+    ]);
+    expect(await c.children('bpftrace.scripts.s1')).toEqual({
+      name: 'bpftrace.scripts.s1',
+      leaf: ['status', 'pid'],
+      nonleaf: ['data'],
+    });
+  });
+});

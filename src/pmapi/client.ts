@@ -1,0 +1,216 @@
+import { isPmapiError, PmapiError } from './errors';
+import { parsePmproxyJson, timestampToMs } from './json';
+import { encodeQuery, PmapiTransport, QueryParams } from './transport';
+import { Children, ContextInfo, FetchResult, InstanceDomain, MetricMetadata, MetricValues } from './types';
+
+export interface PmapiClientOptions {
+  /** pmcd host as pmproxy should reach it, e.g. `localhost` or `pcp://db1:44321`. */
+  hostspec: string;
+  /** Seconds pmproxy keeps an idle context; an unused context is dropped after this. */
+  polltimeoutSec: number;
+  /** Clock for timestamps pmproxy does not send. */
+  now?: () => number;
+}
+
+/** A context died under us: pmproxy restarted or forgot it, or pmcd restarted behind it. */
+const CONTEXT_LOST = (e: unknown) => isPmapiError(e, 'unknownContext') || isPmapiError(e, 'ipcFailure');
+
+/**
+ * The one pmproxy client of bpflive. It owns a pmapi context for one hostspec: created on first
+ * use with a polltimeout, replaced when pmproxy forgets it or pmcd restarts behind it, and
+ * requests that are safe to repeat are retried once on the new context.
+ *
+ * Stores are repeated only when the first attempt certainly did not reach the PMDA (its context
+ * was unknown); a store whose read-back failed is never repeated, since a register would then
+ * start a second bpftrace process.
+ */
+export class PmapiClient {
+  private contextPromise?: Promise<ContextInfo>;
+  private resolvedContext?: ContextInfo;
+  private generation = 0;
+  /** Types learnt from metric metadata, to recognise PCP's "no value" placeholder. */
+  private readonly knownTypes = new Map<string, string>();
+
+  constructor(
+    private readonly transport: PmapiTransport,
+    readonly options: PmapiClientOptions
+  ) {}
+
+  /**
+   * Increases whenever a new context replaces an old one. Values fetched before and after a
+   * change may come from different pmcd lifetimes: the script layer uses this to re-check its
+   * scripts (pmproxy serves frozen or foreign values for stale names on an old context).
+   */
+  get contextGeneration(): number {
+    return this.generation;
+  }
+
+  async context(): Promise<ContextInfo> {
+    if (!this.contextPromise) {
+      const attempt = this.createContext();
+      this.contextPromise = attempt;
+      attempt.then(
+        (info) => {
+          if (this.contextPromise === attempt) {
+            this.resolvedContext = info;
+          }
+        },
+        () => {
+          if (this.contextPromise === attempt) {
+            this.contextPromise = undefined;
+          }
+        }
+      );
+    }
+    return this.contextPromise;
+  }
+
+  /** Forget the current context; the next request creates a new one. */
+  dropContext(): void {
+    this.contextPromise = undefined;
+    this.resolvedContext = undefined;
+  }
+
+  /** One pmFetch of all `names`. Unknown names are absent from the result, as pmproxy drops them. */
+  async fetch(names: string[]): Promise<FetchResult> {
+    if (names.length === 0) {
+      return { timestampMs: this.now(), values: new Map() };
+    }
+    return this.withContext(async (context) => {
+      const raw = await this.get<RawFetch>('/pmapi/fetch', { context, names: names.join(',') });
+      return this.toFetchResult(raw);
+    });
+  }
+
+  async metrics(names: string[]): Promise<MetricMetadata[]> {
+    const raw = await this.withContext((context) =>
+      this.get<{ metrics?: MetricMetadata[] }>('/pmapi/metric', { context, names: names.join(',') })
+    );
+    const metrics = raw.metrics ?? [];
+    for (const m of metrics) {
+      this.knownTypes.set(m.name, m.type);
+    }
+    return metrics;
+  }
+
+  async indom(metricName: string): Promise<InstanceDomain> {
+    const raw = await this.withContext((context) =>
+      this.get<InstanceDomain>('/pmapi/indom', { context, name: metricName })
+    );
+    return { indom: raw.indom, instances: raw.instances ?? [], labels: raw.labels };
+  }
+
+  async children(prefix: string): Promise<Children> {
+    const raw = await this.withContext((context) => this.get<Partial<Children>>('/pmapi/children', { context, prefix }));
+    return { name: raw.name ?? prefix, leaf: raw.leaf ?? [], nonleaf: raw.nonleaf ?? [] };
+  }
+
+  /** pmStore of a string or number. Always GET: a POST to /pmapi/store crashes pmproxy 6.0.3. */
+  async store(name: string, value: string | number): Promise<void> {
+    await this.storeOnce(name, value);
+  }
+
+  /**
+   * Store, then fetch `readBackName` on the SAME context: the bpftrace PMDA keeps the result of a
+   * control store per pmcd context and hands it out once. Used for register/deregister.
+   * `storeError` is set when the PMDA refused the store; the read-back usually says why.
+   */
+  async storeAndReadBack(
+    name: string,
+    value: string | number,
+    readBackName = name
+  ): Promise<{ storeError?: PmapiError; readBack: MetricValues | undefined }> {
+    const { context, storeError } = await this.storeOnce(name, value);
+    const raw = await this.get<RawFetch>('/pmapi/fetch', { context: context.context, names: readBackName });
+    const result = this.toFetchResult(raw);
+    return { storeError, readBack: result.values.get(readBackName) };
+  }
+
+  private async storeOnce(name: string, value: string | number) {
+    for (let attempt = 0; ; attempt++) {
+      const context = await this.context();
+      try {
+        await this.get('/pmapi/store', { context: context.context, name, value });
+        return { context, storeError: undefined };
+      } catch (e) {
+        if (CONTEXT_LOST(e) && attempt === 0) {
+          // pmproxy or pmcd did not take the store on this context; it is safe to send again.
+          this.replaceContext(context);
+          continue;
+        }
+        if (isPmapiError(e, 'badInput') || isPmapiError(e, 'permissionDenied')) {
+          // Refused by the PMDA: its read-back on this context holds the reason.
+          return { context, storeError: e };
+        }
+        throw e;
+      }
+    }
+  }
+
+  private async withContext<T>(request: (context: number) => Promise<T>): Promise<T> {
+    const context = await this.context();
+    try {
+      return await request(context.context);
+    } catch (e) {
+      if (!CONTEXT_LOST(e)) {
+        throw e;
+      }
+      this.replaceContext(context);
+      const fresh = await this.context();
+      return request(fresh.context);
+    }
+  }
+
+  private replaceContext(stale: ContextInfo) {
+    // Only the first caller that notices replaces it; concurrent callers share the new one.
+    if (this.resolvedContext?.context === stale.context) {
+      this.contextPromise = undefined;
+      this.resolvedContext = undefined;
+    }
+  }
+
+  private async createContext(): Promise<ContextInfo> {
+    const info = await this.get<ContextInfo>('/pmapi/context', {
+      hostspec: this.options.hostspec,
+      polltimeout: this.options.polltimeoutSec,
+    });
+    this.generation++;
+    return info;
+  }
+
+  private async get<T>(path: string, params: QueryParams): Promise<T> {
+    const text = await this.transport(path, encodeQuery(params));
+    try {
+      return parsePmproxyJson<T>(text);
+    } catch {
+      throw new PmapiError('unexpected', `pmproxy sent an answer that is not JSON: ${text.slice(0, 200)}`, 200);
+    }
+  }
+
+  private toFetchResult(raw: RawFetch): FetchResult {
+    const values = new Map<string, MetricValues>();
+    for (const v of raw.values ?? []) {
+      const stringMetric = this.knownTypes.get(v.name) === 'string';
+      values.set(v.name, {
+        pmid: v.pmid,
+        name: v.name,
+        instances: (v.instances ?? []).map((i) => ({
+          instance: i.instance ?? null,
+          // PCP has no value (PM_ERR_VALUE) but pmproxy prints 0: for a string metric a number
+          // can only be that placeholder.
+          value: i.value === undefined || (stringMetric && typeof i.value !== 'string') ? null : i.value,
+        })),
+      });
+    }
+    return { timestampMs: timestampToMs(raw.timestamp, this.now()), values };
+  }
+
+  private now() {
+    return (this.options.now ?? Date.now)();
+  }
+}
+
+interface RawFetch {
+  timestamp?: number;
+  values?: Array<{ pmid: string; name: string; instances?: Array<{ instance?: number | null; value?: number | string | null }> }>;
+}

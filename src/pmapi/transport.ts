@@ -1,0 +1,49 @@
+import { lastValueFrom } from 'rxjs';
+import { getBackendSrv, isFetchError } from '@grafana/runtime';
+import { classifyHttpError, PmapiError } from './errors';
+
+/** One GET against pmproxy. Resolves with the raw body text of a 2xx answer, rejects with a PmapiError. */
+export type PmapiTransport = (path: string, query: string) => Promise<string>;
+
+export type QueryParams = Record<string, string | number | undefined>;
+
+/**
+ * Builds the query string ourselves: the script text travels in `value=`, and pmproxy rejects an
+ * unencoded `+` or `=` inside it, so every value goes through encodeURIComponent.
+ */
+export function encodeQuery(params: QueryParams): string {
+  return Object.entries(params)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(String(v))}`)
+    .join('&');
+}
+
+/**
+ * Requests through Grafana's backend: with access mode "proxy" `baseUrl` is the datasource proxy
+ * URL, so Grafana adds the basic-auth credentials from its secure storage and the browser never
+ * sees them (pmproxy's CORS would refuse an Authorization header from the browser anyway).
+ */
+export function backendSrvTransport(baseUrl: string): PmapiTransport {
+  const base = baseUrl.replace(/\/+$/, '');
+  return async (path, query) => {
+    try {
+      const response = await lastValueFrom(
+        getBackendSrv().fetch<string>({
+          url: `${base}${path}${query ? `?${query}` : ''}`,
+          method: 'GET',
+          // Text, not JSON: pmproxy's timestamps need fixing before JSON.parse (see parseJson).
+          responseType: 'text',
+          showErrorAlert: false,
+          showSuccessAlert: false,
+          hideFromInspector: true,
+        })
+      );
+      return typeof response.data === 'string' ? response.data : JSON.stringify(response.data);
+    } catch (e) {
+      if (isFetchError(e)) {
+        throw classifyHttpError(e.status ?? 0, e.data, e.statusText);
+      }
+      throw new PmapiError('unreachable', e instanceof Error ? e.message : String(e));
+    }
+  };
+}

@@ -1,0 +1,91 @@
+import { PmapiClient, PmapiError } from '../pmapi';
+import { CONTROL_DEREGISTER, CONTROL_REGISTER } from './names';
+
+export type ScriptStatus = 'starting' | 'started' | 'stopping' | 'stopped' | 'error';
+
+/** A variable as the PMDA found it in the script text. */
+export interface ScriptVariable {
+  single: boolean;
+  /** PCP semantics: 1 counter, 3 instant. */
+  semantics: number;
+  /** PCP type: 3 U64, 6 string. */
+  datatype: number;
+  metrictype: string | null;
+}
+
+/** What the PMDA answers about a script after registering it (and in scripts_json). */
+export interface ScriptRecord {
+  script_id: string;
+  username: string | null;
+  persistent: boolean;
+  created_at?: string;
+  last_accessed_at?: string;
+  code: string;
+  metadata: { name: string | null; include: string[] | null; table_retain_lines: number | null; custom_output_block: boolean };
+  variables: Record<string, ScriptVariable>;
+  state: { status: ScriptStatus; pid: number; exit_code: number; error: string; probes: number; data_bytes: number };
+}
+
+/** The PMDA refused a script; `message` is the PMDA's own reason where it gave one. */
+export class ScriptRejectedError extends Error {
+  constructor(
+    message: string,
+    readonly cause?: PmapiError
+  ) {
+    super(message);
+    this.name = 'ScriptRejectedError';
+  }
+}
+
+/**
+ * Registers `code` and returns the PMDA's record of it (id, variables, first state). Store and
+ * read-back share one context because the PMDA answers per pmcd context, and only once.
+ */
+export async function registerScript(client: PmapiClient, code: string): Promise<ScriptRecord> {
+  const { storeError, readBack } = await client.storeAndReadBack(CONTROL_REGISTER, code);
+  const record = parseReadBack<Partial<ScriptRecord>>(readBack?.instances[0]?.value);
+  if (storeError) {
+    if (storeError.kind === 'permissionDenied') {
+      throw storeError;
+    }
+    const reason = record?.state?.error?.trim();
+    throw new ScriptRejectedError(reason || `The bpftrace PMDA refused the script: ${storeError.message}`, storeError);
+  }
+  if (!record?.script_id || !record.state) {
+    throw new PmapiError(
+      'pmdaOutOfStep',
+      'The bpftrace PMDA accepted the script but did not report it back; it may be out of step (restart pmcd).'
+    );
+  }
+  return record as ScriptRecord;
+}
+
+/** Deregisters scripts by id or name; resolves with the ids the PMDA did not know. */
+export async function deregisterScripts(client: PmapiClient, keys: string[]): Promise<{ notFound: boolean }> {
+  if (keys.length === 0) {
+    return { notFound: false };
+  }
+  const { storeError, readBack } = await client.storeAndReadBack(CONTROL_DEREGISTER, keys.join(','));
+  if (storeError?.kind === 'permissionDenied') {
+    throw storeError;
+  }
+  const answer = parseReadBack<{ success?: string; error?: string }>(readBack?.instances[0]?.value);
+  if (answer?.error && /not found/i.test(answer.error)) {
+    return { notFound: true };
+  }
+  if (storeError) {
+    throw storeError;
+  }
+  return { notFound: false };
+}
+
+function parseReadBack<T>(value: unknown): T | undefined {
+  if (typeof value !== 'string' || value.trim() === '' || value.trim() === '{}') {
+    return undefined;
+  }
+  try {
+    return JSON.parse(value) as T;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * A transport for unit tests that answers from a script of recorded pmproxy replies. The reply
+ * bodies used by the tests are copied from the real stack (PCP 6.0.3 pmproxy, bpftrace PMDA on
+ * Debian 12; see shared/research/pcp-stack-behaviour.md and tests/fixtures/). Integration tests
+ * never use this: they talk to the real pmproxy.
+ */
+import { classifyHttpError } from '../pmapi/errors';
+import { PmapiTransport } from '../pmapi/transport';
+
+export interface RecordedCall {
+  path: string;
+  params: Record<string, string>;
+}
+
+export type Reply = { status: number; body: string } | ((call: RecordedCall) => { status: number; body: string });
+
+export function scriptedTransport(replies: Array<[RegExp | string, Reply]>) {
+  const calls: RecordedCall[] = [];
+  const transport: PmapiTransport = async (path, query) => {
+    const params = Object.fromEntries(new URLSearchParams(query));
+    const call = { path, params };
+    calls.push(call);
+    const index = replies.findIndex(([match]) => (typeof match === 'string' ? match === path : match.test(`${path}?${query}`)));
+    if (index < 0) {
+      throw new Error(`no recorded reply for ${path}?${query}`);
+    }
+    const reply = replies[index][1];
+    const { status, body } = typeof reply === 'function' ? reply(call) : reply;
+    if (status < 200 || status > 299) {
+      throw classifyHttpError(status, body);
+    }
+    return body;
+  };
+  return { transport, calls };
+}
+
+/** A reply used once, then removed, so a test can script a sequence for the same request. */
+export function once(replies: Array<{ status: number; body: string }>): Reply {
+  return () => {
+    const next = replies.shift();
+    if (!next) {
+      throw new Error('scripted replies exhausted');
+    }
+    return next;
+  };
+}
