@@ -21,6 +21,9 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
 
   return (
     <Stack direction="column" gap={2}>
+      {/* Grafana's standard HTTP settings: deprecated in favour of @grafana/plugin-ui, which
+          would be bundled into module.js; this one is provided by Grafana at run time. */}
+      {/* eslint-disable-next-line @typescript-eslint/no-deprecated */}
       <DataSourceHttpSettings
         defaultUrl={DEFAULT_URL}
         dataSourceConfig={options}

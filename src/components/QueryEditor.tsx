@@ -1,4 +1,4 @@
-import React, { useCallback, useRef } from 'react';
+import React from 'react';
 import { QueryEditorProps } from '@grafana/data';
 import { CodeEditor, Stack } from '@grafana/ui';
 import { DataSource } from '../datasource';
@@ -8,18 +8,12 @@ type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
 
 /** The script is committed when the editor loses focus or on Ctrl/Cmd+S, never per keystroke. */
 export function QueryEditor({ query, onChange, onRunQuery }: Props) {
-  const latest = useRef(query);
-  latest.current = query;
-
-  const commit = useCallback(
-    (code: string) => {
-      if (code !== latest.current.code) {
-        onChange({ ...latest.current, code });
-      }
-      onRunQuery();
-    },
-    [onChange, onRunQuery]
-  );
+  const commit = (code: string) => {
+    if (code !== query.code) {
+      onChange({ ...query, code });
+    }
+    onRunQuery();
+  };
 
   return (
     <Stack direction="column" gap={1}>

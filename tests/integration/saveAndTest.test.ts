@@ -1,0 +1,119 @@
+import { DataSourceInstanceSettings } from '@grafana/data';
+import { DataSource } from '../../src/datasource';
+import { BpfliveOptions } from '../../src/types';
+import { installNodeBackendSrv, PROXY_PATH } from './nodeBackendSrv';
+import { PMPROXY, sh, stackUp } from './stack';
+
+// Save & Test of the real datasource class against the real stack, healthy and broken in each
+// way we can produce here. Every broken state is undone with scripts/pcp-stack.sh up.
+let upstream = PMPROXY;
+let basicAuth: string | undefined;
+
+beforeAll(() => {
+  stackUp();
+  installNodeBackendSrv(
+    () => upstream,
+    () => basicAuth
+  );
+});
+
+afterEach(() => {
+  upstream = PMPROXY;
+  basicAuth = undefined;
+});
+
+afterAll(() => {
+  stackUp();
+});
+
+function datasource(jsonData: BpfliveOptions = {}) {
+  return new DataSource({
+    id: 1,
+    uid: 'bpflive',
+    type: 'bpflive-bpftrace-datasource',
+    name: 'bpftrace',
+    url: PROXY_PATH,
+    access: 'proxy',
+    jsonData,
+    meta: {} as DataSourceInstanceSettings['meta'],
+    readOnly: false,
+  } as DataSourceInstanceSettings<BpfliveOptions>);
+}
+
+async function saveAndTest(jsonData?: BpfliveOptions) {
+  const result = await datasource(jsonData).testDatasource();
+  return { ...result, state: String((result.details as { message: string }).message).replace('state: ', '') };
+}
+
+describe('Save & Test', () => {
+  it('all good: says so, with the PCP version and the number of probes', async () => {
+    const r = await saveAndTest();
+    expect(r).toMatchObject({ status: 'success', state: 'ok' });
+    const pcpVersion = sh("pminfo -h local: -f pmcd.version | sed -n 's/.*value \"\\(.*\\)\"/\\1/p'").trim();
+    expect(r.message).toContain(`PCP ${pcpVersion}`);
+    const probes = Number(/(\d+) probes/.exec(r.message)?.[1]);
+    const expected = Number(sh('bpftrace -l | wc -l').trim());
+    // bpftrace -l now vs the PMDA's list at its start: nearly the same host.
+    expect(probes).toBeGreaterThan(expected * 0.9);
+  });
+
+  it('pmproxy unreachable: says so and what to check', async () => {
+    upstream = 'http://127.0.0.1:1';
+    const r = await saveAndTest();
+    expect(r).toMatchObject({ status: 'error', state: 'pmproxyUnreachable' });
+    expect(r.message).toMatch(/Cannot reach pmproxy/);
+  });
+
+  it('pmproxy stopped on the host: unreachable', async () => {
+    sh('/etc/init.d/pmproxy stop >/dev/null 2>&1 || true; pkill -x pmproxy || true');
+    try {
+      const r = await saveAndTest();
+      expect(r).toMatchObject({ status: 'error', state: 'pmproxyUnreachable' });
+    } finally {
+      stackUp();
+    }
+    expect((await saveAndTest()).state).toBe('ok');
+  });
+
+  it('pmcd unreachable from pmproxy: a host that has no pmcd', async () => {
+    const r = await saveAndTest({ hostspec: 'localhost:1' });
+    expect(r).toMatchObject({ status: 'error', state: 'pmcdUnreachable' });
+    expect(r.message).toContain('localhost:1');
+  });
+
+  it('pmcd stopped: pmcd unreachable from pmproxy', async () => {
+    sh('/etc/init.d/pmcd stop >/dev/null 2>&1 || true');
+    try {
+      const r = await saveAndTest();
+      expect(r).toMatchObject({ status: 'error', state: 'pmcdUnreachable' });
+    } finally {
+      stackUp();
+    }
+  });
+
+  it('bpftrace PMDA not installed: says how to install it', async () => {
+    sh('cd /var/lib/pcp/pmdas/bpftrace && ./Remove >/dev/null 2>&1');
+    try {
+      const r = await saveAndTest();
+      expect(r).toMatchObject({ status: 'error', state: 'pmdaMissing' });
+      expect(r.message).toMatch(/Install/);
+    } finally {
+      stackUp();
+    }
+    expect((await saveAndTest()).state).toBe('ok');
+  });
+
+  it('dynamic scripts disabled: says to enable them', async () => {
+    sh(
+      "sed -i '/^\\[dynamic_scripts\\]/,/^\\[/ s/^enabled *=.*/enabled = false/' /etc/pcp/bpftrace/bpftrace.conf && /etc/init.d/pmcd restart >/dev/null 2>&1"
+    );
+    try {
+      const r = await saveAndTest();
+      expect(r).toMatchObject({ status: 'error', state: 'scriptsRefused' });
+      expect(r.message).toMatch(/enabled = true/);
+    } finally {
+      stackUp();
+    }
+    expect((await saveAndTest()).state).toBe('ok');
+  });
+});
