@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The one test command (README "Test it"; .ci/run runs exactly this). As root on Debian/Ubuntu:
+# installs what the tests need (apt: the PCP stack, bpftrace, Chromium; npm ci), starts the real
+# stack, then runs every test: typecheck, lint, unit, build, integration (real pmproxy + PMDA +
+# bpftrace), browser (built dist/module.js in headless Chromium). Ends with "N passed, N failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+ARTIFACTS=artifacts
+mkdir -p "$ARTIFACTS"
+start=$(date +%s)
+failed_steps=()
+
+step() {
+  local name=$1
+  shift
+  local t0
+  t0=$(date +%s)
+  echo
+  echo "==> $name"
+  if "$@"; then
+    echo "<== $name: ok ($(($(date +%s) - t0)) s)"
+  else
+    echo "<== $name: FAILED ($(($(date +%s) - t0)) s)"
+    failed_steps+=("$name")
+  fi
+}
+
+need_root() {
+  if [ "$(id -u)" != 0 ]; then
+    echo "test-all: run as root (it installs packages and drives pmcd/pmproxy/bpftrace)" >&2
+    exit 1
+  fi
+}
+
+install_browser() {
+  if command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi dejavu; then
+    return 0
+  fi
+  apt-get update -qq &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+      -o DPkg::Lock::Timeout=600 chromium fonts-dejavu-core >/dev/null
+}
+
+install_node_modules() {
+  # Install scripts of esbuild/@swc/core are not needed (their binaries come as optional deps).
+  npm ci --no-audit --no-fund --loglevel=error
+}
+
+need_root
+step "PCP stack (scripts/pcp-stack.sh up)" bash scripts/pcp-stack.sh up
+step "Chromium for browser tests" install_browser
+step "npm ci" install_node_modules
+step "typecheck" npm run --silent typecheck
+step "lint" npm run --silent lint
+step "unit tests" npx jest --ci --maxWorkers 2 --json --outputFile="$ARTIFACTS/unit.json"
+step "build" npm run --silent build
+step "integration tests (real stack)" npx jest --ci -c jest.integration.config.js --json --outputFile="$ARTIFACTS/integration.json"
+step "browser tests (headless Chromium)" bash tests/browser/run.sh
+
+# Totals across runners: jest's JSON reports and node --test's TAP summary.
+counts=$(node -e '
+  const fs = require("fs");
+  let passed = 0, failed = 0;
+  for (const f of ["unit.json", "integration.json"]) {
+    try {
+      const r = JSON.parse(fs.readFileSync(`artifacts/${f}`, "utf8"));
+      passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
+    } catch { failed += 1; }
+  }
+  try {
+    const t = fs.readFileSync("artifacts/browser.tap", "utf8");
+    passed += Number((/^# pass (\d+)/m.exec(t) || [0, 0])[1]);
+    failed += Number((/^# fail (\d+)/m.exec(t) || [0, 1])[1]);
+  } catch { failed += 1; }
+  console.log(`${passed} ${failed}`);
+')
+read -r passed failed <<<"$counts"
+
+echo
+echo "test-all: $(($(date +%s) - start)) s; dist/module.js $(stat -c %s dist/module.js 2>/dev/null || echo '?') bytes"
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  echo "test-all: failed steps: ${failed_steps[*]}"
+  [ "$failed" -gt 0 ] || failed=${#failed_steps[@]}
+fi
+echo "${passed} passed, ${failed} failed"
+[ ${#failed_steps[@]} -eq 0 ] && [ "$failed" -eq 0 ]
