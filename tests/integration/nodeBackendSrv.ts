@@ -19,7 +19,11 @@ export function installNodeBackendSrv(upstream: () => string, basicAuth?: () => 
       if (auth) {
         headers.Authorization = `Basic ${Buffer.from(auth).toString('base64')}`;
       }
-      fetch(target, { method: options.method ?? 'GET', headers })
+      // Grafana's proxy (Go's http.Transport) resends an idempotent request once when a pooled
+      // keep-alive connection turns out dead, e.g. after pmproxy restarted; so do we.
+      const send = () => fetch(target, { method: options.method ?? 'GET', headers });
+      send()
+        .catch(() => send())
         .then(async (res) => {
           const text = await res.text();
           let data: unknown = text;

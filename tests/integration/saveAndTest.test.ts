@@ -117,3 +117,40 @@ describe('Save & Test', () => {
     expect((await saveAndTest()).state).toBe('ok');
   });
 });
+
+describe('Save & Test with authentication on (SASL users through basic auth)', () => {
+  const password = 'bpflive-test-secret';
+  const passwordFile = '/tmp/bpflive-test-password';
+
+  beforeAll(() => {
+    sh(`printf '%s\\n' '${password}' > ${passwordFile} && chmod 600 ${passwordFile}`);
+  });
+
+  afterAll(() => {
+    stackUp(); // back to no auth
+  });
+
+  it('a user who may not register scripts: scripts refused, naming the user', async () => {
+    stackUp(['--auth', '--user', 'bpflive_bob', '--password-file', passwordFile, '--allowed-users', 'root']);
+    basicAuth = `bpflive_bob:${password}`;
+    const r = await saveAndTest();
+    expect(r).toMatchObject({ status: 'error', state: 'scriptsRefused' });
+    const uid = sh('id -u bpflive_bob').trim();
+    expect(r.message).toContain(`user "${uid}"`);
+    expect(r.message).toMatch(/allowed_users/);
+  });
+
+  it('an allowed user: all good; a wrong password: credentials refused; none: refused', async () => {
+    stackUp(['--auth', '--user', 'bpflive_alice', '--password-file', passwordFile]);
+    basicAuth = `bpflive_alice:${password}`;
+    expect(await saveAndTest()).toMatchObject({ status: 'success', state: 'ok' });
+
+    basicAuth = 'bpflive_alice:wrong';
+    const wrong = await saveAndTest();
+    expect(wrong).toMatchObject({ status: 'error', state: 'authFailed' });
+    expect(wrong.message).toMatch(/refused the credentials/);
+
+    basicAuth = undefined;
+    expect(await saveAndTest()).toMatchObject({ status: 'error', state: 'scriptsRefused' });
+  });
+});

@@ -15,8 +15,8 @@ export function sh(command: string): string {
 }
 
 /** Brings the stack back to the state the suite expects (idempotent, seconds when nothing changed). */
-export function stackUp() {
-  execFileSync('bash', [STACK_SCRIPT, 'up'], { stdio: ['ignore', 'ignore', 'inherit'] });
+export function stackUp(options: string[] = []) {
+  execFileSync('bash', [STACK_SCRIPT, 'up', ...options], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
 /** Process ids of running bpftrace processes. */
