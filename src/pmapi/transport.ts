@@ -41,9 +41,20 @@ export function backendSrvTransport(baseUrl: string): PmapiTransport {
       return typeof response.data === 'string' ? response.data : JSON.stringify(response.data);
     } catch (e) {
       if (isFetchError(e)) {
-        throw classifyHttpError(e.status ?? 0, e.data, e.statusText);
+        throw classifyHttpError(e.status ?? 0, rawErrorBody(e.data), e.statusText);
       }
       throw new PmapiError('unreachable', e instanceof Error ? e.message : String(e));
     }
   };
+}
+
+/**
+ * For a text request Grafana's backendSrv wraps a non-2xx body as
+ * `{message: body, error: statusText, response: body}`: classify pmproxy's own body, not the wrapper.
+ */
+function rawErrorBody(data: unknown): unknown {
+  if (data && typeof data === 'object' && typeof (data as { response?: unknown }).response === 'string') {
+    return (data as { response: string }).response;
+  }
+  return data;
 }

@@ -27,7 +27,7 @@ export function installNodeBackendSrv(upstream: () => string, basicAuth?: () => 
         .then(async (res) => {
           const text = await res.text();
           let data: unknown = text;
-          if (options.responseType !== 'text' || !res.ok) {
+          if (options.responseType !== 'text') {
             try {
               data = JSON.parse(text);
             } catch {
@@ -35,7 +35,9 @@ export function installNodeBackendSrv(upstream: () => string, basicAuth?: () => 
             }
           }
           if (!res.ok) {
-            subscriber.error({ status: res.status, statusText: res.statusText, data, config: options });
+            // As Grafana's backendSrv does for a text request: the body wrapped, not parsed.
+            const wrapped = options.responseType === 'text' ? { message: text, error: res.statusText, response: text } : data;
+            subscriber.error({ status: res.status, statusText: res.statusText, data: wrapped, config: options });
             return;
           }
           subscriber.next({

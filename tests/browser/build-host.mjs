@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+/**
+ * Builds the test "Grafana host" for the headless-browser tests: one IIFE bundle (host.jsx plus
+ * every module Grafana shares with plugins, on window.__deps) and Monaco's editor worker.
+ * Output: tests/browser/dist/ (gitignored). The plugin's own dist/module.js is NOT rebuilt or
+ * touched here; build it first with `npm run build`.
+ *
+ *   node tests/browser/build-host.mjs
+ */
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hostDependencies } from './deps.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+export const ROOT = join(HERE, '..', '..');
+export const PLUGIN_DIST = join(ROOT, 'dist');
+export const PLUGIN_MODULE = join(PLUGIN_DIST, 'module.js');
+export const HOST_DIST = join(HERE, 'dist');
+
+const DEPS_MODULE = 'bpflive-host:deps';
+
+/**
+ * Generates `export default { 'react': <module>, ... }`. Namespace imports (not require) so the
+ * host's own `import` of @grafana/runtime etc. and the plugin share ONE instance: require() would
+ * pick the packages' CJS builds and give the plugin a second @grafana/runtime with its own
+ * backendSrv singleton.
+ */
+function depsModuleSource(deps) {
+  const lines = deps.map((d, i) => `import * as m${i} from ${JSON.stringify(d)};`);
+  lines.push('export default {');
+  deps.forEach((d, i) => lines.push(`  ${JSON.stringify(d)}: m${i},`));
+  lines.push('};');
+  return lines.join('\n');
+}
+
+function depsPlugin(deps) {
+  return {
+    name: 'bpflive-host-deps',
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^${DEPS_MODULE}$`) }, () => ({
+        path: DEPS_MODULE,
+        namespace: 'bpflive-host',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'bpflive-host' }, () => ({
+        contents: depsModuleSource(deps),
+        resolveDir: ROOT,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+export async function buildHost({ quiet = false } = {}) {
+  if (!existsSync(PLUGIN_MODULE)) {
+    throw new Error(`${relative(process.cwd(), PLUGIN_MODULE)} is missing: run \`npm run build\` first`);
+  }
+  const deps = hostDependencies(PLUGIN_MODULE);
+  mkdirSync(HOST_DIST, { recursive: true });
+  const started = Date.now();
+  const common = {
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    absWorkingDir: ROOT,
+    logLevel: quiet ? 'error' : 'warning',
+    // Development React: its warnings reach the console, where the tests collect them.
+    define: { 'process.env.NODE_ENV': '"development"', global: 'globalThis' },
+    legalComments: 'none',
+  };
+  await Promise.all([
+    esbuild.build({
+      ...common,
+      entryPoints: { host: join(HERE, 'host.jsx') },
+      outdir: HOST_DIST,
+      jsx: 'automatic',
+      sourcemap: 'linked',
+      // Monaco's CSS (imported by monaco-editor's ESM build) lands in host.css, its icon font beside it.
+      loader: {
+        '.ttf': 'file',
+        '.woff': 'file',
+        '.woff2': 'file',
+        '.svg': 'dataurl',
+        '.png': 'dataurl',
+        '.gif': 'dataurl',
+      },
+      assetNames: '[name]',
+      publicPath: '/host/',
+      plugins: [depsPlugin(deps)],
+    }),
+    esbuild.build({
+      ...common,
+      entryPoints: { 'editor.worker': 'monaco-editor/esm/vs/editor/editor.worker.js' },
+      outdir: HOST_DIST,
+    }),
+  ]);
+  if (!quiet) {
+    console.log(`host bundle: ${relative(ROOT, HOST_DIST)}/ in ${Date.now() - started} ms; deps: ${deps.join(', ')}`);
+  }
+  return { deps };
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  buildHost().catch((e) => {
+    console.error(e.message ?? e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,424 @@
+/**
+ * A minimal "Grafana host" for the headless-browser tests: what Grafana's frontend provides to a
+ * datasource plugin at runtime, and no more.
+ *
+ * - window.__deps: the modules Grafana shares with plugins (webpack externals), for the page's AMD
+ *   shim that loads the UNMODIFIED dist/module.js.
+ * - setBackendSrv: a fetch-based backendSrv that behaves like Grafana's
+ *   (public/app/core/services/backend_srv.ts + core/utils/fetch.ts), including its error shapes.
+ * - MonacoEnvironment: Monaco's editor worker, served from /host/editor.worker.js.
+ * - bpfliveHost.start(module): renders the plugin's ConfigEditor (with Save & test) and QueryEditor
+ *   inside ThemeContext with Grafana's default dark theme.
+ *
+ * window.grafanaBootData and __grafana_public_path__ are set by page.html before this bundle runs,
+ * as Grafana's index.html does: @grafana/runtime reads them while its module initialises.
+ */
+import React, { Component, useCallback, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { Observable, lastValueFrom } from 'rxjs';
+import { map } from 'rxjs/operators';
+import { CoreApp, createTheme, getDefaultTimeRange } from '@grafana/data';
+import { setBackendSrv } from '@grafana/runtime';
+import { Alert, Button, GlobalStyles, Stack, ThemeContext } from '@grafana/ui';
+import deps from 'bpflive-host:deps';
+
+window.__deps = deps;
+
+const PLUGIN_ID = 'bpflive-bpftrace-datasource';
+const DS_UID = 'bpflive';
+/** Where Grafana's datasource proxy serves a proxy-mode datasource: `instanceSettings.url`. */
+export const PROXY_URL = `/api/datasources/proxy/uid/${DS_UID}`;
+
+/** Everything a test wants to observe, on window.bpfliveHost. */
+const host = {
+  ready: false,
+  /** The module object dist/module.js's AMD factory returned. */
+  module: undefined,
+  plugin: undefined,
+  /** Every backendSrv request: {url, method, status} (status 0 for a network failure). */
+  requests: [],
+  lastQuery: undefined,
+  changeCount: 0,
+  runQueryCount: 0,
+  configOptions: undefined,
+  lastTestResult: undefined,
+  start,
+  testDatasource,
+  testDatasourceAt,
+};
+window.bpfliveHost = host;
+
+// ---------------------------------------------------------------------------------------------
+// Monaco: Grafana's CodeEditor uses monaco-editor 0.34 from @grafana/ui. Without a worker Monaco
+// logs "Could not create web worker(s)" and runs its worker code on the main thread.
+self.MonacoEnvironment = {
+  getWorker() {
+    // Only the generic editor worker is built: bpflive's editor is plaintext/Monarch, no language service.
+    return new Worker('/host/editor.worker.js');
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
+// backendSrv, as in Grafana 12 (public/app/core/services/backend_srv.ts):
+//  - the body is parsed per `responseType` (core/utils/fetch.ts parseResponseBody): 'text' keeps
+//    text; no responseType parses JSON when the Content-Type says JSON, else tries JSON.parse;
+//  - a non-2xx answer errors with FetchError {status, statusText, data, config}, and then
+//    processRequestError makes `data` an object: a string body becomes
+//    {message: body, error: statusText, response: body}, an empty message takes `error`;
+//  - a network failure (fetch rejects) errors with the TypeError itself, given
+//    `data = {message: 'Unexpected error'}`: it has no `status` (isFetchError is false).
+
+// core/utils/fetch.ts isContentTypeApplicationJson: an exact match, so "application/json; charset=…" is not JSON.
+function isJsonContentType(headers) {
+  return (headers.get('content-type') ?? '').toLowerCase() === 'application/json';
+}
+
+// core/utils/fetch.ts parseResponseBody.
+async function parseResponseBody(response, responseType) {
+  switch (responseType) {
+    case 'arraybuffer':
+      return response.arrayBuffer();
+    case 'blob':
+      return response.blob();
+    case 'json':
+      if (response.headers.get('Content-Length') === '0') {
+        return {};
+      }
+      return response.json();
+    case 'text':
+      return response.text();
+  }
+  const text = await response.text();
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+// backend_srv.ts processRequestError, without the alerts.
+function processRequestError(err) {
+  err.data = err.data ?? { message: 'Unexpected error' };
+  if (typeof err.data === 'string') {
+    err.data = { message: err.data, error: err.statusText, response: err.data };
+  }
+  if (err.data && !err.data.message && typeof err.data.error === 'string') {
+    err.data.message = err.data.error;
+  }
+  return err;
+}
+
+// core/utils/fetch.ts parseUrlFromOptions / serializeParams.
+function requestUrl(options) {
+  const params = Object.entries(options.params ?? {}).filter(([, v]) => v !== undefined && !(v && v.length === 0));
+  if (params.length === 0) {
+    return options.url;
+  }
+  const serialized = params
+    .map(([k, v]) =>
+      (Array.isArray(v) ? v : [v]).map((item) => `${encodeURIComponent(k)}=${encodeURIComponent(item)}`).join('&')
+    )
+    .join('&');
+  return `${options.url}?${serialized}`;
+}
+
+// core/utils/fetch.ts parseHeaders + parseBody.
+function requestInit(options) {
+  const headers = new Headers(options.headers ?? {});
+  const method = (options.method ?? 'GET').toUpperCase();
+  if (['POST', 'PUT', 'PATCH'].includes(method) && !headers.get('content-type')) {
+    headers.set('content-type', 'application/json');
+  }
+  if (!headers.get('accept')) {
+    headers.set('accept', 'application/json, text/plain, */*');
+  }
+  let body = options.data;
+  if (body && typeof body !== 'string') {
+    body = isJsonContentType(headers) ? JSON.stringify(body) : new URLSearchParams(body);
+  }
+  const credentials = options.credentials ?? (options.withCredentials ? 'include' : 'same-origin');
+  return { method, headers, body: body || undefined, credentials };
+}
+
+function backendFetch(options) {
+  return new Observable((subscriber) => {
+    const controller = new AbortController();
+    const url = requestUrl(options);
+    const init = requestInit(options);
+    const record = { url, method: init.method, status: undefined };
+    host.requests.push(record);
+    window
+      .fetch(url, { ...init, signal: options.abortSignal ?? controller.signal })
+      .then(async (res) => {
+        record.status = res.status;
+        const responseType = options.responseType ?? (isJsonContentType(res.headers) ? 'json' : undefined);
+        const data = await parseResponseBody(res, responseType);
+        if (!res.ok) {
+          subscriber.error(
+            processRequestError({ status: res.status, statusText: res.statusText, data, config: options })
+          );
+          return;
+        }
+        subscriber.next({
+          data,
+          status: res.status,
+          statusText: res.statusText,
+          ok: res.ok,
+          headers: res.headers,
+          redirected: res.redirected,
+          type: res.type,
+          url: res.url,
+          config: options,
+        });
+        subscriber.complete();
+      })
+      .catch((e) => {
+        if (controller.signal.aborted) {
+          return; // unsubscribed: Grafana completes silently too
+        }
+        record.status = 0;
+        subscriber.error(processRequestError(e));
+      });
+    return () => controller.abort();
+  });
+}
+
+const request = (options) => lastValueFrom(backendFetch(options).pipe(map((r) => r.data)));
+
+setBackendSrv({
+  fetch: backendFetch,
+  request,
+  datasourceRequest: (options) => lastValueFrom(backendFetch(options)),
+  get: (url, params, requestId, options) => request({ ...options, method: 'GET', url, params, requestId }),
+  delete: (url, data, options) => request({ ...options, method: 'DELETE', url, data }),
+  post: (url, data, options) => request({ ...options, method: 'POST', url, data }),
+  patch: (url, data, options) => request({ ...options, method: 'PATCH', url, data }),
+  put: (url, data, options) => request({ ...options, method: 'PUT', url, data }),
+  chunked: () => {
+    throw new Error('backendSrv.chunked is not provided by the bpflive test host');
+  },
+  resolveCancelerIfExists: () => {},
+  cancelAllInFlightRequests: () => {},
+});
+
+// ---------------------------------------------------------------------------------------------
+// Datasource settings as Grafana hands them to the plugin.
+
+const JSON_DATA = { hostspec: 'localhost', pollIntervalSec: 1, retention: '30m' };
+
+/** DataSourceSettings: what the config page edits (GET /api/datasources/uid/bpflive). */
+const INITIAL_OPTIONS = {
+  id: 1,
+  uid: DS_UID,
+  orgId: 1,
+  name: 'bpflive',
+  type: PLUGIN_ID,
+  typeName: 'Bpftrace',
+  typeLogoUrl: '/dist/img/logo.svg',
+  access: 'proxy',
+  url: 'http://localhost:44322',
+  user: '',
+  database: '',
+  basicAuth: false,
+  basicAuthUser: '',
+  isDefault: true,
+  jsonData: JSON_DATA,
+  secureJsonFields: {},
+  readOnly: false,
+  withCredentials: false,
+  version: 1,
+};
+
+let pluginMeta = {
+  id: PLUGIN_ID,
+  name: 'Bpftrace',
+  type: 'datasource',
+  module: '/dist/module.js',
+  baseUrl: '/dist',
+  info: {},
+};
+
+/** DataSourceInstanceSettings: what the datasource class gets (from Grafana's boot data). */
+function instanceSettings(jsonData = JSON_DATA, url = PROXY_URL) {
+  return {
+    id: 1,
+    uid: DS_UID,
+    type: PLUGIN_ID,
+    name: 'bpflive',
+    access: 'proxy',
+    url,
+    jsonData,
+    meta: pluginMeta,
+    readOnly: false,
+  };
+}
+
+/** What Grafana's config page shows for a thrown error (features/datasources/state: parseHealthCheckError). */
+function thrownResult(e) {
+  return {
+    status: 'error',
+    message: e?.message ?? e?.data?.message ?? (e?.statusText ? `HTTP error ${e.statusText}` : String(e)),
+    thrown: true,
+  };
+}
+
+function plainResult(r) {
+  return JSON.parse(JSON.stringify(r ?? null));
+}
+
+async function runTest(jsonData, url) {
+  const Ds = host.plugin.DataSourceClass;
+  try {
+    return plainResult(await new Ds(instanceSettings(jsonData, url)).testDatasource());
+  } catch (e) {
+    return thrownResult(e);
+  }
+}
+
+/** ds.testDatasource() through the datasource proxy, with the page's current settings. */
+async function testDatasource() {
+  return runTest(host.configOptions?.jsonData ?? JSON_DATA, PROXY_URL);
+}
+
+/** ds.testDatasource() with instanceSettings.url = `url` (e.g. a direct, unreachable URL). */
+async function testDatasourceAt(url) {
+  return runTest(host.configOptions?.jsonData ?? JSON_DATA, url);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page.
+
+class Boundary extends Component {
+  constructor(props) {
+    super(props);
+    this.state = { error: undefined };
+  }
+  static getDerivedStateFromError(error) {
+    return { error };
+  }
+  componentDidCatch(error) {
+    (host.renderErrors ??= []).push(`${this.props.name}: ${error?.message ?? error}`);
+  }
+  render() {
+    if (this.state.error) {
+      return (
+        <Alert severity="error" title={`${this.props.name} failed to render`}>
+          <pre>{String(this.state.error?.stack ?? this.state.error)}</pre>
+        </Alert>
+      );
+    }
+    return this.props.children;
+  }
+}
+
+function Section({ id, title, children }) {
+  return (
+    <section id={id} style={{ padding: '16px 24px 24px', maxWidth: 1000 }}>
+      <h2 style={{ marginBottom: 16 }}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+function ConfigPage({ plugin }) {
+  const [options, setOptions] = useState(INITIAL_OPTIONS);
+  const [testing, setTesting] = useState(false);
+  const [result, setResult] = useState(undefined);
+  host.configOptions = options;
+  const ConfigEditor = plugin.components.ConfigEditor;
+
+  const onSaveAndTest = useCallback(async () => {
+    setTesting(true);
+    setResult(undefined);
+    const r = await testDatasource();
+    host.lastTestResult = r;
+    setResult(r);
+    setTesting(false);
+  }, []);
+
+  return (
+    <Section id="config-section" title="Data source settings: bpflive">
+      <Boundary name="ConfigEditor">
+        <ConfigEditor options={options} onOptionsChange={setOptions} />
+      </Boundary>
+      <div style={{ marginTop: 24 }}>
+        {result && (
+          <div data-testid="test-result" data-status={result.status}>
+            <Alert severity={result.status === 'success' ? 'success' : 'error'} title={result.message}>
+              {result.details?.message}
+            </Alert>
+          </div>
+        )}
+        <Stack direction="row" gap={2}>
+          <Button variant="destructive" type="button" disabled>
+            Delete
+          </Button>
+          <Button
+            variant="primary"
+            type="button"
+            onClick={onSaveAndTest}
+            disabled={testing}
+            data-testid="save-and-test"
+          >
+            {testing ? 'Testing…' : 'Save & test'}
+          </Button>
+        </Stack>
+      </div>
+    </Section>
+  );
+}
+
+const INITIAL_QUERY = { refId: 'A', code: 'tracepoint:raw_syscalls:sys_enter { @syscalls = count(); }' };
+
+function QueryPage({ plugin, datasource }) {
+  const [query, setQuery] = useState(INITIAL_QUERY);
+  const QueryEditor = plugin.components.QueryEditor;
+  const onChange = useCallback((q) => {
+    host.lastQuery = plainResult(q);
+    host.changeCount++;
+    setQuery(q);
+  }, []);
+  const onRunQuery = useCallback(() => {
+    host.runQueryCount++;
+  }, []);
+  return (
+    <Section id="query-section" title="Query A (bpflive)">
+      <Boundary name="QueryEditor">
+        <QueryEditor
+          datasource={datasource}
+          query={query}
+          queries={[query]}
+          onChange={onChange}
+          onRunQuery={onRunQuery}
+          app={CoreApp.PanelEditor}
+          range={getDefaultTimeRange()}
+        />
+      </Boundary>
+    </Section>
+  );
+}
+
+async function start(pluginModule) {
+  host.module = pluginModule;
+  host.plugin = pluginModule?.plugin;
+  try {
+    pluginMeta = await (await fetch('/dist/plugin.json')).json();
+  } catch {
+    // keep the minimal meta
+  }
+  const plugin = host.plugin;
+  if (!plugin?.DataSourceClass || !plugin.components?.ConfigEditor || !plugin.components?.QueryEditor) {
+    throw new Error('dist/module.js does not export a DataSourcePlugin with ConfigEditor and QueryEditor');
+  }
+  const datasource = new plugin.DataSourceClass(instanceSettings());
+  host.datasource = datasource;
+  const theme = createTheme({ colors: { mode: 'dark' } });
+  createRoot(document.getElementById('root')).render(
+    <ThemeContext.Provider value={theme}>
+      <GlobalStyles />
+      <ConfigPage plugin={plugin} />
+      <QueryPage plugin={plugin} datasource={datasource} />
+    </ThemeContext.Provider>
+  );
+  host.ready = true;
+}
