@@ -1,0 +1,247 @@
+import { WideSeriesBuffer } from './WideSeriesBuffer';
+
+const T0 = 1_700_000_000_000;
+
+function m(entries: Record<string, number | null>): Map<string, number | null> {
+  return new Map(Object.entries(entries));
+}
+
+/** Appends one row per entry, 1 s apart from T0. */
+function fill(buffer: WideSeriesBuffer, rows: Array<Record<string, number | null>>, stepMs = 1000): void {
+  rows.forEach((row, i) => buffer.append(T0 + i * stepMs, m(row)));
+}
+
+describe('WideSeriesBuffer', () => {
+  describe('rates', () => {
+    it('turns cumulative counts into per-second rates, first sample null', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ a: 0 }, { a: 10 }, { a: 30 }, { a: 30 }]);
+      expect(b.column('a', 'raw')).toEqual([0, 10, 30, 30]);
+      expect(b.column('a', 'rate')).toEqual([null, 10, 20, 0]);
+    });
+
+    it('divides by the real interval between samples', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      b.append(T0, m({ a: 100 }));
+      b.append(T0 + 2000, m({ a: 200 }));
+      b.append(T0 + 2500, m({ a: 210 }));
+      expect(b.column('a', 'rate')).toEqual([null, 50, 20]);
+    });
+
+    it('gives a gap, not a negative spike, when a counter goes backwards (bpftrace clear())', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ a: 100 }, { a: 150 }, { a: 5 }, { a: 25 }]);
+      expect(b.column('a', 'rate')).toEqual([null, 50, null, 20]);
+      expect(b.column('a', 'raw')).toEqual([100, 150, 5, 25]);
+    });
+
+    it('has no rate column for non-counters, and keeps decreasing values as they are', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: false });
+      fill(b, [{ a: 5 }, { a: 3 }, { a: 7 }]);
+      expect(b.column('a', 'raw')).toEqual([5, 3, 7]);
+      expect(b.column('a', 'rate')).toBeUndefined();
+    });
+
+    it('stores non-finite values as gaps', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ a: 1 }, { a: NaN }, { a: 3 }, { a: 4 }]);
+      expect(b.column('a', 'raw')).toEqual([1, null, 3, 4]);
+      expect(b.column('a', 'rate')).toEqual([null, null, null, 1]);
+    });
+  });
+
+  describe('instances that come and go', () => {
+    it('gives null to a key absent this tick, and no rate across the gap', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ a: 1, b: 10 }, { a: 2, b: 20 }, { b: 30 }, { a: 4, b: 40 }, { a: 5, b: 50 }]);
+      expect(b.column('a', 'raw')).toEqual([1, 2, null, 4, 5]);
+      expect(b.column('a', 'rate')).toEqual([null, 1, null, null, 1]);
+      expect(b.column('b', 'rate')).toEqual([null, 10, 10, 10, 10]);
+    });
+
+    it('treats an explicit null like an absent key', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ a: 1 }, { a: null }, { a: 3 }]);
+      expect(b.column('a', 'raw')).toEqual([1, null, 3]);
+      expect(b.column('a', 'rate')).toEqual([null, null, null]);
+    });
+
+    it('back-fills a new key with nulls and keeps keys in first-seen order', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ z: 1 }, { z: 2 }, { z: 3, a: 7 }, { z: 4, a: 9 }]);
+      expect(b.keys()).toEqual(['z', 'a']);
+      expect(b.length).toBe(4);
+      expect(b.column('a', 'raw')).toEqual([null, null, 7, 9]);
+      expect(b.column('a', 'rate')).toEqual([null, null, null, 2]);
+      for (const key of b.keys()) {
+        expect(b.column(key, 'raw')).toHaveLength(b.times.length);
+        expect(b.column(key, 'rate')).toHaveLength(b.times.length);
+      }
+    });
+
+    it('returns key lists as snapshots that later appends do not change', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: false });
+      b.append(T0, m({ a: 1 }));
+      const before = b.keys();
+      b.append(T0 + 1000, m({ a: 1, b: 2 }));
+      expect(before).toEqual(['a']);
+      expect(b.keys()).toEqual(['a', 'b']);
+    });
+
+    it('handles an empty fetch as a row of nulls', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: false });
+      fill(b, [{ a: 1 }, {}, { a: 3 }]);
+      expect(b.times).toEqual([T0, T0 + 1000, T0 + 2000]);
+      expect(b.column('a', 'raw')).toEqual([1, null, 3]);
+    });
+
+    it('uses the key "" for a scalar', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ '': 4 }, { '': 6 }]);
+      expect(b.keys()).toEqual(['']);
+      expect(b.column('', 'rate')).toEqual([null, 2]);
+    });
+  });
+
+  describe('timestamps and versions', () => {
+    it('ignores a timestamp equal to or older than the last one', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      expect(b.append(T0, m({ a: 1 }))).toBe(true);
+      expect(b.append(T0 + 1000, m({ a: 2 }))).toBe(true);
+      const v = b.version;
+      expect(b.append(T0 + 1000, m({ a: 99, b: 1 }))).toBe(false);
+      expect(b.append(T0 + 500, m({ a: 99 }))).toBe(false);
+      expect(b.append(NaN, m({ a: 99 }))).toBe(false);
+      expect(b.version).toBe(v);
+      expect(b.length).toBe(2);
+      expect(b.keys()).toEqual(['a']);
+      expect(b.column('a', 'raw')).toEqual([1, 2]);
+      expect(b.lastTimestamp).toBe(T0 + 1000);
+    });
+
+    it('changes version on every accepted append and on clear()', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: false });
+      const seen = new Set([b.version]);
+      b.append(T0, m({ a: 1 }));
+      seen.add(b.version);
+      b.append(T0 + 1000, m({ a: 1 }));
+      seen.add(b.version);
+      b.clear();
+      seen.add(b.version);
+      expect(seen.size).toBe(4);
+    });
+
+    it('clear() forgets samples and keys', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ a: 1 }, { a: 2 }]);
+      b.clear();
+      expect(b.length).toBe(0);
+      expect(b.times).toEqual([]);
+      expect(b.keys()).toEqual([]);
+      expect(b.column('a', 'raw')).toBeUndefined();
+      expect(b.lastTimestamp).toBeUndefined();
+      // An older timestamp is accepted again after clear(), and starts a fresh rate.
+      expect(b.append(T0, m({ a: 50 }))).toBe(true);
+      expect(b.column('a', 'rate')).toEqual([null]);
+    });
+
+    it('rejects a retention that is not a positive number', () => {
+      expect(() => new WideSeriesBuffer({ retentionMs: 0, counter: false })).toThrow(RangeError);
+      expect(() => new WideSeriesBuffer({ retentionMs: NaN, counter: false })).toThrow(RangeError);
+    });
+  });
+
+  describe('eviction', () => {
+    const retentionMs = 60_000; // 60 rows at 1 s
+
+    it('always covers the retention and bounds memory to 1.25 × capacity + 1 rows', () => {
+      const b = new WideSeriesBuffer({ retentionMs, counter: true });
+      let maxLength = 0;
+      for (let i = 0; i < 600; i++) {
+        const t = T0 + i * 1000;
+        b.append(t, m({ a: i, b: 2 * i }));
+        maxLength = Math.max(maxLength, b.length);
+        expect(b.times[b.length - 1]).toBe(t);
+        // Covers the whole window once there is that much history.
+        expect(b.times[0]).toBeLessThanOrEqual(Math.max(T0, t - retentionMs));
+      }
+      expect(maxLength).toBeLessThanOrEqual(1.25 * 60 + 1);
+      expect(b.length).toBeLessThanOrEqual(1.25 * 60 + 1);
+      expect(b.length).toBeGreaterThanOrEqual(61);
+      for (const key of b.keys()) {
+        expect(b.column(key, 'raw')).toHaveLength(b.length);
+        expect(b.column(key, 'rate')).toHaveLength(b.length);
+      }
+      // Rows stay aligned with their times after eviction.
+      const i0 = (b.times[0] - T0) / 1000;
+      expect(b.column('a', 'raw')![0]).toBe(i0);
+      expect(b.column('b', 'raw')![0]).toBe(2 * i0);
+      expect(b.column('b', 'rate')![0]).toBe(2);
+    });
+
+    it('evicts in batches, not on every append', () => {
+      const b = new WideSeriesBuffer({ retentionMs, counter: true });
+      let swaps = 0;
+      let times = b.times;
+      for (let i = 0; i < 600; i++) {
+        b.append(T0 + i * 1000, m({ a: i }));
+        if (b.times !== times) {
+          swaps++;
+          times = b.times;
+        }
+      }
+      // ~(600 - 75) / 15 batches; one-per-append would be ~525.
+      expect(swaps).toBeGreaterThan(20);
+      expect(swaps).toBeLessThan(50);
+    });
+
+    it('never rewrites rows that a reader already holds: eviction swaps the arrays', () => {
+      const b = new WideSeriesBuffer({ retentionMs, counter: true });
+      for (let i = 0; i < 70; i++) {
+        b.append(T0 + i * 1000, m({ a: i }));
+      }
+      const times = b.times;
+      const rate = b.column('a', 'rate')!;
+      const heldLength = b.length;
+      const heldTimes = times.slice();
+      const heldRate = rate.slice();
+      for (let i = 70; i < 200; i++) {
+        b.append(T0 + i * 1000, m({ a: i }));
+      }
+      expect(b.times).not.toBe(times);
+      expect(times.slice(0, heldLength)).toEqual(heldTimes);
+      expect(rate.slice(0, heldLength)).toEqual(heldRate);
+    });
+
+    it('forgets keys that have had no value for the whole retained window', () => {
+      const b = new WideSeriesBuffer({ retentionMs, counter: true });
+      b.append(T0, m({ gone: 1, stay: 1 }));
+      for (let i = 1; i < 300; i++) {
+        b.append(T0 + i * 1000, m({ stay: i }));
+      }
+      expect(b.keys()).toEqual(['stay']);
+      expect(b.column('gone', 'raw')).toBeUndefined();
+      // It comes back as a new key, back-filled.
+      b.append(T0 + 300_000, m({ gone: 5, stay: 300 }));
+      expect(b.keys()).toEqual(['stay', 'gone']);
+      const gone = b.column('gone', 'raw')!;
+      expect(gone).toHaveLength(b.length);
+      expect(gone[gone.length - 1]).toBe(5);
+      expect(gone.slice(0, -1).every((v) => v === null)).toBe(true);
+    });
+
+    it('copes with a pause longer than the retention', () => {
+      const b = new WideSeriesBuffer({ retentionMs, counter: true });
+      for (let i = 0; i < 10; i++) {
+        b.append(T0 + i * 1000, m({ a: i }));
+      }
+      const later = T0 + 10 * retentionMs;
+      b.append(later, m({ a: 100 }));
+      b.append(later + 1000, m({ a: 101 }));
+      // The newest row before the window is kept as its left edge; everything older is gone.
+      expect(b.times[0]).toBeLessThanOrEqual(later + 1000 - retentionMs);
+      expect(b.length).toBe(3);
+      expect(b.column('a', 'rate')).toEqual([1, (100 - 9) / ((later - (T0 + 9000)) / 1000), 1]);
+    });
+  });
+});
