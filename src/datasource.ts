@@ -1,3 +1,4 @@
+import { merge, Observable } from 'rxjs';
 import {
   CoreApp,
   DataQueryRequest,
@@ -6,7 +7,10 @@ import {
   DataSourceInstanceSettings,
   TestDataSourceResponse,
 } from '@grafana/data';
+import { Endpoint } from './engine/Endpoint';
+import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
+import { leaseResponse } from './query/leaseResponse';
 import { backendSrvTransport, PmapiClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
 import { BpfliveOptions, BpftraceQuery, DEFAULT_QUERY } from './types';
@@ -38,14 +42,38 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     });
   }
 
-  async query(request: DataQueryRequest<BpftraceQuery>): Promise<DataQueryResponse> {
-    return {
-      data: [],
-      errors: request.targets.map((t) => ({
-        refId: t.refId,
-        message: 'Live bpftrace queries are not available in this build of bpflive yet.',
-      })),
-    };
+  private endpointInstance?: Endpoint;
+
+  /** The scripts and the poll loop of this datasource's pmproxy + hostspec, made on first use. */
+  get endpoint(): Endpoint {
+    if (!this.endpointInstance) {
+      this.endpointInstance = new Endpoint(this.newClient(), {
+        pollIntervalMs: this.settings.pollIntervalMs,
+        retentionMs: this.settings.retentionMs,
+      });
+    }
+    return this.endpointInstance;
+  }
+
+  /**
+   * Live: one Observable per query that emits on every poll tick (keyed by refId, state
+   * Streaming), starting with everything buffered so far. Unsubscribing releases the script
+   * after a grace period, so refreshes and time-range changes reuse it.
+   */
+  query(request: DataQueryRequest<BpftraceQuery>): Observable<DataQueryResponse> {
+    const targets = request.targets.filter((t) => this.filterQuery(t));
+    return merge(...targets.map((target) => this.stream(request, target)));
+  }
+
+  private stream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
+    return new Observable<DataQueryResponse>((subscriber) => {
+      const host = this.settings.hostspec;
+      const { lease, release } = this.endpoint.subscribe(holderKey(request, target), target.code, () =>
+        subscriber.next(leaseResponse(target, lease, host))
+      );
+      subscriber.next(leaseResponse(target, lease, host));
+      return release;
+    });
   }
 
   async testDatasource(): Promise<TestDataSourceResponse> {

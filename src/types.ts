@@ -5,6 +5,10 @@ import { DataQuery } from '@grafana/schema';
 export interface BpftraceQuery extends DataQuery {
   /** The bpftrace script, as the user wrote it. */
   code: string;
+  /** Counters (count(), hist(), lhist()) as per-second rates; default true. */
+  rate?: boolean;
+  /** Series names, e.g. `$var $key` or `{{comm}}`-free `$key0 on $host`; default `@var[key]`. */
+  legendFormat?: string;
 }
 
 export const DEFAULT_QUERY: Partial<BpftraceQuery> = {

@@ -1,5 +1,5 @@
 import { PmapiClient } from '../pmapi';
-import { once, scriptedTransport } from '../test/scriptedTransport';
+import { metricTable, once, scriptedTransport } from '../test/scriptedTransport';
 import { checkEndpoint } from './checkEndpoint';
 
 // Replies recorded from the real stack (pmproxy 6.0.3, bpftrace PMDA, Debian 12). The states are
@@ -9,15 +9,20 @@ const CONTEXT_ALICE = {
   status: 200,
   body: '{"context":5,"hostspec":"vm","labels":{"hostname":"vm","userid":1001,"groupid":1001}}',
 };
-const REGISTER_META = {
-  status: 200,
-  body: '{"metrics":[{"name":"bpftrace.control.register","pmid":"151.0.0","type":"string","sem":"instant","units":"none"}]}',
-};
+const REGISTER_META = metricTable({
+  'bpftrace.control.register': { pmid: '151.0.0', type: 'string' },
+  'bpftrace.control.deregister': { pmid: '151.0.1', type: 'string' },
+  'pmcd.version': { pmid: '2.0.4', type: 'string' },
+  'bpftrace.info.tracepoints': { pmid: '151.1.2', type: 'string' },
+});
 const VERSION_AND_PROBES = {
   status: 200,
   body: '{"timestamp":1795320762.297247045,"values":[{"pmid":"2.0.4","name":"pmcd.version","instances":[{"instance":null,"value":"6.0.3"}]},{"pmid":"151.1.2","name":"bpftrace.info.tracepoints","instances":[{"instance":null,"value":"tracepoint:sched:sched_switch,tracepoint:raw_syscalls:sys_enter,profile:hz:99"}]}]}',
 };
-const NOT_FOUND = { status: 400, body: '{"message":"failed to store value to metric bpftrace.control.deregister: Bad input to pmstore","success":false}' };
+const NOT_FOUND = {
+  status: 400,
+  body: '{"message":"failed to store value to metric bpftrace.control.deregister: Bad input to pmstore","success":false}',
+};
 const DEREGISTER_READBACK = {
   status: 200,
   body: '{"timestamp":1.1,"values":[{"pmid":"151.0.1","name":"bpftrace.control.deregister","instances":[{"instance":null,"value":"{\\"error\\": \\"one or more scripts were not found\\"}"}]}]}',
@@ -37,7 +42,7 @@ describe('checkEndpoint (Save & Test)', () => {
     const { result, calls } = check([
       ['/pmapi/context', CONTEXT],
       ['/pmapi/metric', REGISTER_META],
-      [/^\/pmapi\/fetch\?context=5&names=pmcd/, VERSION_AND_PROBES],
+      [/^\/pmapi\/fetch\?context=5&pmids=2.0.4/, VERSION_AND_PROBES],
       ['/pmapi/store', NOT_FOUND],
       [/^\/pmapi\/fetch\?context=5&names=bpftrace.control.deregister/, DEREGISTER_READBACK],
     ]);
@@ -45,7 +50,9 @@ describe('checkEndpoint (Save & Test)', () => {
     expect(report).toMatchObject({ state: 'ok', pcpVersion: '6.0.3', probeCount: 3 });
     expect(report.message).toBe('bpftrace PMDA ready on localhost: PCP 6.0.3, 3 probes on the host.');
     // The permission probe only ever deregisters a name no script can have.
-    expect(calls.filter((c) => c.path === '/pmapi/store').map((c) => c.params.name)).toEqual(['bpftrace.control.deregister']);
+    expect(calls.filter((c) => c.path === '/pmapi/store').map((c) => c.params.name)).toEqual([
+      'bpftrace.control.deregister',
+    ]);
   });
 
   it('pmproxy unreachable', async () => {
@@ -55,7 +62,10 @@ describe('checkEndpoint (Save & Test)', () => {
 
   it('pmcd unreachable from pmproxy', async () => {
     const { result } = check([
-      ['/pmapi/context', { status: 400, body: '{"message":"cannot connect to PMCD: Connection refused","success":false}' }],
+      [
+        '/pmapi/context',
+        { status: 400, body: '{"message":"cannot connect to PMCD: Connection refused","success":false}' },
+      ],
     ]);
     const report = await result;
     expect(report.state).toBe('pmcdUnreachable');
@@ -66,7 +76,10 @@ describe('checkEndpoint (Save & Test)', () => {
     const { result } = check([
       [
         '/pmapi/context',
-        { status: 400, body: '{"message":"cannot connect to PMCD: Authentication - authentication failure","success":false}' },
+        {
+          status: 400,
+          body: '{"message":"cannot connect to PMCD: Authentication - authentication failure","success":false}',
+        },
       ],
     ]);
     expect((await result).state).toBe('authFailed');
@@ -77,7 +90,10 @@ describe('checkEndpoint (Save & Test)', () => {
       ['/pmapi/context', CONTEXT],
       [
         '/pmapi/metric',
-        { status: 400, body: '{"message":"bpftrace.control.register traversal failed - Unknown metric name","success":false}' },
+        {
+          status: 400,
+          body: '{"message":"bpftrace.control.register traversal failed - Unknown metric name","success":false}',
+        },
       ],
     ]);
     expect((await result).state).toBe('pmdaMissing');
@@ -87,7 +103,7 @@ describe('checkEndpoint (Save & Test)', () => {
     const { result } = check([
       ['/pmapi/context', CONTEXT],
       ['/pmapi/metric', REGISTER_META],
-      [/^\/pmapi\/fetch\?context=5&names=pmcd/, VERSION_AND_PROBES],
+      [/^\/pmapi\/fetch\?context=5&pmids=2.0.4/, VERSION_AND_PROBES],
       ['/pmapi/store', NO_PERMISSION],
       [/^\/pmapi\/fetch/, { status: 200, body: '{"timestamp":1.1,"values":[]}' }],
     ]);
@@ -101,7 +117,7 @@ describe('checkEndpoint (Save & Test)', () => {
     const { result } = check([
       ['/pmapi/context', CONTEXT_ALICE],
       ['/pmapi/metric', REGISTER_META],
-      [/^\/pmapi\/fetch\?context=5&names=pmcd/, VERSION_AND_PROBES],
+      [/^\/pmapi\/fetch\?context=5&pmids=2.0.4/, VERSION_AND_PROBES],
       ['/pmapi/store', NO_PERMISSION],
       [/^\/pmapi\/fetch/, { status: 200, body: '{"timestamp":1.1,"values":[]}' }],
     ]);
@@ -113,8 +129,13 @@ describe('checkEndpoint (Save & Test)', () => {
     const { result } = check([
       ['/pmapi/context', CONTEXT],
       ['/pmapi/metric', REGISTER_META],
-      [/^\/pmapi\/fetch\?context=5&names=pmcd/, VERSION_AND_PROBES],
-      ['/pmapi/store', once([{ status: 401, body: '{"message":"failed to store: Resource temporarily unavailable","success":false}' }])],
+      [/^\/pmapi\/fetch\?context=5&pmids=2.0.4/, VERSION_AND_PROBES],
+      [
+        '/pmapi/store',
+        once([
+          { status: 401, body: '{"message":"failed to store: Resource temporarily unavailable","success":false}' },
+        ]),
+      ],
     ]);
     expect((await result).state).toBe('pmdaOutOfStep');
   });

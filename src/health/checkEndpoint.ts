@@ -134,4 +134,3 @@ function userOf(labels: Record<string, string | number> | undefined): string | u
 function stringValue(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
-

@@ -1,5 +1,5 @@
-import { scriptedTransport, once } from '../test/scriptedTransport';
-import { PmapiClient } from './client';
+import { metricTable, scriptedTransport, once } from '../test/scriptedTransport';
+import { chunksByLength, PmapiClient } from './client';
 
 // Reply bodies recorded from pmproxy 6.0.3 with the bpftrace PMDA (shared/research/pcp-stack-behaviour.md).
 const CONTEXT = (id: number) => ({
@@ -15,7 +15,14 @@ const FETCH_OK = {
   body: '{"context":1,"timestamp":1795320762.297247045,"values":[{"pmid":"60.0.32","name":"hinv.ncpu","instances":[{"instance":null,"value":2}]}]}',
 };
 
+const METRICS = metricTable({
+  'hinv.ncpu': { pmid: '60.0.32' },
+  'kernel.all.load': { pmid: '60.2.0', type: 'float' },
+  'bpftrace.scripts.s1.data.output': { pmid: '151.100.0', type: 'string' },
+});
+
 function client(replies: Parameters<typeof scriptedTransport>[0]) {
+  replies.push(['/pmapi/metric', METRICS]);
   const { transport, calls } = scriptedTransport(replies);
   return { client: new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 }), calls };
 }
@@ -27,6 +34,7 @@ describe('PmapiClient', () => {
       ['/pmapi/fetch', FETCH_OK],
     ]);
     await Promise.all([c.fetch(['hinv.ncpu']), c.fetch(['hinv.ncpu'])]);
+    expect(calls.filter((x) => x.path === '/pmapi/fetch').every((x) => x.params.pmids === '60.0.32')).toBe(true);
     const contexts = calls.filter((x) => x.path === '/pmapi/context');
     expect(contexts).toHaveLength(1);
     expect(contexts[0].params).toEqual({ hostspec: 'localhost', polltimeout: '30' });
@@ -46,7 +54,13 @@ describe('PmapiClient', () => {
     ]);
     const result = await c.fetch(['kernel.all.load', 'hinv.ncpu', 'no.such.metric']);
     expect(calls.filter((x) => x.path === '/pmapi/fetch')).toHaveLength(1);
-    expect(calls[1].params.names).toBe('kernel.all.load,hinv.ncpu,no.such.metric');
+    // Sent as pmids (short: pmproxy's URL limit), resolved once; the unknown name is left out.
+    expect(calls.find((x) => x.path === '/pmapi/fetch')?.params.pmids).toBe('60.2.0,60.0.32');
+    await c.fetch(['kernel.all.load', 'hinv.ncpu']);
+    expect(calls.filter((x) => x.path === '/pmapi/metric').length).toBeLessThanOrEqual(3);
+    const lookupsAfterFirst = calls.filter((x) => x.path === '/pmapi/metric').length;
+    await c.fetch(['kernel.all.load', 'hinv.ncpu']);
+    expect(calls.filter((x) => x.path === '/pmapi/metric').length).toBe(lookupsAfterFirst);
     expect(result.timestampMs).toBe(1795320762297);
     expect(result.values.get('kernel.all.load')?.instances).toEqual([
       { instance: 1, value: 0.62 },
@@ -66,8 +80,10 @@ describe('PmapiClient', () => {
     expect(c.contextGeneration).toBe(before + 2);
     expect(calls.map((x) => `${x.path}:${x.params.context ?? ''}`)).toEqual([
       '/pmapi/context:',
+      '/pmapi/metric:7',
       '/pmapi/fetch:7',
       '/pmapi/context:',
+      '/pmapi/metric:8',
       '/pmapi/fetch:8',
     ]);
   });
@@ -75,7 +91,7 @@ describe('PmapiClient', () => {
   it('replaces the context after an IPC failure (pmcd restarted behind pmproxy)', async () => {
     const { client: c } = client([
       ['/pmapi/context', once([CONTEXT(7), CONTEXT(8)])],
-      [/^\/pmapi\/fetch\?context=7/, { status: 400, body: '{"message":"IPC protocol failure","success":false}' }],
+      [/^\/pmapi\/metric\?context=7/, { status: 400, body: '{"message":"IPC protocol failure","success":false}' }],
       [/^\/pmapi\/fetch\?context=8/, FETCH_OK],
     ]);
     const result = await c.fetch(['hinv.ncpu']);
@@ -101,7 +117,11 @@ describe('PmapiClient', () => {
       ['/pmapi/store', { status: 200, body: '{"context":7,"success":true}' }],
     ]);
     await c.store('bpftrace.control.register', 'i:s:1 { @x = 1+2; @y == 3; }');
-    expect(calls[1].params).toEqual({ context: '7', name: 'bpftrace.control.register', value: 'i:s:1 { @x = 1+2; @y == 3; }' });
+    expect(calls[1].params).toEqual({
+      context: '7',
+      name: 'bpftrace.control.register',
+      value: 'i:s:1 { @x = 1+2; @y == 3; }',
+    });
   });
 
   it('reads a store back on the same context and hands back the PMDA refusal', async () => {
@@ -137,7 +157,9 @@ describe('PmapiClient', () => {
       ['/pmapi/store', { status: 200, body: '{"success":true}' }],
       ['/pmapi/fetch', UNKNOWN_CONTEXT(7)],
     ]);
-    await expect(c.storeAndReadBack('bpftrace.control.register', 'x')).rejects.toMatchObject({ kind: 'unknownContext' });
+    await expect(c.storeAndReadBack('bpftrace.control.register', 'x')).rejects.toMatchObject({
+      kind: 'unknownContext',
+    });
     expect(calls.filter((x) => x.path === '/pmapi/store')).toHaveLength(1);
   });
 
@@ -177,7 +199,10 @@ describe('PmapiClient', () => {
   it('lists instance domains and children', async () => {
     const { client: c } = client([
       ['/pmapi/context', CONTEXT(7)],
-      ['/pmapi/indom', { status: 200, body: '{"indom":"151.100010","instances":[{"instance":35,"name":"npm","labels":{}}]}' }],
+      [
+        '/pmapi/indom',
+        { status: 200, body: '{"indom":"151.100010","instances":[{"instance":35,"name":"npm","labels":{}}]}' },
+      ],
       [
         '/pmapi/children',
         { status: 200, body: '{"name":"bpftrace.scripts.s1","leaf":["status","pid"],"nonleaf":["data"]}' },
@@ -191,5 +216,69 @@ describe('PmapiClient', () => {
       leaf: ['status', 'pid'],
       nonleaf: ['data'],
     });
+  });
+});
+
+describe('PmapiClient.storeAndReadBack concurrency', () => {
+  it('runs store + read-back pairs one at a time, so each reads its own result', async () => {
+    const order: string[] = [];
+    let pending = '';
+    const { transport } = scriptedTransport([
+      ['/pmapi/context', { status: 200, body: '{"context":7}' }],
+      [
+        '/pmapi/store',
+        (call) => {
+          order.push(`store ${call.params.value}`);
+          pending = call.params.value;
+          return { status: 200, body: '{"success":true}' };
+        },
+      ],
+      [
+        '/pmapi/fetch',
+        () => {
+          order.push(`read ${pending}`);
+          const value = JSON.stringify(`{"script_id":"${pending}"}`);
+          return {
+            status: 200,
+            body: `{"timestamp":1.1,"values":[{"pmid":"151.0.0","name":"bpftrace.control.register","instances":[{"instance":null,"value":${value}}]}]}`,
+          };
+        },
+      ],
+    ]);
+    const c = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 });
+    const [a, b] = await Promise.all([
+      c.storeAndReadBack('bpftrace.control.register', 'a'),
+      c.storeAndReadBack('bpftrace.control.register', 'b'),
+    ]);
+    expect(a.readBack?.instances[0].value).toBe('{"script_id":"a"}');
+    expect(b.readBack?.instances[0].value).toBe('{"script_id":"b"}');
+    expect(order).toEqual(['store a', 'read a', 'store b', 'read b']);
+  });
+});
+
+describe('PmapiClient.fetch by pmid', () => {
+  it('never hands back values that arrive under another name (a reused pmid)', async () => {
+    const { transport } = scriptedTransport([
+      ['/pmapi/context', { status: 200, body: '{"context":7}' }],
+      ['/pmapi/metric', metricTable({ 'bpftrace.scripts.a.data.x': { pmid: '151.100.0' } })],
+      [
+        '/pmapi/fetch',
+        {
+          status: 200,
+          body: '{"timestamp":1.1,"values":[{"pmid":"151.100.0","name":"bpftrace.scripts.b.data.y","instances":[{"instance":null,"value":5}]}]}',
+        },
+      ],
+    ]);
+    const c = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 });
+    const result = await c.fetch(['bpftrace.scripts.a.data.x']);
+    expect(result.values.size).toBe(0);
+  });
+
+  it('splits a list longer than a URL can carry into several fetches', () => {
+    const pmids = Array.from({ length: 2000 }, (_, i) => `151.${100 + i}.10`);
+    const chunks = chunksByLength(pmids, 6000);
+    expect(chunks.length).toBeGreaterThan(1);
+    expect(chunks.flat()).toEqual(pmids);
+    expect(chunks.every((c) => c.join(',').length <= 6000)).toBe(true);
   });
 });

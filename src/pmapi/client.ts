@@ -1,6 +1,6 @@
 import { isPmapiError, PmapiError } from './errors';
 import { parsePmproxyJson, timestampToMs } from './json';
-import { encodeQuery, PmapiTransport, QueryParams } from './transport';
+import { encodeQuery, PmapiTransport, QueryParams } from './request';
 import { Children, ContextInfo, FetchResult, InstanceDomain, MetricMetadata, MetricValues } from './types';
 
 export interface PmapiClientOptions {
@@ -28,6 +28,11 @@ export class PmapiClient {
   private contextPromise?: Promise<ContextInfo>;
   private resolvedContext?: ContextInfo;
   private generation = 0;
+  /** Store + read-back pairs run one at a time (see storeAndReadBack). */
+  private storeQueue: Promise<unknown> = Promise.resolve();
+  /** name → pmid, valid for the context generation in pmidGeneration. */
+  private readonly pmidOf = new Map<string, string>();
+  private pmidGeneration = -1;
   /** Types learnt from metric metadata, to recognise PCP's "no value" placeholder. */
   private readonly knownTypes = new Map<string, string>();
 
@@ -71,15 +76,82 @@ export class PmapiClient {
     this.resolvedContext = undefined;
   }
 
-  /** One pmFetch of all `names`. Unknown names are absent from the result, as pmproxy drops them. */
+  /**
+   * One pmFetch of all `names`. Unknown names are absent from the result, as pmproxy drops them.
+   *
+   * Names are sent as pmids: a name such as `bpftrace.scripts.bpflive_….data.x` is five times
+   * the length of its pmid, and pmproxy refuses URLs over 8,000 characters (50 scripts' names
+   * would not fit). Pmids come from /pmapi/metric once per name and context; a pmid that no longer
+   * answers, or answers under another name, is looked up again, so a stale pmid can never hand
+   * back another script's values.
+   */
   async fetch(names: string[]): Promise<FetchResult> {
     if (names.length === 0) {
       return { timestampMs: this.now(), values: new Map() };
     }
     return this.withContext(async (context) => {
-      const raw = await this.get<RawFetch>('/pmapi/fetch', { context, names: names.join(',') });
-      return this.toFetchResult(raw);
+      if (this.pmidGeneration !== this.generation) {
+        this.pmidOf.clear();
+        this.pmidGeneration = this.generation;
+      }
+      const unresolved = [...new Set(names)].filter((n) => !this.pmidOf.has(n));
+      if (unresolved.length) {
+        await this.resolvePmids(unresolved, context);
+      }
+      const wanted = new Map<string, string>();
+      for (const name of names) {
+        const pmid = this.pmidOf.get(name);
+        if (pmid) {
+          wanted.set(pmid, name);
+        }
+      }
+      const values = new Map<string, MetricValues>();
+      let timestampMs: number | undefined;
+      for (const chunk of chunksByLength([...wanted.keys()], MAX_LIST_CHARS)) {
+        const raw = await this.get<RawFetch>('/pmapi/fetch', { context, pmids: chunk.join(',') });
+        const result = this.toFetchResult(raw);
+        timestampMs ??= result.timestampMs;
+        for (const [name, v] of result.values) {
+          if (wanted.get(v.pmid) === name) {
+            values.set(name, v);
+          }
+        }
+      }
+      for (const name of wanted.values()) {
+        if (!values.has(name)) {
+          // Gone, or the pmid now belongs to something else: look the name up afresh next time.
+          this.pmidOf.delete(name);
+        }
+      }
+      return { timestampMs: timestampMs ?? this.now(), values };
     });
+  }
+
+  /** Names → pmids in as few /pmapi/metric requests as possible; unknown names stay unresolved. */
+  private async resolvePmids(names: string[], context: number): Promise<void> {
+    for (const chunk of chunksByLength(names, MAX_LIST_CHARS)) {
+      try {
+        const raw = await this.get<{ metrics?: MetricMetadata[] }>('/pmapi/metric', {
+          context,
+          names: chunk.join(','),
+        });
+        for (const m of raw.metrics ?? []) {
+          this.pmidOf.set(m.name, m.pmid);
+          this.knownTypes.set(m.name, m.type);
+        }
+      } catch (e) {
+        // pmproxy fails the whole request for one unknown name: halve until the known ones resolve.
+        if (!isPmapiError(e, 'unknownMetric') || chunk.length === 1) {
+          if (isPmapiError(e, 'unknownMetric')) {
+            continue;
+          }
+          throw e;
+        }
+        const half = Math.ceil(chunk.length / 2);
+        await this.resolvePmids(chunk.slice(0, half), context);
+        await this.resolvePmids(chunk.slice(half), context);
+      }
+    }
   }
 
   async metrics(names: string[]): Promise<MetricMetadata[]> {
@@ -101,7 +173,9 @@ export class PmapiClient {
   }
 
   async children(prefix: string): Promise<Children> {
-    const raw = await this.withContext((context) => this.get<Partial<Children>>('/pmapi/children', { context, prefix }));
+    const raw = await this.withContext((context) =>
+      this.get<Partial<Children>>('/pmapi/children', { context, prefix })
+    );
     return { name: raw.name ?? prefix, leaf: raw.leaf ?? [], nonleaf: raw.nonleaf ?? [] };
   }
 
@@ -114,12 +188,20 @@ export class PmapiClient {
    * Store, then fetch `readBackName` on the SAME context: the bpftrace PMDA keeps the result of a
    * control store per pmcd context and hands it out once. Used for register/deregister.
    * `storeError` is set when the PMDA refused the store; the read-back usually says why.
+   * Pairs are serialised: two registrations interleaved on one context would each read the
+   * other's (or no) result.
    */
-  async storeAndReadBack(
+  storeAndReadBack(
     name: string,
     value: string | number,
     readBackName = name
   ): Promise<{ storeError?: PmapiError; readBack: MetricValues | undefined }> {
+    const run = this.storeQueue.then(() => this.storeAndReadBackNow(name, value, readBackName));
+    this.storeQueue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async storeAndReadBackNow(name: string, value: string | number, readBackName: string) {
     const { context, storeError } = await this.storeOnce(name, value);
     const raw = await this.get<RawFetch>('/pmapi/fetch', { context: context.context, names: readBackName });
     const result = this.toFetchResult(raw);
@@ -210,7 +292,34 @@ export class PmapiClient {
   }
 }
 
+/** Room for a list of names or pmids in one URL: pmproxy's limit is 8,000 characters. */
+const MAX_LIST_CHARS = 6000;
+
+/** Splits `items` into comma-joined lists of at most `max` characters each. */
+export function chunksByLength(items: string[], max: number): string[][] {
+  const chunks: string[][] = [];
+  let current: string[] = [];
+  let length = 0;
+  for (const item of items) {
+    if (current.length && length + item.length + 1 > max) {
+      chunks.push(current);
+      current = [];
+      length = 0;
+    }
+    current.push(item);
+    length += item.length + 1;
+  }
+  if (current.length) {
+    chunks.push(current);
+  }
+  return chunks;
+}
+
 interface RawFetch {
   timestamp?: number;
-  values?: Array<{ pmid: string; name: string; instances?: Array<{ instance?: number | null; value?: number | string | null }> }>;
+  values?: Array<{
+    pmid: string;
+    name: string;
+    instances?: Array<{ instance?: number | null; value?: number | string | null }>;
+  }>;
 }

@@ -6,7 +6,11 @@ describe('classifyHttpError', () => {
     [400, '{"context":12345,"message":"unknown context identifier: 12345","success":false}', 'unknownContext'],
     [400, '{"message":"cannot connect to PMCD: Connection refused","success":false}', 'pmcdUnreachable'],
     [400, '{"message":"cannot connect to PMCD: Authentication - user not found","success":false}', 'authFailed'],
-    [400, '{"message":"cannot connect to PMCD: Authentication - authentication failure","success":false}', 'authFailed'],
+    [
+      400,
+      '{"message":"cannot connect to PMCD: Authentication - authentication failure","success":false}',
+      'authFailed',
+    ],
     [401, '{"message":"authentication required"}', 'authFailed'],
     [403, '{"message":"authentication failed"}', 'authFailed'],
     [400, '{"message":"failed to get context labels: No such process","success":false}', 'authFailed'],
@@ -42,7 +46,9 @@ describe('classifyHttpError', () => {
   });
 
   it('reads an already parsed body (Grafana parses JSON error bodies)', () => {
-    expect(classifyHttpError(400, { message: 'unknown context identifier: 1', success: false }).kind).toBe('unknownContext');
+    expect(classifyHttpError(400, { message: 'unknown context identifier: 1', success: false }).kind).toBe(
+      'unknownContext'
+    );
   });
 
   it('a 502 with a pmproxy body is pmproxy speaking, not an unreachable proxy', () => {

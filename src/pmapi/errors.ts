@@ -111,7 +111,11 @@ function extractMessage(body: unknown): string {
   }
   if (typeof body === 'string') {
     // Strip HTML an intermediate proxy may send; keep it short.
-    return body.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim().slice(0, 300);
+    return body
+      .replace(/<[^>]*>/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim()
+      .slice(0, 300);
   }
   return '';
 }

@@ -16,8 +16,11 @@ describe('stripComments', () => {
   });
 
   it('keeps the PMDA directives, which are comments that mean something', () => {
-    const code = '// name: foo\n// include: @a\n// table-retain-lines: 10\n// custom-output-block\n// plain\nBEGIN { @a = 1; }';
-    expect(stripComments(code)).toBe('// name: foo\n// include: @a\n// table-retain-lines: 10\n// custom-output-block\n\nBEGIN { @a = 1; }');
+    const code =
+      '// name: foo\n// include: @a\n// table-retain-lines: 10\n// custom-output-block\n// plain\nBEGIN { @a = 1; }';
+    expect(stripComments(code)).toBe(
+      '// name: foo\n// include: @a\n// table-retain-lines: 10\n// custom-output-block\n\nBEGIN { @a = 1; }'
+    );
   });
 
   it('drops a comment that looks like an assignment (the PMDA would invent a variable)', () => {

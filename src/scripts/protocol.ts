@@ -1,4 +1,5 @@
-import { PmapiClient, PmapiError } from '../pmapi';
+import { PmapiClient } from '../pmapi/client';
+import { PmapiError } from '../pmapi/errors';
 import { CONTROL_DEREGISTER, CONTROL_REGISTER } from './names';
 
 export type ScriptStatus = 'starting' | 'started' | 'stopping' | 'stopped' | 'error';
@@ -21,7 +22,12 @@ export interface ScriptRecord {
   created_at?: string;
   last_accessed_at?: string;
   code: string;
-  metadata: { name: string | null; include: string[] | null; table_retain_lines: number | null; custom_output_block: boolean };
+  metadata: {
+    name: string | null;
+    include: string[] | null;
+    table_retain_lines: number | null;
+    custom_output_block: boolean;
+  };
   variables: Record<string, ScriptVariable>;
   state: { status: ScriptStatus; pid: number; exit_code: number; error: string; probes: number; data_bytes: number };
 }
@@ -30,7 +36,9 @@ export interface ScriptRecord {
 export class ScriptRejectedError extends Error {
   constructor(
     message: string,
-    readonly cause?: PmapiError
+    readonly cause?: PmapiError,
+    /** The PMDA's record of the refused registration (its variables are parsed even so). */
+    readonly record?: Partial<ScriptRecord>
   ) {
     super(message);
     this.name = 'ScriptRejectedError';
@@ -49,7 +57,11 @@ export async function registerScript(client: PmapiClient, code: string): Promise
       throw storeError;
     }
     const reason = record?.state?.error?.trim();
-    throw new ScriptRejectedError(reason || `The bpftrace PMDA refused the script: ${storeError.message}`, storeError);
+    throw new ScriptRejectedError(
+      reason || `The bpftrace PMDA refused the script: ${storeError.message}`,
+      storeError,
+      record
+    );
   }
   if (!record?.script_id || !record.state) {
     throw new PmapiError(
@@ -77,6 +89,11 @@ export async function deregisterScripts(client: PmapiClient, keys: string[]): Pr
     throw storeError;
   }
   return { notFound: false };
+}
+
+/** The PMDA refused a registration because a script of that name runs already. */
+export function isNameInUse(e: unknown): e is ScriptRejectedError {
+  return e instanceof ScriptRejectedError && /already in use/i.test(e.message);
 }
 
 function parseReadBack<T>(value: unknown): T | undefined {

@@ -5,7 +5,7 @@
  * never use this: they talk to the real pmproxy.
  */
 import { classifyHttpError } from '../pmapi/errors';
-import { PmapiTransport } from '../pmapi/transport';
+import type { PmapiTransport } from '../pmapi/request';
 
 export interface RecordedCall {
   path: string;
@@ -20,7 +20,9 @@ export function scriptedTransport(replies: Array<[RegExp | string, Reply]>) {
     const params = Object.fromEntries(new URLSearchParams(query));
     const call = { path, params };
     calls.push(call);
-    const index = replies.findIndex(([match]) => (typeof match === 'string' ? match === path : match.test(`${path}?${query}`)));
+    const index = replies.findIndex(([match]) =>
+      typeof match === 'string' ? match === path : match.test(`${path}?${query}`)
+    );
     if (index < 0) {
       throw new Error(`no recorded reply for ${path}?${query}`);
     }
@@ -42,5 +44,27 @@ export function once(replies: Array<{ status: number; body: string }>): Reply {
       throw new Error('scripted replies exhausted');
     }
     return next;
+  };
+}
+
+/**
+ * pmproxy's /pmapi/metric for a fixed table of metrics, as the real one answers: the whole
+ * request fails when one name is unknown.
+ */
+export function metricTable(table: Record<string, { pmid: string; type?: string }>): Reply {
+  return (call) => {
+    const names = (call.params.names ?? '').split(',');
+    const unknown = names.find((n) => !table[n]);
+    if (unknown) {
+      return { status: 400, body: `{"message":"${unknown} traversal failed - Unknown metric name","success":false}` };
+    }
+    const metrics = names.map((n) => ({
+      name: n,
+      pmid: table[n].pmid,
+      type: table[n].type ?? 'u64',
+      sem: 'instant',
+      units: 'none',
+    }));
+    return { status: 200, body: JSON.stringify({ metrics }) };
   };
 }

@@ -13,7 +13,9 @@ export const PROXY_PATH = '/api/datasources/proxy/uid/bpflive';
 export function installNodeBackendSrv(upstream: () => string, basicAuth?: () => string | undefined) {
   const fetchImpl = <T>(options: BackendSrvRequest): Observable<FetchResponse<T>> =>
     new Observable((subscriber) => {
-      const target = options.url.startsWith(PROXY_PATH) ? upstream() + options.url.slice(PROXY_PATH.length) : options.url;
+      const target = options.url.startsWith(PROXY_PATH)
+        ? upstream() + options.url.slice(PROXY_PATH.length)
+        : options.url;
       const headers: Record<string, string> = {};
       const auth = basicAuth?.();
       if (auth) {
@@ -36,7 +38,8 @@ export function installNodeBackendSrv(upstream: () => string, basicAuth?: () => 
           }
           if (!res.ok) {
             // As Grafana's backendSrv does for a text request: the body wrapped, not parsed.
-            const wrapped = options.responseType === 'text' ? { message: text, error: res.statusText, response: text } : data;
+            const wrapped =
+              options.responseType === 'text' ? { message: text, error: res.statusText, response: text } : data;
             subscriber.error({ status: res.status, statusText: res.statusText, data: wrapped, config: options });
             return;
           }
@@ -55,7 +58,12 @@ export function installNodeBackendSrv(upstream: () => string, basicAuth?: () => 
         })
         .catch((e: Error) => {
           // What Grafana's proxy answers when its upstream does not.
-          subscriber.error({ status: 502, statusText: 'Bad Gateway', data: { message: `Bad Gateway: ${e.message}` }, config: options });
+          subscriber.error({
+            status: 502,
+            statusText: 'Bad Gateway',
+            data: { message: `Bad Gateway: ${e.message}` },
+            config: options,
+          });
         });
     });
   setBackendSrv({ fetch: fetchImpl } as unknown as BackendSrv);

@@ -37,7 +37,8 @@ describe('src/pmapi against the real stack', () => {
 
     const later = await waitFor('the count to grow', async () => {
       const r = await client.fetch([dataName]);
-      return (r.values.get(dataName)!.instances[0].value as number) > (first.values.get(dataName)!.instances[0].value as number)
+      return (r.values.get(dataName)!.instances[0].value as number) >
+        (first.values.get(dataName)!.instances[0].value as number)
         ? r
         : undefined;
     });

@@ -1,7 +1,6 @@
-import { DataSourceInstanceSettings } from '@grafana/data';
-import { DataSource } from '../../src/datasource';
 import { BpfliveOptions } from '../../src/types';
-import { installNodeBackendSrv, PROXY_PATH } from './nodeBackendSrv';
+import { newDataSource } from './datasourceHarness';
+import { installNodeBackendSrv } from './nodeBackendSrv';
 import { PMPROXY, sh, stackUp } from './stack';
 
 // Save & Test of the real datasource class against the real stack, healthy and broken in each
@@ -26,22 +25,8 @@ afterAll(() => {
   stackUp();
 });
 
-function datasource(jsonData: BpfliveOptions = {}) {
-  return new DataSource({
-    id: 1,
-    uid: 'bpflive',
-    type: 'bpflive-bpftrace-datasource',
-    name: 'bpftrace',
-    url: PROXY_PATH,
-    access: 'proxy',
-    jsonData,
-    meta: {} as DataSourceInstanceSettings['meta'],
-    readOnly: false,
-  } as DataSourceInstanceSettings<BpfliveOptions>);
-}
-
 async function saveAndTest(jsonData?: BpfliveOptions) {
-  const result = await datasource(jsonData).testDatasource();
+  const result = await newDataSource(jsonData).testDatasource();
   return { ...result, state: String((result.details as { message: string }).message).replace('state: ', '') };
 }
 
@@ -49,7 +34,7 @@ describe('Save & Test', () => {
   it('all good: says so, with the PCP version and the number of probes', async () => {
     const r = await saveAndTest();
     expect(r).toMatchObject({ status: 'success', state: 'ok' });
-    const pcpVersion = sh("pminfo -h local: -f pmcd.version | sed -n 's/.*value \"\\(.*\\)\"/\\1/p'").trim();
+    const pcpVersion = sh('pminfo -h local: -f pmcd.version | sed -n \'s/.*value "\\(.*\\)"/\\1/p\'').trim();
     expect(r.message).toContain(`PCP ${pcpVersion}`);
     const probes = Number(/(\d+) probes/.exec(r.message)?.[1]);
     const expected = Number(sh('bpftrace -l | wc -l').trim());
