@@ -4,7 +4,7 @@ import { FetchResult } from '../pmapi/types';
 import { NAME_PREFIX, prepareScript } from '../scripts/naming';
 import { INFO_SCRIPTS_JSON, scriptMetric } from '../scripts/names';
 import { deregisterScripts, isNameInUse, registerScript, ScriptRecord, ScriptRejectedError } from '../scripts/protocol';
-import { attachWarnings, cleanErrorText, ScriptLease } from './ScriptLease';
+import { bpftraceWarnings, cleanErrorText, ScriptLease, warningNotice } from './ScriptLease';
 
 export interface EndpointOptions {
   pollIntervalMs: number;
@@ -323,11 +323,9 @@ export class Endpoint {
         lease.error = cleaned || 'bpftrace failed without a message.';
         lease.final = true;
       } else if (lease.status === 'started') {
-        lease.startChecked = true;
-        const warnings = attachWarnings(cleaned);
-        lease.warnings = warnings.length
-          ? [`Some probes could not be attached, so they trace nothing: ${warnings.join('; ')}`]
-          : [];
+        lease.startChecks++;
+        const notice = warningNotice(bpftraceWarnings(cleaned));
+        lease.warnings = notice ? [notice] : [];
       }
       const probes = result.values.get(scriptMetric(lease.name, 'probes'))?.instances[0]?.value;
       lease.probes = typeof probes === 'number' ? probes : lease.probes;

@@ -17,6 +17,9 @@ export interface VariableInfo {
   text: boolean;
 }
 
+/** How many ticks after the start the error text is read for warnings. */
+const START_CHECKS = 3;
+
 /** PCP semantics and types as the PMDA reports them in a script's `variables`. */
 const PM_SEM_COUNTER = 1;
 const PM_TYPE_STRING = 6;
@@ -42,8 +45,11 @@ export class ScriptLease {
   version = 0;
   /** The PMDA's data_bytes at the last sample: unchanged means bpftrace has not printed since. */
   lastDataBytes?: number;
-  /** The error text has been read since the script reached `started` (attach warnings live there). */
-  startChecked = false;
+  /**
+   * Reads of the error text since the script reached `started`: attach warnings live there, and
+   * the PMDA may collect bpftrace's stderr a moment after it reports the start.
+   */
+  startChecks = 0;
   /** Set while nobody holds the lease and it waits to be deregistered. */
   retiringSince?: number;
   /** Registration attempts that failed for reasons that may pass (unreachable, out of step). */
@@ -85,7 +91,7 @@ export class ScriptLease {
     this.status = state?.status ?? 'starting';
     this.error = undefined;
     this.warnings = [];
-    this.startChecked = false;
+    this.startChecks = 0;
     this.lastDataBytes = undefined;
     this.failedAttempts = 0;
     this.final = false;
@@ -119,7 +125,7 @@ export class ScriptLease {
   needsErrorText(): boolean {
     return (
       this.status === 'starting' ||
-      (this.status === 'started' && !this.startChecked) ||
+      (this.status === 'started' && this.startChecks < START_CHECKS) ||
       (this.status === 'error' && this.error === undefined) ||
       (this.status === 'stopped' && this.exitCode === undefined)
     );
@@ -143,10 +149,24 @@ export function cleanErrorText(text: string): string {
     .trim();
 }
 
-/** `could not attach probe …, skipping` lines: the script runs but traces less than asked. */
-export function attachWarnings(text: string): string[] {
+/**
+ * bpftrace's warnings for a script that runs: `could not attach probe …, skipping`, or a wildcard
+ * that matched nothing because symbols could not be read. "started" alone does not mean tracing.
+ */
+export function bpftraceWarnings(text: string): string[] {
   return text
     .split('\n')
-    .filter((l) => /could not attach probe|skipping/i.test(l) && /WARNING/i.test(l))
-    .map((l) => l.replace(/^.*?WARNING:\s*/, '').trim());
+    .filter((l) => /WARNING:/.test(l))
+    .map((l) => l.replace(/^.*?WARNING:\s*/, '').trim())
+    .filter((l) => l !== '');
+}
+
+/** The notice a query shows for those warnings. */
+export function warningNotice(warnings: string[]): string | undefined {
+  if (warnings.length === 0) {
+    return undefined;
+  }
+  const attach = warnings.some((w) => /could not attach|skipping|Could not read symbols|not traceable/i.test(w));
+  const lead = attach ? 'bpftrace runs, but some probes may trace nothing' : 'bpftrace warned';
+  return `${lead}: ${warnings.join('; ')}`;
 }
