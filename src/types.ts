@@ -1,14 +1,37 @@
 import { DataSourceJsonData } from '@grafana/data';
 import { DataQuery } from '@grafana/schema';
 
+/** How a query's data is shown. Auto picks from the PMDA's metrictype label and the data. */
+export type QueryFormat = 'auto' | 'timeseries' | 'heatmap' | 'histogram' | 'table' | 'logs' | 'flamegraph';
+
+export interface FlameGraphOptions {
+  /** Other key parts of a stack map (comm, pid …) become the top levels under the root. */
+  keyPartsAsRoots?: boolean;
+  /** Leave out stacks that end in the idle loop (cpuidle_enter_state, do_idle …). */
+  hideIdle?: boolean;
+  /** Leave out frames bpftrace could not resolve (`0x7f…`). */
+  hideUnresolved?: boolean;
+  /** Leave out stacks with fewer samples than this over the range. */
+  minSamples?: number;
+}
+
 /** One panel query: a bpftrace script and how to show it. */
 export interface BpftraceQuery extends DataQuery {
   /** The bpftrace script, as the user wrote it. */
   code: string;
+  /** Default 'auto'. */
+  format?: QueryFormat;
+  /** Which map variable to show (`@lat`); Auto picks one and says which. */
+  variable?: string;
   /** Counters (count(), hist(), lhist()) as per-second rates; default true. */
   rate?: boolean;
-  /** Series names, e.g. `$var $key` or `{{comm}}`-free `$key0 on $host`; default `@var[key]`. */
+  /** Series names with $var, $key, $key0…, $instance, $host and labels; default `@var[key]`. */
   legendFormat?: string;
+  /** Grafana unit id (ns, µs, bytes …); inferred from the variable name when empty. */
+  unit?: string;
+  /** Tables of maps: keep only the N largest rows. */
+  topN?: number;
+  flameGraph?: FlameGraphOptions;
 }
 
 export const DEFAULT_QUERY: Partial<BpftraceQuery> = {
