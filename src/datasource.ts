@@ -11,6 +11,7 @@ import { Endpoint } from './engine/Endpoint';
 import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
 import { leaseResponse } from './query/leaseResponse';
+import { INFO_TRACEPOINTS } from './scripts/names';
 import { backendSrvTransport, PmapiClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
 import { BpfliveOptions, BpftraceQuery, DEFAULT_QUERY } from './types';
@@ -74,6 +75,16 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       subscriber.next(leaseResponse(target, lease, host));
       return release;
     });
+  }
+
+  /**
+   * The probes the target host offers (the PMDA's `bpftrace.info.tracepoints`, from `bpftrace -l`
+   * at PMDA start), as one comma-separated string. The editor's probe catalog caches it.
+   */
+  async fetchProbeList(): Promise<string> {
+    const result = await this.endpoint.client.fetch([INFO_TRACEPOINTS]);
+    const value = result.values.get(INFO_TRACEPOINTS)?.instances[0]?.value;
+    return typeof value === 'string' ? value : '';
   }
 
   async testDatasource(): Promise<TestDataSourceResponse> {

@@ -3,6 +3,15 @@ import { ScriptLease } from '../engine/ScriptLease';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
 import { BpftraceQuery } from '../types';
 
+/** The script's state as the query editor reads it: `frames[0].meta.custom.bpflive`. */
+export interface ScriptState {
+  status: ScriptLease['status'];
+  probes?: number;
+  /** The script's map variables as the PMDA exports them (`@syscalls`, `@output` …). */
+  variables: string[];
+  warnings: string[];
+}
+
 /**
  * What one query shows for its script now: the buffered data as frames, and the script's state
  * where the user looks — an error on this query only, warnings and progress as frame notices.
@@ -30,11 +39,30 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, host?: s
   if (progress) {
     notices.push(progress);
   }
+  const state: ScriptState = {
+    status: lease.status,
+    probes: lease.probes,
+    variables: lease.variables.map((v) => v.name),
+    warnings: lease.warnings,
+  };
   if (frames.length === 0) {
     // Never a silent empty panel: an empty frame carries what is going on.
-    frames.push({ refId: query.refId, name: query.refId, fields: [], length: 0, meta: { notices } });
-  } else if (notices.length) {
-    frames[0] = { ...frames[0], meta: { ...frames[0].meta, notices } };
+    frames.push({
+      refId: query.refId,
+      name: query.refId,
+      fields: [],
+      length: 0,
+      meta: { notices, custom: { bpflive: state } },
+    });
+  } else {
+    frames[0] = {
+      ...frames[0],
+      meta: {
+        ...frames[0].meta,
+        notices: notices.length ? notices : undefined,
+        custom: { ...frames[0].meta?.custom, bpflive: state },
+      },
+    };
   }
 
   const errors: DataQueryError[] = [];
