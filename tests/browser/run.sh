@@ -22,5 +22,7 @@ echo "== browser tests"
 # The file, not the directory: node >= 21 reads test arguments as globs and would not search a directory.
 # spec for people, TAP into artifacts/ for scripts/test-all.sh's totals.
 mkdir -p artifacts
+# Every browser test file in one run: one TAP file, one exit status.
 exec node --test --test-reporter=spec --test-reporter-destination=stdout \
-  --test-reporter=tap --test-reporter-destination=artifacts/browser.tap tests/browser/browser.test.mjs
+  --test-reporter=tap --test-reporter-destination=artifacts/browser.tap \
+  tests/browser/browser.test.mjs tests/browser/flamegraph.test.mjs

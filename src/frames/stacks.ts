@@ -1,0 +1,311 @@
+/**
+ * Instance names of bpftrace stack maps (`@[kstack]`, `@[comm, kstack]`, `@[ustack, comm]` …) as
+ * the PCP bpftrace PMDA exports them, split into frames and the other key parts.
+ *
+ * The format (tests/fixtures/kstacks.json, recorded from the real stack):
+ * - key parts are joined with ',' in key order: `"bash,\n    f1+3\n    f2+10\n"`,
+ *   `"\n    0x101f408\n    0x23536ce\n,node"`, `"bash,\n    f1+3\n,123"`;
+ * - a stack is a block that starts with '\n' and holds one line per frame, each indented
+ *   (4 spaces in bpftrace's default mode) and ended by '\n', INNERMOST (sampled) frame first;
+ * - an empty stack (a sample in user space for kstack) is an empty part: `"bash,"`;
+ * - a frame is `symbol+offset` (`do_syscall_64+113`), or `0x…` when the symbol is unknown.
+ *
+ * A frame line never holds a '\n', so the block ends at the first '\n' that is followed by ',' or
+ * by the end of the key: commas INSIDE a frame (`std::map<int, int>::find(int const&)+20`) are
+ * never split.
+ */
+
+export interface StackKey {
+  /** Frame names, OUTERMOST caller first … the sampled frame last; offsets stripped. */
+  frames: string[];
+  /** The other key parts (comm, pid …) in key order. */
+  parts: string[];
+}
+
+const NEWLINE = 10;
+const COMMA = 44;
+
+/**
+ * Splits one instance name of a stacks map. A key with several stacks (`@[kstack, ustack]`) gets
+ * them joined in key order before reversing, so the LAST stack's outermost frame comes first:
+ * for `[kstack, ustack]` that is user space calling into the kernel, as it happened.
+ * A key without any stack block takes its first empty part as an empty stack (`"bash,"` →
+ * frames [], parts ['bash']); otherwise all of it is parts.
+ */
+export function splitStackKey(key: string): StackKey {
+  const parts: string[] = [];
+  let innermostFirst: string[] | undefined;
+  const n = key.length;
+  let i = 0;
+  for (;;) {
+    if (i < n && key.charCodeAt(i) === NEWLINE) {
+      const end = stackBlockEnd(key, i);
+      const frames = parseFrames(key, i, end);
+      innermostFirst = innermostFirst ? innermostFirst.concat(frames) : frames;
+      if (end >= n) {
+        break;
+      }
+      i = end + 1; // past the ','
+      continue;
+    }
+    const comma = key.indexOf(',', i);
+    if (comma < 0) {
+      parts.push(key.slice(i));
+      break;
+    }
+    parts.push(key.slice(i, comma));
+    i = comma + 1;
+  }
+  if (!innermostFirst) {
+    const empty = parts.indexOf('');
+    if (empty >= 0) {
+      parts.splice(empty, 1);
+    }
+    return { frames: [], parts };
+  }
+  return { frames: innermostFirst.reverse(), parts };
+}
+
+/** Index just past a stack block that starts with the '\n' at `start`: at a ',' or the key's end. */
+function stackBlockEnd(key: string, start: number): number {
+  let nl = start;
+  for (;;) {
+    const next = key.indexOf('\n', nl + 1);
+    if (next < 0) {
+      return key.length; // no closing '\n' (not what the PMDA sends): the rest is the block
+    }
+    if (next + 1 === key.length || key.charCodeAt(next + 1) === COMMA) {
+      return next + 1;
+    }
+    nl = next;
+  }
+}
+
+/** The block's frames in text order (innermost first), normalized, empty lines skipped. */
+function parseFrames(key: string, start: number, end: number): string[] {
+  const frames: string[] = [];
+  let lineStart = start;
+  while (lineStart < end) {
+    let lineEnd = key.indexOf('\n', lineStart);
+    if (lineEnd < 0 || lineEnd > end) {
+      lineEnd = end;
+    }
+    if (lineEnd > lineStart) {
+      const frame = normalizeRange(key, lineStart, lineEnd);
+      if (frame !== '') {
+        frames.push(frame);
+      }
+    }
+    lineStart = lineEnd + 1;
+  }
+  return frames;
+}
+
+/**
+ * One frame line as a flame-graph label: indentation, a `perf`-mode address
+ * (`\tffffffff8123abcd do_syscall_64+113 ([kernel.kallsyms])`) and a module suffix (` (/lib/libc.so.6)`,
+ * ` [xfs]`) removed, and the `+offset` STRIPPED, so samples at different instructions of one
+ * function (`f+10`, `f+24`) merge into one `f` box, as flame graphs aggregate by function;
+ * otherwise one function called from one place would show as several narrow siblings. Compiler
+ * clones (`.isra.0`, `.constprop.0`) are distinct symbols and stay. Unresolved `0x…` frames stay.
+ * Hand-written scanning rather than regular expressions: it runs for every frame of every new key.
+ */
+export function normalizeFrame(line: string): string {
+  return normalizeRange(line, 0, line.length);
+}
+
+/** normalizeFrame of `text.slice(from, to)`, without making that slice. */
+function normalizeRange(line: string, from: number, to: number): string {
+  let start = from;
+  let end = to;
+  while (start < end && isSpace(line.charCodeAt(start))) {
+    start++;
+  }
+  while (end > start && isSpace(line.charCodeAt(end - 1))) {
+    end--;
+  }
+  if (start === end) {
+    return '';
+  }
+
+  // A leading address: 6–16 hex digits (optionally 0x…), blanks, then the symbol.
+  let i = start;
+  if (line.charCodeAt(i) === ZERO && (line.charCodeAt(i + 1) | 0x20) === LOWER_X) {
+    i += 2;
+  }
+  const digits = i;
+  while (i < end && isHexDigit(line.charCodeAt(i))) {
+    i++;
+  }
+  if (i - digits >= 6 && i - digits <= 16 && i < end && isSpace(line.charCodeAt(i))) {
+    while (i < end && isSpace(line.charCodeAt(i))) {
+      i++;
+    }
+    start = i;
+  }
+
+  // A module after the symbol: blank, then `(…)` or `[…]` without blanks inside.
+  const last = line.charCodeAt(end - 1);
+  if (last === CLOSE_PAREN || last === CLOSE_BRACKET) {
+    const open = last === CLOSE_PAREN ? OPEN_PAREN : OPEN_BRACKET;
+    let j = end - 2;
+    while (j > start && !isSpace(line.charCodeAt(j)) && line.charCodeAt(j) !== open && line.charCodeAt(j) !== last) {
+      j--;
+    }
+    if (j > start && line.charCodeAt(j) === open && j - 1 > start && isSpace(line.charCodeAt(j - 1))) {
+      end = j - 1;
+      while (end > start && isSpace(line.charCodeAt(end - 1))) {
+        end--;
+      }
+    }
+  }
+
+  // The offset: `+113` or `+0x71` at the end.
+  let j = end;
+  while (j > start && isHexDigit(line.charCodeAt(j - 1))) {
+    j--;
+  }
+  if (j < end) {
+    if (j - 1 > start && line.charCodeAt(j - 1) === PLUS && allDecimal(line, j, end)) {
+      end = j - 1;
+    } else if (
+      j - 3 > start &&
+      (line.charCodeAt(j - 1) | 0x20) === LOWER_X &&
+      line.charCodeAt(j - 2) === ZERO &&
+      line.charCodeAt(j - 3) === PLUS
+    ) {
+      end = j - 3;
+    }
+  }
+  return start === 0 && end === line.length ? line : line.slice(start, end);
+}
+
+const PLUS = 43;
+const ZERO = 48;
+const LOWER_X = 120;
+const OPEN_PAREN = 40;
+const CLOSE_PAREN = 41;
+const OPEN_BRACKET = 91;
+const CLOSE_BRACKET = 93;
+
+function isSpace(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+function isHexDigit(c: number): boolean {
+  return (c >= 48 && c <= 57) || ((c | 0x20) >= 97 && (c | 0x20) <= 102);
+}
+
+function allDecimal(s: string, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = s.charCodeAt(k);
+    if (c < 48 || c > 57) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** `0x7f3a…` (bpftrace's unresolved frame), a bare address of 8+ hex digits (`raw` mode), `[unknown]`. */
+export function isUnresolvedFrame(frame: string): boolean {
+  return /^0x[0-9a-f]+$/i.test(frame) || /^[0-9a-f]{8,16}$/i.test(frame) || frame.startsWith('[unknown]');
+}
+
+/**
+ * The kernel's idle loop and the functions that put a CPU into an idle state (x86 halt/mwait,
+ * ACPI, intel_idle, polling, Xen, arm64 wfi/PSCI). A sample in any of them is a CPU with nothing
+ * to do (Linux counts it as the swapper/N task).
+ */
+export const IDLE_FUNCTIONS: ReadonlySet<string> = new Set([
+  // the idle loop
+  'cpu_startup_entry',
+  'do_idle',
+  'cpu_idle',
+  'cpu_idle_poll',
+  'cpu_bringup_and_idle',
+  'cpuidle_idle_call',
+  'call_cpuidle',
+  'cpuidle_enter',
+  'cpuidle_enter_state',
+  'cpuidle_enter_s2idle',
+  'default_idle_call',
+  'arch_cpu_idle',
+  // entering an idle state
+  'default_idle',
+  'default_enter_idle',
+  'native_safe_halt',
+  'pv_native_safe_halt',
+  'xen_safe_halt',
+  'amd_e400_idle',
+  'mwait_idle',
+  'mwait_idle_with_hints',
+  'intel_idle',
+  'intel_idle_irq',
+  'intel_idle_ibrs',
+  'intel_idle_xstate',
+  'intel_idle_s2idle',
+  'acpi_idle_enter',
+  'acpi_idle_enter_bm',
+  'acpi_idle_enter_s2idle',
+  'acpi_idle_do_entry',
+  'acpi_safe_halt',
+  'acpi_processor_ffh_cstate_enter',
+  'poll_idle',
+  'haltpoll_enter_idle',
+  'cpu_do_idle',
+  'psci_enter_idle_state',
+]);
+
+/**
+ * Where an interrupt or softirq starts running on top of whatever the CPU was doing. Work in an
+ * interrupt that arrived while the CPU was idle is real work (network receive, timers, block I/O
+ * completions) and is not idle time.
+ */
+function isInterruptEntry(frame: string): boolean {
+  return (
+    frame.startsWith('asm_sysvec_') ||
+    frame.startsWith('sysvec_') ||
+    frame.startsWith('__sysvec_') ||
+    frame === 'asm_common_interrupt' ||
+    frame === 'common_interrupt' ||
+    frame === 'irq_exit_rcu' ||
+    frame === '__irq_exit_rcu' ||
+    frame === 'handle_softirqs' ||
+    frame === '__do_softirq' ||
+    frame === 'do_softirq' ||
+    frame === 'el1_interrupt' ||
+    frame === 'gic_handle_irq'
+  );
+}
+
+/** A compiler clone (`do_idle.isra.0`, `foo.cold`) is the same function for this purpose. */
+function baseName(frame: string): string {
+  const dot = frame.indexOf('.');
+  return dot > 0 ? frame.slice(0, dot) : frame;
+}
+
+/**
+ * An idle sample: some frame is in IDLE_FUNCTIONS and no interrupt entry lies on the sampled
+ * side of it. `frames` is outermost first, as in StackKey.
+ * E.g. `… do_idle → cpuidle_enter_state → … → pv_native_safe_halt` is idle;
+ * `… do_idle → … → pv_native_safe_halt → asm_sysvec_apic_timer_interrupt → … → tick_sched_timer`
+ * is an interrupt handled on an idle CPU and is kept.
+ */
+export function isIdleStack(frames: readonly string[]): boolean {
+  let innermostIdle = -1;
+  for (let i = frames.length - 1; i >= 0; i--) {
+    if (IDLE_FUNCTIONS.has(baseName(frames[i]))) {
+      innermostIdle = i;
+      break;
+    }
+  }
+  if (innermostIdle < 0) {
+    return false;
+  }
+  for (let i = innermostIdle + 1; i < frames.length; i++) {
+    if (isInterruptEntry(baseName(frames[i]))) {
+      return false;
+    }
+  }
+  return true;
+}

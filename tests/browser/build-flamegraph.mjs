@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+/**
+ * Builds the flame-graph test page (flamegraph-host.jsx + flamegraph.html) into
+ * tests/browser/dist/flamegraph/, which server.mjs serves under /host/flamegraph/.
+ *
+ * @grafana/flamegraph has no 12.x release; 13.0.1 runs on @grafana/ui and @grafana/data 12.4.2
+ * (what Grafana 12 gives a plugin) with three changes made here:
+ * - every import of @grafana/ui, @grafana/data and @grafana/flamegraph goes to the TOP-LEVEL
+ *   12.4.2 (resp. 13.0.1) packages, never to the 13.0.1 copies npm nests under @grafana/flamegraph;
+ * - their CJS builds are bundled: the ESM build of @grafana/ui hits a default-import interop bug
+ *   with react-custom-scrollbars-2 ("Element type is invalid … CustomScrollbar");
+ * - @grafana/assistant (a peer of the flame graph, provided by Grafana) is a stub.
+ * react-virtualized-auto-sizer@1.0.26 is a devDependency for the same reason.
+ *
+ *   node tests/browser/build-flamegraph.mjs
+ */
+import * as esbuild from 'esbuild';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+export const FLAMEGRAPH_DIST = join(HERE, 'dist', 'flamegraph');
+/** Where server.mjs serves FLAMEGRAPH_DIST. */
+export const FLAMEGRAPH_PAGE = '/host/flamegraph/index.html';
+
+const requireFromRoot = createRequire(join(ROOT, 'package.json'));
+
+/** Package → the file every import of it must load, whoever imports it. */
+function pinnedModules() {
+  const cjs = (name) => requireFromRoot.resolve(name); // the "require" condition: the CJS build
+  return new Map([
+    ['@grafana/ui', cjs('@grafana/ui')],
+    ['@grafana/data', cjs('@grafana/data')],
+    ['@grafana/flamegraph', cjs('@grafana/flamegraph')],
+    ['@emotion/css', cjs('@emotion/css')],
+    ['react', cjs('react')],
+    ['react-dom', cjs('react-dom')],
+    ['@grafana/assistant', join(HERE, 'flamegraph-assistant-stub.js')],
+  ]);
+}
+
+function pinPlugin(pinned) {
+  const names = [...pinned.keys()].map((n) => n.replace(/[/.]/g, '\\$&'));
+  return {
+    name: 'bpflive-flamegraph-pins',
+    setup(build) {
+      build.onResolve({ filter: new RegExp(`^(${names.join('|')})$`) }, (args) => ({ path: pinned.get(args.path) }));
+    },
+  };
+}
+
+export async function buildFlameGraphPage({ quiet = false } = {}) {
+  mkdirSync(FLAMEGRAPH_DIST, { recursive: true });
+  const started = Date.now();
+  await esbuild.build({
+    entryPoints: { flamegraph: join(HERE, 'flamegraph-host.jsx') },
+    outdir: FLAMEGRAPH_DIST,
+    bundle: true,
+    format: 'iife',
+    platform: 'browser',
+    target: 'es2020',
+    absWorkingDir: ROOT,
+    jsx: 'automatic',
+    logLevel: quiet ? 'error' : 'warning',
+    define: { 'process.env.NODE_ENV': '"development"', global: 'globalThis' },
+    legalComments: 'none',
+    loader: { '.svg': 'dataurl', '.png': 'dataurl', '.gif': 'dataurl', '.woff': 'file', '.woff2': 'file', '.ttf': 'file' },
+    plugins: [pinPlugin(pinnedModules())],
+  });
+  copyFileSync(join(HERE, 'flamegraph.html'), join(FLAMEGRAPH_DIST, 'index.html'));
+  if (!quiet) {
+    console.log(`flame-graph page: ${relative(ROOT, FLAMEGRAPH_DIST)}/ in ${Date.now() - started} ms`);
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  buildFlameGraphPage().catch((e) => {
+    console.error(e.message ?? e);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,95 @@
+/**
+ * Test page for the flame-graph frame builder: fills a WideSeriesBuffer from the real-stack
+ * fixture tests/fixtures/kstacks.json (two samples of `@ks[kstack]` / `@kcomm[comm, kstack]`,
+ * recorded from pmproxy + the bpftrace PMDA) the way the engine does, builds the frame with
+ * src/frames/flamegraph.ts, and renders it with @grafana/flamegraph's FlameGraph component.
+ *
+ * Query parameters: variable=ks|kcomm (default ks), hideIdle=1, keyPartsAsRoots=1, empty=1 (a
+ * range with no samples). Results on window.flameHost: {ready, rows, total, topLevel, error}.
+ */
+import React from 'react';
+import { createRoot } from 'react-dom/client';
+import { createTheme } from '@grafana/data';
+import { GlobalStyles, ThemeContext } from '@grafana/ui';
+import { FlameGraph } from '@grafana/flamegraph';
+
+import fixture from '../fixtures/kstacks.json';
+import { WideSeriesBuffer } from '../../src/buffers/WideSeriesBuffer';
+import { buildFlameGraphFrame } from '../../src/frames/flamegraph';
+
+const host = { ready: false, error: undefined };
+window.flameHost = host;
+
+const params = new URLSearchParams(location.search);
+const variable = params.get('variable') === 'kcomm' ? 'kcomm' : 'ks';
+
+/** One fixture sample as the engine appends it: instance ids named through the indom. */
+function sample(i) {
+  const metric = `bpftrace.scripts.fixture_kstacks.data.${variable}`;
+  const fetched = JSON.parse(fixture.samples[i].fetch);
+  const names = new Map(JSON.parse(fixture.samples[i].indom[metric]).instances.map((x) => [x.instance, x.name]));
+  const values = new Map();
+  for (const x of fetched.values.find((v) => v.name === metric).instances) {
+    values.set(names.get(x.instance), x.value);
+  }
+  return { t: Math.round(fetched.timestamp * 1000), values };
+}
+
+const s0 = sample(0);
+const s1 = sample(1);
+const buffer = new WideSeriesBuffer({ retentionMs: 30 * 60_000, counter: true });
+// The maps when the script started (empty), then the two recorded prints: every sample counts.
+buffer.append(s0.t - 1000, new Map());
+buffer.append(s0.t, s0.values);
+buffer.append(s1.t, s1.values);
+
+const empty = params.get('empty') === '1';
+const frame = buildFlameGraphFrame(buffer, {
+  refId: 'A',
+  from: empty ? s1.t + 1 : -Infinity,
+  to: Infinity,
+  hideIdle: params.get('hideIdle') === '1',
+  keyPartsAsRoots: params.get('keyPartsAsRoots') === '1',
+});
+
+const labels = frame.fields.find((f) => f.name === 'label').values;
+const levels = frame.fields.find((f) => f.name === 'level').values;
+host.rows = frame.length;
+host.total = frame.length ? frame.fields.find((f) => f.name === 'value').values[0] : 0;
+host.topLevel = labels.filter((_, i) => levels[i] === 1);
+
+const theme = createTheme({ colors: { mode: 'dark' } });
+
+class Boundary extends React.Component {
+  constructor(props) {
+    super(props);
+    this.state = { error: undefined };
+  }
+  static getDerivedStateFromError(error) {
+    return { error };
+  }
+  componentDidCatch(error) {
+    host.error = String(error?.stack ?? error);
+  }
+  render() {
+    return this.state.error ? <pre data-testid="render-error">{String(this.state.error)}</pre> : this.props.children;
+  }
+}
+
+function Page() {
+  React.useEffect(() => {
+    host.ready = true;
+  }, []);
+  return (
+    <ThemeContext.Provider value={theme}>
+      <GlobalStyles />
+      <div data-testid="flamegraph-page" style={{ padding: 16, width: 1368 }}>
+        <Boundary>
+          <FlameGraph data={frame} getTheme={() => theme} />
+        </Boundary>
+      </div>
+    </ThemeContext.Provider>
+  );
+}
+
+createRoot(document.getElementById('root')).render(<Page />);

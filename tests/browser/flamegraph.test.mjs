@@ -1,0 +1,237 @@
+/**
+ * The flame-graph frame builder (src/frames/flamegraph.ts) fed with the real-stack fixture
+ * tests/fixtures/kstacks.json (recorded from pmproxy + pmcd + the bpftrace PMDA + bpftrace 0.17:
+ * `profile:hz:99 { @ks[kstack] = count(); @kcomm[comm, kstack] = count(); }`) and rendered by
+ * @grafana/flamegraph's FlameGraph component in headless Chromium (flamegraph-host.jsx, built by
+ * build-flamegraph.mjs in `before`). Needs no PCP stack. Run with tests/browser/run.sh, or:
+ *
+ *   node --test tests/browser/flamegraph.test.mjs
+ *
+ * Env: CHROMIUM (default /usr/bin/chromium). Screenshots: artifacts/browser/flamegraph*.png.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import { buildFlameGraphPage, FLAMEGRAPH_PAGE } from './build-flamegraph.mjs';
+import { startServer } from './server.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ARTIFACTS = join(HERE, '..', '..', 'artifacts', 'browser');
+const VIEWPORT = { width: 1400, height: 900 };
+
+let browser;
+let server;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  await buildFlameGraphPage({ quiet: true });
+  [browser, server] = await Promise.all([
+    chromium.launch({
+      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    }),
+    // Only its static files are used (/host/ → tests/browser/dist/, Grafana's icons); no pmproxy.
+    startServer({ upstream: 'http://127.0.0.1:9' }),
+  ]);
+});
+
+after(async () => {
+  await Promise.all([browser?.close(), server?.close()]);
+});
+
+/** Opens the page with `query`, runs `fn(page, host)`, then fails on any uncaught page error. */
+async function withFlameGraph(t, query, fn) {
+  const page = await browser.newPage({ viewport: VIEWPORT });
+  page.setDefaultTimeout(10_000);
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.stack || e.message));
+  page.on('console', (m) => {
+    // Grafana's fonts (/public/fonts/) and a few icons are not in node_modules: 404s, harmless.
+    if ((m.type() === 'error' || m.type() === 'warning') && !/status of 404/.test(m.text())) {
+      t.diagnostic(`console ${m.type()}: ${m.text()}`);
+    }
+  });
+  try {
+    await page.goto(`${server.url}${FLAMEGRAPH_PAGE}${query}`);
+    await page.waitForFunction(() => window.flameHost?.ready || window.flameHost?.error, null, { timeout: 15_000 });
+    const host = await page.evaluate(() => ({ ...window.flameHost }));
+    assert.equal(host.error, undefined, `the FlameGraph component threw: ${host.error}`);
+    await fn(page, host);
+  } finally {
+    await page.close();
+  }
+  assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
+}
+
+/** Non-background pixels of the flame graph's canvas (it paints nothing until it has data). */
+function paintedPixels(page) {
+  return page.getByTestId('flameGraph').evaluate((canvas) => {
+    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+    let painted = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (data[i + 3] !== 0) {
+        painted++;
+      }
+    }
+    return { painted, of: canvas.width * canvas.height };
+  });
+}
+
+const tooltipShown = () => /(^|\n)Total: \d/.test(document.body.innerText);
+
+/**
+ * The label and total of the tooltip the flame graph shows for the box under (x, y) of its
+ * canvas: the tooltip's text is "<label>", ["and N similar items",] "Count", "Total: <n> (<p>%)", "Self: …".
+ */
+async function labelAt(page, x, y) {
+  const box = await page.getByTestId('flameGraph').boundingBox();
+  // The canvas may still be re-laying out after a click: hover again until the tooltip shows.
+  for (let attempt = 0; ; attempt++) {
+    await page.mouse.move(box.x + x, box.y + y - 1);
+    await page.mouse.move(box.x + x, box.y + y, { steps: 2 });
+    try {
+      await page.waitForFunction(tooltipShown, null, { timeout: 1_000 });
+      break;
+    } catch (e) {
+      if (attempt === 4) {
+        throw e;
+      }
+    }
+  }
+  const lines = (await page.locator('body').innerText()).split('\n');
+  const totalLine = lines.findIndex((l) => /^Total: \d/.test(l));
+  let i = totalLine - 1;
+  // A collapsed group of single-child boxes adds "and N similar items" under its first label.
+  while (i >= 0 && (lines[i].trim() === '' || lines[i] === 'Count' || /^and \d+ similar items$/.test(lines[i]))) {
+    i--;
+  }
+  await page.mouse.move(0, 0);
+  await page.waitForFunction(() => !/(^|\n)Total: \d/.test(document.body.innerText), null, { timeout: 2_000 });
+  return { label: lines[i], total: lines[totalLine] };
+}
+
+/** Types into the flame graph's search box; the top table keeps the matching symbols. */
+async function search(page, text) {
+  await page.getByPlaceholder('Search...').fill(text);
+}
+
+/** The top table's rows as [symbol, self, total], in the order shown. */
+async function topTable(page) {
+  const cells = (await page.getByRole('table').innerText()).split('\n').filter((s) => s.trim() !== '');
+  const rows = [];
+  for (let i = cells.indexOf('Total') + 1; i + 2 < cells.length + 1; i += 3) {
+    rows.push([cells[i], Number(cells[i + 1]), Number(cells[i + 2])]);
+  }
+  return rows;
+}
+
+test('@ks from the real-stack fixture renders: top table, canvas, root at the top, callers above callees', async (t) => {
+  await withFlameGraph(t, '', async (page, host) => {
+    assert.equal(host.total, 591, 'every sample of the two prints');
+    assert.deepEqual(host.topLevel, [
+      'asm_exc_page_fault',
+      'common_startup_64',
+      'entry_SYSCALL_64_after_hwframe',
+      'ret_from_fork_asm',
+    ]);
+    await page.getByTestId('flameGraph').waitFor();
+    await page.getByText('591 | 591 samples (Count)').waitFor();
+
+    // Top table, by self: the idle loop's halt first; then sorted by total: `all` first.
+    const bySelf = await topTable(page);
+    t.diagnostic(`top table by self: ${JSON.stringify(bySelf.slice(0, 4))}`);
+    assert.deepEqual(bySelf[0], ['pv_native_safe_halt', 566, 566]);
+    // Sorting by total: the first click sorts ascending, the second descending.
+    await page.getByRole('button', { name: 'Total' }).click();
+    await page.getByRole('button', { name: 'Total' }).click();
+    const byTotal = await topTable(page);
+    t.diagnostic(`top table by total: ${JSON.stringify(byTotal.slice(0, 4))}`);
+    assert.deepEqual(byTotal[0], ['all', 0, 591]);
+    assert.deepEqual(byTotal.slice(1, 3), [
+      ['pv_native_safe_halt', 566, 566],
+      ['default_idle', 0, 566],
+    ]);
+    // A kernel entry frame: the table is virtualized, so search for it.
+    await search(page, 'entry_SYSCALL_64');
+    await page.waitForFunction(() => {
+      const t = document.querySelector('[role=table]')?.innerText ?? '';
+      return t.includes('entry_SYSCALL_64_after_hwframe') && !t.includes('pv_native_safe_halt');
+    });
+    const found = await topTable(page);
+    t.diagnostic(`top table, search "entry_SYSCALL_64": ${JSON.stringify(found)}`);
+    assert.deepEqual(found, [['entry_SYSCALL_64_after_hwframe', 0, 15]]);
+    await search(page, '');
+    await page.waitForFunction(() => document.querySelector('[role=table]')?.innerText.includes('pv_native_safe_halt'));
+
+    const { painted, of } = await paintedPixels(page);
+    t.diagnostic(`canvas: ${painted} of ${of} pixels painted`);
+    assert.ok(painted > of * 0.05, 'the canvas is painted');
+
+    // Orientation (Grafana draws an icicle: root on top): the top row is `all`, the next row the
+    // outermost caller of 96 % of the samples, the boot CPU's idle path (collapsed to one group).
+    assert.deepEqual(await labelAt(page, 100, 8), { label: 'all', total: 'Total: 591 (100%)' });
+    const second = await labelAt(page, 100, 28);
+    t.diagnostic(`row 2 under the cursor: ${JSON.stringify(second)}`);
+    assert.match(second.label, /common_startup_64/);
+    assert.match(second.total, /^Total: 566 /);
+    await page.screenshot({ path: join(ARTIFACTS, 'flamegraph.png') });
+  });
+});
+
+test('hideIdle: the kernel stacks that did work, expanded and readable', async (t) => {
+  await withFlameGraph(t, '?hideIdle=1', async (page, host) => {
+    assert.equal(host.total, 25);
+    assert.ok(!host.topLevel.includes('common_startup_64'), `top level: ${host.topLevel}`);
+    await page.getByRole('radio', { name: 'Flame Graph' }).click();
+    await page.getByRole('button', { name: 'Expand all groups' }).click();
+    await page.getByText('25 | 25 samples (Count)').waitFor();
+    assert.deepEqual(await labelAt(page, 300, 8), { label: 'all', total: 'Total: 25 (100%)' });
+    // Row 2 at the right half: entry_SYSCALL_64_after_hwframe, 15 of 25 samples, then do_syscall_64 under it.
+    const box = await page.getByTestId('flameGraph').boundingBox();
+    const entry = await labelAt(page, box.width * 0.7, 28);
+    const below = await labelAt(page, box.width * 0.7, 48);
+    t.diagnostic(`at 70 % width: ${entry.label} (${entry.total}) above ${below.label} (${below.total})`);
+    assert.equal(entry.label, 'entry_SYSCALL_64_after_hwframe');
+    assert.equal(below.label, 'do_syscall_64');
+    assert.ok((await paintedPixels(page)).painted > 0);
+    await page.screenshot({ path: join(ARTIFACTS, 'flamegraph-hide-idle.png') });
+  });
+});
+
+test('keyPartsAsRoots on @kcomm[comm, kstack]: the comms are the first level', async (t) => {
+  await withFlameGraph(t, '?variable=kcomm&keyPartsAsRoots=1&hideIdle=1', async (page, host) => {
+    assert.equal(host.total, 619 - 566);
+    assert.ok(host.topLevel.includes('bash') && host.topLevel.includes('sleep'), `top level: ${host.topLevel}`);
+    await page.getByRole('radio', { name: 'Flame Graph' }).click();
+    await page.getByRole('button', { name: 'Expand all groups' }).click();
+    await page.getByText('53 | 53 samples (Count)').waitFor();
+    const first = await labelAt(page, 5, 28);
+    assert.equal(first.label, 'bash', 'comms in label order, bash leftmost');
+    await page.screenshot({ path: join(ARTIFACTS, 'flamegraph-kcomm.png') });
+  });
+});
+
+test('a range without samples: the root alone, drawn as an empty graph without errors', async (t) => {
+  await withFlameGraph(t, '?empty=1', async (page, host) => {
+    // A frame without rows would make the component throw (nestedSetToLevels reads levels[0][0]).
+    assert.equal(host.rows, 1);
+    assert.equal(host.total, 0);
+    await page.getByTestId('flameGraph').waitFor();
+    const text = await page.getByTestId('flamegraph-page').innerText();
+    t.diagnostic(`shown: ${text.replace(/\s+/g, ' ').slice(0, 120)}`);
+    assert.match(text, /0 \| 0 samples \(Count\)/);
+    await page.screenshot({ path: join(ARTIFACTS, 'flamegraph-empty.png') });
+  });
+});
