@@ -11,8 +11,8 @@ import { Endpoint } from './engine/Endpoint';
 import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
 import { leaseResponse } from './query/leaseResponse';
-import { INFO_TRACEPOINTS } from './scripts/names';
-import { backendSrvTransport, PmapiClient } from './pmapi';
+import { CONTROL_DEREGISTER, INFO_TRACEPOINTS } from './scripts/names';
+import { backendSrvTransport, encodeQuery, PmapiClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
 import { BpfliveOptions, BpftraceQuery, DEFAULT_QUERY } from './types';
 
@@ -48,12 +48,38 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   /** The scripts and the poll loop of this datasource's pmproxy + hostspec, made on first use. */
   get endpoint(): Endpoint {
     if (!this.endpointInstance) {
+      this.deregisterOnPageHide();
       this.endpointInstance = new Endpoint(this.newClient(), {
         pollIntervalMs: this.settings.pollIntervalMs,
         retentionMs: this.settings.retentionMs,
       });
     }
     return this.endpointInstance;
+  }
+
+  /**
+   * A closing tab gets no grace period, and bpflive's scripts are named, so the PMDA never
+   * expires them: on `pagehide` the page asks pmproxy, through Grafana's proxy, to deregister
+   * them, with a keepalive request that outlives the page. A viewer in another browser that
+   * shared a script registers it again on its next tick. (Any bpflive client also sweeps
+   * abandoned scripts, for the cases where this request does not get through.)
+   */
+  private deregisterOnPageHide() {
+    if (typeof window === 'undefined' || typeof fetch !== 'function') {
+      return;
+    }
+    window.addEventListener('pagehide', () => {
+      const names = this.endpointInstance?.scriptNames() ?? [];
+      if (names.length === 0) {
+        return;
+      }
+      const query = encodeQuery({ hostspec: this.settings.hostspec, name: CONTROL_DEREGISTER, value: names.join(',') });
+      void fetch(`${this.url}/pmapi/store?${query}`, {
+        method: 'GET',
+        keepalive: true,
+        credentials: 'same-origin',
+      }).catch(() => undefined);
+    });
   }
 
   /**
@@ -69,10 +95,12 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   private stream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
     return new Observable<DataQueryResponse>((subscriber) => {
       const host = this.settings.hostspec;
+      const range = rangeOf(request);
+      const respond = () => leaseResponse(target, lease, { host, ...range() });
       const { lease, release } = this.endpoint.subscribe(holderKey(request, target), target.code, () =>
-        subscriber.next(leaseResponse(target, lease, host))
+        subscriber.next(respond())
       );
-      subscriber.next(leaseResponse(target, lease, host));
+      subscriber.next(respond());
       return release;
     });
   }
@@ -95,4 +123,17 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       details: { message: `state: ${report.state}` },
     };
   }
+}
+
+/**
+ * The selected range at each emission: a range that ends "now" slides with the stream (the
+ * request's own from/to were fixed when the query started), so histograms and flame graphs of
+ * "the last 5 minutes" stay the last 5 minutes.
+ */
+function rangeOf(request: DataQueryRequest<BpftraceQuery>): () => { from: number; to: number } {
+  const from = request.range?.from.valueOf() ?? 0;
+  const to = request.range?.to.valueOf() ?? Date.now();
+  const rawTo = request.range?.raw.to;
+  const endsNow = typeof rawTo === 'string' && rawTo.startsWith('now');
+  return endsNow ? () => ({ from: Date.now() - (to - from), to: Infinity }) : () => ({ from, to });
 }

@@ -37,6 +37,12 @@ export class Endpoint {
   private readonly instanceNames = new Map<string, Map<number, string>>();
   /** Other bpflive scripts on the host, and when their last_accessed_at last moved (our clock). */
   private readonly foreignAccess = new Map<string, { lastAccessed: string; since: number }>();
+  /**
+   * Script names this endpoint has read. pmproxy caches name → pmid → last values per context,
+   * so after a script of such a name is deregistered, the old context keeps answering with the
+   * dead script's frozen values: registering the name again needs a fresh context.
+   */
+  private readonly namesRead = new Set<string>();
   private timer?: ReturnType<typeof setTimeout>;
   private polling = false;
   private tickCount = 0;
@@ -135,6 +141,9 @@ export class Endpoint {
     lease.registering = true;
     lease.status = 'registering';
     lease.changed();
+    if (this.namesRead.has(lease.name)) {
+      this.client.dropContext();
+    }
     try {
       const record = await registerScript(this.client, lease.text);
       lease.adopt(record.variables, record.state);
@@ -291,6 +300,7 @@ export class Endpoint {
   }
 
   private async ingest(lease: ScriptLease, result: FetchResult, t: number) {
+    this.namesRead.add(lease.name);
     const status = result.values.get(scriptMetric(lease.name, 'status'))?.instances[0]?.value;
     if (typeof status !== 'string') {
       // The script is gone (pmcd restart, deregistered elsewhere): register it again. Its name,
@@ -350,6 +360,7 @@ export class Endpoint {
           const text = values.instances[0]?.value;
           if (typeof text === 'string') {
             lease.texts.set(v.name, text);
+            lease.logs.get(v.name)?.update(text, t);
           }
           continue;
         }
@@ -434,6 +445,11 @@ export class Endpoint {
     for (const listener of this.listeners.get(lease)?.keys() ?? []) {
       listener();
     }
+  }
+
+  /** The scripts this endpoint runs or keeps, by name (what a closing page should deregister). */
+  scriptNames(): string[] {
+    return [...this.leases.keys()];
   }
 
   /** Stop polling and deregister everything (datasource disposal, tests). */

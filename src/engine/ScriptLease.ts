@@ -1,4 +1,5 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
+import { LogLineTracker } from '../frames/logs';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptStatus, ScriptVariable } from '../scripts/protocol';
 
@@ -40,6 +41,8 @@ export class ScriptLease {
   readonly buffers = new Map<string, WideSeriesBuffer>();
   /** Latest text of string variables (@output), whole, as the PMDA holds it. */
   readonly texts = new Map<string, string>();
+  /** The same text as lines, each new line once, stamped with when it arrived. */
+  readonly logs = new Map<string, LogLineTracker>();
   readonly holders = new Set<string>();
   /** Bumped whenever anything a panel shows changes. */
   version = 0;
@@ -84,6 +87,9 @@ export class ScriptLease {
       text: v.datatype === PM_TYPE_STRING,
     }));
     for (const v of this.variables) {
+      if (v.text && !this.logs.has(v.name)) {
+        this.logs.set(v.name, new LogLineTracker());
+      }
       if (!v.text && !this.buffers.has(v.name)) {
         this.buffers.set(v.name, new WideSeriesBuffer({ retentionMs: this.retentionMs, counter: v.counter }));
       }

@@ -1,7 +1,14 @@
 import { DataFrame, DataQueryError, DataQueryResponse, LoadingState, QueryResultMetaNotice } from '@grafana/data';
-import { ScriptLease } from '../engine/ScriptLease';
+import { ScriptLease, VariableInfo } from '../engine/ScriptLease';
+import { buildFlameGraphFrame } from '../frames/flamegraph';
+import { buildHeatmapRowsFrame } from '../frames/heatmap';
+import { buildHistogramFrame } from '../frames/histogram';
+import { buildCsvTableFrame, buildMapTableFrame, looksLikeCsvTable } from '../frames/table';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
+import { inferUnit } from '../frames/units';
 import { BpftraceQuery } from '../types';
+import { keyNamesOf } from './keyNames';
+import { chooseView, ViewFormat } from './view';
 
 /** The script's state as the query editor reads it: `frames[0].meta.custom.bpflive`. */
 export interface ScriptState {
@@ -9,32 +16,34 @@ export interface ScriptState {
   probes?: number;
   /** The script's map variables as the PMDA exports them (`@syscalls`, `@output` …). */
   variables: string[];
+  /** What Auto (or the chosen format) shows. */
+  format?: ViewFormat;
+  shown: string[];
   warnings: string[];
 }
 
+export interface ResponseContext {
+  /** The hostspec, for $host in legends. */
+  host?: string;
+  /** The selected time range in ms; `to` is Infinity for a range that ends now. */
+  from: number;
+  to: number;
+}
+
 /**
- * What one query shows for its script now: the buffered data as frames, and the script's state
- * where the user looks — an error on this query only, warnings and progress as frame notices.
+ * What one query shows for its script now: the buffered data as frames in the chosen format,
+ * and the script's state where the user looks — an error on this query only, warnings and
+ * progress as frame notices.
  */
-export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, host?: string): DataQueryResponse {
-  const frames: DataFrame[] = [];
-  for (const v of lease.variables) {
-    const buffer = lease.buffers.get(v.name);
-    if (!buffer || buffer.length === 0) {
-      continue;
-    }
-    frames.push(
-      buildTimeSeriesFrame(buffer, {
-        refId: query.refId,
-        variable: v.name,
-        rate: v.counter && query.rate !== false,
-        legendFormat: query.legendFormat,
-        host,
-      })
-    );
-  }
+export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context: ResponseContext): DataQueryResponse {
+  const isCsv = (v: VariableInfo) => looksLikeCsvTable(lease.texts.get(v.name) ?? '');
+  const view = chooseView(lease.variables, { format: query.format, variable: query.variable }, isCsv);
+  const frames = view.variables.flatMap((v) => framesOf(view.format, v, query, lease, context));
 
   const notices: QueryResultMetaNotice[] = lease.warnings.map((text) => ({ severity: 'warning', text }));
+  if (view.note) {
+    notices.push({ severity: view.problem ? 'warning' : 'info', text: view.note });
+  }
   const progress = progressNotice(lease, frames.length > 0);
   if (progress) {
     notices.push(progress);
@@ -43,27 +52,22 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, host?: s
     status: lease.status,
     probes: lease.probes,
     variables: lease.variables.map((v) => v.name),
+    format: view.format,
+    shown: view.variables.map((v) => v.name),
     warnings: lease.warnings,
   };
   if (frames.length === 0) {
     // Never a silent empty panel: an empty frame carries what is going on.
-    frames.push({
-      refId: query.refId,
-      name: query.refId,
-      fields: [],
-      length: 0,
-      meta: { notices, custom: { bpflive: state } },
-    });
-  } else {
-    frames[0] = {
-      ...frames[0],
-      meta: {
-        ...frames[0].meta,
-        notices: notices.length ? notices : undefined,
-        custom: { ...frames[0].meta?.custom, bpflive: state },
-      },
-    };
+    frames.push({ refId: query.refId, name: query.refId, fields: [], length: 0 });
   }
+  frames[0] = {
+    ...frames[0],
+    meta: {
+      ...frames[0].meta,
+      notices: notices.length ? notices : undefined,
+      custom: { ...frames[0].meta?.custom, bpflive: state },
+    },
+  };
 
   const errors: DataQueryError[] = [];
   if (lease.status === 'error' && lease.error) {
@@ -75,6 +79,64 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, host?: s
     data: frames,
     errors: errors.length ? errors : undefined,
   };
+}
+
+function framesOf(
+  format: ViewFormat,
+  v: VariableInfo,
+  query: BpftraceQuery,
+  lease: ScriptLease,
+  context: ResponseContext
+): DataFrame[] {
+  const refId = query.refId;
+  const unit = query.unit || inferUnit(v.name);
+  const rate = v.counter && query.rate !== false;
+  if (v.text) {
+    const text = lease.texts.get(v.name);
+    if (format === 'table') {
+      return text && looksLikeCsvTable(text) ? [buildCsvTableFrame(text, { refId, variable: v.name })] : [];
+    }
+    const log = lease.logs.get(v.name);
+    return log && log.lineCount > 0 ? [log.frame({ refId, variable: v.name })] : [];
+  }
+  const buffer = lease.buffers.get(v.name);
+  if (!buffer || (buffer.length === 0 && format !== 'flamegraph')) {
+    // (A flame graph is built even empty: Grafana's flame graph panel fails on a frame without
+    // its fields, and the builder gives a root with no samples.)
+    return [];
+  }
+  const range = { from: context.from, to: context.to };
+  switch (format) {
+    case 'heatmap':
+      return [buildHeatmapRowsFrame(buffer, { refId, variable: v.name, rate, unit })];
+    case 'histogram':
+      return [buildHistogramFrame(buffer, { refId, variable: v.name, ...range, unit })];
+    case 'flamegraph':
+      return [buildFlameGraphFrame(buffer, { refId, ...range, ...query.flameGraph })];
+    case 'table':
+      return [
+        buildMapTableFrame(buffer, {
+          refId,
+          variable: v.name,
+          keyNames: keyNamesOf(lease.text, v.name),
+          topN: query.topN,
+          ...range,
+          unit,
+        }),
+      ];
+    default:
+      return [
+        buildTimeSeriesFrame(buffer, {
+          refId,
+          variable: v.name,
+          rate,
+          legendFormat: query.legendFormat,
+          host: context.host,
+          unit,
+          keyNames: keyNamesOf(lease.text, v.name),
+        }),
+      ];
+  }
 }
 
 function progressNotice(lease: ScriptLease, hasData: boolean): QueryResultMetaNotice | undefined {

@@ -1,4 +1,5 @@
 import { prepareScript } from '../../src/scripts/naming';
+import { deregisterScripts } from '../../src/scripts/protocol';
 import { installNodeBackendSrv } from './nodeBackendSrv';
 import { newDataSource, PanelRun, request } from './datasourceHarness';
 import { bpftracePids, PMPROXY, sh, stackUp, waitFor } from './stack';
@@ -181,6 +182,34 @@ describe('live engine on the real stack', () => {
     );
     expect(reRegisteredTicks).toBeLessThanOrEqual(2);
     expect(bpftracePids()).toHaveLength(1);
+    run.stop();
+  });
+});
+
+describe('live engine: scripts changed behind its back', () => {
+  it('a script deregistered elsewhere is registered again, and no frozen values are shown', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const name = prepareScript(TICKS).name;
+    const [firstPid] = bpftracePids();
+    // Another client (a colleague, a cleanup job) deregisters it.
+    await deregisterScripts(ds.newClient(), [name]);
+    await waitFor(
+      'a new bpftrace process',
+      () => bpftracePids().length === 1 && bpftracePids()[0] !== firstPid,
+      30_000
+    );
+    const n = run.values().length;
+    await waitFor(
+      'fresh rates from the new process',
+      () => run.values().length >= n + 2 && typeof run.values().at(-1) === 'number',
+      20_000
+    );
+    // Rates of about 10/s: values from the new process, not the old one's frozen count.
+    const last = run.values().at(-1) as number;
+    expect(last).toBeGreaterThan(7);
+    expect(last).toBeLessThan(13);
     run.stop();
   });
 });
