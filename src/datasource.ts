@@ -36,25 +36,35 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   }
 
   /** A client with its own context, so a check never disturbs the contexts of live panels. */
-  newClient(): PmapiClient {
+  newClient(hostspec = this.settings.hostspec): PmapiClient {
     return new PmapiClient(backendSrvTransport(this.url), {
-      hostspec: this.settings.hostspec,
+      hostspec,
       polltimeoutSec: Math.max(30, Math.ceil((this.settings.pollIntervalMs * 10) / 1000)),
     });
   }
 
-  private endpointInstance?: Endpoint;
+  /** One Endpoint per pmcd host this datasource's pmproxy reaches (the default, or a query's own). */
+  private readonly endpoints = new Map<string, Endpoint>();
 
-  /** The scripts and the poll loop of this datasource's pmproxy + hostspec, made on first use. */
-  get endpoint(): Endpoint {
-    if (!this.endpointInstance) {
-      this.deregisterOnPageHide();
-      this.endpointInstance = new Endpoint(this.newClient(), {
+  /** The scripts and the poll loop for `hostspec` (default: the datasource's), made on first use. */
+  endpointFor(hostspec?: string): Endpoint {
+    const host = hostspec?.trim() || this.settings.hostspec;
+    let endpoint = this.endpoints.get(host);
+    if (!endpoint) {
+      if (this.endpoints.size === 0) {
+        this.deregisterOnPageHide();
+      }
+      endpoint = new Endpoint(this.newClient(host), {
         pollIntervalMs: this.settings.pollIntervalMs,
         retentionMs: this.settings.retentionMs,
       });
+      this.endpoints.set(host, endpoint);
     }
-    return this.endpointInstance;
+    return endpoint;
+  }
+
+  get endpoint(): Endpoint {
+    return this.endpointFor();
   }
 
   /**
@@ -69,16 +79,18 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       return;
     }
     window.addEventListener('pagehide', () => {
-      const names = this.endpointInstance?.scriptNames() ?? [];
-      if (names.length === 0) {
-        return;
+      for (const [hostspec, endpoint] of this.endpoints) {
+        const names = endpoint.scriptNames();
+        if (names.length === 0) {
+          continue;
+        }
+        const query = encodeQuery({ hostspec, name: CONTROL_DEREGISTER, value: names.join(',') });
+        void fetch(`${this.url}/pmapi/store?${query}`, {
+          method: 'GET',
+          keepalive: true,
+          credentials: 'same-origin',
+        }).catch(() => undefined);
       }
-      const query = encodeQuery({ hostspec: this.settings.hostspec, name: CONTROL_DEREGISTER, value: names.join(',') });
-      void fetch(`${this.url}/pmapi/store?${query}`, {
-        method: 'GET',
-        keepalive: true,
-        credentials: 'same-origin',
-      }).catch(() => undefined);
     });
   }
 
@@ -94,10 +106,10 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
 
   private stream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
     return new Observable<DataQueryResponse>((subscriber) => {
-      const host = this.settings.hostspec;
+      const host = target.hostspec?.trim() || this.settings.hostspec;
       const range = rangeOf(request);
       const respond = () => leaseResponse(target, lease, { host, ...range() });
-      const { lease, release } = this.endpoint.subscribe(holderKey(request, target), target.code, () =>
+      const { lease, release } = this.endpointFor(host).subscribe(holderKey(request, target), target.code, () =>
         subscriber.next(respond())
       );
       subscriber.next(respond());
@@ -109,8 +121,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    * The probes the target host offers (the PMDA's `bpftrace.info.tracepoints`, from `bpftrace -l`
    * at PMDA start), as one comma-separated string. The editor's probe catalog caches it.
    */
-  async fetchProbeList(): Promise<string> {
-    const result = await this.endpoint.client.fetch([INFO_TRACEPOINTS]);
+  async fetchProbeList(hostspec?: string): Promise<string> {
+    const result = await this.endpointFor(hostspec).client.fetch([INFO_TRACEPOINTS]);
     const value = result.values.get(INFO_TRACEPOINTS)?.instances[0]?.value;
     return typeof value === 'string' ? value : '';
   }

@@ -32,6 +32,7 @@ export interface BpftraceQuery extends DataQuery {
   /** Tables of maps: keep only the N largest rows. */
   topN?: number;
   flameGraph?: FlameGraphOptions;
+  hostspec?: string;
 }
 
 export const DEFAULT_QUERY: Partial<BpftraceQuery> = {

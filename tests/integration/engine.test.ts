@@ -186,6 +186,28 @@ describe('live engine on the real stack', () => {
   });
 });
 
+describe('live engine: per-query host', () => {
+  it('a query may name its own pmcd host; one that cannot be reached says so and breaks nothing else', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(
+      ds,
+      request([
+        { code: SYSCALLS, hostspec: 'local:' },
+        { code: SYSCALLS, hostspec: 'localhost:1' },
+      ])
+    );
+    await waitFor('data on A through its own endpoint', () => hasData(run, 'A'), 20_000);
+    await waitFor(
+      'B tells why',
+      () => run.frames('B').some((f) => f.meta?.notices?.some((n) => /cannot reach pmcd/.test(n.text))),
+      20_000
+    );
+    expect(ds.endpointFor('local:')).not.toBe(ds.endpoint);
+    expect(run.errors('A')).toHaveLength(0);
+    run.stop();
+  });
+});
+
 describe('live engine: scripts changed behind its back', () => {
   it('a script deregistered elsewhere is registered again, and no frozen values are shown', async () => {
     const ds = newDataSource();
