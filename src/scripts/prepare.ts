@@ -9,34 +9,63 @@
  */
 const DIRECTIVE = /^\/\/\s*(name|include|table-retain-lines|custom-output-block)\b/;
 
-export function stripComments(code: string): string {
-  let out = '';
+/**
+ * The stripping, with a source map: `map[i]` is the offset in `code` of output character i, so
+ * bpftrace's error positions in the sent text can be moved back onto the user's code.
+ */
+export function stripWithMap(code: string): { text: string; map: number[] } {
+  let text = '';
+  const map: number[] = [];
+  const emit = (s: string, from: number, each = true) => {
+    text += s;
+    for (let k = 0; k < s.length; k++) {
+      map.push(each ? from + k : from);
+    }
+  };
   let i = 0;
   let lineStart = true;
   while (i < code.length) {
     const c = code[i];
     const next = code[i + 1];
     if (c === '"') {
-      const end = endOfString(code, i);
-      out += code.slice(i, end);
+      let end = i + 1;
+      while (end < code.length) {
+        if (code[end] === '\\') {
+          end += 2;
+        } else if (code[end] === '"' || code[end] === '\n') {
+          end++;
+          break;
+        } else {
+          end++;
+        }
+      }
+      end = Math.min(end, code.length);
+      emit(code.slice(i, end), i);
       i = end;
       lineStart = false;
     } else if (c === '/' && next === '/') {
       const eol = code.indexOf('\n', i);
       const comment = code.slice(i, eol < 0 ? code.length : eol);
       if (lineStart && DIRECTIVE.test(comment)) {
-        out += comment;
+        emit(comment, i);
       }
       i += comment.length;
     } else if (c === '/' && next === '*') {
       const close = code.indexOf('*/', i + 2);
       const body = code.slice(i, close < 0 ? code.length : close + 2);
-      // Keep the line structure; a comment between tokens still separates them.
-      const newlines = body.split('\n').length - 1;
-      out += newlines > 0 ? '\n'.repeat(newlines) : ' ';
+      if (body.includes('\n')) {
+        // Only the newlines stay, each where it was.
+        for (let k = 0; k < body.length; k++) {
+          if (body[k] === '\n') {
+            emit('\n', i + k);
+          }
+        }
+      } else {
+        emit(' ', i, false);
+      }
       i += body.length;
     } else {
-      out += c;
+      emit(c, i);
       if (c === '\n') {
         lineStart = true;
       } else if (c !== ' ' && c !== '\t') {
@@ -45,21 +74,10 @@ export function stripComments(code: string): string {
       i++;
     }
   }
-  // Trailing blanks left where comments were.
-  return out.replace(/[ \t]+$/gm, '');
+  return { text, map };
 }
 
-/** Index just past the closing quote of the string literal that opens at `start`. */
-function endOfString(code: string, start: number): number {
-  let i = start + 1;
-  while (i < code.length) {
-    if (code[i] === '\\') {
-      i += 2;
-    } else if (code[i] === '"' || code[i] === '\n') {
-      return i + 1;
-    } else {
-      i++;
-    }
-  }
-  return i;
+export function stripComments(code: string): string {
+  // Trailing blanks left where comments were go too (they only cost URL length).
+  return stripWithMap(code).text.replace(/[ \t]+$/gm, '');
 }

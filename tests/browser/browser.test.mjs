@@ -67,8 +67,8 @@ after(async () => {
 });
 
 /** Opens the host page on `server`, runs `fn(page)`, then fails on any uncaught page error. */
-async function withPage(t, server, fn) {
-  const page = await browser.newPage({ viewport: VIEWPORT });
+async function withPage(t, server, fn, { viewport = VIEWPORT } = {}) {
+  const page = await browser.newPage({ viewport });
   page.setDefaultTimeout(10_000);
   const pageErrors = [];
   const consoleErrors = [];
@@ -180,9 +180,12 @@ test('(b) ConfigEditor: URL, PCP fields, and the refusal of a sub-second poll in
     assert.equal(await config.getByRole('alert').count(), 0, 'no validation message for the defaults');
 
     // Typing reaches onOptionsChange and comes back as the new value.
-    await host.fill('pcp://db1:44321');
-    assert.equal(await host.inputValue(), 'pcp://db1:44321');
-    assert.equal(await page.evaluate(() => window.bpfliveHost.configOptions.jsonData.hostspec), 'pcp://db1:44321');
+    await host.fill('pcp://127.0.0.2:44321');
+    assert.equal(await host.inputValue(), 'pcp://127.0.0.2:44321');
+    assert.equal(
+      await page.evaluate(() => window.bpfliveHost.configOptions.jsonData.hostspec),
+      'pcp://127.0.0.2:44321'
+    );
     await host.fill('localhost');
 
     await poll.fill('0.5');
@@ -341,4 +344,428 @@ test("(h) pmproxy's error JSON is not shown raw in the Save & test message", asy
     assert.doesNotMatch(r.message, /"success"|\{"message"/);
     assert.match(r.message, /\(cannot connect to PMCD: Connection refused\)/);
   });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The bpftrace editor: language, completion from the host's probe list, markers from the real stack.
+
+const EDITOR = '[data-testid="bpflive-query-editor"] .monaco-editor[role="code"]';
+/** Tall enough for the query section and Monaco's widgets below the config section. */
+const TALL = { viewport: { width: 1100, height: 2000 } };
+
+/** Replaces the editor's text in one input event (no auto-closing, no suggestions). */
+async function replaceText(page, text) {
+  await page.locator(EDITOR).click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.insertText(text);
+}
+
+/**
+ * Replaces the editor's text as a paste does: one edit, no auto-closing or auto-indenting
+ * (typing a multi-line text would get a second "}" from Monaco's bracket closing).
+ */
+async function pasteText(page, text) {
+  await page.locator(EDITOR).click();
+  await page.evaluate((t) => {
+    const editor = window.bpfliveHost.monaco.editor.getEditors()[0];
+    editor.executeEdits('paste', [{ range: editor.getModel().getFullModelRange(), text: t }]);
+    editor.pushUndoStop();
+  }, text);
+}
+
+/** Empties the editor and leaves the cursor in it. */
+async function clearEditor(page) {
+  await page.locator(EDITOR).click();
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.press('Delete');
+}
+
+const markers = (page) =>
+  page.evaluate(() =>
+    window.bpfliveHost.monaco.editor.getModelMarkers({ owner: 'bpflive' }).map((m) => ({
+      severity: m.severity,
+      code: typeof m.code === 'string' ? m.code : m.code?.value,
+      source: m.source,
+      message: m.message,
+      startLineNumber: m.startLineNumber,
+      startColumn: m.startColumn,
+      endLineNumber: m.endLineNumber,
+      endColumn: m.endColumn,
+    }))
+  );
+
+/** The visible rows of Monaco's suggest widget, as text. */
+async function suggestions(page) {
+  const widget = page.locator('.suggest-widget.visible');
+  await widget.waitFor({ timeout: 5_000 });
+  return widget
+    .locator('.monaco-list-row')
+    .evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? r.textContent));
+}
+
+/** Waits until the suggest widget shows a row whose label starts with `label`. */
+async function waitForSuggestion(page, label) {
+  await page.waitForFunction(
+    (l) =>
+      [...document.querySelectorAll('.suggest-widget.visible .monaco-list-row')].some((r) =>
+        (r.getAttribute('aria-label') ?? '').startsWith(l)
+      ),
+    label,
+    { timeout: 8_000 }
+  );
+}
+
+/** The probe catalog has arrived when the host's list was fetched through the proxy. */
+async function catalogFetched(page) {
+  try {
+    await page.waitForFunction(
+      () => window.bpfliveHost.requests.some((r) => r.url.includes('bpftrace.info.tracepoints') && r.status === 200),
+      null,
+      { timeout: 15_000 }
+    );
+  } catch (e) {
+    const requests = await page.evaluate(() => window.bpfliveHost.requests);
+    throw new Error(`the probe list was not fetched: ${JSON.stringify(requests)}`, { cause: e });
+  }
+}
+
+/** A screenshot of the query section, with room around it for Monaco's floating widgets. */
+async function sectionShot(page, name, { above = 0, below = 0 } = {}) {
+  const box = await page.locator('#query-section').boundingBox();
+  await page.screenshot({
+    path: join(ARTIFACTS, name),
+    clip: { x: box.x, y: box.y - above, width: box.width, height: box.height + above + below },
+  });
+}
+
+test('(i) editor: bpftrace highlighting in the real Monaco', async (t) => {
+  await withPage(
+    t,
+    up,
+    async (page) => {
+      await page.locator(EDITOR).waitFor({ timeout: 15_000 });
+      const text =
+        'tracepoint:sched:sched_switch /pid > $1/ { @lat[comm] = hist(nsecs - $t); printf("%d\\n", 1); } // c';
+      const tokens = await page.evaluate((s) => {
+        const out = {};
+        const line = window.bpfliveHost.monaco.editor.tokenize(s, 'bpftrace')[0];
+        line.forEach((tok, i) => {
+          const end = i + 1 < line.length ? line[i + 1].offset : s.length;
+          out[s.slice(tok.offset, end)] = tok.type;
+        });
+        return out;
+      }, text);
+      t.diagnostic(JSON.stringify(tokens));
+      assert.equal(tokens['tracepoint'], 'keyword.bpftrace');
+      assert.equal(tokens['sched'], 'type.bpftrace');
+      assert.equal(tokens['sched_switch'], 'type.bpftrace');
+      assert.equal(tokens['pid'], 'predefined.bpftrace');
+      assert.equal(tokens['$1'], 'constant.bpftrace');
+      assert.equal(tokens['@lat'], 'tag.bpftrace');
+      assert.equal(tokens['hist'], 'predefined.bpftrace');
+      assert.equal(tokens['$t'], 'variable.bpftrace');
+      assert.equal(tokens['\\n'], 'string.escape.bpftrace');
+      assert.equal(tokens['// c'], 'comment.bpftrace');
+      const bad = await page.evaluate(
+        () => window.bpfliveHost.monaco.editor.tokenize('tracepont:a:b { }', 'bpftrace')[0][0].type
+      );
+      assert.equal(bad, 'invalid.bpftrace', 'an unknown probe type is shown as invalid');
+    },
+    TALL
+  );
+});
+
+test("(j) editor: probe completion from the host's list, function completion and signature help", async (t) => {
+  await waitForPmproxy();
+  await withPage(
+    t,
+    up,
+    async (page) => {
+      await page.locator(EDITOR).waitFor({ timeout: 15_000 });
+      await catalogFetched(page);
+      await clearEditor(page);
+      await page.keyboard.type('tracepoint:sch', { delay: 25 });
+      await waitForSuggestion(page, 'tracepoint:sched:sched_');
+      const rows = await suggestions(page);
+      t.diagnostic(`tracepoint:sch → ${rows.slice(0, 6).join(' | ')}`);
+      assert.ok(
+        rows.some((r) => r.startsWith('tracepoint:sched:')),
+        'the sched subsystem is offered'
+      );
+      assert.ok(
+        rows.filter((r) => /^tracepoint:sched:sched_\w+/.test(r)).length >= 3,
+        "probes of the host's sched subsystem are offered"
+      );
+      await sectionShot(page, 'editor-completion.png', { below: 220 });
+
+      // Narrow down and accept: the whole probe is inserted.
+      await page.keyboard.type('ed:sched_swi', { delay: 25 });
+      await waitForSuggestion(page, 'tracepoint:sched:sched_switch');
+      await page.waitForFunction(
+        () =>
+          (
+            document.querySelector('.suggest-widget.visible .monaco-list-row.focused')?.getAttribute('aria-label') ?? ''
+          ).startsWith('tracepoint:sched:sched_switch'),
+        null,
+        { timeout: 5_000 }
+      );
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(
+        () =>
+          document.querySelector('[data-testid="bpflive-query-editor"] .view-lines')?.textContent.trim() ===
+          'tracepoint:sched:sched_switch',
+        null,
+        { timeout: 3_000 }
+      );
+
+      // In an action block: the map functions.
+      await page.keyboard.type(' { @n = co', { delay: 25 });
+      await waitForSuggestion(page, 'count');
+      assert.ok((await suggestions(page)).some((r) => r.startsWith('count')));
+      await page.keyboard.press('Escape');
+      await page.keyboard.type('unt(); @lat = hi', { delay: 25 });
+      await waitForSuggestion(page, 'hist');
+      await page.keyboard.press('Enter');
+      // The snippet puts the cursor between the parentheses: signature help shows.
+      const hints = page.locator('.parameter-hints-widget.visible');
+      await hints.waitFor({ timeout: 5_000 });
+      const signature = (await hints.innerText()).replace(/\s+/g, ' ');
+      t.diagnostic(`signature help: ${signature}`);
+      assert.match(signature, /hist\(int64 n/);
+      assert.match(await editorText(page), /@lat = hist\(\)/);
+    },
+    TALL
+  );
+});
+
+test('(k) editor: a lint marker for kprobe:vfs_read on a host without kprobes, before anything runs', async (t) => {
+  await waitForPmproxy();
+  await withPage(
+    t,
+    up,
+    async (page) => {
+      await page.locator(EDITOR).waitFor({ timeout: 15_000 });
+      await catalogFetched(page);
+      const runsBefore = await page.evaluate(() => window.bpfliveHost.runQueryCount);
+      await replaceText(page, 'kprobe:vfs_read { @reads = count(); }');
+      // Lints follow the text within ~150 ms; the script would only run after ~1 s.
+      await page.waitForFunction(
+        () =>
+          window.bpfliveHost.monaco.editor
+            .getModelMarkers({ owner: 'bpflive' })
+            .some((m) => (m.code?.value ?? m.code) === 'probe-type-not-on-host'),
+        null,
+        { timeout: 900 }
+      );
+      assert.equal(
+        await page.evaluate(() => window.bpfliveHost.runQueryCount),
+        runsBefore,
+        'the marker came before any run'
+      );
+      const [m] = (await markers(page)).filter((x) => x.code === 'probe-type-not-on-host');
+      t.diagnostic(`marker: ${m.message}`);
+      assert.deepEqual(
+        [m.severity, m.startLineNumber, m.startColumn, m.endLineNumber, m.endColumn],
+        [4 /* MarkerSeverity.Warning */, 1, 1, 1, 16]
+      );
+      assert.match(m.message, /This host lists no kprobes/);
+      assert.match(m.message, /tracepoint:syscalls:sys_enter_read/);
+      const problems = await page.getByTestId('bpflive-problems').innerText();
+      assert.match(problems, /Ln 1, Col 1/);
+      assert.match(problems, /no kprobes/);
+    },
+    TALL
+  );
+});
+
+test('(l) editor: the script runs once when typing stops, never per keystroke', async (t) => {
+  await withPage(
+    t,
+    up,
+    async (page) => {
+      await page.locator(EDITOR).waitFor({ timeout: 15_000 });
+      await clearEditor(page);
+      await page.waitForTimeout(1_300); // the clearing itself runs once
+      const before = await page.evaluate(() => window.bpfliveHost.runQueryCount);
+      // Keys 150 ms apart: never a pause of a second.
+      await page.keyboard.type('BEGIN { @a = 1; }', { delay: 150 });
+      assert.equal(await page.evaluate(() => window.bpfliveHost.runQueryCount), before, 'no run while typing');
+      assert.match(await page.getByTestId('bpflive-status').innerText(), /Edited/);
+      await page.waitForFunction((n) => window.bpfliveHost.runQueryCount === n + 1, before, { timeout: 3_000 });
+      await page.waitForTimeout(1_200);
+      const after = await page.evaluate(() => ({
+        runs: window.bpfliveHost.runQueryCount,
+        code: window.bpfliveHost.lastQuery.code,
+      }));
+      assert.equal(after.runs, before + 1, 'exactly one run');
+      assert.equal(after.code, 'BEGIN { @a = 1; }');
+
+      // Shift+Enter runs at once, unchanged code too, and types no newline.
+      await page.keyboard.press('Shift+Enter');
+      await page.waitForFunction((n) => window.bpfliveHost.runQueryCount === n + 2, before, { timeout: 500 });
+      assert.equal((await editorText(page)).trim(), 'BEGIN { @a = 1; }');
+      assert.equal(await page.evaluate(() => window.bpfliveHost.monaco.editor.getModels()[0].getLineCount()), 1);
+    },
+    TALL
+  );
+});
+
+test('(m) editor: a syntax error from the real stack becomes a marker at its line and column', async (t) => {
+  await waitForPmproxy();
+  await withPage(
+    t,
+    up,
+    async (page) => {
+      await page.locator(EDITOR).waitFor({ timeout: 15_000 });
+      // A map name of its own, so this run registers a script of its own.
+      const name = `@err${Date.now() % 1_000_000}`;
+      const line2 = `  ${name} = count(;`;
+      await pasteText(page, `tracepoint:raw_syscalls:sys_enter {\n${line2}\n}`);
+      await page.keyboard.press('Shift+Enter');
+      await page.waitForFunction(
+        () =>
+          window.bpfliveHost.monaco.editor.getModelMarkers({ owner: 'bpflive' }).some((m) => m.source === 'bpftrace'),
+        null,
+        { timeout: 25_000 }
+      );
+      const data = await page.evaluate(() => window.bpfliveHost.lastData);
+      t.diagnostic(`bpftrace said: ${JSON.stringify(data.errors)}`);
+      assert.equal(data.status, 'error');
+      assert.match(data.errors[0], /^stdin:2:\d+-\d+: ERROR: syntax error/m);
+      const [m] = (await markers(page)).filter((x) => x.source === 'bpftrace');
+      const [, c1, c2] = /^stdin:2:(\d+)-(\d+):/m.exec(data.errors[0]);
+      assert.deepEqual(
+        [m.severity, m.startLineNumber, m.startColumn, m.endLineNumber, m.endColumn],
+        [8 /* MarkerSeverity.Error */, 2, Number(c1), 2, Number(c2)]
+      );
+      assert.equal(
+        line2.slice(m.startColumn - 1, m.endColumn - 1),
+        'count(;',
+        'the marker covers what bpftrace pointed at'
+      );
+      assert.match(m.message, /^bpftrace: syntax error/);
+      assert.match(await page.getByTestId('bpflive-status').innerText(), /Error/);
+      assert.match(await page.getByTestId('bpflive-problems').innerText(), new RegExp(`Ln 2, Col ${c1}`));
+
+      // Hover the squiggle: Monaco shows bpftrace's message.
+      const squiggle = await page.locator('.squiggly-error').first().boundingBox();
+      await page.mouse.move(squiggle.x + squiggle.width / 2, squiggle.y + squiggle.height / 2);
+      await page.locator('.monaco-hover:not(.hidden)').first().waitFor({ timeout: 5_000 });
+      await sectionShot(page, 'editor-marker.png', { above: 60 });
+
+      // Fixed: the marker goes with the next run.
+      await pasteText(page, `tracepoint:raw_syscalls:sys_enter {\n  ${name} = count();\n}`);
+      await page.keyboard.press('Shift+Enter');
+      await page.waitForFunction(
+        () =>
+          !window.bpfliveHost.monaco.editor.getModelMarkers({ owner: 'bpflive' }).some((m) => m.source === 'bpftrace'),
+        null,
+        { timeout: 15_000 }
+      );
+      await page
+        .waitForFunction(() => window.bpfliveHost.lastData?.status === 'started', null, { timeout: 20_000 })
+        .catch(async (e) => {
+          const last = await page.evaluate(() => ({
+            data: window.bpfliveHost.lastData,
+            runs: window.bpfliveHost.runs,
+          }));
+          throw new Error(`the fixed script did not start: ${JSON.stringify(last)}`, { cause: e });
+        });
+      assert.match(await page.getByTestId('bpflive-status').innerText(), /Running · \d+ probes?/);
+    },
+    TALL
+  );
+});
+
+test("(n) editor: an error in the PMDA's print block is explained, not marked on a line that does not exist", async (t) => {
+  await waitForPmproxy();
+  await withPage(
+    t,
+    up,
+    async (page) => {
+      await page.locator(EDITOR).waitFor({ timeout: 15_000 });
+      const n = Date.now() % 1_000_000;
+      await replaceText(page, `tracepoint:raw_syscalls:sys_enter /@s${n}[tid] != 0/ { @a${n} = count(); }`);
+      // The lint says so before anything runs…
+      await page.waitForFunction(
+        () =>
+          window.bpfliveHost.monaco.editor
+            .getModelMarkers({ owner: 'bpflive' })
+            .some((m) => (m.code?.value ?? m.code) === 'pmda-misread-map'),
+        null,
+        { timeout: 900 }
+      );
+      // …and running it anyway shows what bpftrace said about the PMDA's block.
+      await page.keyboard.press('Shift+Enter');
+      await page.waitForFunction(() => window.bpfliveHost.lastData?.status === 'error', null, { timeout: 25_000 });
+      const data = await page.evaluate(() => window.bpfliveHost.lastData);
+      t.diagnostic(`bpftrace said: ${JSON.stringify(data.errors)}`);
+      const problems = await page.getByTestId('bpflive-problems').innerText();
+      t.diagnostic(`shown: ${problems.replace(/\s+/g, ' ').slice(0, 400)}`);
+      assert.match(problems, /past your script's last line \(1\)/);
+      assert.match(problems, /print block the bpftrace PMDA appends/);
+      const lines = (await markers(page)).map((m) => m.startLineNumber);
+      assert.ok(
+        lines.every((l) => l === 1),
+        `no marker on a line the user did not write: ${lines}`
+      );
+    },
+    TALL
+  );
+});
+
+test('(o) query options: format, variable, unit, rate, legend, top N, flame-graph options, host', async (t) => {
+  await withPage(
+    t,
+    up,
+    async (page) => {
+      await page.locator(EDITOR).waitFor({ timeout: 15_000 });
+      const options = page.getByTestId('bpflive-query-options');
+      await replaceText(page, 'tracepoint:sched:sched_switch { @lat_ns = hist(1); @stacks[kstack] = count(); }');
+      await page.locator('#query-section h2').click();
+      await page.waitForFunction(() => window.bpfliveHost.lastQuery?.code?.includes('@lat_ns'));
+
+      // The variable list knows the script's maps before it runs; the unit follows the name.
+      await page.locator('#bpflive-A-variable').click();
+      await page.getByRole('option', { name: '@lat_ns', exact: true }).click();
+      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.variable), '@lat_ns');
+      assert.match(await page.getByTestId('bpflive-inferred-unit').innerText(), /auto: ns/);
+
+      await page.locator('#bpflive-A-format').click();
+      await page.getByRole('option', { name: /^Flame graph/ }).click();
+      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.format), 'flamegraph');
+      await options.locator('label[for="bpflive-A-fg-idle"]').last().click();
+      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.flameGraph?.hideIdle), true);
+      await page.locator('#bpflive-A-fg-min').fill('5');
+      await page.locator('#bpflive-A-fg-min').press('Enter');
+      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.flameGraph?.minSamples), 5);
+      assert.equal(await options.getByLabel('Legend').count(), 0, 'no legend for a flame graph');
+
+      await page.locator('#bpflive-A-hostspec').fill('pcp://127.0.0.2:44321');
+      await page.locator('#bpflive-A-hostspec').press('Enter');
+      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.hostspec), 'pcp://127.0.0.2:44321');
+      await page.locator('#query-section h2').click(); // focus away: no tooltip in the picture
+      await page.waitForTimeout(300);
+      await sectionShot(page, 'editor-fields.png');
+
+      await options.locator('label[for="bpflive-A-rate"]').last().click();
+      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.rate), false);
+
+      await page.locator('#bpflive-A-format').click();
+      await page.getByRole('option', { name: /^Table/ }).click();
+      await page.locator('#bpflive-A-topn').fill('10');
+      await page.locator('#bpflive-A-topn').press('Enter');
+      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.topN), 10);
+
+      await page.locator('#bpflive-A-format').click();
+      await page.getByRole('option', { name: /^Time series/ }).click();
+      await page.locator('#bpflive-A-legend').fill('$key');
+      await page.locator('#bpflive-A-legend').press('Enter');
+      const q = await page.evaluate(() => window.bpfliveHost.lastQuery);
+      assert.equal(q.legendFormat, '$key');
+      assert.equal(q.format, 'timeseries');
+      assert.match(q.code, /@lat_ns/, 'the options keep the script');
+    },
+    TALL
+  );
 });

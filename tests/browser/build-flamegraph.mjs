@@ -67,7 +67,14 @@ export async function buildFlameGraphPage({ quiet = false } = {}) {
     logLevel: quiet ? 'error' : 'warning',
     define: { 'process.env.NODE_ENV': '"development"', global: 'globalThis' },
     legalComments: 'none',
-    loader: { '.svg': 'dataurl', '.png': 'dataurl', '.gif': 'dataurl', '.woff': 'file', '.woff2': 'file', '.ttf': 'file' },
+    loader: {
+      '.svg': 'dataurl',
+      '.png': 'dataurl',
+      '.gif': 'dataurl',
+      '.woff': 'file',
+      '.woff2': 'file',
+      '.ttf': 'file',
+    },
     plugins: [pinPlugin(pinnedModules())],
   });
   copyFileSync(join(HERE, 'flamegraph.html'), join(FLAMEGRAPH_DIST, 'index.html'));

@@ -9,17 +9,23 @@
  * - MonacoEnvironment: Monaco's editor worker, served from /host/editor.worker.js.
  * - bpfliveHost.start(module): renders the plugin's ConfigEditor (with Save & test) and QueryEditor
  *   inside ThemeContext with Grafana's default dark theme.
+ * - The query page runs like a panel: onRunQuery subscribes to ds.query() with a DataQueryRequest
+ *   (unsubscribing the previous run first) and hands the latest PanelData ({series, errors,
+ *   state, request, timeRange}) back to the QueryEditor as `data`, as Grafana's PanelQueryRunner does.
+ * - bpfliveHost.monaco: the Monaco instance Grafana's CodeEditor uses (one copy in the bundle),
+ *   for reading markers, tokens and models.
  *
  * window.grafanaBootData and __grafana_public_path__ are set by page.html before this bundle runs,
  * as Grafana's index.html does: @grafana/runtime reads them while its module initialises.
  */
-import React, { Component, useCallback, useState } from 'react';
+import React, { Component, useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
 import { Observable, lastValueFrom } from 'rxjs';
 import { map } from 'rxjs/operators';
-import { CoreApp, createTheme, getDefaultTimeRange } from '@grafana/data';
+import { CoreApp, createTheme, getDefaultTimeRange, LoadingState } from '@grafana/data';
 import { setBackendSrv } from '@grafana/runtime';
 import { Alert, Button, GlobalStyles, Stack, ThemeContext } from '@grafana/ui';
+import * as monaco from 'monaco-editor';
 import deps from 'bpflive-host:deps';
 
 window.__deps = deps;
@@ -45,6 +51,13 @@ const host = {
   start,
   testDatasource,
   testDatasourceAt,
+  monaco,
+  /** The latest PanelData the query editor got, summarised: {state, status, errors, frames}. */
+  lastData: undefined,
+  /** Every request the query page ran: {requestId, code}. */
+  runs: [],
+  /** Replaces the query (as a dashboard load would) without running it. */
+  setQuery: undefined,
 };
 window.bpfliveHost = host;
 
@@ -53,7 +66,7 @@ window.bpfliveHost = host;
 // logs "Could not create web worker(s)" and runs its worker code on the main thread.
 self.MonacoEnvironment = {
   getWorker() {
-    // Only the generic editor worker is built: bpflive's editor is plaintext/Monarch, no language service.
+    // Only the generic editor worker is built: bpflive's language is Monarch tokens and providers in the page, no language service.
     return new Worker('/host/editor.worker.js');
   },
 };
@@ -370,17 +383,100 @@ function ConfigPage({ plugin }) {
 
 const INITIAL_QUERY = { refId: 'A', code: 'tracepoint:raw_syscalls:sys_enter { @syscalls = count(); }' };
 
+let requestCounter = 0;
+
+/**
+ * What Grafana's PanelQueryRunner and runRequest do for one panel: a DataQueryRequest per run,
+ * the previous run unsubscribed first, the latest packet per key kept, PanelData to the editor.
+ */
+function useQueryRunner(datasource) {
+  const [data, setData] = useState(undefined);
+  const subscription = useRef(undefined);
+  useEffect(() => () => subscription.current?.unsubscribe(), []);
+  const run = useCallback(
+    (query) => {
+      subscription.current?.unsubscribe();
+      const range = getDefaultTimeRange();
+      const request = {
+        requestId: `Q${++requestCounter}`,
+        interval: '1s',
+        intervalMs: 1000,
+        maxDataPoints: 500,
+        range,
+        rangeRaw: range.raw,
+        scopedVars: {},
+        targets: [query],
+        timezone: 'browser',
+        app: CoreApp.PanelEditor,
+        startTime: Date.now(),
+        dashboardUID: 'browser-test',
+        panelId: 1,
+      };
+      host.runs.push({ requestId: request.requestId, code: query.code });
+      const packets = new Map();
+      setData({ state: LoadingState.Loading, series: [], errors: undefined, request, timeRange: range });
+      subscription.current = datasource.query(request).subscribe({
+        next(packet) {
+          packets.set(packet.key ?? packet.data?.[0]?.refId ?? 'A', packet);
+          const all = [...packets.values()];
+          const errors = all.flatMap((p) => p.errors ?? (p.error ? [p.error] : []));
+          const next = {
+            state: all.some((p) => p.state === LoadingState.Streaming)
+              ? LoadingState.Streaming
+              : (packet.state ?? LoadingState.Done),
+            series: all.flatMap((p) => p.data ?? []),
+            errors: errors.length ? errors : undefined,
+            request,
+            timeRange: range,
+          };
+          const custom = next.series.find((f) => f.meta?.custom?.bpflive)?.meta.custom.bpflive;
+          host.lastData = plainResult({
+            requestId: request.requestId,
+            status: custom?.status,
+            probes: custom?.probes,
+            variables: custom?.variables,
+            errors: (next.errors ?? []).map((e) => e.message),
+            frames: next.series.length,
+          });
+          setData(next);
+        },
+        error(e) {
+          host.lastData = { requestId: request.requestId, thrown: String(e?.message ?? e) };
+          setData({
+            state: LoadingState.Error,
+            series: [],
+            errors: [{ message: String(e?.message ?? e) }],
+            request,
+            timeRange: range,
+          });
+        },
+      });
+    },
+    [datasource]
+  );
+  return [data, run];
+}
+
 function QueryPage({ plugin, datasource }) {
   const [query, setQuery] = useState(INITIAL_QUERY);
+  // Grafana calls onChange then onRunQuery in one go: the run must see the new query.
+  const latest = useRef(INITIAL_QUERY);
+  const [data, run] = useQueryRunner(datasource);
   const QueryEditor = plugin.components.QueryEditor;
   const onChange = useCallback((q) => {
     host.lastQuery = plainResult(q);
     host.changeCount++;
+    latest.current = q;
     setQuery(q);
   }, []);
   const onRunQuery = useCallback(() => {
     host.runQueryCount++;
-  }, []);
+    run(latest.current);
+  }, [run]);
+  host.setQuery = (q) => {
+    latest.current = q;
+    setQuery(q);
+  };
   return (
     <Section id="query-section" title="Query A (bpflive)">
       <Boundary name="QueryEditor">
@@ -390,6 +486,7 @@ function QueryPage({ plugin, datasource }) {
           queries={[query]}
           onChange={onChange}
           onRunQuery={onRunQuery}
+          data={data}
           app={CoreApp.PanelEditor}
           range={getDefaultTimeRange()}
         />

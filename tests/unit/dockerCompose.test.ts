@@ -15,7 +15,9 @@ const pluginId = JSON.parse(read('src/plugin.json')).id;
 describe('docker-compose.yaml', () => {
   it('has Grafana 12.4 and a PCP service', () => {
     expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'pcp']);
-    expect(compose.services.grafana.image).toMatch(/^grafana\/grafana(-enterprise)?:\$\{GRAFANA_VERSION:-12\.4\.\d+\}$/);
+    expect(compose.services.grafana.image).toMatch(
+      /^grafana\/grafana(-enterprise)?:\$\{GRAFANA_VERSION:-12\.4\.\d+\}$/
+    );
   });
 
   it('Grafana loads the built plugin unsigned, with our provisioning, on port 3000', () => {

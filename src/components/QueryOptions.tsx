@@ -1,0 +1,260 @@
+import React, { useState } from 'react';
+import {
+  Combobox,
+  ComboboxOption,
+  InlineField,
+  InlineFieldRow,
+  InlineSwitch,
+  Input,
+  Text,
+  UnitPicker,
+} from '@grafana/ui';
+import { BpftraceQuery, FlameGraphOptions, QueryFormat } from '../types';
+
+const FORMATS: Array<ComboboxOption<QueryFormat>> = [
+  {
+    value: 'auto',
+    label: 'Auto',
+    description:
+      'From what the PMDA exports: histograms as a heatmap, stacks as a flame graph, text as logs or a table, the rest as time series',
+  },
+  { value: 'timeseries', label: 'Time series', description: 'One series per map key' },
+  { value: 'heatmap', label: 'Heatmap', description: 'hist() / lhist() buckets over time' },
+  { value: 'histogram', label: 'Histogram (latest)', description: 'The latest hist() / lhist() buckets' },
+  { value: 'table', label: 'Table', description: 'Map keys and values, or printf CSV lines' },
+  { value: 'logs', label: 'Logs', description: 'printf() lines' },
+  { value: 'flamegraph', label: 'Flame graph', description: 'A map keyed by kstack or ustack' },
+];
+
+interface Props {
+  query: BpftraceQuery;
+  onChange: (query: BpftraceQuery) => void;
+  onRunQuery: () => void;
+  /** The script's maps: as the PMDA reports them once it runs, predicted before. */
+  variables: string[];
+  /** The unit the shown variable's name implies, shown while the unit is empty. */
+  inferredUnit?: string;
+  /** The datasource's hostspec, the default for the per-query one. */
+  defaultHostspec?: string;
+  /** What Auto chose on the last run: the format, and the maps shown. */
+  auto?: { format?: QueryFormat; shown?: string[] };
+}
+
+const LABEL = 11;
+
+/** The query's other fields, in Grafana's inline style: one concern per field, few rows. */
+export function QueryOptions({ query, onChange, onRunQuery, variables, inferredUnit, defaultHostspec, auto }: Props) {
+  const format = query.format ?? 'auto';
+  // Ids per query: a panel has several query editors on one page.
+  const id = (name: string) => `bpflive-${query.refId}-${name}`;
+  const change = (patch: Partial<BpftraceQuery>) => {
+    onChange({ ...query, ...patch });
+    onRunQuery();
+  };
+  const flame = (patch: Partial<FlameGraphOptions>) => change({ flameGraph: { ...query.flameGraph, ...patch } });
+
+  const autoFormat = FORMATS.find((f) => f.value === auto?.format && f.value !== 'auto')?.label;
+  const formatOptions = FORMATS.map((f) =>
+    f.value === 'auto' && autoFormat ? { ...f, label: `Auto (${autoFormat})` } : f
+  );
+  const autoShown = auto?.shown?.length ? ` (${auto.shown.join(', ')})` : '';
+  const variableOptions: Array<ComboboxOption<string>> = [
+    { value: '', label: `Auto${autoShown}`, description: 'The map the format fits best, first in the script' },
+    ...variables.map((v) => ({ value: v, label: v })),
+  ];
+  if (query.variable && !variables.includes(query.variable)) {
+    variableOptions.push({
+      value: query.variable,
+      label: query.variable,
+      description: 'Not exported by the script now',
+    });
+  }
+
+  return (
+    <div data-testid="bpflive-query-options">
+      <InlineFieldRow>
+        <InlineField
+          label="Format"
+          labelWidth={LABEL}
+          tooltip="How the data is shown; Auto picks from what the PMDA exports."
+        >
+          <Combobox
+            id={id('format')}
+            width={24}
+            options={formatOptions}
+            value={format}
+            onChange={(v) => change({ format: v.value })}
+          />
+        </InlineField>
+        <InlineField label="Variable" labelWidth={LABEL} tooltip="Which map to show. Auto shows the first one.">
+          <Combobox
+            id={id('variable')}
+            width={22}
+            options={variableOptions}
+            value={query.variable ?? ''}
+            onChange={(v) => change({ variable: v.value ? v.value : undefined })}
+          />
+        </InlineField>
+        <InlineField
+          label="Unit"
+          labelWidth={8}
+          tooltip="The values' unit. Empty: taken from the map's name where it is clear (@lat_ns, @bytes)."
+        >
+          <UnitPicker
+            id={id('unit')}
+            width={16}
+            value={query.unit}
+            onChange={(unit) => change({ unit: unit || undefined })}
+          />
+        </InlineField>
+        {!query.unit && inferredUnit && (
+          <span style={{ alignSelf: 'center', marginRight: 8 }} data-testid="bpflive-inferred-unit">
+            <Text variant="bodySmall" color="secondary">{`auto: ${inferredUnit}`}</Text>
+          </span>
+        )}
+        <InlineField
+          label="Rate"
+          labelWidth={7}
+          tooltip="Show counters (count(), sum() of hist() buckets) as per-second rates rather than running totals."
+        >
+          <InlineSwitch
+            id={id('rate')}
+            value={query.rate !== false}
+            onChange={(e) => change({ rate: e.currentTarget.checked })}
+          />
+        </InlineField>
+      </InlineFieldRow>
+
+      <InlineFieldRow>
+        {(format === 'auto' || format === 'timeseries') && (
+          <InlineField
+            label="Legend"
+            labelWidth={LABEL}
+            tooltip="Series names: $var, $key (or $key0, $key1 … for several keys), $host. Default: @var[key]."
+          >
+            <CommitInput
+              id={id('legend')}
+              width={30}
+              placeholder="@var[key]"
+              value={query.legendFormat ?? ''}
+              onCommit={(v) => change({ legendFormat: v || undefined })}
+            />
+          </InlineField>
+        )}
+        {format === 'table' && (
+          <InlineField label="Top N" labelWidth={LABEL} tooltip="Keep only the N rows with the largest values.">
+            <CommitInput
+              id={id('topn')}
+              width={10}
+              type="number"
+              placeholder="all"
+              value={query.topN === undefined ? '' : String(query.topN)}
+              onCommit={(v) => change({ topN: positiveInt(v) })}
+            />
+          </InlineField>
+        )}
+        <InlineField
+          label="Host"
+          labelWidth={8}
+          tooltip="The pmcd host to run this script on, as pmproxy reaches it. Empty: the datasource's."
+        >
+          <CommitInput
+            id={id('hostspec')}
+            width={24}
+            placeholder={defaultHostspec || 'datasource default'}
+            value={query.hostspec ?? ''}
+            onCommit={(v) => change({ hostspec: v.trim() || undefined })}
+          />
+        </InlineField>
+      </InlineFieldRow>
+
+      {format === 'flamegraph' && (
+        <InlineFieldRow>
+          <InlineField
+            label="Key parts as roots"
+            labelWidth={21}
+            tooltip="Map keys besides the stack (comm, pid …) become the top levels."
+          >
+            <InlineSwitch
+              id={id('fg-roots')}
+              value={!!query.flameGraph?.keyPartsAsRoots}
+              onChange={(e) => flame({ keyPartsAsRoots: e.currentTarget.checked })}
+            />
+          </InlineField>
+          <InlineField
+            label="Hide idle"
+            labelWidth={12}
+            tooltip="Leave out stacks in the idle loop (cpuidle_enter_state, do_idle)."
+          >
+            <InlineSwitch
+              id={id('fg-idle')}
+              value={!!query.flameGraph?.hideIdle}
+              onChange={(e) => flame({ hideIdle: e.currentTarget.checked })}
+            />
+          </InlineField>
+          <InlineField
+            label="Hide unresolved"
+            labelWidth={18}
+            tooltip="Leave out frames bpftrace could not name (0x7f…)."
+          >
+            <InlineSwitch
+              id={id('fg-unresolved')}
+              value={!!query.flameGraph?.hideUnresolved}
+              onChange={(e) => flame({ hideUnresolved: e.currentTarget.checked })}
+            />
+          </InlineField>
+          <InlineField label="Min samples" labelWidth={15} tooltip="Leave out stacks seen fewer times over the range.">
+            <CommitInput
+              id={id('fg-min')}
+              width={8}
+              type="number"
+              placeholder="1"
+              value={query.flameGraph?.minSamples === undefined ? '' : String(query.flameGraph.minSamples)}
+              onCommit={(v) => flame({ minSamples: positiveInt(v) })}
+            />
+          </InlineField>
+        </InlineFieldRow>
+      )}
+    </div>
+  );
+}
+
+function positiveInt(text: string): number | undefined {
+  const n = Number(text);
+  return text.trim() !== '' && Number.isFinite(n) && n > 0 ? Math.floor(n) : undefined;
+}
+
+/** An input that changes the query when it loses focus or on Enter, not per keystroke. */
+function CommitInput(props: {
+  id: string;
+  value: string;
+  onCommit: (value: string) => void;
+  width: number;
+  placeholder?: string;
+  type?: 'text' | 'number';
+}) {
+  // What is being typed; undefined when not editing, so a new value from the query shows.
+  const [text, setText] = useState<string | undefined>(undefined);
+  const commit = () => {
+    if (text !== undefined && text !== props.value) {
+      props.onCommit(text);
+    }
+    setText(undefined);
+  };
+  return (
+    <Input
+      id={props.id}
+      width={props.width}
+      type={props.type ?? 'text'}
+      placeholder={props.placeholder}
+      value={text ?? props.value}
+      onChange={(e) => setText(e.currentTarget.value)}
+      onBlur={commit}
+      onKeyDown={(e) => {
+        if (e.key === 'Enter') {
+          commit();
+        }
+      }}
+    />
+  );
+}

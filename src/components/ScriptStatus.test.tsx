@@ -1,0 +1,80 @@
+import React from 'react';
+import { fireEvent, render, screen } from '@testing-library/react';
+import { Diagnostic } from '../language/diagnostics';
+import { firstLine, ScriptStatus } from './ScriptStatus';
+
+const budget = { encoded: 120, max: 7800, ratio: 120 / 7800 };
+const problem = (line: number, message: string, severity: Diagnostic['severity'] = 'error'): Diagnostic => ({
+  severity,
+  message,
+  code: 'x',
+  startLine: line,
+  startColumn: 3,
+  endLine: line,
+  endColumn: 5,
+});
+
+function show(props: Partial<React.ComponentProps<typeof ScriptStatus>>) {
+  const onReveal = jest.fn();
+  render(
+    <ScriptStatus errors={[]} pending={false} problems={[]} notes={[]} budget={budget} onReveal={onReveal} {...props} />
+  );
+  return onReveal;
+}
+
+describe('ScriptStatus', () => {
+  it.each([
+    [{ status: 'registering' as const }, 'Registering…'],
+    [{ status: 'starting' as const }, 'Starting…'],
+    [{ status: 'started' as const, probes: 1 }, 'Running · 1 probe'],
+    [{ status: 'started' as const, probes: 12 }, 'Running · 12 probes'],
+    [{ status: 'stopped' as const }, 'Stopped'],
+  ])('shows %j as %s', (s, text) => {
+    show({ state: { ...s, variables: [], shown: [], warnings: [] } });
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent(text);
+  });
+
+  it('shows an error with its first line', () => {
+    show({
+      state: { status: 'error', variables: [], shown: [], warnings: [] },
+      errors: ['\nno bpftrace variables or printf statements found\nmore'],
+    });
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Error');
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('no bpftrace variables or printf statements found');
+  });
+
+  it('lists problems, reveals one on click, folds the rest', () => {
+    const onReveal = show({
+      problems: [1, 2, 3, 4, 5, 6].map((l) => problem(l, `problem ${l}`)),
+      notes: ['a note'],
+    });
+    const list = screen.getByTestId('bpflive-problems');
+    expect(list).toHaveTextContent('a note');
+    expect(list).toHaveTextContent('problem 3');
+    expect(list).not.toHaveTextContent('problem 4');
+    fireEvent.click(screen.getByText('Ln 2, Col 3'));
+    expect(onReveal).toHaveBeenCalledWith(2, 3);
+    fireEvent.click(screen.getByText('3 more'));
+    expect(list).toHaveTextContent('problem 6');
+  });
+
+  it('shows how much of the URL limit the script takes', () => {
+    show({ budget: { encoded: 7300, max: 7800, ratio: 7300 / 7800 } });
+    expect(screen.getByTestId('bpflive-url-budget')).toHaveTextContent('URL 94% of limit');
+  });
+
+  it('says that an edit will run', () => {
+    show({ pending: true, state: { status: 'started', variables: [], shown: [], warnings: [] } });
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Edited · runs when you stop typing');
+  });
+});
+
+describe('firstLine', () => {
+  it("makes bpftrace's location prefix readable", () => {
+    expect(firstLine('stdin:2:8-15: ERROR: syntax error, unexpected ;\n  @a')).toBe(
+      'bpftrace, line 2: syntax error, unexpected ;'
+    );
+    expect(firstLine("ERROR: Error attaching probe: 'kprobe:x'")).toBe("bpftrace: Error attaching probe: 'kprobe:x'");
+    expect(firstLine('plain')).toBe('plain');
+  });
+});

@@ -1,0 +1,199 @@
+import React, { useState } from 'react';
+import { css } from '@emotion/css';
+import { GrafanaTheme2 } from '@grafana/data';
+import { Badge, BadgeColor, Icon, IconName, Spinner, Text, Tooltip, useStyles2 } from '@grafana/ui';
+import { Diagnostic, Severity } from '../language/diagnostics';
+import { UrlBudget } from '../language/lints';
+import type { ScriptState } from '../query/leaseResponse';
+
+interface Props {
+  /** The script's state from the last response, if it ran. */
+  state?: ScriptState;
+  /** Errors of the last run. */
+  errors: string[];
+  /** The text differs from what runs: it will run when typing stops. */
+  pending: boolean;
+  /** Lints and bpftrace's placed errors, for the list under the editor. */
+  problems: Diagnostic[];
+  /** What has no place in the code (errors in the PMDA's print block, refusals). */
+  notes: string[];
+  /** Things worth knowing that are not problems of the script (the probe list is unavailable). */
+  hints?: string[];
+  budget: UrlBudget;
+  onReveal: (line: number, column: number) => void;
+}
+
+/** How many problems show before "more". */
+const SHOWN = 4;
+
+/**
+ * One compact line under the editor: what the script is doing (starting, running with N probes,
+ * error, stopped), its warnings, how much of pmproxy's URL it uses; then the problems found.
+ */
+export function ScriptStatus({ state, errors, pending, problems, notes, hints = [], budget, onReveal }: Props) {
+  const styles = useStyles2(getStyles);
+  const [all, setAll] = useState(false);
+  const warnings = state?.warnings ?? [];
+  const entries: Array<{ severity: Severity; message: string; at?: Diagnostic }> = [
+    ...notes.map((message) => ({ severity: 'error' as const, message })),
+    ...problems.map((d) => ({ severity: d.severity, message: d.message, at: d })),
+    ...hints.map((message) => ({ severity: 'info' as const, message })),
+  ];
+  const shown = all ? entries : entries.slice(0, SHOWN);
+
+  return (
+    <div className={styles.wrapper} data-testid="bpflive-script-status">
+      <div className={styles.line}>
+        <StatusBadge state={state} errors={errors} pending={pending} />
+        {warnings.length > 0 && (
+          <Badge
+            color="orange"
+            icon="exclamation-triangle"
+            text={warnings.length === 1 ? 'Warning' : `${warnings.length} warnings`}
+            tooltip={warnings.join('\n')}
+            data-testid="bpflive-warnings"
+          />
+        )}
+        <span className={styles.grow} />
+        <Tooltip
+          content={`URL-encoded, the script takes ${budget.encoded.toLocaleString('en-US')} of the ${budget.max.toLocaleString('en-US')} characters pmproxy's URL limit leaves for it. Comments are not sent.`}
+        >
+          <span className={styles.budget} data-testid="bpflive-url-budget">
+            <Text
+              variant="bodySmall"
+              color={budget.ratio > 1 ? 'error' : budget.ratio >= 0.9 ? 'warning' : 'secondary'}
+            >
+              {`URL ${Math.round(budget.ratio * 100)}% of limit`}
+            </Text>
+          </span>
+        </Tooltip>
+        <Text variant="bodySmall" color="secondary">
+          Shift+Enter runs now
+        </Text>
+      </div>
+      {entries.length > 0 && (
+        <ul className={styles.problems} data-testid="bpflive-problems">
+          {shown.map((e, i) => (
+            <li key={i} className={styles.problem}>
+              <Icon name={ICON[e.severity]} className={styles.icon[e.severity]} size="sm" />
+              {e.at ? (
+                <button
+                  type="button"
+                  className={styles.where}
+                  onClick={() => onReveal(e.at!.startLine, e.at!.startColumn)}
+                  title="Show in the editor"
+                >
+                  {`Ln ${e.at.startLine}, Col ${e.at.startColumn}`}
+                </button>
+              ) : null}
+              <span className={styles.message}>{e.message}</span>
+            </li>
+          ))}
+          {entries.length > SHOWN && (
+            <li>
+              <button type="button" className={styles.more} onClick={() => setAll(!all)}>
+                {all ? 'Show fewer' : `${entries.length - SHOWN} more`}
+              </button>
+            </li>
+          )}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+function StatusBadge({ state, errors, pending }: { state?: ScriptState; errors: string[]; pending: boolean }) {
+  const styles = useStyles2(getStyles);
+  if (pending) {
+    return <Badge color="blue" icon="pen" text="Edited · runs when you stop typing" data-testid="bpflive-status" />;
+  }
+  const status = state?.status ?? (errors.length > 0 ? 'error' : undefined);
+  if (status === undefined) {
+    return (
+      <span data-testid="bpflive-status">
+        <Text variant="bodySmall" color="secondary">
+          Not running: starts when you stop typing, leave the editor or press Shift+Enter
+        </Text>
+      </span>
+    );
+  }
+  if (status === 'error') {
+    const first = firstLine(errors[0] ?? 'bpftrace failed');
+    return (
+      <span className={styles.error} data-testid="bpflive-status">
+        <Badge color="red" icon="exclamation-circle" text="Error" tooltip={errors.join('\n\n') || undefined} />
+        <span className={styles.errorText}>
+          <Text variant="bodySmall" color="error" truncate>
+            {first}
+          </Text>
+        </span>
+      </span>
+    );
+  }
+  const shown: Record<string, { color: BadgeColor; icon?: IconName; text: string; spin?: boolean }> = {
+    registering: { color: 'blue', text: 'Registering…', spin: true },
+    starting: { color: 'blue', text: 'Starting…', spin: true },
+    started: {
+      color: 'green',
+      icon: 'check-circle',
+      text: `Running${state?.probes ? ` · ${state.probes} ${state.probes === 1 ? 'probe' : 'probes'}` : ''}`,
+    },
+    stopping: { color: 'darkgrey', text: 'Stopping…', spin: true },
+    stopped: { color: 'darkgrey', icon: 'pause', text: 'Stopped' },
+  };
+  const s = shown[status] ?? { color: 'darkgrey', text: status };
+  return (
+    <span className={styles.error} data-testid="bpflive-status">
+      {s.spin && <Spinner inline size="sm" />}
+      <Badge color={s.color} icon={s.icon} text={s.text} />
+    </span>
+  );
+}
+
+/** The first line of an error, with bpftrace's `stdin:2:8-15: ERROR:` made readable. */
+export function firstLine(text: string): string {
+  const line = (text.split('\n').find((l) => l.trim() !== '') ?? text).trim();
+  const m = /^stdin:(\d+)(?:-\d+)?(?::\d+(?:-\d+)?)?:\s*(?:ERROR|WARNING):\s*(.*)$/.exec(line);
+  return m ? `bpftrace, line ${m[1]}: ${m[2]}` : line.replace(/^ERROR:\s*/, 'bpftrace: ');
+}
+
+const ICON: Record<Severity, IconName> = {
+  error: 'exclamation-circle',
+  warning: 'exclamation-triangle',
+  info: 'info-circle',
+};
+
+const getStyles = (theme: GrafanaTheme2) => ({
+  wrapper: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5) }),
+  line: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), minHeight: theme.spacing(3) }),
+  grow: css({ flexGrow: 1 }),
+  budget: css({ whiteSpace: 'nowrap' }),
+  error: css({ display: 'inline-flex', alignItems: 'center', gap: theme.spacing(1), minWidth: 0 }),
+  errorText: css({ minWidth: 0, maxWidth: '60ch', overflow: 'hidden' }),
+  problems: css({
+    listStyle: 'none',
+    margin: 0,
+    padding: 0,
+    display: 'flex',
+    flexDirection: 'column',
+    gap: theme.spacing(0.25),
+    fontSize: theme.typography.bodySmall.fontSize,
+  }),
+  problem: css({ display: 'flex', alignItems: 'baseline', gap: theme.spacing(1) }),
+  icon: {
+    error: css({ color: theme.colors.error.text, flexShrink: 0, alignSelf: 'center' }),
+    warning: css({ color: theme.colors.warning.text, flexShrink: 0, alignSelf: 'center' }),
+    info: css({ color: theme.colors.info.text, flexShrink: 0, alignSelf: 'center' }),
+  },
+  where: css({
+    background: 'none',
+    border: 'none',
+    padding: 0,
+    color: theme.colors.text.link,
+    cursor: 'pointer',
+    whiteSpace: 'nowrap',
+    fontFamily: theme.typography.fontFamilyMonospace,
+  }),
+  message: css({ color: theme.colors.text.secondary }),
+  more: css({ background: 'none', border: 'none', padding: 0, color: theme.colors.text.link, cursor: 'pointer' }),
+});

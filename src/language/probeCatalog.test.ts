@@ -1,0 +1,159 @@
+import {
+  CATALOG_RETRY_MS,
+  globToRegExp,
+  loadedProbeCatalog,
+  loadProbeCatalog,
+  ProbeCatalog,
+  probeCatalogError,
+} from './probeCatalog';
+
+// As the PMDA sends it: unordered, one comma-separated string (bpftrace 0.17 on a kernel without kprobes).
+const HOST_LIST = [
+  'tracepoint:syscalls:sys_enter_read',
+  'tracepoint:sched:sched_switch',
+  'tracepoint:syscalls:sys_exit_read',
+  'tracepoint:sched:sched_wakeup',
+  'tracepoint:sched:sched_process_exec',
+  'tracepoint:xfs:xfs_readdir',
+  'tracepoint:syscalls:sys_enter_openat',
+  'iter:task_file',
+  'software:*:',
+  'iter:task',
+  'hardware:*:',
+  'kfunc:vmlinux:vfs_read',
+  'kfunc:vmlinux:vfs_write',
+  'kfunc:ext4:ext4_file_read_iter',
+].join(',');
+
+describe('ProbeCatalog', () => {
+  const catalog = ProbeCatalog.fromList(HOST_LIST);
+
+  it('groups probes by provider', () => {
+    expect(catalog.size).toBe(14);
+    expect(catalog.providerNames()).toEqual(['hardware', 'iter', 'kfunc', 'software', 'tracepoint']);
+    expect(catalog.providerSize('tracepoint')).toBe(7);
+    expect(catalog.providerSize('kprobe')).toBe(0);
+    expect(catalog.hasPlaceholder('software')).toBe(true);
+    expect(catalog.hasPlaceholder('tracepoint')).toBe(false);
+  });
+
+  it('finds probes by prefix, sorted, with the total', () => {
+    expect(catalog.withPrefix('tracepoint', 'sched:', 10)).toEqual({
+      rests: ['sched:sched_process_exec', 'sched:sched_switch', 'sched:sched_wakeup'],
+      total: 3,
+    });
+    expect(catalog.withPrefix('tracepoint', 's', 2)).toEqual({
+      rests: ['sched:sched_process_exec', 'sched:sched_switch'],
+      total: 6,
+    });
+    expect(catalog.withPrefix('tracepoint', '', 100).rests).toHaveLength(7);
+    expect(catalog.withPrefix('tracepoint', 'sc', 100).total).toBe(3);
+    expect(catalog.withPrefix('kprobe', 'vfs', 10)).toEqual({ rests: [], total: 0 });
+  });
+
+  it('lists first segments (subsystems, modules) with their sizes', () => {
+    expect(catalog.groups('tracepoint', '', 10)).toEqual([
+      { segment: 'sched', count: 3 },
+      { segment: 'syscalls', count: 3 },
+      { segment: 'xfs', count: 1 },
+    ]);
+    expect(catalog.groups('tracepoint', 'sy', 10)).toEqual([{ segment: 'syscalls', count: 3 }]);
+    expect(catalog.groups('kfunc', '', 10).map((g) => g.segment)).toEqual(['ext4', 'vmlinux']);
+  });
+
+  it('finds probes by their last segment', () => {
+    expect(catalog.withLastSegment('tracepoint', 'sched_sw', 10)).toEqual(['sched:sched_switch']);
+    expect(catalog.withLastSegment('kfunc', 'vfs_', 10)).toEqual(['vmlinux:vfs_read', 'vmlinux:vfs_write']);
+    expect(catalog.withLastSegment('tracepoint', '', 10)).toEqual([]);
+  });
+
+  it('answers membership and wildcards', () => {
+    expect(catalog.has('tracepoint', 'sched:sched_switch')).toBe(true);
+    expect(catalog.has('tracepoint', 'sched:sched_swit')).toBe(false);
+    expect(catalog.matching('tracepoint', 'syscalls:sys_enter_*', 10).rests).toEqual([
+      'syscalls:sys_enter_openat',
+      'syscalls:sys_enter_read',
+    ]);
+    expect(catalog.matching('tracepoint', '*read*', 1)).toEqual({ rests: ['syscalls:sys_enter_read'], more: true });
+    expect(catalog.matching('tracepoint', 'nothing:*', 10)).toEqual({ rests: [], more: false });
+    expect(catalog.matching('tracepoint', 'sched:sched_switch', 10).rests).toEqual(['sched:sched_switch']);
+  });
+
+  it('handles short names and an empty list', () => {
+    const c = ProbeCatalog.fromProbes(['kprobe:a', 'kprobe:ab', 'kprobe:abc', 'kprobe:abcd', 'kprobe:b']);
+    expect(c.withPrefix('kprobe', 'a', 10).rests).toEqual(['a', 'ab', 'abc', 'abcd']);
+    expect(c.withPrefix('kprobe', 'ab', 10).rests).toEqual(['ab', 'abc', 'abcd']);
+    expect(c.withPrefix('kprobe', 'abc', 10).rests).toEqual(['abc', 'abcd']);
+    expect(c.has('kprobe', 'a')).toBe(true);
+    expect(ProbeCatalog.fromList('').size).toBe(0);
+  });
+
+  it('answers from buckets, not a scan, on a large list', () => {
+    const probes: string[] = [];
+    for (let i = 0; i < 50_000; i++) {
+      probes.push(`kprobe:fn_${(i * 7919) % 50_000}`);
+    }
+    const big = ProbeCatalog.fromProbes(probes);
+    const t0 = performance.now();
+    for (let i = 0; i < 1000; i++) {
+      big.withPrefix('kprobe', `fn_${i}`, 50);
+    }
+    expect(big.withPrefix('kprobe', 'fn_4999', 50).rests).toEqual([
+      'fn_4999',
+      'fn_49990',
+      'fn_49991',
+      'fn_49992',
+      'fn_49993',
+      'fn_49994',
+      'fn_49995',
+      'fn_49996',
+      'fn_49997',
+      'fn_49998',
+      'fn_49999',
+    ]);
+    // 1000 requests on 50,000 probes: a scan per request would take seconds.
+    expect(performance.now() - t0).toBeLessThan(500);
+  });
+});
+
+describe('globToRegExp', () => {
+  it('turns * and ? into patterns and escapes the rest', () => {
+    expect(globToRegExp('sys_enter_*').test('sys_enter_read')).toBe(true);
+    expect(globToRegExp('a?c').test('abc')).toBe(true);
+    expect(globToRegExp('a.c').test('abc')).toBe(false);
+    expect(globToRegExp('vfs_*').test('xvfs_read')).toBe(false);
+  });
+});
+
+describe('loadProbeCatalog', () => {
+  it('fetches once per datasource and shares the result', async () => {
+    const source = { fetchProbeList: jest.fn().mockResolvedValue(HOST_LIST) };
+    expect(loadedProbeCatalog(source)).toBeUndefined();
+    const [a, b] = await Promise.all([loadProbeCatalog(source), loadProbeCatalog(source)]);
+    expect(a).toBe(b);
+    expect(await loadProbeCatalog(source)).toBe(a);
+    expect(source.fetchProbeList).toHaveBeenCalledTimes(1);
+    expect(loadedProbeCatalog(source)).toBe(a);
+  });
+
+  it("keeps a catalog per host, fetched with the query's hostspec", async () => {
+    const source = { fetchProbeList: jest.fn().mockResolvedValue(HOST_LIST) };
+    await loadProbeCatalog(source, 'pcp://a');
+    await loadProbeCatalog(source, 'pcp://b');
+    await loadProbeCatalog(source);
+    expect(source.fetchProbeList.mock.calls).toEqual([['pcp://a'], ['pcp://b'], [undefined]]);
+  });
+
+  it('remembers a failure and tries again only after a while', async () => {
+    const source = {
+      fetchProbeList: jest.fn().mockRejectedValueOnce(new Error('pmproxy down')).mockResolvedValue(HOST_LIST),
+    };
+    await expect(loadProbeCatalog(source)).rejects.toThrow('pmproxy down');
+    expect(probeCatalogError(source)).toBe('pmproxy down');
+    await expect(loadProbeCatalog(source)).rejects.toThrow('pmproxy down');
+    expect(source.fetchProbeList).toHaveBeenCalledTimes(1);
+    const later = await loadProbeCatalog(source, '', Date.now() + CATALOG_RETRY_MS + 1);
+    expect(later.size).toBe(14);
+    expect(source.fetchProbeList).toHaveBeenCalledTimes(2);
+  });
+});
