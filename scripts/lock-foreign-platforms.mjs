@@ -31,10 +31,20 @@ for (const [path, entry] of Object.entries(lock.packages)) {
       continue;
     }
     const [os, cpu] = platforms[suffix];
-    lock.packages[where] = { version, cpu: [cpu], dev: true, license: 'Apache-2.0 AND MIT', optional: true, os: [os], engines: { node: '>=10' } };
+    lock.packages[where] = {
+      version,
+      cpu: [cpu],
+      dev: true,
+      license: 'Apache-2.0 AND MIT',
+      optional: true,
+      os: [os],
+      engines: { node: '>=10' },
+    };
     added++;
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b))));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)))
+);
 fs.writeFileSync('package-lock.json', JSON.stringify(lock, null, 2) + '\n');
 console.log(`lock-foreign-platforms: added ${added} entries`);

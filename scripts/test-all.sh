@@ -53,6 +53,7 @@ step "Chromium for browser tests" install_browser
 step "npm ci" install_node_modules
 step "typecheck" npm run --silent typecheck
 step "lint" npm run --silent lint
+step "dashboards match their .bt files" node scripts/build-dashboards.mjs --check
 step "unit tests" npx jest --ci --maxWorkers 2 --json --outputFile="$ARTIFACTS/unit.json"
 step "build" npm run --silent build
 step "integration tests (real stack)" npx jest --ci -c jest.integration.config.js --json --outputFile="$ARTIFACTS/integration.json"
