@@ -60,3 +60,17 @@ describe('provisioning', () => {
     expect(ds).toMatchObject({ type: pluginId, uid: 'bpflive', access: 'proxy', url: '${BPFLIVE_PMPROXY_URL}' });
   });
 });
+
+describe('provisioned dashboards', () => {
+  it('are read from the plugin folder that docker-compose mounts, and the build ships them', () => {
+    const provider = parse(read('provisioning/dashboards/bpflive.yml')).providers[0];
+    expect(provider.options.path).toBe(`/var/lib/grafana/plugins/${pluginId}/dashboards`);
+    const includes = JSON.parse(read('src/plugin.json')).includes as Array<{ path: string }>;
+    expect(includes.length).toBeGreaterThanOrEqual(2);
+    for (const include of includes) {
+      // src/ is what the build copies into dist/.
+      expect(fs.existsSync(path.join(root, 'src', include.path))).toBe(true);
+    }
+  });
+});
+
