@@ -14,7 +14,7 @@ import { PMPROXY, stackUp, waitFor } from './stack';
 // stack: every panel's queries go through the real DataSource.query(), all panels of a dashboard
 // at once (as Grafana would run them, sharing one DataSource and so one script per distinct
 // code), while a background load makes the tracepoints fire; each query must produce frames of
-// its panel's kind within PANEL_DEADLINE_MS, without errors or warnings.
+// its panel's kind within PANEL_DEADLINE_MS (SLOW ones within theirs), without errors or warnings.
 
 const ROOT = path.resolve(__dirname, '../..');
 const DASHBOARD_DIR = path.join(ROOT, 'src/dashboards');
@@ -53,10 +53,26 @@ const queryPanels = (d: Dashboard) => d.panels.filter((p) => p.type !== 'row');
  * and the panel shows a frame" is checked for them, with the reason here.
  */
 const RARE: Record<string, string> = {
-  // TCP retransmits need packet loss or a stalled peer; loopback on an idle VM has neither, and
-  // the test must not add loss (netem) to a shared machine's loopback.
-  '@retransmits': 'no packet loss on loopback',
+  // TCP retransmits need packet loss or a stalled peer, which loopback on an idle VM seldom has
+  // (one was seen in an hour of runs); the test must not add loss (netem) to a shared machine.
+  '@retransmits': 'retransmits are rare on loopback',
 };
+
+/**
+ * Queries that may take longer than PANEL_DEADLINE_MS, by a marker in their code, with the reason.
+ */
+const SLOW: Array<{ marker: string; deadlineMs: number; reason: string }> = [
+  {
+    // bpftrace 0.17 reads a program's symbol table again for every user frame it prints (no
+    // symbol cache unless BPFTRACE_CACHE_USER_SYMBOLS=1 reaches it, which the PMDA's bpftrace
+    // does not have here): with big programs on CPU (node: this test runner, other engineers'
+    // runs on the shared VM) its first print can take tens of seconds.
+    marker: '@ustack[ustack',
+    deadlineMs: 60_000,
+    reason: 'user symbols are resolved without a cache',
+  },
+];
+const deadlineOf = (code: string) => SLOW.find((s) => code.includes(s.marker))?.deadlineMs ?? PANEL_DEADLINE_MS;
 
 // ─── Load: execs, opens, kill(), direct block I/O and short TCP connections, 5 times a second ───
 
@@ -67,9 +83,11 @@ const scratch = `/var/tmp/bpflive-dashboards-test.${process.pid}`;
 async function startLoad() {
   fs.mkdirSync(scratch, { recursive: true });
   fs.writeFileSync(path.join(scratch, 'index.html'), 'bpflive\n'.repeat(512));
+  // Each in a process group of its own, so stopping it stops its children too (dd, curl …).
   server = spawn('/usr/bin/python3', ['-u', '-m', 'http.server', '--bind', '127.0.0.1', '0'], {
     cwd: scratch,
     stdio: ['ignore', 'pipe', 'ignore'],
+    detached: true,
   });
   let banner = '';
   server.stdout!.on('data', (chunk) => (banner += String(chunk)));
@@ -82,12 +100,19 @@ async function startLoad() {
       curl -s -o /dev/null http://127.0.0.1:${port}/
       sleep 0.2
     done`;
-  load = spawn('bash', ['-c', script], { stdio: 'ignore' });
+  load = spawn('bash', ['-c', script], { stdio: 'ignore', detached: true });
 }
 
-function stopLoad() {
-  load?.kill();
-  server?.kill();
+async function stopLoad() {
+  for (const child of [load, server]) {
+    if (child?.pid === undefined || child.exitCode !== null || child.signalCode !== null) {
+      continue;
+    }
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    process.kill(-child.pid, 'SIGTERM');
+    await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
+  }
+  // Only now: a dd still writing would create its file again.
   fs.rmSync(scratch, { recursive: true, force: true });
 }
 
@@ -97,8 +122,8 @@ beforeAll(async () => {
   await startLoad();
 });
 
-afterAll(() => {
-  stopLoad();
+afterAll(async () => {
+  await stopLoad();
   stackUp();
 });
 
@@ -257,9 +282,13 @@ async function runDashboard(dashboard: Dashboard): Promise<{ runs: QueryRun[]; d
             throw new Error(`a query failed: ${summary(q)}`);
           }
         }
+        const late = runs.filter((q) => q.readyAfter === undefined && Date.now() - start > deadlineOf(q.target.code));
+        if (late.length > 0) {
+          throw new Error(`no data within the deadline: ${late.map((q) => q.panel.title).join(', ')}`);
+        }
         return runs.every((q) => q.readyAfter !== undefined);
       },
-      PANEL_DEADLINE_MS
+      Math.max(...runs.map((q) => deadlineOf(q.target.code))) + 1000
     );
   } catch (e) {
     const late = runs
@@ -338,10 +367,16 @@ describe('sample dashboards', () => {
         }
         console.log(
           `${dashboard.title}: data after (ms)\n${runs
-            .map(
-              (q) =>
-                `  ${String(q.readyAfter).padStart(6)}  ${q.panel.title} [${q.target.refId}]${q.target.variable && RARE[q.target.variable] ? ` (started only: ${RARE[q.target.variable]})` : ''}`
-            )
+            .map((q) => {
+              const rare = q.target.variable && RARE[q.target.variable];
+              const slow = SLOW.find((x) => q.target.code.includes(x.marker));
+              const note = rare
+                ? ` (started only: ${rare})`
+                : slow
+                  ? ` (may take ${slow.deadlineMs} ms: ${slow.reason})`
+                  : '';
+              return `  ${String(q.readyAfter).padStart(6)}  ${q.panel.title} [${q.target.refId}]${note}`;
+            })
             .join('\n')}`
         );
       } finally {
@@ -356,6 +391,6 @@ describe('sample dashboards', () => {
         );
       }
     },
-    150_000
+    200_000
   );
 });
