@@ -1,15 +1,8 @@
 // csvtable.json is a tests/fixture recorded from the real stack (pmproxy + pmcd + bpftrace PMDA +
 // bpftrace 0.17): a CSV printf with quoted file names and `// table-retain-lines: 5`.
-import { readFileSync } from 'fs';
-import { join } from 'path';
 
 import { parseCsv, parseCsvRecords } from './csv';
-
-function fixtureOutput(file: string, sample: number): string {
-  const fixture = JSON.parse(readFileSync(join(__dirname, '../../tests/fixtures', file), 'utf8'));
-  const fetch = JSON.parse(fixture.samples[sample].fetch);
-  return fetch.values.find((v: { name: string }) => v.name.endsWith('.data.output')).instances[0].value;
-}
+import { fixtureOutput } from '../test/fixtures';
 
 describe('parseCsv', () => {
   it('parses the real printf CSV output, unquoting the quoted file names', () => {

@@ -1,49 +1,9 @@
 // runqlat.json and lhist.json are tests/fixtures recorded from the real stack (pmproxy + pmcd +
 // bpftrace PMDA + bpftrace 0.17): two fetches of a hist() and an lhist() a few seconds apart.
 import { DataFrameType, FieldType, getFieldDisplayName } from '@grafana/data';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 
-import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { buildHeatmapRowsFrame } from './heatmap';
-
-const T0 = 1_700_000_000_000;
-
-interface FixtureSample {
-  t: number;
-  values: Map<string, number | null>;
-}
-
-/** The fixture's samples of one variable as the engine appends them: time in ms, instance name → value. */
-function fixtureSamples(file: string, variable: string): FixtureSample[] {
-  const fixture = JSON.parse(readFileSync(join(__dirname, '../../tests/fixtures', file), 'utf8'));
-  return fixture.samples.map((s: { fetch: string; indom: Record<string, string> }) => {
-    const fetch = JSON.parse(s.fetch);
-    const metric = fetch.values.find((v: { name: string }) => v.name.endsWith(`.data.${variable}`));
-    const indom = s.indom[metric.name];
-    const names = new Map<number, string>(
-      indom ? JSON.parse(indom).instances.map((i: { instance: number; name: string }) => [i.instance, i.name]) : []
-    );
-    const values = new Map<string, number | null>();
-    for (const i of metric.instances) {
-      values.set(i.instance === null ? '' : names.get(i.instance)!, typeof i.value === 'number' ? i.value : null);
-    }
-    return { t: Math.round(fetch.timestamp * 1000), values };
-  });
-}
-
-function fixtureBuffer(file: string, variable: string): { buffer: WideSeriesBuffer; samples: FixtureSample[] } {
-  const samples = fixtureSamples(file, variable);
-  const buffer = new WideSeriesBuffer({ retentionMs: 600_000, counter: true });
-  samples.forEach((s) => buffer.append(s.t, s.values));
-  return { buffer, samples };
-}
-
-function bufferWith(counter: boolean, rows: Array<Record<string, number | null>>): WideSeriesBuffer {
-  const b = new WideSeriesBuffer({ retentionMs: 60_000, counter });
-  rows.forEach((row, i) => b.append(T0 + i * 1000, new Map(Object.entries(row))));
-  return b;
-}
+import { bufferWith, fixtureBuffer, T0 } from '../test/fixtures';
 
 describe('buildHeatmapRowsFrame', () => {
   it('turns a real hist() into heatmap-rows: Time, then one field per bucket, lowest first', () => {

@@ -1,49 +1,9 @@
 // runqlat.json and lhist.json are tests/fixtures recorded from the real stack (pmproxy + pmcd +
 // bpftrace PMDA + bpftrace 0.17): two fetches of a hist() and an lhist() a few seconds apart.
 import { FieldType } from '@grafana/data';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 
-import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { buildHistogramFrame, counterIncrease, rowRange } from './histogram';
-
-const T0 = 1_700_000_000_000;
-
-interface FixtureSample {
-  t: number;
-  values: Map<string, number | null>;
-}
-
-/** The fixture's samples of one variable as the engine appends them: time in ms, instance name → value. */
-function fixtureSamples(file: string, variable: string): FixtureSample[] {
-  const fixture = JSON.parse(readFileSync(join(__dirname, '../../tests/fixtures', file), 'utf8'));
-  return fixture.samples.map((s: { fetch: string; indom: Record<string, string> }) => {
-    const fetch = JSON.parse(s.fetch);
-    const metric = fetch.values.find((v: { name: string }) => v.name.endsWith(`.data.${variable}`));
-    const names = new Map<number, string>(
-      JSON.parse(s.indom[metric.name]).instances.map((i: { instance: number; name: string }) => [i.instance, i.name])
-    );
-    const values = new Map<string, number | null>();
-    for (const i of metric.instances) {
-      values.set(names.get(i.instance)!, i.value);
-    }
-    return { t: Math.round(fetch.timestamp * 1000), values };
-  });
-}
-
-function fixtureBuffer(file: string, variable: string): { buffer: WideSeriesBuffer; samples: FixtureSample[] } {
-  const samples = fixtureSamples(file, variable);
-  const buffer = new WideSeriesBuffer({ retentionMs: 600_000, counter: true });
-  samples.forEach((s) => buffer.append(s.t, s.values));
-  return { buffer, samples };
-}
-
-/** Rows one second apart from T0. */
-function bufferWith(rows: Array<Record<string, number | null>>): WideSeriesBuffer {
-  const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
-  rows.forEach((row, i) => b.append(T0 + i * 1000, new Map(Object.entries(row))));
-  return b;
-}
+import { bufferWith, fixtureBuffer, T0 } from '../test/fixtures';
 
 const ALL = { from: -Infinity, to: Infinity };
 
@@ -100,7 +60,7 @@ describe('buildHistogramFrame', () => {
   });
 
   it('counts only between samples inside the range, bounds included', () => {
-    const b = bufferWith([{ '0-0': 0 }, { '0-0': 10 }, { '0-0': 30 }, { '0-0': 60 }, { '0-0': 100 }]);
+    const b = bufferWith(true, [{ '0-0': 0 }, { '0-0': 10 }, { '0-0': 30 }, { '0-0': 60 }, { '0-0': 100 }]);
     const count = (from: number, to: number) =>
       buildHistogramFrame(b, { refId: 'A', variable: '@x', from, to }).fields[1].values[0];
     expect(count(T0 + 1000, T0 + 3000)).toBe(50); // 10 → 30 → 60
@@ -111,7 +71,7 @@ describe('buildHistogramFrame', () => {
   });
 
   it('counts a reset as counting restarted at 0, and a bucket that appears in full', () => {
-    const b = bufferWith([
+    const b = bufferWith(true, [
       { '0-0': 5, '1-1': null },
       { '0-0': 8, '1-1': null },
       { '0-0': 3, '1-1': 2 }, // 0-0 reset (script restarted); 1-1 appears with 2 events
@@ -122,7 +82,7 @@ describe('buildHistogramFrame', () => {
   });
 
   it('shows a bucket missing between two others as a zero bar', () => {
-    const b = bufferWith([
+    const b = bufferWith(true, [
       { '1-1': 1, '8-15': 1 },
       { '1-1': 2, '8-15': 4 },
     ]);
@@ -132,7 +92,7 @@ describe('buildHistogramFrame', () => {
   });
 
   it('is an empty bucket/count frame when there are no buckets', () => {
-    const b = bufferWith([{ '': 1 }, { '': 2 }]);
+    const b = bufferWith(true, [{ '': 1 }, { '': 2 }]);
     const frame = buildHistogramFrame(b, { refId: 'A', variable: '@x', ...ALL });
     expect(frame.length).toBe(0);
     expect(frame.fields.map((f) => f.name)).toEqual(['bucket', 'count']);

@@ -2,18 +2,9 @@
 // + bpftrace PMDA + bpftrace 0.17): the PMDA's printf text in two fetches a few seconds apart,
 // accumulated (execsnoop) and header + last 5 lines (csvtable, `// table-retain-lines: 5`).
 import { DataFrameType, FieldType } from '@grafana/data';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 
 import { LogLineTracker, longestOverlap } from './logs';
-
-const T0 = 1_700_000_000_000;
-
-function fixtureOutput(file: string, sample: number): string {
-  const fixture = JSON.parse(readFileSync(join(__dirname, '../../tests/fixtures', file), 'utf8'));
-  const fetch = JSON.parse(fixture.samples[sample].fetch);
-  return fetch.values.find((v: { name: string }) => v.name.endsWith('.data.output')).instances[0].value;
-}
+import { fixtureOutput, T0 } from '../test/fixtures';
 
 function bodies(t: LogLineTracker): string[] {
   return t.frame({ refId: 'A', variable: '@output' }).fields[1].values as string[];

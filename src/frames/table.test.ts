@@ -2,57 +2,9 @@
 // (pmproxy + pmcd + bpftrace PMDA + bpftrace 0.17): a CSV printf with table-retain-lines, a plain
 // printf, and count() maps keyed by comm and by (comm, pid), two fetches a few seconds apart.
 import { FieldType } from '@grafana/data';
-import { readFileSync } from 'fs';
-import { join } from 'path';
 
-import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { buildCsvTableFrame, buildMapTableFrame, looksLikeCsvTable } from './table';
-
-const T0 = 1_700_000_000_000;
-
-function readFixture(file: string) {
-  return JSON.parse(readFileSync(join(__dirname, '../../tests/fixtures', file), 'utf8'));
-}
-
-function fixtureOutput(file: string, sample: number): string {
-  const fetch = JSON.parse(readFixture(file).samples[sample].fetch);
-  return fetch.values.find((v: { name: string }) => v.name.endsWith('.data.output')).instances[0].value;
-}
-
-interface FixtureSample {
-  t: number;
-  values: Map<string, number | null>;
-}
-
-/** The fixture's samples of one variable as the engine appends them: time in ms, instance name → value. */
-function fixtureSamples(file: string, variable: string): FixtureSample[] {
-  return readFixture(file).samples.map((s: { fetch: string; indom: Record<string, string> }) => {
-    const fetch = JSON.parse(s.fetch);
-    const metric = fetch.values.find((v: { name: string }) => v.name.endsWith(`.data.${variable}`));
-    const indom = s.indom[metric.name];
-    const names = new Map<number, string>(
-      indom ? JSON.parse(indom).instances.map((i: { instance: number; name: string }) => [i.instance, i.name]) : []
-    );
-    const values = new Map<string, number | null>();
-    for (const i of metric.instances) {
-      values.set(i.instance === null ? '' : names.get(i.instance)!, i.value);
-    }
-    return { t: Math.round(fetch.timestamp * 1000), values };
-  });
-}
-
-function fixtureBuffer(file: string, variable: string): { buffer: WideSeriesBuffer; samples: FixtureSample[] } {
-  const samples = fixtureSamples(file, variable);
-  const buffer = new WideSeriesBuffer({ retentionMs: 600_000, counter: true });
-  samples.forEach((s) => buffer.append(s.t, s.values));
-  return { buffer, samples };
-}
-
-function bufferWith(counter: boolean, rows: Array<Record<string, number | null>>): WideSeriesBuffer {
-  const b = new WideSeriesBuffer({ retentionMs: 60_000, counter });
-  rows.forEach((row, i) => b.append(T0 + i * 1000, new Map(Object.entries(row))));
-  return b;
-}
+import { bufferWith, fixtureBuffer, fixtureOutput, T0 } from '../test/fixtures';
 
 describe('looksLikeCsvTable', () => {
   it('recognises the real CSV printf output', () => {

@@ -2,14 +2,7 @@ import { DataFrameType, FieldType, getFieldDisplayName } from '@grafana/data';
 
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { buildTimeSeriesFrame, formatLegend, keyPartLabels } from './timeseries';
-
-const T0 = 1_700_000_000_000;
-
-function bufferWith(counter: boolean, rows: Array<Record<string, number | null>>): WideSeriesBuffer {
-  const b = new WideSeriesBuffer({ retentionMs: 60_000, counter });
-  rows.forEach((row, i) => b.append(T0 + i * 1000, new Map(Object.entries(row))));
-  return b;
-}
+import { bufferWith, T0 } from '../test/fixtures';
 
 describe('buildTimeSeriesFrame', () => {
   it('builds a wide time-series frame: Time first, one number field per key', () => {
