@@ -133,7 +133,7 @@ describe('formats on the real stack', () => {
     expect(values[0]).toBeGreaterThan(0);
     const rootChildren = labels.filter((_, i) => levels[i] === 1) as string[];
     const entry =
-      /entry_SYSCALL|asm_|ret_from_fork|secondary_startup|start_kernel|cpu_startup_entry|x86_64_start|common_interrupt|irq|do_idle/;
+      /entry_SYSCALL|asm_|ret_from_fork|secondary_startup|common_startup|startup_64|start_kernel|cpu_startup_entry|x86_64_start|common_interrupt|irq|do_idle/;
     expect(rootChildren.some((l) => entry.test(l))).toBe(true);
     // Nested set: a node's value is its self plus its children's values.
     expect(values[0]).toBe((selfs[0] as number) + sumChildren(levels as number[], values as number[], 0));
