@@ -33,6 +33,12 @@ export interface BpftraceQuery extends DataQuery {
   topN?: number;
   flameGraph?: FlameGraphOptions;
   hostspec?: string;
+  /**
+   * Editor only: run the script once typing stops, when the editor finds no error in it. Off
+   * (the default), a script runs only when the user asks (Shift+Enter, Run, leaving the editor),
+   * since a half-typed script would be registered with a bpftrace that runs as root.
+   */
+  liveRun?: boolean;
 }
 
 export const DEFAULT_QUERY: Partial<BpftraceQuery> = {
