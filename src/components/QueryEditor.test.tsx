@@ -63,18 +63,78 @@ afterEach(() => {
 
 describe('QueryEditor: running', () => {
   const query: BpftraceQuery = { refId: 'A', code: 'BEGIN { @a = 1; }' };
+  const edited = 'BEGIN { @a = 1; @b = 2; }';
+  /** An error the editor knows of: the PMDA refuses a histogram in a keyed map. */
+  const refusedByPmda = 'BEGIN { @a = 1; @h[comm] = hist(2); }';
+  const runAction = () => fake.current!.actions.find((a) => a.id === 'bpflive.run')!;
+  const version = () => screen.getByTestId('bpflive-version');
 
-  it('runs once, about a second after typing stops, never per keystroke', async () => {
+  it('never runs what is typed while live run is off, however long typing stops', async () => {
     const { onChange, onRunQuery } = setup(query);
     await settle();
     act(() => fake.current!.type('BEGIN { @a = 1; @b'));
-    act(() => jest.advanceTimersByTime(500));
-    act(() => fake.current!.type('BEGIN { @a = 1; @b = 2; }'));
-    act(() => jest.advanceTimersByTime(RUN_DELAY_MS - 1));
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 5));
+    act(() => fake.current!.type(edited));
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 5));
+    expect(onChange).not.toHaveBeenCalled();
     expect(onRunQuery).not.toHaveBeenCalled();
-    act(() => jest.advanceTimersByTime(1));
+    expect(version()).toHaveTextContent('Shift+Enter or Run to run these changes');
+    expect(fake.current!.value).toBe(edited);
+  });
+
+  it('keeps the draft when Grafana re-renders the query, and runs nothing', async () => {
+    const { onChange, onRunQuery, rerender } = setup(query);
+    await settle();
+    act(() => fake.current!.type(edited));
+    // A refresh: the same query, new data. The draft stays in the editor only.
+    rerender({ ...query }, panelData(query, { status: 'started', probes: 1, variables: ['@a'], warnings: [] }));
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 2));
+    expect(fake.current!.value).toBe(edited);
+    expect(onChange).not.toHaveBeenCalled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+  });
+
+  it('runs the text once on Shift+Enter (Ctrl/Cmd+Enter too)', async () => {
+    const { onChange, onRunQuery } = setup(query);
+    await settle();
+    expect(runAction().keybindings).toEqual([1024 | 3, 2048 | 3]);
+    act(() => fake.current!.type(edited));
+    act(() => runAction().run());
     expect(onChange).toHaveBeenCalledTimes(1);
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: 'BEGIN { @a = 1; @b = 2; }' });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: edited });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 2));
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs unchanged code again on Shift+Enter', async () => {
+    const { onChange, onRunQuery } = setup(query);
+    await settle();
+    act(() => runAction().run());
+    expect(onChange).not.toHaveBeenCalled();
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs the text once on Ctrl/Cmd+S', async () => {
+    const { onChange, onRunQuery } = setup(query);
+    await settle();
+    act(() => fake.current!.type(edited));
+    fireEvent.keyDown(screen.getByTestId('fake-code-editor'), { key: 's', ctrlKey: true });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: edited });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('runs the text once from the Run button, which leaves the focus in the editor', async () => {
+    const { onChange, onRunQuery } = setup(query);
+    await settle();
+    act(() => fake.current!.type(edited));
+    const button = screen.getByTestId('bpflive-run');
+    expect(button).toHaveTextContent('Run');
+    // mousedown's default would blur the editor, and the blur would run the text a second time.
+    expect(fireEvent.mouseDown(button)).toBe(false);
+    fireEvent.click(button);
+    expect(onChange).toHaveBeenCalledTimes(1);
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: edited });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
@@ -91,23 +151,96 @@ describe('QueryEditor: running', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
-  it('runs on Shift+Enter, even unchanged', async () => {
-    const { onChange, onRunQuery } = setup(query);
-    await settle();
-    const action = fake.current!.actions.find((a) => a.id === 'bpflive.run')!;
-    expect(action.keybindings).toEqual([1024 | 3]);
-    act(() => action.run());
-    expect(onChange).not.toHaveBeenCalled();
-    expect(onRunQuery).toHaveBeenCalledTimes(1);
-  });
-
-  it('keeps the other fields of the latest query when it commits', async () => {
+  it('keeps the other fields of the latest query when it runs', async () => {
     const { onChange, rerender } = setup(query);
     await settle();
     act(() => fake.current!.type('BEGIN { @n = 2; }'));
     rerender({ ...query, format: 'table' });
-    act(() => jest.advanceTimersByTime(RUN_DELAY_MS));
+    act(() => runAction().run());
     expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: 'BEGIN { @n = 2; }', format: 'table' });
+  });
+
+  it('refuses an explicit run of a script with an error, says so, and keeps the markers', async () => {
+    const { onChange, onRunQuery } = setup(query);
+    await settle();
+    act(() => fake.current!.type(refusedByPmda));
+    act(() => runAction().run());
+    fireEvent.click(screen.getByTestId('bpflive-run'));
+    fireEvent.blur(screen.getByTestId('fake-code-editor'));
+    expect(onChange).not.toHaveBeenCalled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+    expect(version()).toHaveTextContent('Not run: fix the 1 error marked in the editor');
+    expect(fake.current!.markers.get('bpflive')!.map((m) => m.code)).toEqual(['pmda-keyed-hist']);
+
+    // Fixed: the message goes, and the next run goes through.
+    act(() => fake.current!.type(edited));
+    act(() => jest.advanceTimersByTime(DRAFT_DELAY_MS));
+    expect(version()).not.toHaveTextContent('Not run');
+    act(() => runAction().run());
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: edited });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('refuses to run even unchanged code that has an error (a saved dashboard)', async () => {
+    const { onRunQuery } = setup({ refId: 'A', code: refusedByPmda });
+    await settle();
+    act(() => runAction().run());
+    expect(onRunQuery).not.toHaveBeenCalled();
+    expect(version()).toHaveTextContent('Not run: fix the 1 error marked in the editor');
+  });
+
+  it('with live run on, runs once when typing stops, never per keystroke', async () => {
+    const live = { ...query, liveRun: true };
+    const { onChange, onRunQuery } = setup(live);
+    await settle();
+    act(() => fake.current!.type('BEGIN { @a = 1; @b = 2'));
+    act(() => jest.advanceTimersByTime(500));
+    act(() => fake.current!.type(edited));
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS - 1));
+    expect(onRunQuery).not.toHaveBeenCalled();
+    act(() => jest.advanceTimersByTime(1));
+    expect(onChange).toHaveBeenCalledTimes(1);
+    expect(onChange).toHaveBeenCalledWith({ ...live, code: edited });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('with live run on, does not run a script with an error, and says why', async () => {
+    const { onChange, onRunQuery } = setup({ ...query, liveRun: true });
+    await settle();
+    act(() => fake.current!.type(refusedByPmda));
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 3));
+    expect(onChange).not.toHaveBeenCalled();
+    expect(onRunQuery).not.toHaveBeenCalled();
+    expect(version()).toHaveTextContent('Not run: fix the 1 error marked in the editor');
+    expect(fake.current!.markers.get('bpflive')!.map((m) => m.code)).toEqual(['pmda-keyed-hist']);
+  });
+
+  it('the Live run switch changes only the option, not the code', async () => {
+    const { onChange, onRunQuery, rerender } = setup(query);
+    await settle();
+    act(() => fake.current!.type(edited));
+    fireEvent.click(document.getElementById('bpflive-A-live-run')!);
+    expect(onChange).toHaveBeenCalledTimes(1);
+    expect(onChange).toHaveBeenCalledWith({ ...query, liveRun: true });
+    expect(onRunQuery).not.toHaveBeenCalled();
+    // Grafana hands the query back with the option on: the waiting edit runs as typing stopped.
+    rerender({ ...query, liveRun: true });
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS));
+    expect(onChange).toHaveBeenLastCalledWith({ ...query, liveRun: true, code: edited });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
+
+  it('turning live run off cancels a run already scheduled', async () => {
+    const live = { ...query, liveRun: true };
+    const { onChange, onRunQuery, rerender } = setup(live);
+    await settle();
+    act(() => fake.current!.type(edited));
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS / 2));
+    fireEvent.click(document.getElementById('bpflive-A-live-run')!);
+    expect(onChange).toHaveBeenCalledWith({ ...query, liveRun: undefined });
+    rerender({ ...query, liveRun: undefined });
+    act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 2));
+    expect(onRunQuery).not.toHaveBeenCalled();
   });
 });
 
@@ -228,13 +361,28 @@ describe('QueryEditor: status and options', () => {
     expect(screen.getByTestId('bpflive-warnings')).toHaveTextContent('Warning');
   });
 
-  it('says when the text is edited and not yet running', async () => {
-    setup({ refId: 'A', code: 'BEGIN { @a = 1; }' });
+  it('says which version runs: the code run and when, or edits that do not run', async () => {
+    jest.setSystemTime(new Date(2025, 0, 2, 10, 42, 13));
+    const query = { refId: 'A', code: 'BEGIN { @a = 1; }' };
+    const started = { status: 'started', probes: 1, variables: ['@a'], warnings: [] };
+    const { onChange, rerender } = setup(query);
     await settle();
-    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Not running');
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Not run yet — Shift+Enter or Run to run it');
+    rerender(query, panelData(query, started));
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Running · 1 probeRunning the saved code');
+
     act(() => fake.current!.type('BEGIN { @a = 2; }'));
     act(() => jest.advanceTimersByTime(DRAFT_DELAY_MS));
-    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Edited');
+    expect(screen.getByTestId('bpflive-version')).toHaveTextContent(
+      'Edited since it ran — Shift+Enter or Run to run these changes'
+    );
+    // What runs is still the old code: the engine's state stays beside it.
+    expect(screen.getByTestId('bpflive-engine')).toHaveTextContent('Running · 1 probe');
+
+    act(() => fake.current!.actions.find((a) => a.id === 'bpflive.run')!.run());
+    const ran = onChange.mock.calls[0][0];
+    rerender(ran, panelData(ran, started));
+    expect(screen.getByTestId('bpflive-version')).toHaveTextContent('Running the code you ran at 10:42:13');
   });
 
   it('reads only its own query in the panel data', async () => {
@@ -242,7 +390,8 @@ describe('QueryEditor: status and options', () => {
     const other = panelData({ refId: 'A', code: 'x' }, { status: 'error', variables: [], warnings: [] }, ['boom']);
     setup(query, { ...other, request: { targets: [{ refId: 'A' }, query] } as unknown as PanelData['request'] });
     await settle();
-    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Not running');
+    expect(screen.queryByTestId('bpflive-engine')).toBeNull();
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Not run yet');
   });
 
   it('offers the maps the PMDA will export before the script runs, and infers the unit', async () => {

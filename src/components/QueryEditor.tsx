@@ -1,8 +1,9 @@
 import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { Stack } from '@grafana/ui';
+import { Button, InlineSwitch, Stack, Tooltip } from '@grafana/ui';
 import { DataSource } from '../datasource';
 import { inferUnit } from '../frames/units';
+import { blockingDiagnostics, blockingOf } from '../language/blocking';
 import { parseBpftraceErrors } from '../language/bpftraceErrors';
 import { Diagnostic, sortDiagnostics } from '../language/diagnostics';
 import { lint, urlBudget } from '../language/lints';
@@ -17,43 +18,89 @@ import {
 import { BpfliveOptions, BpftraceQuery } from '../types';
 import { queryRunOf } from './panelData';
 import { QueryOptions } from './QueryOptions';
-import { EditorHandle, ErrorMarks, ScriptEditor } from './ScriptEditor';
+import { runVersion } from './runVersion';
+import { EditorHandle, ErrorMarks, RunTrigger, ScriptEditor } from './ScriptEditor';
 import { ScriptStatus } from './ScriptStatus';
 
 type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
 
 /**
- * The bpftrace query editor. The script runs about a second after typing stops, when the editor
- * loses focus, or on Shift+Enter (Ctrl/Cmd+S too) — never per keystroke. Under it: what the
- * script is doing and the problems found before and after running; then the query's options.
+ * The bpftrace query editor. bpftrace runs as root on the host, so a script reaches it only when
+ * the user runs it: Shift+Enter (Ctrl/Cmd+Enter, Ctrl/Cmd+S), the Run button, or leaving the
+ * editor; with "Live run" on, also when typing stops. Until then the text is a draft kept here:
+ * the query (what Grafana runs on every refresh) keeps the code last run. A script with an error
+ * the editor knows of is never run (blockingDiagnostics). Under the editor: which version runs
+ * and what it is doing, the problems found before and after running; then the query's options.
  */
 export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: Props) {
   const code = query.code ?? '';
+  const liveRun = query.liveRun === true;
   const [draft, setDraft] = useState(code);
+  // When this editor last ran which code: the status names the version by it.
+  const [ran, setRan] = useState<{ code: string; at: Date } | undefined>(undefined);
+  // A run was refused for errors in the text; the status says so until they are fixed.
+  const [refused, setRefused] = useState(false);
   // The probes of the host this query runs on: its own hostspec, or the datasource's.
   const endpointKey = query.hostspec?.trim() ?? '';
   const { catalog, error: catalogError } = useProbeCatalog(datasource, endpointKey);
   const editor = useRef<EditorHandle | undefined>(undefined);
 
   // Callbacks the editor keeps: they read the latest props.
-  const latest = useRef({ query, onChange, onRunQuery });
+  const latest = useRef({ query, onChange, onRunQuery, catalog });
   useLayoutEffect(() => {
-    latest.current = { query, onChange, onRunQuery };
+    latest.current = { query, onChange, onRunQuery, catalog };
   });
-  const onCommit = useCallback((text: string, force: boolean) => {
-    const { query: q, onChange: change, onRunQuery: run } = latest.current;
-    if (text !== (q.code ?? '')) {
-      change({ ...q, code: text });
-      run();
-    } else if (force) {
-      run();
+  const onCommit = useCallback((text: string, trigger: RunTrigger) => {
+    const { query: q, onChange: change, onRunQuery: run, catalog: hostProbes } = latest.current;
+    const changed = text !== (q.code ?? '');
+    if (!changed && trigger !== 'run') {
+      return;
     }
+    // Checked on the exact text to be run, not the debounced draft: nothing with an error passes.
+    if (blockingDiagnostics(text, hostProbes).length > 0) {
+      setRefused(true);
+      return;
+    }
+    setRefused(false);
+    if (changed) {
+      change({ ...q, code: text });
+    }
+    setRan({ code: text, at: new Date() });
+    run();
   }, []);
+  const runNow = useCallback(() => {
+    if (editor.current) {
+      editor.current.run();
+    } else {
+      // Monaco has not loaded yet, so nothing was typed: run the query's code again.
+      onCommit(latest.current.query.code ?? '', 'run');
+    }
+  }, [onCommit]);
+  const setLiveRun = (on: boolean) => {
+    // Only the option changes: the draft is not committed by it (with live run on, the editor
+    // runs it on its own if it has no error).
+    onChange({ ...query, liveRun: on || undefined });
+  };
 
   const lints = useMemo(() => lint(draft, { catalog }), [draft, catalog]);
+  const blocking = useMemo(() => blockingOf(lints).length, [lints]);
   const budget = useMemo(() => urlBudget(draft), [draft]);
+  // Fixed: the refusal is over, so that a later error does not show it again before a run is asked
+  // for. (Set while rendering, as React advises for state that follows other state.)
+  if (refused && blocking === 0) {
+    setRefused(false);
+  }
 
   const run = queryRunOf(data, query.refId);
+  const version = runVersion({
+    committed: code,
+    draft,
+    ranAt: ran?.code === code ? ran.at : undefined,
+    reported: run.state !== undefined || run.errors.length > 0,
+    blocking,
+    refused,
+    liveRun,
+  });
   const errorText = run.errors.join('\n');
   const ranCode = run.code ?? code;
   const report = useMemo(
@@ -91,12 +138,13 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
         loadCatalog={loadCatalog}
         onDraft={setDraft}
         onCommit={onCommit}
+        liveRun={liveRun}
         onReady={(handle) => (editor.current = handle)}
       />
       <ScriptStatus
         state={run.state}
         errors={run.errors}
-        pending={draft !== code}
+        version={version}
         problems={problems}
         notes={report.notes}
         hints={
@@ -108,6 +156,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
         }
         budget={budget}
         onReveal={(line, column) => editor.current?.reveal(line, column)}
+        actions={<RunControls refId={query.refId} liveRun={liveRun} onLiveRun={setLiveRun} onRun={runNow} />}
       />
       <QueryOptions
         query={query}
@@ -119,6 +168,39 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
         auto={run.state ? { format: run.state.format, shown: run.state.shown } : undefined}
       />
     </Stack>
+  );
+}
+
+/** The Run button and the Live run switch, at the end of the status line under the editor. */
+function RunControls(props: { refId: string; liveRun: boolean; onLiveRun: (on: boolean) => void; onRun: () => void }) {
+  const id = `bpflive-${props.refId}-live-run`;
+  return (
+    <>
+      <Tooltip content="Also run the script when typing stops for a second, if the editor finds no error in it.">
+        <span>
+          <InlineSwitch
+            id={id}
+            label="Live run"
+            showLabel
+            transparent
+            value={props.liveRun}
+            onChange={(e) => props.onLiveRun(e.currentTarget.checked)}
+          />
+        </span>
+      </Tooltip>
+      <Button
+        size="sm"
+        icon="play"
+        variant="primary"
+        tooltip="Run the script as it is in the editor (Shift+Enter)"
+        data-testid="bpflive-run"
+        // Clicking keeps the focus in the editor: no blur, which would run the text a second time.
+        onMouseDown={(e) => e.preventDefault()}
+        onClick={props.onRun}
+      >
+        Run
+      </Button>
+    </>
   );
 }
 

@@ -7,7 +7,7 @@ import { hoverProvider } from '../language/hover';
 import { ProbeCatalog } from '../language/probeCatalog';
 import { signatureHelpProvider } from '../language/signatureHelp';
 
-/** The script runs this long after the last keystroke. */
+/** With live run on, the script runs this long after the last keystroke (if it has no error). */
 export const RUN_DELAY_MS = 1000;
 /** Lints follow the text this closely. */
 export const DRAFT_DELAY_MS = 150;
@@ -18,9 +18,18 @@ export interface ErrorMarks {
   diagnostics: Diagnostic[];
 }
 
+/**
+ * What asked for a run. 'run' is explicit (Shift+Enter, Ctrl/Cmd+Enter, Ctrl/Cmd+S, the Run
+ * button) and runs even unchanged code again; 'blur' (leaving the editor) and 'idle' (live run,
+ * typing stopped) run only a changed text.
+ */
+export type RunTrigger = 'run' | 'blur' | 'idle';
+
 export interface EditorHandle {
   /** Puts the cursor at a place and shows it. */
   reveal(line: number, column: number): void;
+  /** Runs the text as it is in the editor now, as Shift+Enter does. */
+  run(): void;
 }
 
 interface Props {
@@ -35,10 +44,12 @@ interface Props {
   /** The text as the user types (lightly debounced): for lints and the status line. */
   onDraft: (code: string) => void;
   /**
-   * Run the script: after a pause in typing, on blur (`force` false: only when changed), on
-   * Shift+Enter and Ctrl/Cmd+S (`force` true).
+   * Run the script, which the caller may refuse. Typing alone never calls this unless `liveRun`
+   * is on: the committed code is what Grafana runs, as root on the host, on every refresh.
    */
-  onCommit: (code: string, force: boolean) => void;
+  onCommit: (code: string, trigger: RunTrigger) => void;
+  /** Also run when typing stops for RUN_DELAY_MS. */
+  liveRun: boolean;
   onReady?: (handle: EditorHandle) => void;
 }
 
@@ -67,14 +78,24 @@ export function ScriptEditor(props: Props) {
   });
   const [height, setHeight] = React.useState(() => heightFor(props.code));
 
-  const commit = useCallback((force: boolean) => {
+  const commit = useCallback((trigger: RunTrigger) => {
     clearTimeout(runTimer.current);
     runTimer.current = undefined;
     const editor = editorRef.current;
     if (editor) {
-      latest.current.onCommit(editor.getValue(), force);
+      const text = editor.getValue();
+      // The draft first, so that the status and the lints describe the text that was run.
+      clearTimeout(draftTimer.current);
+      latest.current.onDraft(text);
+      latest.current.onCommit(text, trigger);
     }
   }, []);
+
+  /** With live run on, a run once typing has stopped for RUN_DELAY_MS. */
+  const scheduleIdleRun = useCallback(() => {
+    clearTimeout(runTimer.current);
+    runTimer.current = latest.current.liveRun ? setTimeout(() => commit('idle'), RUN_DELAY_MS) : undefined;
+  }, [commit]);
 
   const updateMarkers = useCallback(() => {
     const editor = editorRef.current;
@@ -141,13 +162,12 @@ export function ScriptEditor(props: Props) {
         editor.addAction({
           id: 'bpflive.run',
           label: 'Run the bpftrace script',
-          keybindings: [monaco.KeyMod.Shift | monaco.KeyCode.Enter],
-          run: () => commit(true),
+          keybindings: [monaco.KeyMod.Shift | monaco.KeyCode.Enter, monaco.KeyMod.CtrlCmd | monaco.KeyCode.Enter],
+          run: () => commit('run'),
         }),
         editor.onDidChangeModelContent(() => {
           const text = editor.getValue();
-          clearTimeout(runTimer.current);
-          runTimer.current = setTimeout(() => commit(false), RUN_DELAY_MS);
+          scheduleIdleRun();
           clearTimeout(draftTimer.current);
           draftTimer.current = setTimeout(() => latest.current.onDraft(text), DRAFT_DELAY_MS);
           setHeight(heightFor(text));
@@ -162,11 +182,12 @@ export function ScriptEditor(props: Props) {
           editor.revealPositionInCenterIfOutsideViewport({ lineNumber: line, column });
           editor.focus();
         },
+        run: () => commit('run'),
       });
       // Monaco loads lazily: errors and lints may have arrived before it did.
       applyErrorMarks();
     },
-    [commit, applyErrorMarks]
+    [commit, scheduleIdleRun, applyErrorMarks]
   );
 
   const onEditorWillUnmount = useCallback(() => {
@@ -200,8 +221,17 @@ export function ScriptEditor(props: Props) {
     updateMarkers();
   }, [props.diagnostics, updateMarkers]);
 
-  const onBlur = useCallback(() => commit(false), [commit]);
-  const onSave = useCallback(() => commit(true), [commit]);
+  // Live run turned on with an edit waiting: it runs as if typing had just stopped. Turned off:
+  // a run already scheduled must not happen.
+  useEffect(() => {
+    const editor = editorRef.current;
+    if (!props.liveRun || (editor && editor.getValue() !== latest.current.code)) {
+      scheduleIdleRun();
+    }
+  }, [props.liveRun, scheduleIdleRun]);
+
+  const onBlur = useCallback(() => commit('blur'), [commit]);
+  const onSave = useCallback(() => commit('run'), [commit]);
 
   return (
     <div data-testid="bpflive-query-editor">

@@ -17,7 +17,15 @@ const problem = (line: number, message: string, severity: Diagnostic['severity']
 function show(props: Partial<React.ComponentProps<typeof ScriptStatus>>) {
   const onReveal = jest.fn();
   render(
-    <ScriptStatus errors={[]} pending={false} problems={[]} notes={[]} budget={budget} onReveal={onReveal} {...props} />
+    <ScriptStatus
+      errors={[]}
+      version={{ kind: 'current', text: 'Running the code you ran at 10:42:13' }}
+      problems={[]}
+      notes={[]}
+      budget={budget}
+      onReveal={onReveal}
+      {...props}
+    />
   );
   return onReveal;
 }
@@ -63,9 +71,42 @@ describe('ScriptStatus', () => {
     expect(screen.getByTestId('bpflive-url-budget')).toHaveTextContent('URL 94% of limit');
   });
 
-  it('says that an edit will run', () => {
-    show({ pending: true, state: { status: 'started', variables: [], shown: [], warnings: [] } });
-    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Edited · runs when you stop typing');
+  it('shows which version runs next to what the engine says of it', () => {
+    show({ state: { status: 'started', probes: 2, variables: [], shown: [], warnings: [] } });
+    expect(screen.getByTestId('bpflive-engine')).toHaveTextContent('Running · 2 probes');
+    expect(screen.getByTestId('bpflive-version')).toHaveTextContent('Running the code you ran at 10:42:13');
+  });
+
+  it('says an edit does not run, and a refused run, whatever the engine says', () => {
+    const state = { status: 'started' as const, variables: [], shown: [], warnings: [] };
+    const text = 'Edited since it ran — Shift+Enter or Run to run these changes';
+    const { unmount } = render(
+      <ScriptStatus
+        state={state}
+        errors={[]}
+        version={{ kind: 'edited', text }}
+        problems={[]}
+        notes={[]}
+        budget={budget}
+        onReveal={jest.fn()}
+      />
+    );
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent(`Running${text}`);
+    unmount();
+    show({ state, version: { kind: 'refused', text: 'Not run: fix the 2 errors marked in the editor' } });
+    expect(screen.getByTestId('bpflive-version')).toHaveAttribute('data-kind', 'refused');
+    expect(screen.getByTestId('bpflive-version')).toHaveTextContent('Not run: fix the 2 errors marked in the editor');
+  });
+
+  it('shows no engine state before anything ran, only the version', () => {
+    show({ version: { kind: 'none', text: 'Not run yet' } });
+    expect(screen.queryByTestId('bpflive-engine')).toBeNull();
+    expect(screen.getByTestId('bpflive-status')).toHaveTextContent('Not run yet');
+  });
+
+  it('shows the controls it is given at the end of the line', () => {
+    show({ actions: <button type="button">Run</button> });
+    expect(screen.getByRole('button', { name: 'Run' })).toBeInTheDocument();
   });
 });
 

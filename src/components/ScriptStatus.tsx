@@ -5,14 +5,15 @@ import { Badge, BadgeColor, Icon, IconName, Spinner, Text, Tooltip, useStyles2 }
 import { Diagnostic, Severity } from '../language/diagnostics';
 import { UrlBudget } from '../language/lints';
 import type { ScriptState } from '../query/leaseResponse';
+import { RunVersion, RunVersionKind } from './runVersion';
 
 interface Props {
   /** The script's state from the last response, if it ran. */
   state?: ScriptState;
   /** Errors of the last run. */
   errors: string[];
-  /** The text differs from what runs: it will run when typing stops. */
-  pending: boolean;
+  /** Which version of the script runs, against the text in the editor (runVersion). */
+  version: RunVersion;
   /** Lints and bpftrace's placed errors, for the list under the editor. */
   problems: Diagnostic[];
   /** What has no place in the code (errors in the PMDA's print block, refusals). */
@@ -21,6 +22,8 @@ interface Props {
   hints?: string[];
   budget: UrlBudget;
   onReveal: (line: number, column: number) => void;
+  /** Controls at the end of the line (Run, Live run). */
+  actions?: React.ReactNode;
 }
 
 /** How many problems show before "more". */
@@ -28,9 +31,20 @@ const SHOWN = 4;
 
 /**
  * One compact line under the editor: what the script is doing (starting, running with N probes,
- * error, stopped), its warnings, how much of pmproxy's URL it uses; then the problems found.
+ * error, stopped), which version that is (the code run, or edits not run), its warnings, how much
+ * of pmproxy's URL it uses, the run controls; then the problems found.
  */
-export function ScriptStatus({ state, errors, pending, problems, notes, hints = [], budget, onReveal }: Props) {
+export function ScriptStatus({
+  state,
+  errors,
+  version,
+  problems,
+  notes,
+  hints = [],
+  budget,
+  onReveal,
+  actions,
+}: Props) {
   const styles = useStyles2(getStyles);
   const [all, setAll] = useState(false);
   const warnings = state?.warnings ?? [];
@@ -44,7 +58,10 @@ export function ScriptStatus({ state, errors, pending, problems, notes, hints = 
   return (
     <div className={styles.wrapper} data-testid="bpflive-script-status">
       <div className={styles.line}>
-        <StatusBadge state={state} errors={errors} pending={pending} />
+        <span className={styles.status} data-testid="bpflive-status">
+          <StatusBadge state={state} errors={errors} />
+          <VersionText version={version} />
+        </span>
         {warnings.length > 0 && (
           <Badge
             color="orange"
@@ -67,9 +84,7 @@ export function ScriptStatus({ state, errors, pending, problems, notes, hints = 
             </Text>
           </span>
         </Tooltip>
-        <Text variant="bodySmall" color="secondary">
-          Shift+Enter runs now
-        </Text>
+        {actions}
       </div>
       {entries.length > 0 && (
         <ul className={styles.problems} data-testid="bpflive-problems">
@@ -102,25 +117,37 @@ export function ScriptStatus({ state, errors, pending, problems, notes, hints = 
   );
 }
 
-function StatusBadge({ state, errors, pending }: { state?: ScriptState; errors: string[]; pending: boolean }) {
+/** Which version runs: the code run at a time, an edit not run, a run refused for errors. */
+function VersionText({ version }: { version: RunVersion }) {
   const styles = useStyles2(getStyles);
-  if (pending) {
-    return <Badge color="blue" icon="pen" text="Edited · runs when you stop typing" data-testid="bpflive-status" />;
-  }
+  const look: Record<RunVersionKind, { color: 'secondary' | 'primary' | 'error'; icon?: IconName }> = {
+    none: { color: 'secondary' },
+    current: { color: 'secondary' },
+    edited: { color: 'primary', icon: 'pen' },
+    refused: { color: 'error', icon: 'exclamation-circle' },
+  };
+  const { color, icon } = look[version.kind];
+  return (
+    <span className={styles.version} data-testid="bpflive-version" data-kind={version.kind}>
+      {icon && <Icon name={icon} size="sm" className={version.kind === 'refused' ? styles.icon.error : undefined} />}
+      <Text variant="bodySmall" color={color} truncate>
+        {version.text}
+      </Text>
+    </span>
+  );
+}
+
+/** What the engine says of the script; nothing before a response arrived (the version says so). */
+function StatusBadge({ state, errors }: { state?: ScriptState; errors: string[] }) {
+  const styles = useStyles2(getStyles);
   const status = state?.status ?? (errors.length > 0 ? 'error' : undefined);
   if (status === undefined) {
-    return (
-      <span data-testid="bpflive-status">
-        <Text variant="bodySmall" color="secondary">
-          Not running: starts when you stop typing, leave the editor or press Shift+Enter
-        </Text>
-      </span>
-    );
+    return null;
   }
   if (status === 'error') {
     const first = firstLine(errors[0] ?? 'bpftrace failed');
     return (
-      <span className={styles.error} data-testid="bpflive-status">
+      <span className={styles.error} data-testid="bpflive-engine">
         <Badge color="red" icon="exclamation-circle" text="Error" tooltip={errors.join('\n\n') || undefined} />
         <span className={styles.errorText}>
           <Text variant="bodySmall" color="error" truncate>
@@ -143,7 +170,7 @@ function StatusBadge({ state, errors, pending }: { state?: ScriptState; errors: 
   };
   const s = shown[status] ?? { color: 'darkgrey', text: status };
   return (
-    <span className={styles.error} data-testid="bpflive-status">
+    <span className={styles.error} data-testid="bpflive-engine">
       {s.spin && <Spinner inline size="sm" />}
       <Badge color={s.color} icon={s.icon} text={s.text} />
     </span>
@@ -167,6 +194,8 @@ const getStyles = (theme: GrafanaTheme2) => ({
   wrapper: css({ display: 'flex', flexDirection: 'column', gap: theme.spacing(0.5) }),
   line: css({ display: 'flex', alignItems: 'center', gap: theme.spacing(1), minHeight: theme.spacing(3) }),
   grow: css({ flexGrow: 1 }),
+  status: css({ display: 'inline-flex', alignItems: 'center', gap: theme.spacing(1), minWidth: 0 }),
+  version: css({ display: 'inline-flex', alignItems: 'center', gap: theme.spacing(0.5), minWidth: 0 }),
   budget: css({ whiteSpace: 'nowrap' }),
   error: css({ display: 'inline-flex', alignItems: 'center', gap: theme.spacing(1), minWidth: 0 }),
   errorText: css({ minWidth: 0, maxWidth: '60ch', overflow: 'hidden' }),

@@ -5,8 +5,8 @@ type CodeEditorProps = React.ComponentProps<typeof CodeEditor>;
 
 /**
  * For jest only: Grafana's CodeEditor cannot load Monaco in jsdom ("Cannot find module
- * 'monaco-editor'"), so tests replace it with a textarea that calls the same mount, change, blur
- * and unmount callbacks with a fake Monaco that records what the editor registered.
+ * 'monaco-editor'"), so tests replace it with a textarea that calls the same mount, change, blur,
+ * save (Ctrl/Cmd+S) and unmount callbacks with a fake Monaco that records what the editor registered.
  *   jest.mock('@grafana/ui', () => ({ ...jest.requireActual('@grafana/ui'),
  *     CodeEditor: jest.requireActual('../test/fakeCodeEditor').FakeCodeEditor }));
  */
@@ -76,7 +76,7 @@ function makeFake(initial: string): FakeMonaco {
         setModelMarkers: jest.fn((_m: unknown, owner: string, markers: any[]) => f.markers.set(owner, markers)),
         TrackedRangeStickiness: { NeverGrowsWhenTypingAtEdges: 1 },
       },
-      KeyMod: { Shift: 1024 },
+      KeyMod: { CtrlCmd: 2048, Shift: 1024 },
       KeyCode: { Enter: 3 },
       MarkerSeverity: { Error: 8, Warning: 4, Info: 2 },
       Range: class {
@@ -158,6 +158,12 @@ export function FakeCodeEditor(props: CodeEditorProps) {
       data-language={props.language}
       defaultValue={props.value}
       onBlur={() => props.onBlur?.(ref.current?.value ?? '')}
+      // CodeEditor's own Ctrl/Cmd+S binding.
+      onKeyDown={(e) => {
+        if (e.key === 's' && (e.ctrlKey || e.metaKey)) {
+          props.onSave?.(ref.current?.value ?? '');
+        }
+      }}
     />
   );
 }
