@@ -53,9 +53,20 @@ export interface BpfliveOptions extends DataSourceJsonData {
   pollIntervalSec?: number;
   /** How much history the browser keeps per series, e.g. `30m`, `2h`. */
   retention?: string;
+  /**
+   * Admin opt-in: Viewers may register, start, stop and deregister scripts, i.e. run root code on
+   * the target host. Grafana's proxy reads this flag itself (the viewer-control route in
+   * plugin.json), so it takes effect server-side, not only in the browser. Keep it a boolean: the
+   * route's Go template takes any non-empty value, even the string "false", as on.
+   */
+  allowViewersToRun?: boolean;
+  /** At most this many scripts running at once from this client for this datasource. */
+  maxScripts?: number;
 }
 
 export const DEFAULT_HOSTSPEC = 'localhost';
 export const DEFAULT_POLL_INTERVAL_SEC = 1;
 export const DEFAULT_RETENTION = '30m';
 export const DEFAULT_URL = 'http://localhost:44322';
+export const DEFAULT_ALLOW_VIEWERS_TO_RUN = false;
+export const DEFAULT_MAX_SCRIPTS = 50;
