@@ -34,7 +34,12 @@ const NO_PERMISSION = {
 
 function check(replies: Parameters<typeof scriptedTransport>[0]) {
   const { transport, calls } = scriptedTransport(replies);
-  return { result: checkEndpoint(new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 })), calls };
+  return {
+    result: checkEndpoint(
+      new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30, controlPath: '/control/store' })
+    ),
+    calls,
+  };
 }
 
 describe('checkEndpoint (Save & Test)', () => {
@@ -43,14 +48,14 @@ describe('checkEndpoint (Save & Test)', () => {
       ['/pmapi/context', CONTEXT],
       ['/pmapi/metric', REGISTER_META],
       [/^\/pmapi\/fetch\?context=5&pmids=2.0.4/, VERSION_AND_PROBES],
-      ['/pmapi/store', NOT_FOUND],
+      ['/control/store', NOT_FOUND],
       [/^\/pmapi\/fetch\?context=5&names=bpftrace.control.deregister/, DEREGISTER_READBACK],
     ]);
     const report = await result;
     expect(report).toMatchObject({ state: 'ok', pcpVersion: '6.0.3', probeCount: 3 });
     expect(report.message).toBe('bpftrace PMDA ready on localhost: PCP 6.0.3, 3 probes on the host.');
     // The permission probe only ever deregisters a name no script can have.
-    expect(calls.filter((c) => c.path === '/pmapi/store').map((c) => c.params.name)).toEqual([
+    expect(calls.filter((c) => c.path === '/control/store').map((c) => c.params.name)).toEqual([
       'bpftrace.control.deregister',
     ]);
   });
@@ -104,7 +109,7 @@ describe('checkEndpoint (Save & Test)', () => {
       ['/pmapi/context', CONTEXT],
       ['/pmapi/metric', REGISTER_META],
       [/^\/pmapi\/fetch\?context=5&pmids=2.0.4/, VERSION_AND_PROBES],
-      ['/pmapi/store', NO_PERMISSION],
+      ['/control/store', NO_PERMISSION],
       [/^\/pmapi\/fetch/, { status: 200, body: '{"timestamp":1.1,"values":[]}' }],
     ]);
     const report = await result;
@@ -118,7 +123,7 @@ describe('checkEndpoint (Save & Test)', () => {
       ['/pmapi/context', CONTEXT_ALICE],
       ['/pmapi/metric', REGISTER_META],
       [/^\/pmapi\/fetch\?context=5&pmids=2.0.4/, VERSION_AND_PROBES],
-      ['/pmapi/store', NO_PERMISSION],
+      ['/control/store', NO_PERMISSION],
       [/^\/pmapi\/fetch/, { status: 200, body: '{"timestamp":1.1,"values":[]}' }],
     ]);
     const report = await result;
@@ -131,7 +136,7 @@ describe('checkEndpoint (Save & Test)', () => {
       ['/pmapi/metric', REGISTER_META],
       [/^\/pmapi\/fetch\?context=5&pmids=2.0.4/, VERSION_AND_PROBES],
       [
-        '/pmapi/store',
+        '/control/store',
         once([
           { status: 401, body: '{"message":"failed to store: Resource temporarily unavailable","success":false}' },
         ]),

@@ -24,7 +24,10 @@ const METRICS = metricTable({
 function client(replies: Parameters<typeof scriptedTransport>[0]) {
   replies.push(['/pmapi/metric', METRICS]);
   const { transport, calls } = scriptedTransport(replies);
-  return { client: new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 }), calls };
+  return {
+    client: new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30, controlPath: '/control/store' }),
+    calls,
+  };
 }
 
 describe('PmapiClient', () => {
@@ -111,17 +114,28 @@ describe('PmapiClient', () => {
     await expect(c.context()).rejects.toMatchObject({ kind: 'unreachable' });
   });
 
-  it('stores by GET with the value URL-encoded (+ and = would break pmproxy)', async () => {
+  it('stores by POST to the control route, the value URL-encoded in the query (+ and = would break pmproxy)', async () => {
     const { client: c, calls } = client([
       ['/pmapi/context', CONTEXT(7)],
-      ['/pmapi/store', { status: 200, body: '{"context":7,"success":true}' }],
+      ['/control/store', { status: 200, body: '{"context":7,"success":true}' }],
     ]);
     await c.store('bpftrace.control.register', 'i:s:1 { @x = 1+2; @y == 3; }');
+    expect(calls[1].method).toBe('POST');
     expect(calls[1].params).toEqual({
       context: '7',
       name: 'bpftrace.control.register',
       value: 'i:s:1 { @x = 1+2; @y == 3; }',
     });
+  });
+
+  it('a session without a control path sends no store at all', async () => {
+    const { transport, calls } = scriptedTransport([['/pmapi/context', CONTEXT(7)]]);
+    const c = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 });
+    expect(c.mayControl).toBe(false);
+    await expect(c.storeAndReadBack('bpftrace.control.register', 'x')).rejects.toMatchObject({
+      kind: 'permissionDenied',
+    });
+    expect(calls).toHaveLength(0);
   });
 
   it('reads a store back on the same context and hands back the PMDA refusal', async () => {
@@ -130,7 +144,7 @@ describe('PmapiClient', () => {
     const { client: c, calls } = client([
       ['/pmapi/context', CONTEXT(7)],
       [
-        '/pmapi/store',
+        '/control/store',
         {
           status: 400,
           body: '{"message":"failed to store value to metric bpftrace.control.register: Bad input to pmstore","success":false}',
@@ -154,23 +168,23 @@ describe('PmapiClient', () => {
   it('never repeats a store whose read-back failed (it would register a second script)', async () => {
     const { client: c, calls } = client([
       ['/pmapi/context', once([CONTEXT(7), CONTEXT(8)])],
-      ['/pmapi/store', { status: 200, body: '{"success":true}' }],
+      ['/control/store', { status: 200, body: '{"success":true}' }],
       ['/pmapi/fetch', UNKNOWN_CONTEXT(7)],
     ]);
     await expect(c.storeAndReadBack('bpftrace.control.register', 'x')).rejects.toMatchObject({
       kind: 'unknownContext',
     });
-    expect(calls.filter((x) => x.path === '/pmapi/store')).toHaveLength(1);
+    expect(calls.filter((x) => x.path === '/control/store')).toHaveLength(1);
   });
 
   it('repeats a store that pmproxy refused for its context (it never reached the PMDA)', async () => {
     const { client: c, calls } = client([
       ['/pmapi/context', once([CONTEXT(7), CONTEXT(8)])],
-      [/^\/pmapi\/store\?context=7/, UNKNOWN_CONTEXT(7)],
-      [/^\/pmapi\/store\?context=8/, { status: 200, body: '{"success":true}' }],
+      [/^\/control\/store\?context=7/, UNKNOWN_CONTEXT(7)],
+      [/^\/control\/store\?context=8/, { status: 200, body: '{"success":true}' }],
     ]);
     await c.store('bpftrace.control.deregister', 'abc');
-    expect(calls.filter((x) => x.path === '/pmapi/store').map((x) => x.params.context)).toEqual(['7', '8']);
+    expect(calls.filter((x) => x.path === '/control/store').map((x) => x.params.context)).toEqual(['7', '8']);
   });
 
   it('shows a string metric without a value as null, not as the 0 pmproxy sends', async () => {
@@ -226,7 +240,7 @@ describe('PmapiClient.storeAndReadBack concurrency', () => {
     const { transport } = scriptedTransport([
       ['/pmapi/context', { status: 200, body: '{"context":7}' }],
       [
-        '/pmapi/store',
+        '/control/store',
         (call) => {
           order.push(`store ${call.params.value}`);
           pending = call.params.value;
@@ -245,7 +259,7 @@ describe('PmapiClient.storeAndReadBack concurrency', () => {
         },
       ],
     ]);
-    const c = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 });
+    const c = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30, controlPath: '/control/store' });
     const [a, b] = await Promise.all([
       c.storeAndReadBack('bpftrace.control.register', 'a'),
       c.storeAndReadBack('bpftrace.control.register', 'b'),
@@ -269,7 +283,7 @@ describe('PmapiClient.fetch by pmid', () => {
         },
       ],
     ]);
-    const c = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 });
+    const c = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30, controlPath: '/control/store' });
     const result = await c.fetch(['bpftrace.scripts.a.data.x']);
     expect(result.values.size).toBe(0);
   });

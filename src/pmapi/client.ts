@@ -10,6 +10,11 @@ export interface PmapiClientOptions {
   polltimeoutSec: number;
   /** Clock for timestamps pmproxy does not send. */
   now?: () => number;
+  /**
+   * Where stores go (CONTROL_PATHS), or undefined when this session may not start or stop
+   * scripts: then nothing is sent and the store fails with `permissionDenied` at once.
+   */
+  controlPath?: string;
 }
 
 /** A context died under us: pmproxy restarted or forgot it, or pmcd restarted behind it. */
@@ -179,7 +184,7 @@ export class PmapiClient {
     return { name: raw.name ?? prefix, leaf: raw.leaf ?? [], nonleaf: raw.nonleaf ?? [] };
   }
 
-  /** pmStore of a string or number. Always GET: a POST to /pmapi/store crashes pmproxy 6.0.3. */
+  /** pmStore of a string or number, by POST with an empty body (a form body crashes pmproxy 6.0.3). */
   async store(name: string, value: string | number): Promise<void> {
     await this.storeOnce(name, value);
   }
@@ -208,11 +213,23 @@ export class PmapiClient {
     return { storeError, readBack: result.values.get(readBackName) };
   }
 
+  /** Whether this session may send stores at all. */
+  get mayControl(): boolean {
+    return this.options.controlPath !== undefined;
+  }
+
   private async storeOnce(name: string, value: string | number) {
+    const path = this.options.controlPath;
+    if (path === undefined) {
+      throw new PmapiError(
+        'permissionDenied',
+        'Your Grafana role may not start or stop scripts on this datasource (Editors and Admins may; an Admin can allow Viewers in the datasource settings).'
+      );
+    }
     for (let attempt = 0; ; attempt++) {
       const context = await this.context();
       try {
-        await this.get('/pmapi/store', { context: context.context, name, value });
+        await this.get(path, { context: context.context, name, value }, 'POST');
         return { context, storeError: undefined };
       } catch (e) {
         if (CONTEXT_LOST(e) && attempt === 0) {
@@ -260,8 +277,8 @@ export class PmapiClient {
     return info;
   }
 
-  private async get<T>(path: string, params: QueryParams): Promise<T> {
-    const text = await this.transport(path, encodeQuery(params));
+  private async get<T>(path: string, params: QueryParams, method: 'GET' | 'POST' = 'GET'): Promise<T> {
+    const text = await this.transport(path, encodeQuery(params), method);
     try {
       return parsePmproxyJson<T>(text);
     } catch {

@@ -10,12 +10,12 @@ import { PmapiTransport } from './request';
  */
 export function backendSrvTransport(baseUrl: string): PmapiTransport {
   const base = baseUrl.replace(/\/+$/, '');
-  return async (path, query) => {
+  return async (path, query, method = 'GET') => {
     try {
       const response = await lastValueFrom(
         getBackendSrv().fetch<string>({
           url: `${base}${path}${query ? `?${query}` : ''}`,
-          method: 'GET',
+          method,
           // Text, not JSON: pmproxy's timestamps need fixing before JSON.parse (see parseJson).
           responseType: 'text',
           showErrorAlert: false,

@@ -9,6 +9,7 @@ import type { PmapiTransport } from '../pmapi/request';
 
 export interface RecordedCall {
   path: string;
+  method: 'GET' | 'POST';
   params: Record<string, string>;
 }
 
@@ -16,9 +17,9 @@ export type Reply = { status: number; body: string } | ((call: RecordedCall) => 
 
 export function scriptedTransport(replies: Array<[RegExp | string, Reply]>) {
   const calls: RecordedCall[] = [];
-  const transport: PmapiTransport = async (path, query) => {
+  const transport: PmapiTransport = async (path, query, method = 'GET') => {
     const params = Object.fromEntries(new URLSearchParams(query));
-    const call = { path, params };
+    const call = { path, method, params };
     calls.push(call);
     const index = replies.findIndex(([match]) =>
       typeof match === 'string' ? match === path : match.test(`${path}?${query}`)
