@@ -154,9 +154,7 @@ interface SentText {
 
 /** How the sent text maps back onto the user's code (the stripping's own source map). */
 export function sentText(code: string): SentText {
-  const prepared = prepareScript(code).text;
-  const userPart = prepared.slice(0, prepared.lastIndexOf('\n// name: '));
-  const userLines = userPart.split('\n').length;
+  const userLines = prepareScript(code).body.split('\n').length;
   const mirror = stripWithMap(code);
   const sentLines = mirror.text.split('\n');
 

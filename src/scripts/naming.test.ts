@@ -1,34 +1,59 @@
-import { fnv1a64, NAME_PREFIX, prepareScript } from './naming';
+import { DEFAULT_OUTPUT_LINES, fnv1a64, namespaceOf, prepareScript, unencodableAt } from './naming';
 
 describe('prepareScript', () => {
-  it('names the script after its code, on a last line so line numbers stay the user’s', () => {
+  it('keeps the user’s lines first (bpftrace’s line numbers stay theirs), bpflive’s lines last', () => {
     const code = 'tracepoint:raw_syscalls:sys_enter {\n  @n = count();\n}';
-    const prepared = prepareScript(code);
-    expect(prepared.name).toMatch(/^bpflive_[0-9a-f]{16}$/);
+    const prepared = prepareScript(code, { namespace: 'ds1' });
     const lines = prepared.text.split('\n');
     expect(lines.slice(0, 3)).toEqual(code.split('\n'));
-    expect(lines[3]).toBe(`// name: ${prepared.name}`);
+    expect(lines[3]).toBe(`// table-retain-lines: ${DEFAULT_OUTPUT_LINES}`);
+    expect(lines[4]).toBe('// bpflive: ds1');
+    expect(namespaceOf(prepared.text)).toBe('ds1');
   });
 
-  it('gives the same name for the same code in any browser, and another for other code', () => {
-    expect(prepareScript('BEGIN { @a = 1; }').name).toBe(prepareScript('BEGIN { @a = 1; }').name);
-    expect(prepareScript('BEGIN { @a = 1; }').name).not.toBe(prepareScript('BEGIN { @a = 2; }').name);
-  });
-
-  it('ignores comments and trailing blanks when naming (a comment edit keeps the script)', () => {
-    expect(prepareScript('BEGIN { @a = 1; } // first').name).toBe(prepareScript('BEGIN { @a = 1; }   \n\n').name);
-  });
-
-  it("replaces a user's own // name: (bpflive owns the name)", () => {
+  it('registers no name: the PMDA must be free to expire a dead client’s script', () => {
     const prepared = prepareScript('// name: mine\nBEGIN { @a = 1; }');
-    expect(prepared.text).not.toMatch(/name: mine/);
+    expect(prepared.text).not.toMatch(/^\/\/\s*name\s*:/m);
     expect(prepared.text.split('\n')[1]).toBe('BEGIN { @a = 1; }');
-    expect(prepared.name.startsWith(NAME_PREFIX)).toBe(true);
   });
 
-  it('the hash is a valid PMDA name part and spreads', () => {
+  it('the same code gives the same text and key in any browser; other code, namespace or retention another', () => {
+    const a = prepareScript('BEGIN { @a = 1; }', { namespace: 'x' });
+    expect(prepareScript('BEGIN { @a = 1; }', { namespace: 'x' })).toEqual(a);
+    expect(prepareScript('BEGIN { @a = 2; }', { namespace: 'x' }).key).not.toBe(a.key);
+    expect(prepareScript('BEGIN { @a = 1; }', { namespace: 'y' }).key).not.toBe(a.key);
+    expect(prepareScript('BEGIN { @a = 1; }', { namespace: 'x', outputLines: 10 }).key).not.toBe(a.key);
+  });
+
+  it('ignores comments and trailing blanks (a comment edit keeps the script)', () => {
+    expect(prepareScript('BEGIN { @a = 1; } // first').text).toBe(prepareScript('BEGIN { @a = 1; }   \n\n').text);
+  });
+
+  it('keeps the user’s own table-retain-lines and bounds the default', () => {
+    const own = prepareScript('// table-retain-lines: 5\nBEGIN { printf("x\\n"); }');
+    expect(own.text.match(/table-retain-lines/g)).toHaveLength(1);
+    expect(prepareScript('BEGIN{}', { outputLines: 0 }).text).toContain('table-retain-lines: 1\n');
+    expect(prepareScript('BEGIN{}', { outputLines: 1e9 }).text).toContain('table-retain-lines: 100000\n');
+  });
+
+  it('a namespace cannot break out of its comment line', () => {
+    const p = prepareScript('BEGIN{}', { namespace: 'a\nBEGIN { system("x") }' });
+    expect(p.text.split('\n').pop()).toMatch(/^\/\/ bpflive: [A-Za-z0-9_.-]+$/);
+  });
+
+  it('the hash spreads', () => {
     const names = new Set(Array.from({ length: 2000 }, (_, i) => fnv1a64(`BEGIN { @a = ${i}; }`)));
     expect(names.size).toBe(2000);
-    expect([...names].every((n) => /^[0-9a-f]{16}$/.test(n))).toBe(true);
+  });
+});
+
+describe('unencodableAt', () => {
+  it('finds a lone surrogate, which encodeURIComponent cannot encode', () => {
+    expect(unencodableAt('BEGIN {\n  printf("\uD800");\n}')).toEqual({ line: 2, column: 11 });
+    expect(unencodableAt('x\uDC00')).toEqual({ line: 1, column: 2 });
+  });
+
+  it('accepts any well-formed text, astral characters included', () => {
+    expect(unencodableAt('BEGIN { printf("😀 \uFFFD ü"); }')).toBeUndefined();
   });
 });

@@ -1,29 +1,81 @@
 import { stripComments } from './prepare';
 
 /**
- * bpflive registers every script under a name derived from its code. Any client that wants the
- * same code computes the same name, so two browsers on one panel share one bpftrace process (the
- * PMDA refuses a second script of that name), and the metric names stay the same when the script
- * has to be registered again after a pmcd restart.
+ * What bpflive stores to bpftrace.control.register for a user's code, and how it recognises that
+ * script on the host later.
+ *
+ * Scripts are registered WITHOUT a `// name:`: the PMDA expires an unnamed script that nobody has
+ * read for `script_expiry_time`, so the scripts of a browser that died (no pagehide, a lost
+ * laptop) stop on the host even when no other bpflive client is open. Named scripts never expire.
+ *
+ * Sharing does not need a name either: the PMDA exposes every script's code, so a client joins a
+ * running script only when its code is exactly the text this function produces for the query —
+ * verified by content, never by a guessable name. The last line is a marker with the datasource's
+ * namespace, so a client joins and sweeps only the scripts of its own installation.
  */
-export const NAME_PREFIX = 'bpflive_';
+export const MARKER_PREFIX = '// bpflive: ';
+
+/** Lines of printf output the PMDA keeps per script unless the user chose another number. */
+export const DEFAULT_OUTPUT_LINES = 2000;
+export const MAX_OUTPUT_LINES = 100_000;
+
+export interface PrepareOptions {
+  /** Who may share and sweep the script: the datasource's uid, by default. */
+  namespace?: string;
+  /** `// table-retain-lines:` for scripts whose code does not set it. */
+  outputLines?: number;
+}
 
 /** What is stored to bpftrace.control.register for the user's code. */
 export interface PreparedScript {
-  name: string;
-  /** The text sent to the PMDA: comments stripped, the name directive on a last line of its own. */
+  /** Stable key of this text in this browser (a hash): the lease registry's key. */
+  key: string;
+  /** The text sent to the PMDA: comments stripped, the PMDA directives kept, bpflive's lines last. */
   text: string;
+  /** The user's part of `text` (the lines bpftrace's positions refer to), without bpflive's lines. */
+  body: string;
+  namespace: string;
 }
 
-export function prepareScript(code: string): PreparedScript {
-  const stripped = stripComments(code).replace(/\s+$/, '');
-  const withoutUserName = stripped.replace(/^\/\/\s*name\s*:.*$/gm, '');
-  const name = NAME_PREFIX + fnv1a64(withoutUserName);
+const USER_NAME_DIRECTIVE = /^\/\/\s*name\s*:.*$/gm;
+const RETAIN_DIRECTIVE = /^\/\/\s*table-retain-lines\s*:/m;
+/** The PMDA accepts names of [a-zA-Z0-9_]; the marker is free text but kept to a safe set. */
+const NAMESPACE_UNSAFE = /[^A-Za-z0-9_.-]/g;
+
+export function prepareScript(code: string, options: PrepareOptions = {}): PreparedScript {
+  const namespace = (options.namespace ?? 'default').replace(NAMESPACE_UNSAFE, '_').slice(0, 64) || 'default';
+  // A user's `// name:` would make the script persistent (never expired): bpflive owns that choice.
+  const body = stripComments(code).replace(/\s+$/, '').replace(USER_NAME_DIRECTIVE, '');
+  const lines = [body];
+  if (!RETAIN_DIRECTIVE.test(body)) {
+    // Without it the PMDA keeps every printf line since the start and sends all of it on every
+    // fetch (10 MB in 45 s for a busy snoop tool). Harmless for scripts that do not print.
+    lines.push(`// table-retain-lines: ${clampOutputLines(options.outputLines)}`);
+  }
   // Last, not first: bpftrace's line numbers must stay those of the user's code.
-  return { name, text: `${withoutUserName}\n// name: ${name}` };
+  lines.push(`${MARKER_PREFIX}${namespace}`);
+  const text = lines.join('\n');
+  return { key: fnv1a64(text), text, body, namespace };
 }
 
-/** 64-bit FNV-1a as 16 hex digits: stable across browsers, no crypto API needed. */
+export function clampOutputLines(n: number | undefined): number {
+  if (n === undefined || !Number.isFinite(n)) {
+    return DEFAULT_OUTPUT_LINES;
+  }
+  return Math.min(MAX_OUTPUT_LINES, Math.max(1, Math.floor(n)));
+}
+
+/** The namespace of a script's code on the host, when bpflive made it. */
+export function namespaceOf(code: string): string | undefined {
+  const at = code.lastIndexOf(`\n${MARKER_PREFIX}`);
+  if (at < 0) {
+    return undefined;
+  }
+  const rest = code.slice(at + 1 + MARKER_PREFIX.length);
+  return rest.includes('\n') ? undefined : rest.trim();
+}
+
+/** 64-bit FNV-1a-like hash as 16 hex digits: stable across browsers, no crypto API needed. */
 export function fnv1a64(text: string): string {
   let h1 = 0x811c9dc5 | 0;
   let h2 = 0xcbf29ce4 | 0;
@@ -33,4 +85,18 @@ export function fnv1a64(text: string): string {
     h2 = Math.imul(h2 ^ c ^ (h1 >>> 7), 0x01000193);
   }
   return (h2 >>> 0).toString(16).padStart(8, '0') + (h1 >>> 0).toString(16).padStart(8, '0');
+}
+
+/**
+ * Where the code cannot travel in a URL: a lone UTF-16 surrogate makes encodeURIComponent throw.
+ * Returns the 1-based line and column of the first one.
+ */
+export function unencodableAt(code: string): { line: number; column: number } | undefined {
+  const m = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(code);
+  if (!m) {
+    return undefined;
+  }
+  const before = code.slice(0, m.index);
+  const line = before.split('\n').length;
+  return { line, column: m.index - before.lastIndexOf('\n') };
 }

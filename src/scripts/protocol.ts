@@ -1,4 +1,4 @@
-import { PmapiClient } from '../pmapi/client';
+import { chunksByLength, PmapiClient } from '../pmapi/client';
 import { PmapiError } from '../pmapi/errors';
 import { CONTROL_DEREGISTER, CONTROL_REGISTER } from './names';
 
@@ -72,28 +72,40 @@ export async function registerScript(client: PmapiClient, code: string): Promise
   return record as ScriptRecord;
 }
 
-/** Deregisters scripts by id or name; resolves with the ids the PMDA did not know. */
-export async function deregisterScripts(client: PmapiClient, keys: string[]): Promise<{ notFound: boolean }> {
-  if (keys.length === 0) {
-    return { notFound: false };
+/**
+ * Deregisters scripts by id. The ids travel comma-joined in one URL, so a long list is split to
+ * stay under pmproxy's 8,000 characters (about 296 ids would not fit). Resolves with whether the
+ * PMDA knew none of some list (already gone: nothing left to do).
+ */
+export async function deregisterScripts(client: PmapiClient, ids: string[]): Promise<{ notFound: boolean }> {
+  let notFound = false;
+  for (const list of chunksByLength(ids, MAX_DEREGISTER_CHARS)) {
+    const { storeError, readBack } = await client.storeAndReadBack(CONTROL_DEREGISTER, list.join(','));
+    if (storeError?.kind === 'permissionDenied') {
+      throw storeError;
+    }
+    const answer = parseReadBack<{ success?: string; error?: string }>(readBack?.instances[0]?.value);
+    if (answer?.error && /not found/i.test(answer.error)) {
+      notFound = true;
+      continue;
+    }
+    if (storeError) {
+      throw storeError;
+    }
   }
-  const { storeError, readBack } = await client.storeAndReadBack(CONTROL_DEREGISTER, keys.join(','));
-  if (storeError?.kind === 'permissionDenied') {
-    throw storeError;
-  }
-  const answer = parseReadBack<{ success?: string; error?: string }>(readBack?.instances[0]?.value);
-  if (answer?.error && /not found/i.test(answer.error)) {
-    return { notFound: true };
-  }
-  if (storeError) {
-    throw storeError;
-  }
-  return { notFound: false };
+  return { notFound };
 }
 
-/** The PMDA refused a registration because a script of that name runs already. */
-export function isNameInUse(e: unknown): e is ScriptRejectedError {
-  return e instanceof ScriptRejectedError && /already in use/i.test(e.message);
+/** Room for ids in a deregister URL, next to the context, name and encoding of the commas. */
+const MAX_DEREGISTER_CHARS = 5000;
+
+/** The PMDA's list of scripts (`bpftrace.info.scripts_json`); unparseable text gives undefined. */
+export function parseScriptList(value: unknown): Array<Partial<ScriptRecord>> | undefined {
+  const list = parseReadBack<unknown>(value);
+  if (typeof value === 'string' && value.trim() === '[]') {
+    return [];
+  }
+  return Array.isArray(list) ? (list as Array<Partial<ScriptRecord>>) : undefined;
 }
 
 function parseReadBack<T>(value: unknown): T | undefined {
