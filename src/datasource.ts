@@ -1,31 +1,63 @@
-import { merge, Observable } from 'rxjs';
+import { merge, Observable, of } from 'rxjs';
 import {
   CoreApp,
   DataQueryRequest,
   DataQueryResponse,
   DataSourceApi,
   DataSourceInstanceSettings,
+  LoadingState,
   TestDataSourceResponse,
 } from '@grafana/data';
-import { Endpoint } from './engine/Endpoint';
+import { config } from '@grafana/runtime';
+import { Endpoint, ScriptBudget } from './engine/Endpoint';
 import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
+import { blockingDiagnostics } from './language/blocking';
 import { leaseResponse } from './query/leaseResponse';
-import { CONTROL_DEREGISTER, INFO_TRACEPOINTS } from './scripts/names';
-import { backendSrvTransport, encodeQuery, PmapiClient } from './pmapi';
+import { INFO_TRACEPOINTS } from './scripts/names';
+import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
 import { BpfliveOptions, BpftraceQuery, DEFAULT_QUERY } from './types';
+
+/** Why this datasource refuses to work at all, in words for every query and Save & test. */
+const DIRECT_ACCESS_REFUSED =
+  'This datasource uses access mode "direct" (browser): bpflive refuses it, because the pmcd credentials would live in the browser and nothing on the server would check who starts root scripts. Set the access mode to "Server" (proxy) in the datasource settings.';
 
 export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   readonly settings: EndpointSettings;
   /** Grafana's proxy path for this datasource (access mode proxy), not pmproxy's own URL. */
   private readonly url: string;
+  /** Scripts are shared (and swept) only among clients of this datasource. */
+  private readonly namespace: string;
+  private readonly refusal?: string;
 
   constructor(instanceSettings: DataSourceInstanceSettings<BpfliveOptions>) {
     super(instanceSettings);
     this.url = instanceSettings.url ?? '';
     this.settings = endpointSettings(instanceSettings.jsonData);
+    this.namespace = instanceSettings.uid || 'default';
+    this.refusal = instanceSettings.access === 'direct' ? DIRECT_ACCESS_REFUSED : undefined;
   }
+
+  /**
+   * Where this session's stores go, or undefined when it may send none. The routes in plugin.json
+   * make Grafana's server enforce the same rule; this only keeps a Viewer's browser from sending
+   * requests that would be refused (and from showing a 403 for them).
+   */
+  private controlPath(): string | undefined {
+    const user = config.bootData?.user;
+    const role = user?.orgRole;
+    if (user?.isGrafanaAdmin || role === 'Admin' || role === 'Editor') {
+      return CONTROL_PATHS.editor;
+    }
+    return this.settings.allowViewersToRun ? CONTROL_PATHS.viewer : undefined;
+  }
+
+  /** The cap counts every script this datasource holds, on all its hosts. */
+  private readonly budget: ScriptBudget = {
+    max: 0,
+    used: () => [...this.endpoints.values()].reduce((n, e) => n + e.scriptsHeld, 0),
+  };
 
   getDefaultQuery(_: CoreApp): Partial<BpftraceQuery> {
     return DEFAULT_QUERY;
@@ -40,6 +72,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     return new PmapiClient(backendSrvTransport(this.url), {
       hostspec,
       polltimeoutSec: Math.max(30, Math.ceil((this.settings.pollIntervalMs * 10) / 1000)),
+      controlPath: this.controlPath(),
     });
   }
 
@@ -51,12 +84,12 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     const host = hostspec?.trim() || this.settings.hostspec;
     let endpoint = this.endpoints.get(host);
     if (!endpoint) {
-      if (this.endpoints.size === 0) {
-        this.deregisterOnPageHide();
-      }
+      this.budget.max = this.settings.maxScripts;
       endpoint = new Endpoint(this.newClient(host), {
         pollIntervalMs: this.settings.pollIntervalMs,
         retentionMs: this.settings.retentionMs,
+        namespace: this.namespace,
+        budget: this.budget,
       });
       this.endpoints.set(host, endpoint);
     }
@@ -67,32 +100,9 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     return this.endpointFor();
   }
 
-  /**
-   * A closing tab gets no grace period, and bpflive's scripts are named, so the PMDA never
-   * expires them: on `pagehide` the page asks pmproxy, through Grafana's proxy, to deregister
-   * them, with a keepalive request that outlives the page. A viewer in another browser that
-   * shared a script registers it again on its next tick. (Any bpflive client also sweeps
-   * abandoned scripts, for the cases where this request does not get through.)
-   */
-  private deregisterOnPageHide() {
-    if (typeof window === 'undefined' || typeof fetch !== 'function') {
-      return;
-    }
-    window.addEventListener('pagehide', () => {
-      for (const [hostspec, endpoint] of this.endpoints) {
-        const names = endpoint.scriptNames();
-        if (names.length === 0) {
-          continue;
-        }
-        const query = encodeQuery({ hostspec, name: CONTROL_DEREGISTER, value: names.join(',') });
-        void fetch(`${this.url}/pmapi/store?${query}`, {
-          method: 'GET',
-          keepalive: true,
-          credentials: 'same-origin',
-        }).catch(() => undefined);
-      }
-    });
-  }
+  // A closing tab does not deregister its scripts: it cannot tell whether another viewer reads
+  // them, and stopping someone else's panel is worse than a script that runs a minute longer.
+  // Scripts are unnamed, so the PMDA expires them once nobody reads them (script_expiry_time).
 
   /**
    * Live: one Observable per query that emits on every poll tick (keyed by refId, state
@@ -105,15 +115,30 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   }
 
   private stream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
+    const refused = this.refusal ?? refusedCode(target.code);
+    if (refused) {
+      return of(errorResponse(target, refused));
+    }
     return new Observable<DataQueryResponse>((subscriber) => {
-      const host = target.hostspec?.trim() || this.settings.hostspec;
-      const range = rangeOf(request);
-      const respond = () => leaseResponse(target, lease, { host, ...range() });
-      const { lease, release } = this.endpointFor(host).subscribe(holderKey(request, target), target.code, () =>
-        subscriber.next(respond())
-      );
-      subscriber.next(respond());
-      return release;
+      try {
+        const host = target.hostspec?.trim() || this.settings.hostspec;
+        const range = rangeOf(request);
+        const respond = () => leaseResponse(target, lease, { host, ...range() });
+        const { lease, release } = this.endpointFor(host).subscribe(
+          holderKey(request, target),
+          target.code,
+          () => subscriber.next(respond()),
+          { outputLines: target.outputLines }
+        );
+        subscriber.next(respond());
+        return release;
+      } catch (e) {
+        // One broken query never breaks the others of its panel: its error, on it alone.
+        subscriber.next(
+          errorResponse(target, `bpflive could not run this query: ${e instanceof Error ? e.message : String(e)}`)
+        );
+        return undefined;
+      }
     });
   }
 
@@ -128,6 +153,9 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   }
 
   async testDatasource(): Promise<TestDataSourceResponse> {
+    if (this.refusal) {
+      return { status: 'error', message: this.refusal };
+    }
     const report = await checkEndpoint(this.newClient());
     return {
       status: report.state === 'ok' ? 'success' : 'error',
@@ -135,6 +163,25 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       details: { message: `state: ${report.state}` },
     };
   }
+}
+
+/** Code that must not reach the host: the editor's own rule (blockingDiagnostics), for saved code too. */
+function refusedCode(code: string): string | undefined {
+  const errors = blockingDiagnostics(code);
+  if (errors.length === 0) {
+    return undefined;
+  }
+  const where = errors.map((d) => `line ${d.startLine}: ${d.message}`).join('; ');
+  return `Not run: the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} the editor marks (${where}). Fix ${errors.length === 1 ? 'it' : 'them'} and run the query again.`;
+}
+
+function errorResponse(target: BpftraceQuery, message: string): DataQueryResponse {
+  return {
+    key: target.refId,
+    state: LoadingState.Error,
+    data: [{ refId: target.refId, name: target.refId, fields: [], length: 0 }],
+    errors: [{ refId: target.refId, message }],
+  };
 }
 
 /**

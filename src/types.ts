@@ -39,6 +39,12 @@ export interface BpftraceQuery extends DataQuery {
    * since a half-typed script would be registered with a bpftrace that runs as root.
    */
   liveRun?: boolean;
+  /**
+   * Lines of printf output the PMDA keeps between two reads (its `table-retain-lines`), unless
+   * the script sets it itself; default 2000. Without a bound the PMDA keeps every line since the
+   * start and sends all of it on every tick.
+   */
+  outputLines?: number;
 }
 
 export const DEFAULT_QUERY: Partial<BpftraceQuery> = {

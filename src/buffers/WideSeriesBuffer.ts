@@ -93,9 +93,13 @@ export class WideSeriesBuffer {
    * back-filled with nulls. Non-finite numbers are stored as null. A timestamp that is not newer
    * than the last one (a duplicate fetch) is ignored.
    *
+   * `spanMs` is the time the change since the previous sample covers, when the caller knows it
+   * better than the gap between timestamps: bpftrace prints once per interval, and a fetch that
+   * lands just after two prints carries two intervals of counts in about one interval of time.
+   *
    * @returns whether the sample was accepted.
    */
-  append(timestampMs: number, values: ReadonlyMap<string, number | null>): boolean {
+  append(timestampMs: number, values: ReadonlyMap<string, number | null>, spanMs?: number): boolean {
     if (!Number.isFinite(timestampMs)) {
       return false;
     }
@@ -104,7 +108,7 @@ export class WideSeriesBuffer {
     if (n > 0 && timestampMs <= times[n - 1]) {
       return false;
     }
-    const dtSeconds = n > 0 ? (timestampMs - times[n - 1]) / 1000 : 0;
+    const dtSeconds = n > 0 ? (spanMs !== undefined && spanMs > 0 ? spanMs : timestampMs - times[n - 1]) / 1000 : 0;
 
     // Existing keys: one push per column.
     for (const [key, s] of this.series) {

@@ -1,58 +1,342 @@
 import { PmapiClient } from '../pmapi/client';
-import { scriptedTransport } from '../test/scriptedTransport';
-import { Endpoint } from './Endpoint';
+import { CONTROL_PATHS } from '../pmapi/request';
+import { FakePmda } from '../test/fakePmda';
+import { Endpoint, EndpointOptions } from './Endpoint';
 
-// Replies recorded from pmproxy 6.0.3 with the bpftrace PMDA; the recovery paths themselves run
-// against the real stack in tests/integration/engine.test.ts.
-const OUT_OF_STEP = {
-  status: 401,
-  body: '{"message":"failed to store value to metric bpftrace.control.register: Resource temporarily unavailable","success":false}',
-};
+// The engine's decisions with several clients against a model of the PMDA (src/test/fakePmda.ts);
+// the same behaviours run against the real stack in tests/integration/faults.test.ts.
+const CODE = 'tracepoint:raw_syscalls:sys_enter { @n = count(); }';
+const realSetImmediate = jest.requireActual('timers').setImmediate as (f: () => void) => void;
 
-describe('Endpoint', () => {
-  beforeEach(() => jest.useFakeTimers());
-  afterEach(() => jest.useRealTimers());
+let pmda: FakePmda;
+let clock: number;
 
-  it('reports a PMDA that answers out of step, and stops retrying', async () => {
-    let now = 0;
-    const { transport, calls } = scriptedTransport([
-      ['/pmapi/context', { status: 200, body: '{"context":3}' }],
-      ['/pmapi/store', OUT_OF_STEP],
-      ['/pmapi/metric', { status: 200, body: '{"metrics":[{"name":"pmcd.pid","pmid":"2.0.23","type":"u32"}]}' }],
-      ['/pmapi/fetch', { status: 200, body: '{"timestamp":1.5,"values":[]}' }],
-    ]);
-    const endpoint = new Endpoint(new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 }), {
-      pollIntervalMs: 1000,
-      retentionMs: 60_000,
-      now: () => now,
-    });
-    const seen: string[] = [];
-    const { lease } = endpoint.subscribe('d/1/A', 'tracepoint:raw_syscalls:sys_enter { @n = count(); }', () =>
-      seen.push(`${lease.status}:${lease.error ?? lease.warnings.join()}`)
-    );
-    for (let tick = 0; tick < 12; tick++) {
-      await jest.advanceTimersByTimeAsync(0);
-      now += 1000;
-      await endpoint.pollOnce();
-    }
-    expect(lease.status).toBe('error');
-    expect(lease.error).toMatch(/not responding correctly.*restart pmcd/);
-    // Three tries, then it stays reported instead of retrying forever.
-    expect(calls.filter((c) => c.path === '/pmapi/store')).toHaveLength(3);
-    expect(seen.some((s) => s.startsWith('registering:Could not register the script yet'))).toBe(true);
-    await endpoint.dispose();
+function client(
+  label: string,
+  role: 'editor' | 'viewer' = 'editor',
+  namespace = 'ds1',
+  extra: Partial<EndpointOptions> = {}
+) {
+  const pmapi = new PmapiClient(pmda.transport(label), {
+    hostspec: 'localhost',
+    polltimeoutSec: 30,
+    controlPath: role === 'editor' ? CONTROL_PATHS.editor : undefined,
+  });
+  return new Endpoint(pmapi, { pollIntervalMs: 1000, retentionMs: 600_000, namespace, now: () => clock, ...extra });
+}
+
+async function flush() {
+  for (let i = 0; i < 20; i++) {
+    await new Promise<void>((r) => realSetImmediate(r));
+  }
+}
+
+/** One second: bpftrace prints (unless `print` is false), then every client ticks. */
+async function second(endpoints: Endpoint[], print = true) {
+  clock += 1000;
+  pmda.clock = clock;
+  if (print) {
+    pmda.print();
+  }
+  for (const e of endpoints) {
+    await e.pollOnce();
+    await flush();
+  }
+}
+
+async function seconds(n: number, endpoints: Endpoint[], print = true) {
+  for (let i = 0; i < n; i++) {
+    await second(endpoints, print);
+  }
+}
+
+const stores = (label?: string) =>
+  pmda.log.filter((l) => l.path.endsWith('/store') && (label === undefined || l.client === label));
+
+const rates = (lease: {
+  buffers: Map<string, { column(k: string, kind: 'rate'): ReadonlyArray<number | null> | undefined }>;
+}) => lease.buffers.get('@n')?.column('', 'rate') ?? [];
+
+beforeEach(() => {
+  jest.useFakeTimers();
+  pmda = new FakePmda();
+  clock = 1_000_000;
+  pmda.clock = clock;
+});
+afterEach(() => jest.useRealTimers());
+
+describe('Endpoint with one client', () => {
+  it('registers the script once, reads it each tick, and shows per-second rates', async () => {
+    const a = client('A');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(5, [a]);
+    expect(pmda.ids()).toHaveLength(1);
+    expect(lease.phase).toBe('running');
+    expect(
+      rates(lease)
+        .filter((r) => r !== null)
+        .every((r) => r === 10)
+    ).toBe(true);
+    expect(stores('A').map((s) => s.name)).toEqual(['bpftrace.control.register']);
   });
 
-  it('refuses a script too long for a pmproxy URL, saying how long it is', () => {
-    const { transport } = scriptedTransport([]);
-    const endpoint = new Endpoint(new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 }), {
-      pollIntervalMs: 1000,
-      retentionMs: 60_000,
-    });
-    const code = `BEGIN { ${Array.from({ length: 600 }, (_, i) => `@v${i} = ${i};`).join(' ')} }`;
-    const { lease, release } = endpoint.subscribe('d/1/A', code, () => undefined);
-    expect(lease.status).toBe('error');
-    expect(lease.error).toMatch(/too long for pmproxy: \d+ characters once URL-encoded, at most 7800/);
+  it('deregisters the script after the grace period and a quiet window when nobody else reads it', async () => {
+    const a = client('A');
+    const { release } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
     release();
+    // grace 5 s + quiet window 3 s, plus a tick on either side: within 2 grace periods.
+    await seconds(10, [a]);
+    expect(pmda.ids()).toEqual([]);
+    expect(a.leaseKeys).toEqual([]);
+  });
+
+  it('a refresh within the grace period reuses the script and its data', async () => {
+    const a = client('A');
+    const first = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    first.release();
+    await seconds(2, [a]);
+    const second2 = a.subscribe('d/1/A', CODE, () => undefined);
+    expect(second2.lease).toBe(first.lease);
+    await seconds(8, [a]);
+    expect(pmda.ids()).toHaveLength(1);
+    expect(stores('A')).toHaveLength(1);
+    expect(second2.lease.phase).toBe('running');
+  });
+});
+
+describe('Endpoint with several clients', () => {
+  it('a second client joins the running script (checked by its code) instead of starting one', async () => {
+    const a = client('A');
+    const b = client('B');
+    a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(2, [a]);
+    const { lease } = b.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a, b]);
+    expect(pmda.ids()).toHaveLength(1);
+    expect(stores('B')).toEqual([]);
+    expect(lease.phase).toBe('running');
+  });
+
+  it.each([
+    ['the registrant', 0],
+    ['the joiner', 1],
+  ])('when %s leaves, the other keeps reading the same script with no gap', async (_, leaver) => {
+    const clients = [client('A'), client('B')];
+    const subs = [clients[0].subscribe('d/1/A', CODE, () => undefined)];
+    await flush();
+    await seconds(2, clients);
+    subs.push(clients[1].subscribe('d/1/A', CODE, () => undefined));
+    await flush();
+    await seconds(3, clients);
+    const [id] = pmda.ids();
+    subs[leaver].release();
+    const stayer = subs[1 - leaver].lease;
+    const before = stayer.buffers.get('@n')!.length;
+    await seconds(20, clients);
+    expect(pmda.ids()).toEqual([id]);
+    const times = stayer.buffers.get('@n')!.times.slice(before - 1);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(Math.max(...gaps)).toBeLessThanOrEqual(1000);
+    expect(stores(['A', 'B'][leaver]).filter((s) => s.name === 'bpftrace.control.deregister')).toEqual([]);
+  });
+
+  it('when the last reader leaves, the script goes within two grace periods', async () => {
+    const a = client('A');
+    const b = client('B');
+    const sa = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await second([a]);
+    const sb = b.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a, b]);
+    sa.release();
+    await seconds(3, [a, b]);
+    sb.release();
+    await seconds(10, [a, b]);
+    expect(pmda.ids()).toEqual([]);
+  });
+
+  it('two clients that register the same code at once end with one script', async () => {
+    const a = client('A');
+    const b = client('B');
+    a.subscribe('d/1/A', CODE, () => undefined);
+    b.subscribe('d/1/A', CODE, () => undefined);
+    // Both look at the PMDA's list before either has registered.
+    await Promise.all([a.pollOnce(), b.pollOnce()]);
+    await flush();
+    expect(pmda.ids()).toHaveLength(2);
+    await seconds(4, [a, b]);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+
+  it('never joins a script of another namespace, nor other code', async () => {
+    const a = client('A', 'editor', 'ds1');
+    const b = client('B', 'editor', 'ds2');
+    a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await second([a]);
+    b.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await second([a, b]);
+    expect(pmda.ids()).toHaveLength(2);
+    expect(pmda.script(pmda.ids()[1])!.code).toMatch(/\/\/ bpflive: ds2$/);
+  });
+
+  it('a Viewer never sends a store: it waits for an Editor, then reads the same script', async () => {
+    const viewer = client('V', 'viewer');
+    const editor = client('E');
+    const { lease, release } = viewer.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(2, [viewer]);
+    expect(lease.phase).toBe('waiting');
+    expect(lease.info).toMatch(/not running on the host.*may not start scripts/);
+    editor.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [editor, viewer]);
+    expect(lease.phase).toBe('running');
+    release();
+    await seconds(10, [editor, viewer]);
+    expect(stores('V')).toEqual([]);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+});
+
+describe('Endpoint recovery', () => {
+  it('restarts a killed bpftrace with backoff, and gives up with the count after 3 a minute', async () => {
+    const a = client('A');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(2, [a]);
+    pmda.kill(pmda.ids()[0]);
+    await seconds(2, [a]);
+    expect(lease.warnings.join()).toMatch(/killed \(signal 9.*restarting it in 1 s \(restart 1 of at most 3/);
+    await seconds(3, [a]);
+    expect(lease.phase).toBe('running');
+    expect(pmda.running()).toHaveLength(1);
+    expect(pmda.ids()).toHaveLength(1); // the dead one was deregistered
+    for (let i = 0; i < 3; i++) {
+      pmda.kill(pmda.running()[0].id);
+      await seconds(8, [a]);
+    }
+    expect(lease.phase).toBe('failed');
+    expect(lease.error).toMatch(/killed \(signal 9.* 4 times in the last minute; bpflive stopped restarting/);
+  });
+
+  it('a PMDA restart: a warning while the script is missing, data again within 2 ticks of its return', async () => {
+    const a = client('A');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    pmda.restart();
+    await second([a]);
+    expect(lease.warnings.join()).toMatch(/gone on the host.*registered again/);
+    const before = lease.buffers.get('@n')!.length;
+    await seconds(2, [a]);
+    expect(lease.buffers.get('@n')!.length).toBeGreaterThan(before);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+
+  it('says when bpftrace stops printing, and clears it when it prints again', async () => {
+    const a = client('A');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    await seconds(6, [a], false);
+    expect(lease.phase).toBe('stalled');
+    expect(lease.warnings.join()).toMatch(/has not printed its maps for \d+ s/);
+    await second([a]);
+    expect(lease.phase).toBe('running');
+    expect(lease.warnings).toEqual([]);
+  });
+
+  it('pmproxy unreachable: a warning on the query, and reading resumes without a new script', async () => {
+    const a = client('A');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(2, [a]);
+    pmda.down = true;
+    await seconds(3, [a]);
+    expect(lease.warnings.join()).toMatch(/pmproxy cannot be reached/);
+    pmda.down = false;
+    await seconds(2, [a]);
+    expect(lease.warnings).toEqual([]);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+});
+
+describe('Endpoint and bad input', () => {
+  it('a lone surrogate is an error on that query: nothing is sent, nothing is left behind', async () => {
+    const a = client('A');
+    const { lease, release } = a.subscribe('d/1/A', 'BEGIN { printf("\uD800"); }', () => undefined);
+    expect(lease.phase).toBe('failed');
+    expect(lease.error).toMatch(/lone UTF-16 surrogate\) at line 1, column 17/);
+    release();
+    await seconds(10, [a]);
+    expect(stores()).toEqual([]);
+    expect(a.leaseKeys).toEqual([]);
+  });
+
+  it('a script too long for a pmproxy URL is refused, saying how long it is', () => {
+    const a = client('A');
+    const code = `BEGIN { ${Array.from({ length: 600 }, (_, i) => `@v${i} = ${i};`).join(' ')} }`;
+    const { lease } = a.subscribe('d/1/A', code, () => undefined);
+    expect(lease.error).toMatch(/too long for pmproxy: \d+ characters once URL-encoded, at most 7800/);
+  });
+
+  it('a query that changes its code while registering leaves no script behind', async () => {
+    const a = client('A');
+    a.subscribe('d/1/A', CODE, () => undefined);
+    a.subscribe('d/1/A', CODE.replace('@n', '@m'), () => undefined); // before the first store answered
+    await flush();
+    await seconds(6, [a]);
+    expect(pmda.ids()).toHaveLength(1);
+    expect(pmda.script(pmda.ids()[0])!.code).toContain('@m');
+  });
+
+  it('twenty fast edits end with one script', async () => {
+    const a = client('A');
+    for (let i = 0; i < 20; i++) {
+      a.subscribe('d/1/A', `interval:ms:${100 + i} { @n = count(); }`, () => undefined);
+      await flush();
+    }
+    await seconds(8, [a]);
+    expect(pmda.ids()).toHaveLength(1);
+    expect(pmda.script(pmda.ids()[0])!.code).toContain('interval:ms:119');
+  });
+
+  it('the cap: a script over the datasource’s limit waits with a clear message', async () => {
+    const budget = { max: 1, used: () => a.scriptsHeld };
+    const a: Endpoint = client('A', 'editor', 'ds1', { budget });
+    const first = a.subscribe('d/1/A', CODE, () => undefined);
+    await second([a]);
+    const second2 = a.subscribe('d/1/B', CODE.replace('@n', '@m'), () => undefined);
+    await seconds(2, [a]);
+    expect(first.lease.scriptId).toBeDefined();
+    expect(second2.lease.warnings.join()).toMatch(/limit of 1 scripts/);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+});
+
+describe('rates', () => {
+  it('a tick that sees two prints does not show twice the rate', async () => {
+    const a = client('A');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(4, [a]);
+    // bpftrace printed twice between two fetches about one second apart, then not at all.
+    pmda.print();
+    await second([a]);
+    await second([a], false);
+    await seconds(3, [a]);
+    const shown = rates(lease).filter((r): r is number => r !== null);
+    expect(Math.max(...shown)).toBe(10);
+    expect(Math.min(...shown)).toBe(10);
   });
 });

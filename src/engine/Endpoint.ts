@@ -1,32 +1,59 @@
 import { PmapiClient } from '../pmapi/client';
 import { isPmapiError, PmapiError } from '../pmapi/errors';
 import { FetchResult } from '../pmapi/types';
-import { NAME_PREFIX, prepareScript } from '../scripts/naming';
+import { namespaceOf, prepareScript, unencodableAt } from '../scripts/naming';
 import { INFO_SCRIPTS_JSON, scriptMetric } from '../scripts/names';
-import { deregisterScripts, isNameInUse, registerScript, ScriptRecord, ScriptRejectedError } from '../scripts/protocol';
-import { bpftraceWarnings, cleanErrorText, ScriptLease, warningNotice } from './ScriptLease';
+import {
+  deregisterScripts,
+  parseScriptList,
+  registerScript,
+  ScriptRecord,
+  ScriptRejectedError,
+} from '../scripts/protocol';
+import { holdsScript, isRead } from './leaseMachine';
+import { Poller } from './Poller';
+import { cleanErrorText, ScriptLease } from './ScriptLease';
+
+/** Shared by the endpoints of one datasource: how many scripts it may hold on hosts at once. */
+export interface ScriptBudget {
+  max: number;
+  used(): number;
+}
 
 export interface EndpointOptions {
   pollIntervalMs: number;
   retentionMs: number;
+  /** Scripts are shared and swept only within a namespace (the datasource's uid). */
+  namespace: string;
   /** How long a script nobody subscribes to keeps running (refreshes re-subscribe within it). */
   graceMs?: number;
-  /** A bpflive script nobody has read for this long is deregistered by any bpflive client. */
-  abandonedAfterMs?: number;
+  budget?: ScriptBudget;
   now?: () => number;
+}
+
+export interface SubscribeOptions {
+  /** `// table-retain-lines:` for a script that does not set it. */
+  outputLines?: number;
 }
 
 /** pmproxy's URL limit is 8,000 characters; the rest of the store URL takes about 100. */
 export const MAX_ENCODED_SCRIPT = 7800;
-/** Every this many ticks the lease list is checked against the PMDA's own list. */
+/** Every this many ticks the leases are checked against the PMDA's own list of scripts. */
 const SCRIPT_LIST_EVERY = 10;
-const MAX_TRANSIENT_FAILURES = 3;
+/** Registrations are retried every tick this many times (a PMDA restart takes ~6 s), then every 5 s. */
+const FAST_RETRIES = 30;
+const SLOW_RETRY_MS = 5000;
+const OUT_OF_STEP_LIMIT = 3;
+/** A script of our namespace nobody has read for this long is deregistered by any client. */
+const ABANDONED_AFTER_MS = 90_000;
 
 type Listener = () => void;
 
 /**
- * One pmproxy + hostspec: the scripts that queries hold there, and ONE poll loop that fetches
- * everything they need in one request per tick.
+ * One pmproxy + hostspec: the leases its queries hold there (the registry), the Poller whose tick
+ * reads them all in ONE fetch, and the decisions that move leases through their life
+ * (leaseMachine.ts): registering or joining, restarting, retiring, and releasing only what no
+ * other client reads.
  */
 export class Endpoint {
   private readonly leases = new Map<string, ScriptLease>();
@@ -35,65 +62,79 @@ export class Endpoint {
   private readonly listeners = new Map<ScriptLease, Map<Listener, string>>();
   /** metric name → instance id → instance name (PCP sends ids; names only from /pmapi/indom). */
   private readonly instanceNames = new Map<string, Map<number, string>>();
-  /** Other bpflive scripts on the host, and when their last_accessed_at last moved (our clock). */
-  private readonly foreignAccess = new Map<string, { lastAccessed: string; since: number }>();
-  /**
-   * Script names this endpoint has read. pmproxy caches name → pmid → last values per context,
-   * so after a script of such a name is deregistered, the old context keeps answering with the
-   * dead script's frozen values: registering the name again needs a fresh context.
-   */
-  private readonly namesRead = new Set<string>();
-  private timer?: ReturnType<typeof setTimeout>;
-  private polling = false;
-  private tickCount = 0;
+  /** Scripts of our namespace that no lease of ours holds, and when their last_accessed_at last moved. */
+  private readonly strangers = new Map<string, { lastAccessed: string; since: number }>();
+  private readonly poller: Poller;
+  private listSoon = false;
   private pmcdPid?: number;
   private clockOffset?: number;
-  /** For tests and bench: how many fetches the loop sent. */
+  /** For tests and bench: how many fetches the tick sent. */
   fetchCount = 0;
 
   constructor(
     readonly client: PmapiClient,
     private readonly options: EndpointOptions
-  ) {}
+  ) {
+    this.poller = new Poller(
+      options.pollIntervalMs,
+      () => this.tick(),
+      () => this.leases.size > 0,
+      () => this.now()
+    );
+  }
 
   private get graceMs() {
     return this.options.graceMs ?? Math.max(3 * this.options.pollIntervalMs, 5000);
+  }
+
+  /** How long a released script must go unread by others before it is deregistered. */
+  private get quietMs() {
+    return 2 * this.options.pollIntervalMs + 1000;
   }
 
   private now() {
     return (this.options.now ?? Date.now)();
   }
 
+  /** Ticks that began late (for tests: one noisy script must not delay the others). */
+  get lateTicks(): number {
+    return this.poller.lateTicks;
+  }
+
   /**
    * `holder` (dashboard/panel/refId) wants `code` running. Returns the lease and a release
    * function. A holder that switches to other code gives up its previous script at once.
    */
-  subscribe(holder: string, code: string, listener: Listener): { lease: ScriptLease; release: () => void } {
-    const prepared = prepareScript(code);
-    const previous = this.leaseOfHolder.get(holder);
-    let lease = this.leases.get(prepared.name);
+  subscribe(
+    holder: string,
+    code: string,
+    listener: Listener,
+    options: SubscribeOptions = {}
+  ): { lease: ScriptLease; release: () => void } {
+    const prepared = prepareScript(code, { namespace: this.options.namespace, outputLines: options.outputLines });
+    let lease = this.leases.get(prepared.key);
     if (!lease) {
-      lease = new ScriptLease(prepared.name, prepared.text, this.options.retentionMs);
-      this.leases.set(lease.name, lease);
-      this.checkLength(lease);
+      lease = new ScriptLease(prepared.key, prepared.text, {
+        retentionMs: this.options.retentionMs,
+        pollIntervalMs: this.options.pollIntervalMs,
+        mayControl: this.client.mayControl,
+      });
+      this.leases.set(lease.key, lease);
+      this.refuseUnsendable(lease, code);
     }
-    if (previous && previous !== lease) {
-      previous.holders.delete(holder);
-      if (previous.holders.size === 0) {
-        // The code changed: the old script goes now, not after a grace period.
-        void this.deregister(previous);
-      }
+    const previous = this.leaseOfHolder.get(holder);
+    if (previous && previous !== lease && previous.unhold(holder, this.now())) {
+      // The code changed: no grace period for the old script (it is still only deregistered
+      // when no other client reads it).
+      previous.graceOver(this.now());
+      this.listSoon = true;
     }
-    lease.holders.add(holder);
-    lease.retiringSince = undefined;
+    lease.hold(holder);
     this.leaseOfHolder.set(holder, lease);
     const subscribers = this.listeners.get(lease) ?? new Map<Listener, string>();
     subscribers.set(listener, holder);
     this.listeners.set(lease, subscribers);
-    if (!lease.active && !lease.registering && !lease.final && lease.variables.length === 0) {
-      void this.register(lease);
-    }
-    this.schedule(0);
+    this.poller.wake();
 
     const held = lease;
     return {
@@ -104,157 +145,62 @@ export class Endpoint {
         if (subscribers && [...subscribers.values()].includes(holder)) {
           return;
         }
-        // No subscription left for this holder; the lease keeps running through a grace period
-        // so a refresh or time-range change (unsubscribe, then subscribe again) reuses it.
-        held.holders.delete(holder);
-        if (held.holders.size === 0 && this.leases.get(held.name) === held) {
-          held.retiringSince = this.now();
-          this.schedule(this.options.pollIntervalMs);
+        if (this.leaseOfHolder.get(holder) === held) {
+          this.leaseOfHolder.delete(holder);
+        }
+        // The lease keeps running through a grace period, so a refresh or time-range change
+        // (unsubscribe, then subscribe again) reuses it.
+        if (held.unhold(holder, this.now())) {
+          this.poller.keepGoing();
         }
       },
     };
   }
 
-  /** Number of scripts this endpoint keeps running or retiring (for tests). */
-  get leaseCount() {
-    return this.leases.size;
+  lease(key: string) {
+    return this.leases.get(key);
   }
 
-  lease(name: string) {
-    return this.leases.get(name);
-  }
-
-  private checkLength(lease: ScriptLease) {
-    const encoded = encodeURIComponent(lease.text).length;
-    if (encoded > MAX_ENCODED_SCRIPT) {
-      lease.fail(
-        `The script is too long for pmproxy: ${encoded} characters once URL-encoded, at most ${MAX_ENCODED_SCRIPT} fit. Comments are already left out; shorten the code.`,
-        true
-      );
-    }
-  }
-
-  private async register(lease: ScriptLease) {
-    if (lease.final || lease.registering || this.now() < lease.retryAfter) {
-      return;
-    }
-    lease.registering = true;
-    lease.status = 'registering';
-    lease.changed();
-    if (this.namesRead.has(lease.name)) {
-      this.client.dropContext();
-    }
-    try {
-      const record = await registerScript(this.client, lease.text);
-      lease.adopt(record.variables, record.state);
-    } catch (e) {
-      if (isNameInUse(e) && e.record?.variables) {
-        // Another viewer runs this very code already: read its script instead of starting one.
-        lease.adopt(e.record.variables);
-        lease.joinedUnchecked = true;
-      } else if (e instanceof ScriptRejectedError) {
-        lease.fail(cleanErrorText(e.message), true);
-      } else if (isPmapiError(e, 'permissionDenied')) {
-        lease.fail(
-          'The bpftrace PMDA does not allow this datasource to register scripts: enable dynamic scripts, or use a Basic auth user listed in allowed_users (see Save & Test).',
-          true
-        );
-      } else {
-        // Maybe passing (pmproxy or pmcd restarting, the PMDA not loaded yet): say so, keep the
-        // data, try again each tick for a while, then back off.
-        lease.failedAttempts++;
-        const outOfStep = isPmapiError(e, 'pmdaOutOfStep');
-        const backoff = this.options.pollIntervalMs * 2 ** Math.max(0, lease.failedAttempts - 3);
-        lease.retryAfter = this.now() + Math.min(30_000, backoff);
-        if (outOfStep && lease.failedAttempts >= MAX_TRANSIENT_FAILURES) {
-          lease.fail(
-            `The bpftrace PMDA is not responding correctly (${(e as Error).message}); restart pmcd on the host.`,
-            true
-          );
-        } else {
-          lease.warnings = [`Could not register the script yet: ${describeTransport(e)}`];
-          lease.changed();
-        }
-      }
-    } finally {
-      lease.registering = false;
-      this.notify(lease);
-    }
-  }
-
-  private async deregister(lease: ScriptLease) {
-    this.forget(lease);
-    try {
-      await deregisterScripts(this.client, [lease.name]);
-    } catch {
-      // Not reachable now: any bpflive client sweeps abandoned bpflive scripts later.
-    }
-  }
-
-  private forget(lease: ScriptLease) {
-    if (this.leases.get(lease.name) === lease) {
-      this.leases.delete(lease.name);
-    }
-    this.listeners.delete(lease);
-    for (const [holder, l] of this.leaseOfHolder) {
-      if (l === lease) {
-        this.leaseOfHolder.delete(holder);
+  /** Text that cannot travel to pmproxy is refused here, before anything is sent. */
+  private refuseUnsendable(lease: ScriptLease, code: string) {
+    const bad = unencodableAt(code);
+    let reason: string | undefined;
+    if (bad) {
+      reason = `The script contains a character that cannot be sent (a lone UTF-16 surrogate) at line ${bad.line}, column ${bad.column}: remove it.`;
+    } else {
+      const encoded = encodeURIComponent(lease.text).length;
+      if (encoded > MAX_ENCODED_SCRIPT) {
+        reason = `The script is too long for pmproxy: ${encoded} characters once URL-encoded, at most ${MAX_ENCODED_SCRIPT} fit. Comments are already left out; shorten the code.`;
       }
     }
+    if (reason) {
+      lease.registerStarted();
+      lease.rejected(reason);
+    }
   }
 
-  private schedule(delayMs: number) {
-    if (this.timer !== undefined || this.polling) {
-      if (delayMs === 0 && this.timer !== undefined && !this.polling) {
-        clearTimeout(this.timer);
-        this.timer = undefined;
-      } else {
-        return;
-      }
-    }
-    if (this.leases.size === 0) {
-      return;
-    }
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const started = this.now();
-      // A steady cadence: the next tick is due one interval after this one began.
-      void this.pollOnce().finally(() =>
-        this.schedule(Math.max(0, this.options.pollIntervalMs - (this.now() - started)))
-      );
-    }, delayMs);
-  }
+  // ------------------------------------------------------------------ the tick
 
-  /** One tick: one fetch for every lease, then ingest, status, recovery and retirement. */
-  async pollOnce(): Promise<void> {
-    if (this.polling) {
-      return;
-    }
-    this.polling = true;
-    try {
-      await this.tick();
-    } finally {
-      this.polling = false;
-    }
+  /** One tick now (tests and bench). */
+  pollOnce(): Promise<void> {
+    return this.poller.runOnce();
   }
 
   private async tick() {
-    this.tickCount++;
     const now = this.now();
-    for (const lease of this.leases.values()) {
-      if (lease.holders.size === 0 && lease.retiringSince !== undefined && now - lease.retiringSince >= this.graceMs) {
-        void this.deregister(lease);
-      } else if (!lease.active && !lease.registering && !lease.final && lease.holders.size > 0) {
-        void this.register(lease);
-      }
-    }
-    const live = [...this.leases.values()].filter((l) => l.active);
-    const checkList = this.tickCount % SCRIPT_LIST_EVERY === 1;
-    const names = ['pmcd.pid', ...live.flatMap((l) => l.metricNames())];
-    if (checkList) {
+    this.advance(now);
+    const read = [...this.leases.values()].filter((l) => isRead(l.phase) && l.scriptId);
+    // The ids asked for: a lease that registered again while the fetch was under way is judged next tick.
+    const asked = new Map(read.map((l) => [l, l.scriptId]));
+    const wantList =
+      this.listSoon ||
+      this.poller.ticks % SCRIPT_LIST_EVERY === 1 ||
+      [...this.leases.values()].some((l) => l.phase === 'releasing' || l.phase === 'waiting' || l.phase === 'stalled');
+    const names = ['pmcd.pid', ...read.flatMap((l) => l.metricNames())];
+    if (wantList) {
       names.push(INFO_SCRIPTS_JSON);
     }
-    if (live.length === 0 && !checkList) {
+    if (read.length === 0 && !wantList) {
       return;
     }
 
@@ -263,12 +209,15 @@ export class Endpoint {
       this.fetchCount++;
       result = await this.client.fetch(names);
     } catch (e) {
-      for (const lease of live) {
-        lease.warnings = [describeTransport(e)];
-        lease.changed();
-        this.notify(lease);
+      for (const lease of read) {
+        if (lease.setTransport(describeTransport(e))) {
+          this.notify(lease);
+        }
       }
       return;
+    }
+    if (wantList) {
+      this.listSoon = false;
     }
 
     const pid = result.values.get('pmcd.pid')?.instances[0]?.value;
@@ -277,16 +226,236 @@ export class Endpoint {
         // pmcd restarted: every script is gone, and an old context may serve stale values.
         this.client.dropContext();
         this.instanceNames.clear();
+        for (const lease of read) {
+          this.vanish(lease, 'pmcd restarted on the host; the script is being registered again.');
+        }
+        this.pmcdPid = pid;
+        return;
       }
       this.pmcdPid = pid;
     }
-    const sampleTime = this.sampleTime(result.timestampMs);
-
-    for (const lease of live) {
-      await this.ingest(lease, result, sampleTime);
+    const t = this.sampleTime(result.timestampMs);
+    for (const lease of read) {
+      if (lease.scriptId !== asked.get(lease) || !isRead(lease.phase)) {
+        continue;
+      }
+      lease.setTransport(undefined);
+      await this.resolveInstances(lease, result);
+      const changed = lease.observe(
+        { t, values: result.values, instanceName: (metric, id) => this.instanceNames.get(metric)?.get(id) },
+        this.now()
+      );
+      if (!result.values.has(scriptMetric(lease.scriptId ?? '', 'status')) && lease.scriptId) {
+        // Not in the PMNS any more: deregistered elsewhere, expired, or the PMDA restarted.
+        this.vanish(
+          lease,
+          'The script was gone on the host (the bpftrace PMDA restarted, or it was stopped there); it is being registered again.'
+        );
+      } else if (changed) {
+        this.notify(lease);
+      }
     }
-    if (checkList) {
-      this.checkScriptList(result, live);
+    if (wantList) {
+      this.reconcile(result, now);
+    }
+    this.advance(this.now());
+  }
+
+  /** Lifecycle steps that are due: registrations, restarts, grace periods, releases. */
+  private advance(now: number) {
+    for (const lease of this.leases.values()) {
+      const old = lease.restartDue(now);
+      if (old) {
+        void deregisterScripts(this.client, [old]).catch(() => undefined);
+        this.notify(lease);
+      }
+      if (lease.phase === 'pending' && lease.holders.size > 0 && now >= lease.retryAt) {
+        void this.start(lease);
+      } else if (lease.phase === 'retiring' && now - (lease.retiringSince ?? now) >= this.graceMs) {
+        lease.graceOver(now);
+        this.listSoon = true;
+      } else if (lease.phase === 'releasing' && !lease.scriptId) {
+        lease.deregistered();
+      }
+      if (lease.phase === 'released') {
+        this.forget(lease);
+      }
+    }
+  }
+
+  /** Join a running copy of the exact text, else register it (when this session may). */
+  private async start(lease: ScriptLease) {
+    if (!lease.registerStarted()) {
+      return;
+    }
+    this.notify(lease);
+    try {
+      const copy = findRunningCopy(await this.scriptList(), lease.text);
+      if (copy?.script_id) {
+        lease.joined(copy as ScriptRecord, this.now());
+        this.listSoon = true;
+        return;
+      }
+      if (!lease.mayControl) {
+        lease.notRunning(
+          'This script is not running on the host, and your Grafana role may not start scripts: it appears here as soon as an Editor runs it (or an Admin allows Viewers to start scripts in the datasource settings).'
+        );
+        return;
+      }
+      const budget = this.options.budget;
+      if (budget && budget.used() > budget.max) {
+        lease.registerFailed(
+          `This datasource runs its limit of ${budget.max} scripts at once in this browser; close other panels or raise "Max scripts" in the datasource settings.`,
+          this.now() + SLOW_RETRY_MS
+        );
+        return;
+      }
+      const record = await registerScript(this.client, lease.text);
+      if (!lease.registered(record, this.now())) {
+        // The query moved on while the store was under way: nobody wants this script.
+        void deregisterScripts(this.client, [record.script_id]).catch(() => undefined);
+      }
+      this.listSoon = true;
+    } catch (e) {
+      this.failed(lease, e);
+    } finally {
+      this.notify(lease);
+      this.poller.wake();
+    }
+  }
+
+  private failed(lease: ScriptLease, e: unknown) {
+    if (e instanceof ScriptRejectedError) {
+      lease.rejected(cleanErrorText(e.message));
+    } else if (isPmapiError(e, 'permissionDenied')) {
+      lease.gaveUp(
+        lease.mayControl
+          ? 'The bpftrace PMDA does not allow this datasource to register scripts: enable dynamic scripts, or use a Basic auth user listed in allowed_users (see Save & Test).'
+          : e.message
+      );
+    } else if (isPmapiError(e, 'pmdaOutOfStep') && lease.failuresInARow + 1 >= OUT_OF_STEP_LIMIT) {
+      lease.gaveUp(`The bpftrace PMDA is not responding correctly (${e.message}); restart pmcd on the host.`);
+    } else {
+      // Maybe passing (pmproxy or pmcd restarting, the PMDA not loaded yet): say so, keep the
+      // data, try again every tick for a while (a PMDA restart takes seconds), then less often.
+      const delay = lease.failuresInARow < FAST_RETRIES ? 0 : SLOW_RETRY_MS;
+      lease.registerFailed(`Could not register the script yet: ${describeTransport(e)}`, this.now() + delay);
+    }
+  }
+
+  private async scriptList(): Promise<Array<Partial<ScriptRecord>> | undefined> {
+    const result = await this.client.fetch([INFO_SCRIPTS_JSON]);
+    return parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
+  }
+
+  private vanish(lease: ScriptLease, reason: string) {
+    if (lease.vanished(reason)) {
+      this.notify(lease);
+      this.poller.wake();
+    }
+  }
+
+  /**
+   * The PMDA's own list: leases whose script is gone register again, a lease that raced another
+   * client to register the same text yields to the older copy, releasing leases learn whether
+   * someone else still reads their script, and scripts of our namespace nobody reads go.
+   */
+  private reconcile(result: FetchResult, now: number) {
+    const list = parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
+    if (!list) {
+      return;
+    }
+    const byId = new Map(list.filter((r) => r.script_id).map((r) => [r.script_id!, r]));
+    const ours = new Set<string>();
+    for (const lease of [...this.leases.values()]) {
+      const id = lease.scriptId;
+      if (!id) {
+        if (lease.phase === 'waiting') {
+          const copy = findRunningCopy(list, lease.text);
+          if (copy?.script_id && lease.joined(copy as ScriptRecord, now)) {
+            this.notify(lease);
+          }
+        }
+        continue;
+      }
+      ours.add(id);
+      const record = byId.get(id);
+      if (!record) {
+        if (lease.phase === 'releasing') {
+          lease.deregistered();
+        } else {
+          this.vanish(
+            lease,
+            'The script was gone on the host (the bpftrace PMDA restarted, or it was stopped there); it is being registered again.'
+          );
+        }
+        continue;
+      }
+      if (lease.phase === 'releasing') {
+        this.decideRelease(lease, id, String(record.last_accessed_at ?? ''), now);
+        continue;
+      }
+      const first = findRunningCopy(list, lease.text);
+      if (first?.script_id && first.script_id !== id && (lease.phase === 'starting' || lease.phase === 'running')) {
+        // Two clients registered the same text at once: both keep the older id.
+        if (lease.mayControl) {
+          void deregisterScripts(this.client, [id]).catch(() => undefined);
+        }
+        this.vanish(lease, '');
+      }
+    }
+    this.sweep(list, ours, now);
+    for (const lease of [...this.leases.values()]) {
+      if (lease.phase === 'released') {
+        this.forget(lease);
+      }
+    }
+  }
+
+  private decideRelease(lease: ScriptLease, id: string, lastAccessed: string, now: number) {
+    const seen = lease.noteAccess(lastAccessed);
+    if (seen === 'moved' || !lease.mayControl) {
+      // Another client reads it (or this session may not stop scripts): leave it running; the
+      // PMDA expires it once nobody reads it.
+      lease.othersRead();
+    } else if (seen === 'same' && now - (lease.releasingSince ?? now) >= this.quietMs) {
+      lease.deregistered();
+      void deregisterScripts(this.client, [id]).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A fallback for PMDAs whose expiry does not work (stock PCP 6.0.3 expires only once): scripts
+   * of OUR namespace that no lease of ours holds and nobody has read for a while are deregistered.
+   */
+  private sweep(list: Array<Partial<ScriptRecord>>, ours: Set<string>, now: number) {
+    if (!this.client.mayControl) {
+      return;
+    }
+    const abandonedAfter = Math.max(ABANDONED_AFTER_MS, 5 * this.options.pollIntervalMs);
+    const abandoned: string[] = [];
+    const present = new Set<string>();
+    for (const record of list) {
+      const id = record.script_id;
+      if (!id || ours.has(id) || namespaceOf(record.code ?? '') !== this.options.namespace) {
+        continue;
+      }
+      present.add(id);
+      const lastAccessed = String(record.last_accessed_at ?? '');
+      const seen = this.strangers.get(id);
+      if (!seen || seen.lastAccessed !== lastAccessed) {
+        this.strangers.set(id, { lastAccessed, since: now });
+      } else if (now - seen.since >= abandonedAfter) {
+        abandoned.push(id);
+      }
+    }
+    for (const id of this.strangers.keys()) {
+      if (!present.has(id) || abandoned.includes(id)) {
+        this.strangers.delete(id);
+      }
+    }
+    if (abandoned.length) {
+      void deregisterScripts(this.client, abandoned).catch(() => undefined);
     }
   }
 
@@ -299,145 +468,32 @@ export class Endpoint {
     return serverMs + this.clockOffset;
   }
 
-  private async ingest(lease: ScriptLease, result: FetchResult, t: number) {
-    this.namesRead.add(lease.name);
-    const status = result.values.get(scriptMetric(lease.name, 'status'))?.instances[0]?.value;
-    if (typeof status !== 'string') {
-      // The script is gone (pmcd restart, deregistered elsewhere): register it again. Its name,
-      // and so its metric names, stay the same; buffers keep their history with a gap.
-      lease.variables = [];
-      lease.warnings = ['The script was gone on the host and has been registered again.'];
-      this.client.dropContext();
-      void this.register(lease);
-      return;
-    }
-    if (lease.joinedUnchecked) {
-      lease.joinedUnchecked = false;
-      if (status === 'stopped' || status === 'error') {
-        // A leftover of an earlier run (a closed browser, a killed bpftrace): start it afresh.
-        lease.variables = [];
-        await deregisterScripts(this.client, [lease.name]).catch(() => undefined);
-        void this.register(lease);
-        return;
-      }
-    }
-    let changed = false;
-    if (status !== lease.status) {
-      lease.status = status as ScriptLease['status'];
-      changed = true;
-    }
-    const errorText = result.values.get(scriptMetric(lease.name, 'error'))?.instances[0]?.value;
-    if (typeof errorText === 'string') {
-      const cleaned = cleanErrorText(errorText);
-      if (lease.status === 'error') {
-        lease.error = cleaned || 'bpftrace failed without a message.';
-        lease.final = true;
-      } else if (lease.status === 'started') {
-        lease.startChecks++;
-        const notice = warningNotice(bpftraceWarnings(cleaned));
-        lease.warnings = notice ? [notice] : [];
-      }
-      const probes = result.values.get(scriptMetric(lease.name, 'probes'))?.instances[0]?.value;
-      lease.probes = typeof probes === 'number' ? probes : lease.probes;
-      const exit = result.values.get(scriptMetric(lease.name, 'exit_code'))?.instances[0]?.value;
-      if (lease.status === 'stopped' && typeof exit === 'number') {
-        lease.exitCode = exit;
-      }
-      changed = true;
-    }
-
-    const dataBytes = result.values.get(scriptMetric(lease.name, 'data_bytes'))?.instances[0]?.value;
-    // No new output from bpftrace since the last tick (or none yet): the values are not new.
-    const fresh = typeof dataBytes === 'number' && dataBytes > 0 && dataBytes !== lease.lastDataBytes;
-    if (fresh) {
-      lease.lastDataBytes = dataBytes as number;
-      for (const v of lease.variables) {
-        const values = result.values.get(v.metric);
-        if (!values) {
-          continue;
-        }
-        if (v.text) {
-          const text = values.instances[0]?.value;
-          if (typeof text === 'string') {
-            lease.texts.set(v.name, text);
-            lease.logs.get(v.name)?.update(text, t);
-          }
-          continue;
-        }
-        const byName = new Map<string, number | null>();
-        const unknown = values.instances.some(
-          (i) => i.instance !== null && !this.instanceNames.get(v.metric)?.has(i.instance)
-        );
-        if (unknown) {
-          await this.refreshInstanceNames(v.metric);
-        }
-        const names = this.instanceNames.get(v.metric);
-        for (const i of values.instances) {
-          const key = i.instance === null ? '' : (names?.get(i.instance) ?? String(i.instance));
-          byName.set(key, typeof i.value === 'number' ? i.value : null);
-        }
-        lease.buffers.get(v.name)?.append(t, byName);
-      }
-      changed = true;
-    }
-    if (changed) {
-      lease.changed();
-      this.notify(lease);
-    }
-  }
-
-  private async refreshInstanceNames(metric: string) {
-    try {
-      const indom = await this.client.indom(metric);
-      this.instanceNames.set(metric, new Map(indom.instances.map((i) => [i.instance, i.name])));
-    } catch {
-      // Names come next tick; ids stand in meanwhile.
-    }
-  }
-
-  /**
-   * The PMDA's own list of scripts, every few ticks: our scripts must be on it (an old context
-   * can serve a deregistered script's frozen values), and bpflive scripts that nobody reads any
-   * more — a closed browser never deregisters — are deregistered here.
-   */
-  private checkScriptList(result: FetchResult, live: ScriptLease[]) {
-    const raw = result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value;
-    if (typeof raw !== 'string') {
-      return;
-    }
-    let records: Array<Partial<ScriptRecord>>;
-    try {
-      records = JSON.parse(raw);
-    } catch {
-      return;
-    }
-    const onHost = new Map(records.filter((r) => r.metadata?.name).map((r) => [r.metadata!.name!, r]));
-    for (const lease of live) {
-      if (!onHost.has(lease.name) && !lease.registering) {
-        lease.variables = [];
-        this.client.dropContext();
-        void this.register(lease);
-      }
-    }
-    const now = this.now();
-    const abandonedAfter = this.options.abandonedAfterMs ?? 60_000;
-    const abandoned: string[] = [];
-    for (const [name, record] of onHost) {
-      if (!name.startsWith(NAME_PREFIX) || this.leases.has(name)) {
-        this.foreignAccess.delete(name);
+  /** Instance names for ids not seen before (PCP sends ids; names only from /pmapi/indom). */
+  private async resolveInstances(lease: ScriptLease, result: FetchResult) {
+    for (const v of lease.variables) {
+      if (v.text) {
         continue;
       }
-      const lastAccessed = String(record.last_accessed_at ?? '');
-      const seen = this.foreignAccess.get(name);
-      if (!seen || seen.lastAccessed !== lastAccessed) {
-        this.foreignAccess.set(name, { lastAccessed, since: now });
-      } else if (now - seen.since >= abandonedAfter) {
-        abandoned.push(name);
-        this.foreignAccess.delete(name);
+      const values = result.values.get(v.metric);
+      const known = this.instanceNames.get(v.metric);
+      if (values?.instances.some((i) => i.instance !== null && !known?.has(i.instance))) {
+        try {
+          const indom = await this.client.indom(v.metric);
+          this.instanceNames.set(v.metric, new Map(indom.instances.map((i) => [i.instance, i.name])));
+        } catch {
+          // Names come next tick; ids stand in meanwhile.
+        }
       }
     }
-    if (abandoned.length) {
-      void deregisterScripts(this.client, abandoned).catch(() => undefined);
+  }
+
+  private forget(lease: ScriptLease) {
+    if (this.leases.get(lease.key) === lease) {
+      this.leases.delete(lease.key);
+    }
+    this.listeners.delete(lease);
+    for (const v of lease.variables) {
+      this.instanceNames.delete(v.metric);
     }
   }
 
@@ -447,25 +503,72 @@ export class Endpoint {
     }
   }
 
-  /** The scripts this endpoint runs or keeps, by name (what a closing page should deregister). */
-  scriptNames(): string[] {
+  /** Leases that hold a script on the host (what the datasource's cap counts). */
+  get scriptsHeld(): number {
+    let n = 0;
+    for (const lease of this.leases.values()) {
+      if (holdsScript(lease.phase)) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Leases this endpoint keeps (for tests). */
+  get leaseKeys(): string[] {
     return [...this.leases.keys()];
   }
 
-  /** Stop polling and deregister everything (datasource disposal, tests). */
-  async dispose() {
-    if (this.timer !== undefined) {
-      clearTimeout(this.timer);
-      this.timer = undefined;
+  /**
+   * Let go of everything as a closing page would, but politely: every lease is released at once
+   * (no grace), then ticks run until each is deregistered or left to the clients still reading
+   * it, or `timeoutMs` passes. Then polling stops.
+   */
+  async close(timeoutMs = 15_000): Promise<void> {
+    const now = this.now();
+    for (const lease of this.leases.values()) {
+      for (const holder of [...lease.holders]) {
+        lease.unhold(holder, now);
+      }
+      lease.graceOver(now);
     }
-    const names = [...this.leases.keys()];
-    this.leases.clear();
-    this.listeners.clear();
     this.leaseOfHolder.clear();
-    if (names.length) {
-      await deregisterScripts(this.client, names).catch(() => undefined);
+    this.listSoon = true;
+    const deadline = Date.now() + timeoutMs;
+    while (this.leases.size > 0 && Date.now() < deadline) {
+      await this.pollOnce();
+      if (this.leases.size > 0) {
+        await new Promise((r) => setTimeout(r, Math.min(1000, this.options.pollIntervalMs)));
+      }
+    }
+    this.poller.stop();
+  }
+}
+
+/**
+ * The script on the host whose code is exactly `text` and that still runs. Of several (two
+ * clients registered at once), the first created, then the smallest id: every client picks the
+ * same one, and the one already showing data is kept.
+ */
+function findRunningCopy(
+  list: Array<Partial<ScriptRecord>> | undefined,
+  text: string
+): Partial<ScriptRecord> | undefined {
+  let best: Partial<ScriptRecord> | undefined;
+  for (const r of list ?? []) {
+    const status = r.state?.status;
+    if (r.code !== text || !r.script_id || status === 'error' || status === 'stopped' || status === 'stopping') {
+      continue;
+    }
+    if (!best || orderOf(r) < orderOf(best)) {
+      best = r;
     }
   }
+  return best;
+}
+
+function orderOf(r: Partial<ScriptRecord>): string {
+  return `${r.created_at ?? ''}|${r.script_id ?? ''}`;
 }
 
 function describeTransport(e: unknown): string {
@@ -475,6 +578,8 @@ function describeTransport(e: unknown): string {
         return `pmproxy cannot be reached (${e.message}); retrying.`;
       case 'pmcdUnreachable':
         return `pmproxy cannot reach pmcd (${e.message}); retrying.`;
+      case 'unknownMetric':
+        return `the bpftrace PMDA is not loaded in pmcd (restarting?): ${e.message}`;
       default:
         return `pmproxy: ${e.message}`;
     }

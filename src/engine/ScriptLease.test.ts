@@ -1,35 +1,119 @@
-import { bpftraceWarnings, cleanErrorText, ScriptLease, warningNotice } from './ScriptLease';
+import { MetricValues } from '../pmapi/types';
+import { bpftraceWarnings, cleanErrorText, LeaseSample, ScriptLease, warningNotice } from './ScriptLease';
 
 // Error texts recorded from the bpftrace PMDA on Debian 12 (bpftrace 0.17).
 const RLIMIT = `ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace. If your program is not loading, you can try "ulimit -l 8192" to fix the problem`;
 
+const VARS = {
+  '@syscalls': { single: true, semantics: 1, datatype: 3, metrictype: null },
+  '@lat': { single: false, semantics: 1, datatype: 3, metrictype: 'histogram' },
+  '@max': { single: true, semantics: 3, datatype: 3, metrictype: null },
+  '@output': { single: true, semantics: 3, datatype: 6, metrictype: 'output' },
+};
+
+function leaseOf(text = 'text\n// table-retain-lines: 5', mayControl = true) {
+  const lease = new ScriptLease('k', text, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl });
+  lease.hold('d/1/A');
+  lease.registerStarted();
+  lease.registered({ script_id: 's1', variables: VARS }, 0);
+  return lease;
+}
+
+/** One fetch's values for script s1, as pmproxy returns them (instance null for scalars). */
+function sample(t: number, v: Record<string, number | string>): LeaseSample {
+  const values = new Map<string, MetricValues>();
+  for (const [leaf, value] of Object.entries(v)) {
+    const name = `bpftrace.scripts.s1.${leaf}`;
+    values.set(name, { pmid: '1', name, instances: [{ instance: null, value }] });
+  }
+  return { t, values, instanceName: () => undefined };
+}
+
 describe('ScriptLease', () => {
   it('takes variables from the PMDA: counters, histograms, text', () => {
-    const lease = new ScriptLease('bpflive_x', 'text', 60_000);
-    lease.adopt({
-      '@syscalls': { single: true, semantics: 1, datatype: 3, metrictype: null },
-      '@lat': { single: false, semantics: 1, datatype: 3, metrictype: 'histogram' },
-      '@max': { single: true, semantics: 3, datatype: 3, metrictype: null },
-      '@output': { single: true, semantics: 3, datatype: 6, metrictype: 'output' },
-    });
+    const lease = leaseOf();
     expect(lease.variables.map((v) => [v.name, v.metric, v.counter, v.text])).toEqual([
-      ['@syscalls', 'bpftrace.scripts.bpflive_x.data.syscalls', true, false],
-      ['@lat', 'bpftrace.scripts.bpflive_x.data.lat', true, false],
-      ['@max', 'bpftrace.scripts.bpflive_x.data.max', false, false],
-      ['@output', 'bpftrace.scripts.bpflive_x.data.output', false, true],
+      ['@syscalls', 'bpftrace.scripts.s1.data.syscalls', true, false],
+      ['@lat', 'bpftrace.scripts.s1.data.lat', true, false],
+      ['@max', 'bpftrace.scripts.s1.data.max', false, false],
+      ['@output', 'bpftrace.scripts.s1.data.output', false, true],
     ]);
     expect([...lease.buffers.keys()]).toEqual(['@syscalls', '@lat', '@max']);
-    expect(lease.status).toBe('starting');
+    expect(lease.phase).toBe('starting');
   });
 
   it('reads the (large) error text only while it can matter', () => {
-    const lease = new ScriptLease('bpflive_x', 'text', 60_000);
-    lease.adopt({ '@a': { single: true, semantics: 1, datatype: 3, metrictype: null } });
-    expect(lease.metricNames()).toContain('bpftrace.scripts.bpflive_x.error');
-    lease.status = 'started';
-    lease.startChecks = 3;
-    expect(lease.metricNames()).not.toContain('bpftrace.scripts.bpflive_x.error');
-    expect(lease.metricNames()).toContain('bpftrace.scripts.bpflive_x.data.a');
+    const lease = leaseOf();
+    expect(lease.metricNames()).toContain('bpftrace.scripts.s1.error');
+    for (let t = 1; t <= 4; t++) {
+      lease.observe(sample(t * 1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: t * 10 }), t * 1000);
+    }
+    expect(lease.metricNames()).not.toContain('bpftrace.scripts.s1.error');
+    expect(lease.metricNames()).toContain('bpftrace.scripts.s1.data.syscalls');
+  });
+
+  it('a compile error is final, with bpftrace’s words', () => {
+    const lease = leaseOf();
+    lease.observe(
+      sample(1000, { status: 'error', error: `${RLIMIT}\nstdin:1:3: ERROR: syntax error`, exit_code: 1 }),
+      1000
+    );
+    expect(lease.phase).toBe('failed');
+    expect(lease.error).toBe('stdin:1:3: ERROR: syntax error');
+  });
+
+  it('a bpftrace killed by a signal is restarted, not reported as failed without a message', () => {
+    const lease = leaseOf();
+    lease.observe(sample(1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 10 }), 1000);
+    lease.observe(sample(2000, { status: 'error', error: RLIMIT, exit_code: -9 }), 2000);
+    expect(lease.phase).toBe('restarting');
+    expect(lease.error).toBeUndefined();
+    expect(lease.restartDue(2500)).toBeUndefined();
+    expect(lease.restartDue(3000)).toBe('s1');
+    expect(lease.phase).toBe('pending');
+  });
+
+  it('a Viewer’s lease does not restart a killed script: it waits for an Editor', () => {
+    const lease = leaseOf('text', false);
+    lease.observe(sample(2000, { status: 'error', error: RLIMIT, exit_code: -9 }), 2000);
+    expect(lease.warnings.join()).toMatch(/runs again when an Editor/);
+  });
+
+  it('exit() is a stop with its last data, not an error', () => {
+    const lease = leaseOf();
+    lease.observe(sample(1000, { status: 'stopped', error: '', exit_code: 0, data_bytes: 10 }), 1000);
+    expect(lease.phase).toBe('exited');
+    expect(lease.exitCode).toBe(0);
+  });
+
+  it('0 probes attached is said, with what to check', () => {
+    const lease = leaseOf();
+    lease.observe(sample(1000, { status: 'started', error: RLIMIT, probes: 0, data_bytes: 0 }), 1000);
+    expect(lease.warnings.join()).toMatch(/attached 0 probes.*U\+FFFD/);
+  });
+
+  it('a script that runs with no events for a while gets a notice', () => {
+    const lease = leaseOf();
+    for (let t = 1; t <= 16; t++) {
+      lease.observe(
+        sample(t * 1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: t * 10, 'data.syscalls': 0 }),
+        t * 1000
+      );
+    }
+    expect(lease.info).toMatch(/^No events in 1\d s/);
+    lease.observe(sample(17_000, { status: 'started', probes: 2, data_bytes: 170, 'data.syscalls': 3 }), 17_000);
+    expect(lease.info).toBeUndefined();
+  });
+
+  it('output that outruns the retained lines is a warning with its rate', () => {
+    const lease = leaseOf();
+    const lines = (from: number) => Array.from({ length: 5 }, (_, i) => `line ${from + i}\n`).join('');
+    lease.observe(
+      sample(1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 10, 'data.output': lines(0) }),
+      1000
+    );
+    lease.observe(sample(2000, { status: 'started', probes: 2, data_bytes: 20, 'data.output': lines(100) }), 2000);
+    expect(lease.warnings.join()).toMatch(/prints at least 5 lines\/s, more than the 5 lines the PMDA keeps/);
   });
 });
 

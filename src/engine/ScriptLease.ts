@@ -1,9 +1,10 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { LogLineTracker } from '../frames/logs';
+import { MetricValues } from '../pmapi/types';
 import { dataMetric, scriptMetric } from '../scripts/names';
-import { ScriptRecord, ScriptStatus, ScriptVariable } from '../scripts/protocol';
-
-export type LeaseStatus = 'registering' | ScriptStatus;
+import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
+import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
+import { estimatePrints, PRINT_INTERVAL_MS } from './printCount';
 
 /** One bpftrace map variable of a script, as exported by the PMDA. */
 export interface VariableInfo {
@@ -18,132 +19,581 @@ export interface VariableInfo {
   text: boolean;
 }
 
-/** How many ticks after the start the error text is read for warnings. */
-const START_CHECKS = 3;
+/** What one tick's fetch says about this lease's script. */
+export interface LeaseSample {
+  /** Sample time on the browser's clock (pmproxy's timestamp moved onto it). */
+  t: number;
+  values: ReadonlyMap<string, MetricValues>;
+  /** Instance id → name for a data metric (PCP sends ids; names come from /pmapi/indom). */
+  instanceName: (metric: string, id: number) => string | undefined;
+}
 
+export interface ScriptLeaseOptions {
+  retentionMs: number;
+  pollIntervalMs: number;
+  /** Whether this session may register, restart and deregister scripts. */
+  mayControl: boolean;
+}
+
+/** How many ticks after the start the error text is read for attach warnings. */
+const START_CHECKS = 3;
+/** Restarts of a killed bpftrace allowed per minute before the lease gives up. */
+export const MAX_RESTARTS_PER_MINUTE = 3;
+/** A script that printed nothing but empty maps for this long gets a notice. */
+const NO_EVENTS_AFTER_MS = 15_000;
 /** PCP semantics and types as the PMDA reports them in a script's `variables`. */
 const PM_SEM_COUNTER = 1;
 const PM_TYPE_STRING = 6;
 
 /**
- * One script on one endpoint, held by the queries that want its code. It knows the script's
- * PMDA-side state and its buffered data; the Endpoint's poll loop feeds it.
+ * This client's hold on one script text on one host: the phase it is in (leaseMachine.ts), the
+ * PMDA's id and variables for it, its buffered data, and what the user should be told. Only its
+ * own named transitions change it; the Endpoint decides when they happen.
  */
 export class ScriptLease {
-  status: LeaseStatus = 'registering';
-  /** Why the script does not run (bpftrace's or the PMDA's words), when status is error. */
-  error?: string;
-  /** It runs, but something the user should know: probes that could not attach, a restart. */
-  warnings: string[] = [];
-  probes?: number;
-  exitCode?: number;
-  variables: VariableInfo[] = [];
+  readonly holders = new Set<string>();
   readonly buffers = new Map<string, WideSeriesBuffer>();
   /** Latest text of string variables (@output), whole, as the PMDA holds it. */
   readonly texts = new Map<string, string>();
   /** The same text as lines, each new line once, stamped with when it arrived. */
   readonly logs = new Map<string, LogLineTracker>();
-  readonly holders = new Set<string>();
+
+  private phaseNow: LeasePhase = 'pending';
+  private resumeTo?: LeasePhase;
+  private id?: string;
+  private vars: VariableInfo[] = [];
+  private errorText?: string;
+  /** Problems that persist while the script runs (attach warnings, output outrunning retention). */
+  private lasting: string[] = [];
+  /** Problems of the moment (a stall, a restart, a vanished script): over when data flows again. */
+  private passing: string[] = [];
+  /** pmproxy or pmcd could not be reached on the last tick. */
+  private transport?: string;
+  private infoText?: string;
+  private probeCount?: number;
+  private exit?: number;
+  /** The PMDA's last status, and when it started saying "started". */
+  private pmdaStatus?: string;
+  private startedAt?: number;
+  private startChecks = 0;
+  private lastDataBytes?: number;
+  private lastPrintAt?: number;
+  private lastSampleT?: number;
+  private bytesPerPrint?: number;
+  private sawEvents = false;
+  private retryAtMs = 0;
+  private transientFailures = 0;
+  private deaths: number[] = [];
+  private retiringSinceMs?: number;
+  private releasingSinceMs?: number;
+  private accessAtRelease?: string;
   /** Bumped whenever anything a panel shows changes. */
-  version = 0;
-  /** The PMDA's data_bytes at the last sample: unchanged means bpftrace has not printed since. */
-  lastDataBytes?: number;
-  /**
-   * Reads of the error text since the script reached `started`: attach warnings live there, and
-   * the PMDA may collect bpftrace's stderr a moment after it reports the start.
-   */
-  startChecks = 0;
-  /** Set while nobody holds the lease and it waits to be deregistered. */
-  retiringSince?: number;
-  /** Registration attempts that failed for reasons that may pass (unreachable, out of step). */
-  failedAttempts = 0;
-  /** Until this time (ms) no new registration is tried. */
-  retryAfter = 0;
-  /** A registration is under way. */
-  registering = false;
-  /** The lease can no longer be fixed by retrying (the PMDA or bpftrace rejected the code). */
-  final = false;
-  /**
-   * We joined a script someone else registered (its name was in use) and have not seen its
-   * status yet: if it turns out stopped or failed, it is a leftover, and we start it afresh.
-   */
-  joinedUnchecked = false;
+  private versionNow = 0;
 
   constructor(
-    /** bpflive's name for the script: `bpflive_<hash of the code>`. */
-    readonly name: string,
-    /** What is stored to the PMDA. */
+    /** The lease registry's key (a hash of the text). */
+    readonly key: string,
+    /** What is stored to the PMDA, and what a running copy must equal to be joined. */
     readonly text: string,
-    private readonly retentionMs: number
+    private readonly options: ScriptLeaseOptions
   ) {}
 
-  /** Take over the PMDA's description of the script: which variables, what they are. */
-  adopt(variables: Record<string, ScriptVariable> | undefined, state?: ScriptRecord['state']) {
-    this.variables = Object.entries(variables ?? {}).map(([name, v]) => ({
-      name,
-      metric: dataMetric(this.name, name),
-      counter: v.semantics === PM_SEM_COUNTER,
-      metrictype: v.metrictype,
-      text: v.datatype === PM_TYPE_STRING,
-    }));
-    for (const v of this.variables) {
+  get phase(): LeasePhase {
+    return this.phaseNow;
+  }
+  get scriptId(): string | undefined {
+    return this.id;
+  }
+  get variables(): readonly VariableInfo[] {
+    return this.vars;
+  }
+  get error(): string | undefined {
+    return this.errorText;
+  }
+  get warnings(): string[] {
+    return [...(this.transport ? [this.transport] : []), ...this.passing, ...this.lasting];
+  }
+  get info(): string | undefined {
+    return this.infoText;
+  }
+  get probes(): number | undefined {
+    return this.probeCount;
+  }
+  get exitCode(): number | undefined {
+    return this.exit;
+  }
+  get retryAt(): number {
+    return this.retryAtMs;
+  }
+  get releasingSince(): number | undefined {
+    return this.releasingSinceMs;
+  }
+  get version(): number {
+    return this.versionNow;
+  }
+  get mayControl(): boolean {
+    return this.options.mayControl;
+  }
+
+  // ------------------------------------------------------------------ registration
+
+  registerStarted(): boolean {
+    return this.move('registerStarted');
+  }
+
+  /** The PMDA took our text: a new script of ours. */
+  registered(record: Pick<ScriptRecord, 'script_id' | 'variables'>, now: number): boolean {
+    return this.adopt('registered', record, now);
+  }
+
+  /** A running script with exactly our text (code compared, not a name): read it. */
+  joined(record: Pick<ScriptRecord, 'script_id' | 'variables'>, now: number): boolean {
+    return this.adopt('joined', record, now);
+  }
+
+  /** A Viewer's session found no running copy and may not start one. */
+  notRunning(message: string): boolean {
+    this.passing = [];
+    this.infoText = message;
+    return this.move('notRunning');
+  }
+
+  /**
+   * A registration failed for a reason that may pass (pmproxy or pmcd restarting, the PMDA not
+   * loaded yet, the cap reached): say so, keep the data, try again at `retryAt`.
+   */
+  registerFailed(message: string, retryAt: number): boolean {
+    this.transientFailures++;
+    this.retryAtMs = retryAt;
+    this.passing = [message];
+    return this.move('registerFailed');
+  }
+
+  get failuresInARow(): number {
+    return this.transientFailures;
+  }
+
+  /** The PMDA or bpftrace refused the text: retrying the same text cannot help. */
+  rejected(message: string): boolean {
+    this.errorText = message;
+    this.passing = [];
+    this.infoText = undefined;
+    return this.move('rejected');
+  }
+
+  /** Not worth retrying any more (not allowed, the PMDA out of step, killed too often). */
+  gaveUp(message: string): boolean {
+    this.errorText = message;
+    this.passing = [];
+    return this.move('gaveUp');
+  }
+
+  private adopt(event: 'registered' | 'joined', record: Pick<ScriptRecord, 'script_id' | 'variables'>, now: number) {
+    if (!this.move(event)) {
+      return false;
+    }
+    this.id = record.script_id;
+    this.vars = Object.entries(record.variables ?? {}).map(([name, v]) => variableInfo(record.script_id, name, v));
+    for (const v of this.vars) {
       if (v.text && !this.logs.has(v.name)) {
-        this.logs.set(v.name, new LogLineTracker());
+        this.logs.set(v.name, new LogLineTracker({ maxLines: retainedLines(this.text) }));
       }
       if (!v.text && !this.buffers.has(v.name)) {
-        this.buffers.set(v.name, new WideSeriesBuffer({ retentionMs: this.retentionMs, counter: v.counter }));
+        this.buffers.set(v.name, new WideSeriesBuffer({ retentionMs: this.options.retentionMs, counter: v.counter }));
       }
     }
-    this.status = state?.status ?? 'starting';
-    this.error = undefined;
-    this.warnings = [];
+    this.errorText = undefined;
+    this.infoText = undefined;
+    this.lasting = [];
+    this.pmdaStatus = undefined;
+    this.startedAt = now;
     this.startChecks = 0;
     this.lastDataBytes = undefined;
-    this.failedAttempts = 0;
-    this.final = false;
-    this.changed();
+    this.lastPrintAt = undefined;
+    this.bytesPerPrint = undefined;
+    this.probeCount = undefined;
+    this.exit = undefined;
+    this.transientFailures = 0;
+    return true;
   }
 
-  fail(message: string, final: boolean) {
-    this.status = 'error';
-    this.error = message;
-    this.final = final;
-    this.changed();
-  }
+  // ------------------------------------------------------------------ reading
 
-  /** The names this lease needs in the next fetch. */
+  /** The metric names this lease needs in the next fetch. */
   metricNames(): string[] {
-    const names = [scriptMetric(this.name, 'status'), scriptMetric(this.name, 'data_bytes')];
-    if (this.needsErrorText()) {
-      names.push(
-        scriptMetric(this.name, 'error'),
-        scriptMetric(this.name, 'probes'),
-        scriptMetric(this.name, 'exit_code')
-      );
+    const id = this.id;
+    if (!id || !this.isReadNow()) {
+      return [];
     }
-    if (this.status !== 'error') {
-      names.push(...this.variables.map((v) => v.metric));
+    const names = [scriptMetric(id, 'status'), scriptMetric(id, 'data_bytes')];
+    if (this.needsErrorText()) {
+      names.push(scriptMetric(id, 'error'), scriptMetric(id, 'probes'), scriptMetric(id, 'exit_code'));
+    }
+    if (this.pmdaStatus !== 'error') {
+      names.push(...this.vars.map((v) => v.metric));
     }
     return names;
   }
 
-  /** The error text can be hundreds of KB: read it only when the state calls for it. */
-  needsErrorText(): boolean {
+  private isReadNow() {
+    const p = this.phaseNow;
+    return p === 'starting' || p === 'running' || p === 'stalled' || p === 'exited' || p === 'retiring';
+  }
+
+  /** The error text can be hundreds of KB: read it only while it can matter. */
+  private needsErrorText(): boolean {
     return (
-      this.status === 'starting' ||
-      (this.status === 'started' && this.startChecks < START_CHECKS) ||
-      (this.status === 'error' && this.error === undefined) ||
-      (this.status === 'stopped' && this.exitCode === undefined)
+      this.pmdaStatus === undefined ||
+      this.pmdaStatus === 'starting' ||
+      (this.pmdaStatus === 'started' && this.startChecks < START_CHECKS) ||
+      this.pmdaStatus === 'error' ||
+      (this.pmdaStatus === 'stopped' && this.exit === undefined)
     );
   }
 
-  get active(): boolean {
-    return !this.registering && this.variables.length > 0 && this.retiringSince === undefined;
+  /**
+   * One tick's values for this script. Moves the lease as the script's state says, takes new
+   * data into the buffers, and keeps what the user should know up to date. Returns whether
+   * anything a panel shows changed.
+   */
+  observe(sample: LeaseSample, now: number): boolean {
+    const id = this.id;
+    if (!id || !this.isReadNow()) {
+      return false;
+    }
+    const value = (leaf: Parameters<typeof scriptMetric>[1]) =>
+      sample.values.get(scriptMetric(id, leaf))?.instances[0]?.value;
+    const status = value('status');
+    if (typeof status !== 'string') {
+      return false; // the Endpoint decides whether it vanished (it checks the PMDA's list).
+    }
+    const before = this.versionNow;
+    this.pmdaStatus = status;
+    const errorText = value('error');
+    const exitCode = value('exit_code');
+    const probes = value('probes');
+    if (typeof probes === 'number') {
+      this.probeCount = probes;
+    }
+
+    if (status === 'error') {
+      if (typeof errorText !== 'string' || typeof exitCode !== 'number') {
+        this.bump(); // the error text comes with the next fetch (needsErrorText)
+        return true;
+      }
+      this.exit = exitCode;
+      const cleaned = cleanErrorText(errorText);
+      if (exitCode < 0 && !/\bERROR\b/.test(cleaned)) {
+        this.died(-exitCode, now);
+      } else {
+        this.rejected(cleaned || `bpftrace failed (exit code ${exitCode}) without a message.`);
+      }
+      this.bump();
+      return true;
+    }
+    if (status === 'stopped') {
+      if (typeof exitCode === 'number') {
+        this.exit = exitCode;
+        this.move('exited');
+      }
+      this.bump();
+      return true;
+    }
+    if (status === 'started') {
+      this.startedAt ??= now;
+      if (typeof errorText === 'string') {
+        this.startChecks++;
+        this.lasting = attachProblems(cleanErrorText(errorText), this.probeCount);
+        this.bump();
+      }
+    }
+
+    const dataBytes = value('data_bytes');
+    // No new output from bpftrace since the last tick (or none yet): the values are not new.
+    if (typeof dataBytes === 'number' && dataBytes > 0 && dataBytes !== this.lastDataBytes) {
+      this.ingest(sample, dataBytes);
+      this.lastPrintAt = now;
+      this.passing = [];
+      this.move('printed');
+      this.bump();
+    } else if (status === 'started') {
+      this.checkSilence(now);
+    }
+    this.checkNoEvents(now);
+    return this.versionNow !== before;
   }
 
-  changed() {
-    this.version++;
+  private ingest(sample: LeaseSample, dataBytes: number) {
+    const printsText = this.vars.some((v) => v.text);
+    let spanMs: number | undefined;
+    if (this.lastDataBytes !== undefined && this.lastSampleT !== undefined) {
+      const estimate = estimatePrints(
+        sample.t - this.lastSampleT,
+        dataBytes - this.lastDataBytes,
+        this.bytesPerPrint,
+        printsText
+      );
+      this.bytesPerPrint = estimate.bytesPerPrint;
+      spanMs = estimate.prints * PRINT_INTERVAL_MS;
+    }
+    this.lastDataBytes = dataBytes;
+    this.lastSampleT = sample.t;
+    for (const v of this.vars) {
+      const values = sample.values.get(v.metric);
+      if (!values) {
+        continue;
+      }
+      if (v.text) {
+        const text = values.instances[0]?.value;
+        if (typeof text === 'string') {
+          this.texts.set(v.name, text);
+          this.takeLines(v.name, text, sample.t, spanMs);
+        }
+        continue;
+      }
+      const byName = new Map<string, number | null>();
+      for (const i of values.instances) {
+        const key = i.instance === null ? '' : (sample.instanceName(v.metric, i.instance) ?? String(i.instance));
+        const n = typeof i.value === 'number' ? i.value : null;
+        byName.set(key, n);
+        if (n) {
+          this.sawEvents = true;
+        }
+      }
+      this.buffers.get(v.name)?.append(sample.t, byName, spanMs);
+    }
   }
+
+  /** New printf lines; when more arrive between two reads than the PMDA keeps, some are lost. */
+  private takeLines(variable: string, text: string, t: number, spanMs: number | undefined) {
+    const log = this.logs.get(variable);
+    if (!log) {
+      return;
+    }
+    const added = log.update(text, t);
+    if (added > 0) {
+      this.sawEvents = true;
+    }
+    const kept = retainedLines(this.text);
+    this.lasting = this.lasting.filter((w) => !w.startsWith(OUTPUT_LEAD));
+    if (added >= kept && spanMs) {
+      const perSecond = Math.round((added * 1000) / spanMs);
+      this.lasting.push(
+        `${OUTPUT_LEAD} at least ${perSecond} lines/s, more than the ${kept} lines the PMDA keeps between two reads: some lines are lost. Raise "Output lines" in the query options, or print less (filter in the script).`
+      );
+    }
+  }
+
+  private checkSilence(now: number) {
+    const since = this.lastPrintAt ?? this.startedAt;
+    if (since === undefined) {
+      return;
+    }
+    const quietMs = now - since;
+    const limit = Math.max(3 * PRINT_INTERVAL_MS, 2 * this.options.pollIntervalMs) + 1000;
+    if (quietMs <= limit) {
+      return;
+    }
+    const seconds = Math.round(quietMs / 1000);
+    const text =
+      this.lastPrintAt === undefined
+        ? `${STALL_LEAD} its maps ${seconds} s after starting (it prints them every second): the host may be overloaded, or the maps too large to print in time (e.g. stack maps under a high probe rate). Check the host's CPU; lower the probe frequency or key fewer things.`
+        : `${STALL_LEAD} its maps for ${seconds} s (it prints them every second): the host may be overloaded, or the maps too large to print in time (e.g. stack maps under a high probe rate). Showing the last data; check the host's CPU; lower the probe frequency or key fewer things.`;
+    this.passing = [...this.passing.filter((w) => !w.startsWith(STALL_LEAD)), text];
+    this.move('silent');
+    this.bump();
+  }
+
+  private checkNoEvents(now: number) {
+    const quiet =
+      !this.sawEvents &&
+      this.phaseNow === 'running' &&
+      this.startedAt !== undefined &&
+      now - this.startedAt >= NO_EVENTS_AFTER_MS;
+    const text = quiet
+      ? `No events in ${Math.round((now - this.startedAt!) / 1000)} s: bpftrace runs and its probes are attached, but none has fired. Check that what the probes watch happens on this host now (the process, device, syscall or function), and any filter.`
+      : undefined;
+    if (text?.replace(/\d+ s/, '') !== this.infoText?.replace(/\d+ s/, '')) {
+      this.infoText = text;
+      this.bump();
+    }
+  }
+
+  // ------------------------------------------------------------------ death and restarts
+
+  private died(signal: number, now: number) {
+    this.deaths = [...this.deaths.filter((t) => now - t < 60_000), now];
+    const what = `bpftrace was killed (signal ${signal}${signal === 9 ? ', SIGKILL: the OOM killer or someone on the host' : ''})`;
+    if (!this.options.mayControl) {
+      this.passing = [`${what}; it runs again when an Editor's panel restarts it.`];
+      this.move('died');
+      return;
+    }
+    if (this.deaths.length > MAX_RESTARTS_PER_MINUTE) {
+      this.move('died');
+      this.move('gaveUp');
+      this.errorText = `${what} ${this.deaths.length} times in the last minute; bpflive stopped restarting it. Check the host's kernel log (dmesg) and memory, then run the query again.`;
+      return;
+    }
+    const backoff = 1000 * 2 ** (this.deaths.length - 1);
+    this.retryAtMs = now + backoff;
+    this.passing = [
+      `${what}; restarting it in ${Math.round(backoff / 1000)} s (restart ${this.deaths.length} of at most ${MAX_RESTARTS_PER_MINUTE} a minute).`,
+    ];
+    this.move('died');
+  }
+
+  /** A restart is due: the dead script's id is returned for deregistering; the lease registers anew. */
+  restartDue(now: number): string | undefined {
+    if (this.phaseNow !== 'restarting' || now < this.retryAtMs) {
+      return undefined;
+    }
+    const old = this.id;
+    this.id = undefined;
+    this.move('restartDue');
+    return old;
+  }
+
+  /**
+   * The script is no longer on the host (pmcd or the PMDA restarted, someone deregistered it):
+   * register it again. Its buffers keep their history, with a gap.
+   */
+  vanished(reason: string): boolean {
+    if (!this.move('vanished')) {
+      return false;
+    }
+    this.id = undefined;
+    this.retryAtMs = 0;
+    if (reason && this.phaseNow === 'pending') {
+      this.passing = [reason];
+    }
+    return this.bump() > 0;
+  }
+
+  // ------------------------------------------------------------------ holders
+
+  hold(holder: string): void {
+    const first = this.holders.size === 0;
+    this.holders.add(holder);
+    if (!first) {
+      return;
+    }
+    this.retiringSinceMs = undefined;
+    if (this.phaseNow === 'releasing' || this.phaseNow === 'released') {
+      // Not read since the grace ended: find the script again (joined if it still runs).
+      this.id = undefined;
+      this.releasingSinceMs = undefined;
+      this.accessAtRelease = undefined;
+      this.move('held');
+    } else if (this.phaseNow === 'retiring') {
+      this.move('held');
+    }
+  }
+
+  /** Returns true when the last holder left (the grace period starts). */
+  unhold(holder: string, now: number): boolean {
+    if (!this.holders.delete(holder) || this.holders.size > 0) {
+      return false;
+    }
+    this.retiringSinceMs = now;
+    return this.move('unheld');
+  }
+
+  get retiringSince(): number | undefined {
+    return this.retiringSinceMs;
+  }
+
+  graceOver(now: number): boolean {
+    if (!this.move('graceOver')) {
+      return false;
+    }
+    this.releasingSinceMs = now;
+    this.accessAtRelease = undefined;
+    return true;
+  }
+
+  /**
+   * While releasing, each look at the PMDA's list: `lastAccessed` is the script's
+   * last_accessed_at (moved by anyone's read of its metrics, not by reading the list). The first
+   * look notes it; a later one that sees it moved means another client reads the script.
+   */
+  noteAccess(lastAccessed: string): 'unknown' | 'same' | 'moved' {
+    if (this.accessAtRelease === undefined) {
+      this.accessAtRelease = lastAccessed;
+      return 'unknown';
+    }
+    return lastAccessed === this.accessAtRelease ? 'same' : 'moved';
+  }
+
+  othersRead(): boolean {
+    return this.move('othersRead');
+  }
+
+  deregistered(): boolean {
+    return this.move('deregistered');
+  }
+
+  /** A problem of the moment that is not the script's (pmproxy unreachable…), or none. */
+  setTransport(message: string | undefined): boolean {
+    if (message === this.transport) {
+      return false;
+    }
+    this.transport = message;
+    return this.bump() > 0;
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private move(event: LeaseEventType): boolean {
+    const target = transition(this.phaseNow, event);
+    if (target === undefined) {
+      return false;
+    }
+    if (event === 'unheld') {
+      this.resumeTo = this.phaseNow;
+    }
+    this.phaseNow = target === 'resume' ? (this.resumeTo ?? 'pending') : target;
+    this.bump();
+    return true;
+  }
+
+  private bump(): number {
+    return ++this.versionNow;
+  }
+}
+
+const STALL_LEAD = 'bpftrace has not printed';
+const OUTPUT_LEAD = 'The script prints';
+
+function variableInfo(scriptId: string, name: string, v: ScriptVariable): VariableInfo {
+  return {
+    name,
+    metric: dataMetric(scriptId, name),
+    counter: v.semantics === PM_SEM_COUNTER,
+    metrictype: v.metrictype,
+    text: v.datatype === PM_TYPE_STRING,
+  };
+}
+
+/** The `// table-retain-lines:` of the text sent to the PMDA. */
+function retainedLines(text: string): number {
+  const m = /^\/\/\s*table-retain-lines\s*:\s*(\d+)/m.exec(text);
+  return m ? Math.max(1, Number(m[1])) : 10_000;
+}
+
+/** What the error text of a running script says about probes that trace nothing. */
+function attachProblems(cleaned: string, probes: number | undefined): string[] {
+  const problems: string[] = [];
+  const notice = warningNotice(bpftraceWarnings(cleaned));
+  if (notice) {
+    problems.push(notice);
+  }
+  if (probes === 0) {
+    problems.push(
+      'bpftrace attached 0 probes: it runs, but nothing will ever be traced. Check the probe names against the host (the editor completes them), and that nothing invisible stands before the first probe (a U+FFFD or zero-width character).'
+    );
+  }
+  return problems;
 }
 
 /** bpftrace's stderr without the lines that are noise everywhere, e.g. RLIMIT_MEMLOCK. */

@@ -4,10 +4,36 @@ import { leaseResponse } from './leaseResponse';
 
 const ALL_TIME = { from: 0, to: Infinity };
 
+function newLease() {
+  return new ScriptLease('k', 'text', { retentionMs: 600_000, pollIntervalMs: 1000, mayControl: true });
+}
+
+/** A lease through its real transitions: registered, then printed once. */
 function runningLease() {
-  const lease = new ScriptLease('bpflive_x', 'text', 600_000);
-  lease.adopt({ '@n': { single: true, semantics: 1, datatype: 3, metrictype: null } });
-  lease.status = 'started';
+  const lease = newLease();
+  lease.hold('d/1/A');
+  lease.registerStarted();
+  lease.registered(
+    { script_id: 's1', variables: { '@n': { single: true, semantics: 1, datatype: 3, metrictype: null } } },
+    0
+  );
+  const status = (value: string | number, leaf: string) => [
+    `bpftrace.scripts.s1.${leaf}`,
+    { pmid: '1', name: leaf, instances: [{ instance: null, value }] },
+  ];
+  lease.observe(
+    {
+      t: 500,
+      values: new Map([
+        status('started', 'status'),
+        status(5, 'data_bytes'),
+        status(2, 'probes'),
+        status('', 'error'),
+      ] as never),
+      instanceName: () => undefined,
+    },
+    500
+  );
   const buffer = lease.buffers.get('@n')!;
   buffer.append(1000, new Map([['', 10]]));
   buffer.append(2000, new Map([['', 30]]));
@@ -33,13 +59,13 @@ describe('leaseResponse', () => {
 
   it('a bpftrace error is an error of this query only, with its message', () => {
     const lease = runningLease();
-    lease.fail('stdin:1:3: ERROR: syntax error', true);
+    lease.rejected('stdin:1:3: ERROR: syntax error');
     const r = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
     expect(r.errors).toEqual([{ refId: 'A', message: 'stdin:1:3: ERROR: syntax error' }]);
   });
 
   it('never a silent empty panel: progress is told in a notice', () => {
-    const lease = new ScriptLease('bpflive_x', 'text', 600_000);
+    const lease = newLease();
     const r = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
     expect(r.data).toHaveLength(1);
     expect(r.data[0].meta?.notices?.[0].text).toMatch(/Registering/);
@@ -47,8 +73,18 @@ describe('leaseResponse', () => {
 
   it('a stopped script keeps its data and says so', () => {
     const lease = runningLease();
-    lease.status = 'stopped';
-    lease.exitCode = 0;
+    const stopped = (value: string | number, leaf: string) => [
+      `bpftrace.scripts.s1.${leaf}`,
+      { pmid: '1', name: leaf, instances: [{ instance: null, value }] },
+    ];
+    lease.observe(
+      {
+        t: 4000,
+        values: new Map([stopped('stopped', 'status'), stopped(0, 'exit_code'), stopped('', 'error')] as never),
+        instanceName: () => undefined,
+      },
+      4000
+    );
     const r = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
     expect(r.data[0].fields[1].values).toHaveLength(3);
     expect(r.data[0].meta?.notices?.map((n: { text: string }) => n.text)).toContain(
@@ -58,10 +94,10 @@ describe('leaseResponse', () => {
 
   it('warnings ride along with the data', () => {
     const lease = runningLease();
-    lease.warnings = ['bpftrace runs, but some probes may trace nothing: x'];
+    lease.setTransport('pmproxy cannot be reached (x); retrying.');
     const r = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
     expect(r.data[0].meta?.notices).toEqual([
-      { severity: 'warning', text: 'bpftrace runs, but some probes may trace nothing: x' },
+      { severity: 'warning', text: 'pmproxy cannot be reached (x); retrying.' },
     ]);
     expect(r.errors).toBeUndefined();
   });

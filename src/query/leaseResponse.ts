@@ -1,4 +1,5 @@
 import { DataFrame, DataQueryError, DataQueryResponse, LoadingState, QueryResultMetaNotice } from '@grafana/data';
+import { LeasePhase } from '../engine/leaseMachine';
 import { ScriptLease, VariableInfo } from '../engine/ScriptLease';
 import { buildFlameGraphFrame } from '../frames/flamegraph';
 import { buildHeatmapRowsFrame } from '../frames/heatmap';
@@ -12,7 +13,12 @@ import { chooseView, ViewFormat } from './view';
 
 /** The script's state as the query editor reads it: `frames[0].meta.custom.bpflive`. */
 export interface ScriptState {
-  status: ScriptLease['status'];
+  /** The PMDA's words for where the script is (registering, starting, started, stopped, error). */
+  status: 'registering' | 'starting' | 'started' | 'stopped' | 'error';
+  /** bpflive's own phase of the lease (docs/lifecycle.md). */
+  phase?: LeasePhase;
+  /** The PMDA's id of the script this query reads, once known. */
+  scriptId?: string;
   probes?: number;
   /** The script's map variables as the PMDA exports them (`@syscalls`, `@output` …). */
   variables: string[];
@@ -48,8 +54,13 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   if (progress) {
     notices.push(progress);
   }
+  if (lease.info) {
+    notices.push({ severity: 'info', text: lease.info });
+  }
   const state: ScriptState = {
-    status: lease.status,
+    status: statusOf(lease.phase),
+    phase: lease.phase,
+    scriptId: lease.scriptId,
     probes: lease.probes,
     variables: lease.variables.map((v) => v.name),
     format: view.format,
@@ -64,13 +75,13 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
     ...frames[0],
     meta: {
       ...frames[0].meta,
-      notices: notices.length ? notices : undefined,
+      notices: notices.length ? unique(notices) : undefined,
       custom: { ...frames[0].meta?.custom, bpflive: state },
     },
   };
 
   const errors: DataQueryError[] = [];
-  if (lease.status === 'error' && lease.error) {
+  if (lease.phase === 'failed' && lease.error) {
     errors.push({ refId: query.refId, message: lease.error });
   }
   return {
@@ -139,20 +150,40 @@ function framesOf(
   }
 }
 
-function progressNotice(lease: ScriptLease, hasData: boolean): QueryResultMetaNotice | undefined {
-  switch (lease.status) {
+/** The PMDA-level word for a lease phase, as the editor's status line shows it. */
+function statusOf(phase: LeasePhase): ScriptState['status'] {
+  switch (phase) {
+    case 'pending':
     case 'registering':
-      return { severity: 'info', text: 'Registering the script with the bpftrace PMDA…' };
+    case 'waiting':
+      return 'registering';
     case 'starting':
-      return { severity: 'info', text: 'bpftrace is starting…' };
-    case 'started':
+    case 'restarting':
+      return 'starting';
+    case 'exited':
+      return 'stopped';
+    case 'failed':
+      return 'error';
+    default:
+      return 'started';
+  }
+}
+
+function progressNotice(lease: ScriptLease, hasData: boolean): QueryResultMetaNotice | undefined {
+  switch (lease.phase) {
+    case 'pending':
+    case 'registering':
+      return hasData ? undefined : { severity: 'info', text: 'Registering the script with the bpftrace PMDA…' };
+    case 'starting':
+      return hasData ? undefined : { severity: 'info', text: 'bpftrace is starting…' };
+    case 'running':
       return hasData
         ? undefined
         : {
             severity: 'info',
             text: `bpftrace is running${lease.probes ? ` (${lease.probes} probes)` : ''}; waiting for its first values.`,
           };
-    case 'stopped':
+    case 'exited':
       return {
         severity: 'info',
         text: `The script has stopped${lease.exitCode !== undefined ? ` (exit code ${lease.exitCode})` : ''}; showing its last data.`,
@@ -160,4 +191,10 @@ function progressNotice(lease: ScriptLease, hasData: boolean): QueryResultMetaNo
     default:
       return undefined;
   }
+}
+
+/** The same text once: a problem reported by two sources is still one problem. */
+function unique(notices: QueryResultMetaNotice[]): QueryResultMetaNotice[] {
+  const seen = new Set<string>();
+  return notices.filter((n) => !seen.has(n.text) && seen.add(n.text));
 }

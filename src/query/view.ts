@@ -6,7 +6,7 @@ export type ViewFormat = Exclude<QueryFormat, 'auto'>;
 
 export interface View {
   format: ViewFormat;
-  variables: VariableInfo[];
+  variables: readonly VariableInfo[];
   /** Said to the user as an info notice: what Auto chose, or why nothing fits. */
   note?: string;
   /** No variable can be shown this way: the note says why (shown as a warning). */
@@ -27,7 +27,7 @@ const isStacks = (v: VariableInfo) => v.metrictype === 'stacks';
 const isNumeric = (v: VariableInfo) => !v.text;
 
 /** Which variables a format can show, in script order. */
-function fitting(format: ViewFormat, variables: VariableInfo[]): VariableInfo[] {
+function fitting(format: ViewFormat, variables: readonly VariableInfo[]): VariableInfo[] {
   switch (format) {
     case 'heatmap':
     case 'histogram':
@@ -64,7 +64,7 @@ function naturalFormat(v: VariableInfo, isCsv: (v: VariableInfo) => boolean): Vi
  * first in the script wins (plain numbers all show together as time series) and the note says so.
  */
 export function chooseView(
-  variables: VariableInfo[],
+  variables: readonly VariableInfo[],
   options: { format?: QueryFormat; variable?: string },
   isCsv: (v: VariableInfo) => boolean
 ): View {
@@ -118,7 +118,7 @@ export function chooseView(
   return { format: 'timeseries', variables: [] };
 }
 
-function otherNote(shown: VariableInfo[], all: VariableInfo[], autoFormat?: ViewFormat): string | undefined {
+function otherNote(shown: VariableInfo[], all: readonly VariableInfo[], autoFormat?: ViewFormat): string | undefined {
   const others = all.filter((v) => !shown.includes(v));
   if (others.length === 0) {
     return undefined;

@@ -1,0 +1,83 @@
+/**
+ * The tick: one call of `tick` per interval, never two at once, on a steady cadence (the next
+ * tick is due one interval after this one began, so a slow fetch does not push every later tick
+ * back). It sleeps while `wanted()` says there is nothing to poll, and `wake()` brings the next
+ * tick forward, e.g. when a panel subscribes.
+ */
+export class Poller {
+  private timer?: ReturnType<typeof setTimeout>;
+  private running = false;
+  private stopped = false;
+  /** Ticks run, and ticks that began later than one interval after the previous one. */
+  ticks = 0;
+  lateTicks = 0;
+  private lastStart?: number;
+
+  constructor(
+    private readonly intervalMs: number,
+    private readonly tick: () => Promise<void>,
+    private readonly wanted: () => boolean,
+    private readonly now: () => number = Date.now
+  ) {}
+
+  /** Run a tick as soon as possible (now, or right after the one under way). */
+  wake(): void {
+    this.schedule(0);
+  }
+
+  /** Make sure a tick comes within one interval. */
+  keepGoing(): void {
+    this.schedule(this.intervalMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer !== undefined) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  /** One tick now (tests, bench); a tick already under way is not doubled. */
+  async runOnce(): Promise<void> {
+    if (this.running) {
+      return;
+    }
+    this.running = true;
+    const started = this.now();
+    if (this.lastStart !== undefined && started - this.lastStart > this.intervalMs * 1.5) {
+      this.lateTicks++;
+    }
+    this.lastStart = started;
+    this.ticks++;
+    try {
+      await this.tick();
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private schedule(delayMs: number) {
+    if (this.stopped || this.running) {
+      return;
+    }
+    if (this.timer !== undefined) {
+      if (delayMs > 0) {
+        return;
+      }
+      clearTimeout(this.timer);
+    }
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      if (!this.wanted()) {
+        return;
+      }
+      const started = this.now();
+      void this.runOnce().finally(() => {
+        if (!this.stopped && this.wanted()) {
+          this.schedule(Math.max(0, this.intervalMs - (this.now() - started)));
+        }
+      });
+    }, delayMs);
+  }
+}

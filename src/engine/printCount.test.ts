@@ -1,0 +1,29 @@
+import { estimatePrints } from './printCount';
+
+describe('estimatePrints', () => {
+  it('one print a second, fetches a second apart', () => {
+    expect(estimatePrints(1000, 100, 100, false).prints).toBe(1);
+  });
+
+  it('two prints in about one second: the bytes tell', () => {
+    expect(estimatePrints(1020, 200, 100, false).prints).toBe(2);
+  });
+
+  it('one print over two seconds (a tick saw none): the bytes tell', () => {
+    expect(estimatePrints(2000, 100, 100, false).prints).toBe(1);
+  });
+
+  it('never more prints than the time allows, never fewer than one', () => {
+    expect(estimatePrints(1000, 1000, 100, false).prints).toBe(2);
+    expect(estimatePrints(1000, 10, 100, false).prints).toBe(1);
+  });
+
+  it('scripts that print text go by time alone (their bytes vary with events)', () => {
+    expect(estimatePrints(1000, 5000, 100, true).prints).toBe(1);
+    expect(estimatePrints(3000, 100, 100, true).prints).toBe(3);
+  });
+
+  it('learns the size of a print from the first one', () => {
+    expect(estimatePrints(1000, 120, undefined, false)).toEqual({ prints: 1, bytesPerPrint: 120 });
+  });
+});

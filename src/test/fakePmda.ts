@@ -1,0 +1,254 @@
+/**
+ * A small model of pmproxy + the bpftrace PMDA for unit tests of the engine's decisions (joining,
+ * releasing, restarts) with several clients at once and a clock the test controls. The reply
+ * shapes and behaviours follow what the real stack answers (PCP 6.0.3, bpftrace 0.17; see
+ * shared/research/pcp-stack-behaviour.md §2, §3, §11): stores answer once per context on read-back,
+ * unknown names are dropped from fetches, `last_accessed_at` moves on reads of a script's metrics
+ * but not on reading `scripts_json`, a killed bpftrace shows `error` with a negative exit code.
+ * Integration tests never use it: they run against the real stack (tests/integration/).
+ */
+import { classifyHttpError } from '../pmapi/errors';
+import type { PmapiTransport } from '../pmapi/request';
+
+interface FakeScript {
+  id: string;
+  code: string;
+  created: number;
+  status: 'starting' | 'started' | 'stopped' | 'error';
+  exitCode: number;
+  error: string;
+  probes: number;
+  dataBytes: number;
+  counter: number;
+  lastAccessed: number;
+}
+
+const RLIMIT = `ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace.`;
+
+export class FakePmda {
+  private readonly scripts = new Map<string, FakeScript>();
+  private readonly readBacks = new Map<number, string>();
+  private nextContext = 1;
+  private nextId = 1;
+  /** metric name → pmid, stable while the script lives. */
+  private readonly pmids = new Map<string, string>();
+  private nextPmid = 100;
+  down = false;
+  clock = 0;
+  /** Every request, for assertions: client label, path, and the store's metric name. */
+  readonly log: Array<{ client: string; path: string; name?: string; value?: string }> = [];
+
+  /** A transport for one client (a browser); `label` tells clients apart in the log. */
+  transport(label: string): PmapiTransport {
+    return async (path, query, method = 'GET') => {
+      const params = Object.fromEntries(new URLSearchParams(query));
+      this.log.push({ client: label, path, name: params.name, value: params.value });
+      if (this.down) {
+        throw classifyHttpError(502, 'Bad Gateway');
+      }
+      const reply = this.answer(path, method, params);
+      if (reply.status !== 200) {
+        throw classifyHttpError(reply.status, reply.body);
+      }
+      return reply.body;
+    };
+  }
+
+  /** bpftrace printed its maps once (every running script counts `events` more). */
+  print(events = 10): void {
+    for (const s of this.scripts.values()) {
+      if (s.status === 'starting') {
+        s.status = 'started';
+      }
+      if (s.status === 'started') {
+        s.counter += events;
+        s.dataBytes += 20;
+      }
+    }
+  }
+
+  kill(id: string, signal = 9): void {
+    const s = this.scripts.get(id)!;
+    s.status = 'error';
+    s.exitCode = -signal;
+    s.error = RLIMIT;
+  }
+
+  /** The PMDA restarted: every script is gone. */
+  restart(): void {
+    this.scripts.clear();
+  }
+
+  ids(): string[] {
+    return [...this.scripts.keys()];
+  }
+
+  running(): FakeScript[] {
+    return [...this.scripts.values()].filter((s) => s.status === 'started' || s.status === 'starting');
+  }
+
+  script(id: string): FakeScript | undefined {
+    return this.scripts.get(id);
+  }
+
+  private answer(path: string, method: string, p: Record<string, string>): { status: number; body: string } {
+    switch (path) {
+      case '/pmapi/context':
+        return ok({ context: this.nextContext++ });
+      case '/pmapi/metric': {
+        const names = p.names.split(',');
+        const unknown = names.find((n) => !this.exists(n));
+        if (unknown) {
+          return {
+            status: 400,
+            body: JSON.stringify({ message: `${unknown} traversal failed - Unknown metric name`, success: false }),
+          };
+        }
+        return ok({
+          metrics: names.map((name) => ({
+            name,
+            pmid: this.pmidOf(name),
+            type: this.typeOf(name),
+            sem: 'instant',
+            units: 'none',
+          })),
+        });
+      }
+      case '/pmapi/fetch': {
+        const names = p.pmids
+          ? p.pmids
+              .split(',')
+              .map((pmid) => [...this.pmids].find(([, v]) => v === pmid)?.[0])
+              .filter((n): n is string => !!n)
+          : p.names.split(',');
+        const values = names
+          .filter((n) => this.exists(n))
+          .map((n) => ({
+            pmid: this.pmidOf(n),
+            name: n,
+            instances: [{ instance: null, value: this.read(n, Number(p.context)) }],
+          }));
+        return ok({ context: Number(p.context), timestamp: this.clock / 1000, values });
+      }
+      case '/control/store':
+      case '/viewer-control/store':
+        if (method !== 'POST') {
+          return { status: 403, body: '{"message":"plugin proxy route access denied"}' };
+        }
+        return this.store(Number(p.context), p.name, p.value);
+      default:
+        return { status: 400, body: '{"message":"unknown path","success":false}' };
+    }
+  }
+
+  private store(context: number, name: string, value: string) {
+    if (name === 'bpftrace.control.register') {
+      const id = `s${String(this.nextId++).padStart(4, '0')}`;
+      const s: FakeScript = {
+        id,
+        code: value,
+        created: this.clock,
+        status: 'starting',
+        exitCode: 0,
+        error: '',
+        probes: 2,
+        dataBytes: 0,
+        counter: 0,
+        lastAccessed: this.clock,
+      };
+      this.scripts.set(id, s);
+      this.readBacks.set(context, JSON.stringify(this.record(s)));
+      return ok({ success: true });
+    }
+    if (name === 'bpftrace.control.deregister') {
+      const ids = value.split(',');
+      const missing = ids.some((id) => !this.scripts.has(id));
+      ids.forEach((id) => this.scripts.delete(id));
+      this.readBacks.set(
+        context,
+        JSON.stringify(missing ? { error: 'one or more scripts were not found' } : { success: 'true' })
+      );
+      return missing
+        ? { status: 400, body: '{"message":"failed to store value: Bad input to pmstore","success":false}' }
+        : ok({ success: true });
+    }
+    return { status: 400, body: '{"message":"Bad input to pmstore","success":false}' };
+  }
+
+  private record(s: FakeScript) {
+    return {
+      script_id: s.id,
+      username: null,
+      persistent: false,
+      created_at: `2026-12-03T00:00:${String(s.created).padStart(9, '0')}`,
+      last_accessed_at: `t${s.lastAccessed}`,
+      code: s.code,
+      metadata: { name: null, include: null, table_retain_lines: null, custom_output_block: false },
+      variables: { '@n': { single: true, semantics: 1, datatype: 3, metrictype: null } },
+      state: {
+        status: s.status,
+        pid: 1,
+        exit_code: s.exitCode,
+        error: s.error,
+        probes: s.probes,
+        data_bytes: s.dataBytes,
+      },
+    };
+  }
+
+  private exists(name: string): boolean {
+    if (name === 'pmcd.pid' || name === 'bpftrace.info.scripts_json' || name.startsWith('bpftrace.control.')) {
+      return true;
+    }
+    const m = /^bpftrace\.scripts\.(\w+)\./.exec(name);
+    return !!m && this.scripts.has(m[1]);
+  }
+
+  private typeOf(name: string): string {
+    return /\.(status|error|code)$|scripts_json|control/.test(name) ? 'string' : 'u64';
+  }
+
+  private pmidOf(name: string): string {
+    let pmid = this.pmids.get(name);
+    if (!pmid) {
+      pmid = `151.${this.nextPmid++}.0`;
+      this.pmids.set(name, pmid);
+    }
+    return pmid;
+  }
+
+  private read(name: string, context: number): string | number {
+    if (name === 'pmcd.pid') {
+      return 4242;
+    }
+    if (name === 'bpftrace.info.scripts_json') {
+      return JSON.stringify([...this.scripts.values()].map((s) => this.record(s)));
+    }
+    if (name.startsWith('bpftrace.control.')) {
+      const answer = this.readBacks.get(context) ?? '{}';
+      this.readBacks.delete(context);
+      return answer;
+    }
+    const [, id, leaf] = /^bpftrace\.scripts\.(\w+)\.(.+)$/.exec(name)!;
+    const s = this.scripts.get(id)!;
+    s.lastAccessed = this.clock;
+    switch (leaf) {
+      case 'status':
+        return s.status;
+      case 'error':
+        return s.error || RLIMIT;
+      case 'exit_code':
+        return s.exitCode;
+      case 'probes':
+        return s.probes;
+      case 'data_bytes':
+        return s.dataBytes;
+      default:
+        return s.counter;
+    }
+  }
+}
+
+function ok(body: unknown) {
+  return { status: 200, body: JSON.stringify(body) };
+}
