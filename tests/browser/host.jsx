@@ -16,7 +16,8 @@
  *   for reading markers, tokens and models.
  *
  * window.grafanaBootData and __grafana_public_path__ are set by page.html before this bundle runs,
- * as Grafana's index.html does: @grafana/runtime reads them while its module initialises.
+ * as Grafana's index.html does: @grafana/runtime reads them while its module initialises. The
+ * user's role comes from the page's `?role=` (see page.html); server.mjs's proxy enforces it.
  */
 import React, { Component, useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -217,7 +218,8 @@ setBackendSrv({
 // ---------------------------------------------------------------------------------------------
 // Datasource settings as Grafana hands them to the plugin.
 
-const JSON_DATA = { hostspec: 'localhost', pollIntervalSec: 1, retention: '30m' };
+// page.html's `?jsonData=` lets a test set the datasource's options (e.g. allowViewersToRun).
+const JSON_DATA = { hostspec: 'localhost', pollIntervalSec: 1, retention: '30m', ...window.__bpfliveTestJsonData };
 
 /** DataSourceSettings: what the config page edits (GET /api/datasources/uid/bpflive). */
 const INITIAL_OPTIONS = {

@@ -4,17 +4,32 @@
  * (tests/browser/dist/), the plugin build (dist/) and @grafana/ui's icons, and acts as Grafana's
  * datasource proxy for the datasource with uid "bpflive":
  *
- *   /api/datasources/proxy/uid/bpflive/<path>?<query>  →  <upstream>/<path>?<query>
+ *   /api/datasources/proxy/uid/bpflive/<path>?<query>  →  the target plugin.json's routes give
  *
- * Status and body pass through. When the upstream does not answer, it replies like Grafana's proxy
+ * Like Grafana, it applies the plugin's routes first (tests/proxy/dataProxy.mjs decides: role,
+ * method, path, the datasource's jsonData, and the CSRF check on Origin): a refused request gets
+ * Grafana's 403 {"message": …} and never reaches pmproxy. Status and body of forwarded requests
+ * pass through. When the upstream does not answer, it replies like Grafana's proxy
  * (pkg/util/proxyutil/reverse_proxy.go errorHandler): 502 with an empty body, 504 on a timeout.
+ *
+ * The user's role: the cookie `bpflive_role` (Viewer, Editor, Admin, None or Anonymous), which
+ * page.html sets from the page's `?role=` query, as Grafana knows the user from its session cookie;
+ * without the cookie, `role` (BPFLIVE_ROLE, default Admin, the role page.html's boot data shows by
+ * default). `Anonymous` is evaluated with `anonymousRole` (BPFLIVE_ANONYMOUS_ROLE, default Viewer).
+ * The datasource's jsonData as the proxy sees it (route templates read allowViewersToRun):
+ * `jsonData` (BPFLIVE_JSON_DATA as JSON), changeable through the returned object.
+ *
+ * Every proxy request is logged ({method, path, allowed, status, target, role}): `server.proxyLog`
+ * in node, or GET /__proxy-log from anywhere (DELETE /__proxy-log clears it).
  *
  *   BPFLIVE_UPSTREAM=http://127.0.0.1:44322 PORT=0 node tests/browser/server.mjs
  */
 import { createServer } from 'node:http';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, extname, join, normalize, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decide } from '../proxy/dataProxy.mjs';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
@@ -22,6 +37,29 @@ export const DEFAULT_UPSTREAM = 'http://127.0.0.1:44322';
 export const PROXY_PREFIX = '/api/datasources/proxy/uid/bpflive';
 /** Grafana's default [dataproxy] timeout. */
 const PROXY_TIMEOUT_MS = 30_000;
+export const ROLE_COOKIE = 'bpflive_role';
+const ROLES = ['None', 'Viewer', 'Editor', 'Admin', 'Anonymous'];
+export const PROXY_LOG_PATH = '/__proxy-log';
+
+/** The routes Grafana would load: the built plugin's plugin.json, else the source's. */
+export function loadRoutes() {
+  for (const file of [join(ROOT, 'dist', 'plugin.json'), join(ROOT, 'src', 'plugin.json')]) {
+    if (existsSync(file)) {
+      return JSON.parse(readFileSync(file, 'utf8')).routes ?? [];
+    }
+  }
+  return [];
+}
+
+function cookieValue(req, name) {
+  for (const part of (req.headers.cookie ?? '').split(';')) {
+    const [k, ...v] = part.trim().split('=');
+    if (k === name) {
+      return decodeURIComponent(v.join('='));
+    }
+  }
+  return undefined;
+}
 
 const STATIC = [
   ['/host/', join(HERE, 'dist')],
@@ -76,9 +114,36 @@ async function serveFile(res, base, rel) {
   }
 }
 
-async function proxy(req, res, upstream, log) {
-  const url = new URL(req.url, 'http://x');
-  const target = upstream.replace(/\/+$/, '') + (url.pathname.slice(PROXY_PREFIX.length) || '/') + url.search;
+async function proxy(req, res, state, log) {
+  const role = cookieValue(req, ROLE_COOKIE) ?? state.role;
+  const decision = decide({
+    routes: state.routes,
+    method: req.method,
+    url: req.url,
+    role: ROLES.includes(role) ? role : 'None',
+    anonymousRole: state.anonymousRole,
+    datasourceUrl: state.upstream,
+    jsonData: state.jsonData,
+    // A signed-in user's browser sends Grafana's login cookie; an anonymous one has none.
+    csrf: { origin: req.headers.origin, host: req.headers.host ?? '', loginCookie: role !== 'Anonymous' },
+  });
+  const entry = {
+    method: req.method,
+    path: req.url.slice(PROXY_PREFIX.length).replace(/^\//, ''),
+    allowed: decision.allowed,
+    status: decision.status,
+    target: decision.allowed ? decision.target : undefined,
+    role,
+  };
+  state.proxyLog.push(entry);
+  if (!decision.allowed) {
+    log(`proxy ${req.method} ${req.url} as ${role}: ${decision.status} ${decision.message}`);
+    res
+      .writeHead(decision.status, { 'Content-Type': 'application/json' })
+      .end(JSON.stringify({ message: decision.message }));
+    return;
+  }
+  const target = decision.target;
   const headers = {};
   for (const [k, v] of Object.entries(req.headers)) {
     // Grafana drops the browser's cookies and Authorization (it adds the datasource's own auth).
@@ -106,9 +171,11 @@ async function proxy(req, res, upstream, log) {
   } catch (e) {
     const timedOut = e?.name === 'TimeoutError';
     log(`proxy ${req.method} ${target}: ${timedOut ? 'timed out' : 'failed'}: ${e?.cause?.code ?? e?.message}`);
-    res.writeHead(timedOut ? 504 : 502).end();
+    entry.status = timedOut ? 504 : 502;
+    res.writeHead(entry.status).end();
     return;
   }
+  entry.status = upstreamRes.status;
   const outHeaders = {};
   upstreamRes.headers.forEach((v, k) => {
     if (!HOP_BY_HOP.has(k) && k !== 'set-cookie') {
@@ -121,19 +188,35 @@ async function proxy(req, res, upstream, log) {
 }
 
 /**
- * Starts the server on 127.0.0.1. `upstream` may be changed later through the returned object.
- * @returns {Promise<{url: string, port: number, upstream: string, close: () => Promise<void>}>}
+ * Starts the server on 127.0.0.1. `upstream`, `role`, `anonymousRole` and `jsonData` may be
+ * changed later through the returned object.
+ * @returns {Promise<{url: string, port: number, upstream: string, role: string, anonymousRole: string,
+ *   jsonData: Record<string, unknown>, proxyLog: object[], clearProxyLog: () => void, close: () => Promise<void>}>}
  */
 export function startServer({
   upstream = process.env.BPFLIVE_UPSTREAM || DEFAULT_UPSTREAM,
   port = 0,
   log = () => {},
+  role = process.env.BPFLIVE_ROLE || 'Admin',
+  anonymousRole = process.env.BPFLIVE_ANONYMOUS_ROLE || 'Viewer',
+  jsonData = process.env.BPFLIVE_JSON_DATA ? JSON.parse(process.env.BPFLIVE_JSON_DATA) : {},
+  routes = loadRoutes(),
 } = {}) {
-  const state = { upstream };
+  const state = { upstream, role, anonymousRole, jsonData, routes, proxyLog: [] };
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
+    if (path === PROXY_LOG_PATH) {
+      if (req.method === 'DELETE') {
+        state.proxyLog.length = 0;
+        res.writeHead(204).end();
+      } else {
+        res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+        res.end(JSON.stringify(state.proxyLog));
+      }
+      return;
+    }
     if (path === PROXY_PREFIX || path.startsWith(PROXY_PREFIX + '/')) {
-      proxy(req, res, state.upstream, log).catch((e) => {
+      proxy(req, res, state, log).catch((e) => {
         log(`proxy error: ${e?.stack ?? e}`);
         if (!res.headersSent) {
           res.writeHead(502);
@@ -172,6 +255,28 @@ export function startServer({
         set upstream(u) {
           state.upstream = u;
         },
+        get role() {
+          return state.role;
+        },
+        set role(r) {
+          state.role = r;
+        },
+        get anonymousRole() {
+          return state.anonymousRole;
+        },
+        set anonymousRole(r) {
+          state.anonymousRole = r;
+        },
+        get jsonData() {
+          return state.jsonData;
+        },
+        set jsonData(j) {
+          state.jsonData = j;
+        },
+        proxyLog: state.proxyLog,
+        clearProxyLog: () => {
+          state.proxyLog.length = 0;
+        },
         close: () =>
           new Promise((done) => {
             server.closeAllConnections();
@@ -193,5 +298,5 @@ export async function unusedPort() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const s = await startServer({ port: Number(process.env.PORT ?? 0), log: (m) => console.error(m) });
-  console.log(`bpflive test host on ${s.url}/ (datasource proxy → ${s.upstream})`);
+  console.log(`bpflive test host on ${s.url}/ (datasource proxy → ${s.upstream}, default role ${s.role})`);
 }
