@@ -21,6 +21,16 @@ readonly LISTEN_ADDR=127.0.0.1
 readonly PMPROXY_LISTEN_ADDR=${BPFLIVE_PMPROXY_LISTEN:-$LISTEN_ADDR}
 readonly FIX_OLD='asyncio.wait({process.wait()}'
 readonly FIX_NEW='asyncio.wait({asyncio.ensure_future(process.wait())}'
+# Authentication is on by default: a SASL user for Grafana with a generated password, kept in a
+# root-only file (one line user:password) so that re-runs keep it.
+readonly DEFAULT_AUTH_USER=bpflive
+readonly DEFAULT_CREDENTIALS_FILE=/etc/pcp/bpflive/credentials
+# The bpftrace PMDA runs under a small supervisor (installed here, named in pmcd.conf) that puts
+# it in its own process group and stops that whole group when the PMDA exits, so a crashed PMDA
+# leaves no manager process or bpftrace behind (see pmda_supervisor_source).
+readonly SUPERVISOR=/usr/local/lib/bpflive/pmda-supervisor
+readonly SUPERVISOR_STATE=/run/bpflive/pmdabpftrace.pgid
+readonly PMDA_COMMAND='python3 /var/lib/pcp/pmdas/bpftrace/pmdabpftrace.python'
 LOG=${BPFLIVE_PCP_STACK_LOG:-/var/log/bpflive-pcp-stack.log}
 READY_TIMEOUT=${BPFLIVE_READY_TIMEOUT:-90}
 
@@ -31,39 +41,56 @@ usage: scripts/pcp-stack.sh up [options] | install | status | down [--purge]
 Sets up the PCP stack that bpflive uses on this Debian/Ubuntu machine (as root,
 systemd not needed): pcp, python3-pcp and bpftrace from apt, the bpftrace PMDA
 with dynamic scripts, pmcd and pmproxy listening on ${LISTEN_ADDR} only, REST
-API on ${PMPROXY_URL}.
+API on ${PMPROXY_URL}. Authentication is ON by default: only the SASL user
+'${DEFAULT_AUTH_USER}' may register scripts; its generated password is kept in
+${DEFAULT_CREDENTIALS_FILE} (root only, one line user:password).
 
   up       install/configure what is missing, (re)start pmcd/pmproxy only when
            something changed or they are not running, wait until
            bpftrace.control.register answers (at most ${READY_TIMEOUT} s), print a summary.
-           Idempotent: a second run changes nothing.
+           Idempotent: a second run changes nothing (the password stays).
   install  only install the packages (for container image builds).
-  status   report packages, daemons, PMDA, config, listening addresses and
-           whether register answers; exit 0 only when all is well.
-  down     stop pmproxy and pmcd and any bpftrace processes the PMDA started.
-           Packages stay installed; 'up' brings everything back.
-    --purge  also remove the bpftrace PMDA from pmcd and restore the original
-             (.dist) bpftrace.conf, process_manager.py, pmcd/pmproxy options.
+  status   report packages, daemons, PMDA, auth and credentials, the PMDA
+           supervisor, config, listening addresses and whether register
+           answers; exit 0 only when all is well.
+  down     stop pmproxy and pmcd and what the PMDA started (its own process
+           group). Packages stay installed; 'up' brings everything back.
+    --purge  also remove the bpftrace PMDA from pmcd and the PMDA supervisor,
+             and restore the original (.dist) bpftrace.conf,
+             process_manager.py, pmcd/pmproxy options.
 
 Options for 'up' (environment variable equivalents in brackets):
-  --auth | --no-auth        require SASL authentication for registering scripts
-                            [BPFLIVE_AUTH=1|0]; default: no auth. Note that
-                            without auth, anyone reaching pmproxy runs bpftrace
-                            as root (which is why everything listens on loopback).
-  --allowed-users USERS     comma-separated users allowed to register scripts
-                            when auth is on [BPFLIVE_ALLOWED_USERS]; default
-                            root, or the --user name when one is given.
-  --expiry SECONDS          script_expiry_time for unnamed scripts
-                            [BPFLIVE_SCRIPT_EXPIRY]; default 60.
-  --user NAME               with --auth: create this SASL user (and the system
-                            account pmcd needs for it) [BPFLIVE_AUTH_USER]
+  --auth                    (the default) require SASL authentication for
+                            registering and deregistering scripts [BPFLIVE_AUTH=1]
+  --no-auth                 turn authentication off [BPFLIVE_AUTH=0]. DANGEROUS:
+                            any local user, and anyone who reaches pmproxy,
+                            can then run bpftrace (kernel code) as root.
+  --user NAME               the SASL user to create (with the system account
+                            pmcd needs for it) [BPFLIVE_AUTH_USER]; default
+                            ${DEFAULT_AUTH_USER}
   --password-file FILE      its password, first line of FILE
                             [BPFLIVE_AUTH_PASSWORD_FILE, or BPFLIVE_AUTH_PASSWORD
-                            holding the password itself]
+                            holding the password itself]; default: generated
+                            once and kept in the credentials file
+  --credentials-file FILE   where the generated password is kept, one line
+                            user:password, mode 0600, kept across runs
+                            [BPFLIVE_PCP_CREDENTIALS_FILE]; default
+                            ${DEFAULT_CREDENTIALS_FILE}. Not written when
+                            --password-file (or BPFLIVE_AUTH_PASSWORD) is given.
+  --allowed-users USERS     comma-separated users allowed to register scripts
+                            when auth is on [BPFLIVE_ALLOWED_USERS]; default
+                            the --user name.
+  --expiry SECONDS          script_expiry_time for unnamed scripts
+                            [BPFLIVE_SCRIPT_EXPIRY]; default 60.
 
 Other environment: BPFLIVE_PMPROXY_LISTEN (address pmproxy listens on; default
-${LISTEN_ADDR}; pmcd always listens on ${LISTEN_ADDR}), BPFLIVE_PCP_STACK_LOG (default /var/log/bpflive-pcp-stack.log,
-receives apt, init script and daemon start output), BPFLIVE_READY_TIMEOUT (90).
+${LISTEN_ADDR}; pmcd always listens on ${LISTEN_ADDR}), BPFLIVE_PCP_STACK_LOG (default
+/var/log/bpflive-pcp-stack.log, receives apt, init script and daemon start output),
+BPFLIVE_READY_TIMEOUT (90), BPFLIVE_DAEMON_CONTROL=initd|direct|auto (default auto:
+PCP's /etc/init.d scripts, except in a container or when another PCP installation's
+daemons are visible, e.g. a container with pid: host on a host that runs PCP: then
+pmcd and pmproxy are started directly and stopped by their own pid files, because
+PCP's init scripts find and signal pmcd, pmproxy and PMDAs by process name).
 EOF
 }
 
@@ -341,29 +368,390 @@ set_listen() { # set_listen FILE ADDR
 
 pmda_installed() { [ -r "$PMCD_CONF" ] && grep -qE '^bpftrace[[:space:]]' "$PMCD_CONF"; }
 
-# ---------------------------------------------------------------- daemons
-pids_by_comm() { # pids whose process name is exactly $1 (no procps needed)
-  local d
+# ---------------------------------------------------------------- PMDA supervisor
+# When the bpftrace PMDA's main process dies (crash, kill -9), its process manager (a
+# multiprocessing child) and every bpftrace it started live on: nothing tells them, and since the
+# manager still holds the PMDA's pipes to pmcd, pmcd only notices the dead PMDA when a request
+# times out (5 s) and then starts a second PMDA beside the orphans. pmcd.conf therefore runs the
+# PMDA under this supervisor: the PMDA gets a process group of its own (by default it shares
+# pmcd's), the group is recorded in SUPERVISOR_STATE, and when the PMDA exits the supervisor stops
+# the rest of that group (TERM, then KILL after 3 s). A supervisor starting up first stops what a
+# previous instance recorded and left behind (e.g. when the supervisor itself was killed). Only
+# that one process group is ever signalled, never bpftrace processes by name.
+pmda_supervisor_source() {
+  cat <<'PYEOF'
+#!/usr/bin/python3
+"""bpflive PMDA supervisor (installed by bpflive's scripts/pcp-stack.sh; see there).
+
+usage: pmda-supervisor COMMAND [ARGS...]   e.g. pmda-supervisor python3 .../pmdabpftrace.python
+Runs COMMAND (the PMDA) in a process group of its own, forwards pmcd's signals to it, and when it
+exits stops whatever is left in its process group, so that no process manager or bpftrace of a
+dead PMDA outlives it.
+"""
+import os
+import signal
+import sys
+import time
+
+STATE = '@STATE@'
+GRACE = 3.0
+
+
+def log(msg):
+    stamp = time.strftime('%a %b %d %H:%M:%S')
+    sys.stderr.write(f"[{stamp}] bpflive-pmda-supervisor({os.getpid()}) Info: {msg}\n")
+    sys.stderr.flush()
+
+
+def stat(pid):
+    """(state, pgid) of a process, or None when it is gone"""
+    try:
+        with open(f'/proc/{pid}/stat') as f:
+            text = f.read()
+    except OSError:
+        return None
+    fields = text[text.rindex(')') + 2:].split()
+    return fields[0], int(fields[2])
+
+
+def cmdline(pid):
+    try:
+        with open(f'/proc/{pid}/cmdline', 'rb') as f:
+            return f.read().replace(b'\0', b' ').decode(errors='replace').strip()
+    except OSError:
+        return ''
+
+
+def members(pgid):
+    """live (non-zombie) processes of process group pgid, except this one"""
+    found = []
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        st = stat(int(entry))
+        if st and st[1] == pgid and st[0] != 'Z':
+            found.append(int(entry))
+    return found
+
+
+def stop_group(pgid, why):
+    pids = members(pgid)
+    if not pids:
+        return
+    leader = stat(pgid)
+    if leader and leader[0] != 'Z' and 'pmdabpftrace' not in cmdline(pgid):
+        # the recorded group's leader is alive and is not a PMDA: the number was reused, not ours
+        log(f"process group {pgid} is not a bpftrace PMDA's ({cmdline(pgid)!r}); left alone")
+        return
+    log(f"{why}: stopping process group {pgid}: " + '; '.join(f"{p} {cmdline(p)}" for p in pids))
+    for sig, wait in ((signal.SIGTERM, GRACE), (signal.SIGKILL, GRACE)):
+        try:
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            if not members(pgid):
+                return
+            time.sleep(0.1)
+    log(f"process group {pgid} still has {members(pgid)}")
+
+
+def read_state():
+    try:
+        with open(STATE) as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def main(argv):
+    if len(argv) < 2:
+        sys.stderr.write(__doc__)
+        return 2
+    os.makedirs(os.path.dirname(STATE), mode=0o755, exist_ok=True)
+    previous = read_state()
+    if previous and previous != os.getpgrp():
+        stop_group(previous, "left behind by the previous PMDA")
+
+    child = os.fork()
+    if child == 0:
+        try:
+            os.setpgid(0, 0)
+            os.execvp(argv[1], argv[1:])
+        finally:
+            os._exit(127)
+    try:
+        os.setpgid(child, child)
+    except OSError:
+        pass  # the child did it first (or already exec'd)
+    with open(STATE + '.tmp', 'w') as f:
+        f.write(f"{child}\n")
+    os.replace(STATE + '.tmp', STATE)
+
+    # Give up our copies of the pipes to pmcd: once the PMDA's group is gone pmcd sees EOF
+    # at once and restarts the PMDA, instead of waiting for a request to time out.
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(null, 1)
+    os.close(null)
+
+    def forward(signum, _frame):
+        try:
+            os.kill(child, signum)
+        except ProcessLookupError:
+            pass
+
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2):
+        signal.signal(signum, forward)
+
+    while True:
+        try:
+            _pid, status = os.waitpid(child, 0)
+            break
+        except ChildProcessError:
+            status = 0
+            break
+    if os.WIFSIGNALED(status):
+        why, code = f"the PMDA (pid {child}) was killed by signal {os.WTERMSIG(status)}", 128 + os.WTERMSIG(status)
+    else:
+        why, code = f"the PMDA (pid {child}) exited with status {os.WEXITSTATUS(status)}", os.WEXITSTATUS(status)
+    stop_group(child, why)
+    if read_state() == child:
+        try:
+            os.unlink(STATE)
+        except OSError:
+            pass
+    return code
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv))
+PYEOF
+}
+
+install_supervisor() { # returns 0 when the file was (re)written
+  tmpdir
+  local new=$TMPD/pmda-supervisor
+  pmda_supervisor_source | sed "s|@STATE@|$SUPERVISOR_STATE|" >"$new"
+  if [ -f "$SUPERVISOR" ] && cmp -s "$new" "$SUPERVISOR"; then return 1; fi
+  mkdir -p "$(dirname "$SUPERVISOR")"
+  install -m 0755 -o root -g root "$new" "$SUPERVISOR"
+  say "installed the PMDA supervisor $SUPERVISOR (a crashed PMDA leaves no processes behind)"
+  return 0
+}
+
+supervisor_current() { # the installed supervisor is this script's version
+  tmpdir
+  pmda_supervisor_source | sed "s|@STATE@|$SUPERVISOR_STATE|" >"$TMPD/pmda-supervisor.want"
+  cmp -s "$TMPD/pmda-supervisor.want" "$SUPERVISOR"
+}
+
+pmda_line() { grep -E '^bpftrace[[:space:]]' "$PMCD_CONF" 2>/dev/null | head -n 1 || true; }
+
+pmda_supervised() { [[ "$(pmda_line)" == *"$SUPERVISOR "* ]]; }
+
+supervise_pmda() { # make pmcd.conf's bpftrace line run the PMDA under the supervisor; 0 when changed
+  pmda_installed || return 1
+  pmda_supervised && return 1
+  tmpdir
+  awk -v sup="$SUPERVISOR" '
+    $1 == "bpftrace" && $3 == "pipe" && index($0, sup " ") == 0 {
+      cmd = $0; sub(/^[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+[^ \t]+[ \t]+/, "", cmd)
+      printf "%s\t%s\t%s\t%s\t\t%s %s\n", $1, $2, $3, $4, sup, cmd; next
+    }
+    { print }' "$PMCD_CONF" >"$TMPD/pmcd.conf"
+  cat "$TMPD/pmcd.conf" >"$PMCD_CONF"
+  pmda_supervised || die "could not set the PMDA supervisor in $PMCD_CONF: $(pmda_line)"
+  say "pmcd.conf runs the bpftrace PMDA under $SUPERVISOR"
+  return 0
+}
+
+unsupervise_pmda() { # back to the stock line (down --purge)
+  pmda_supervised || return 0
+  tmpdir
+  awk -v sup="$SUPERVISOR " '$1 == "bpftrace" { i = index($0, sup); if (i) $0 = substr($0, 1, i - 1) substr($0, i + length(sup)) } { print }' \
+    "$PMCD_CONF" >"$TMPD/pmcd.conf"
+  cat "$TMPD/pmcd.conf" >"$PMCD_CONF"
+}
+
+proc_field() { # proc_field PID: "state ppid pgrp" of a process (empty when gone)
+  local st
+  st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null || true)
+  [ -n "$st" ] && awk '{print $1, $2, $3}' <<<"$st"
+  return 0
+}
+
+group_members() { # live processes in process group $1 (our mount namespace)
+  local d state ppid pgrp
   for d in /proc/[0-9]*; do
-    [ "$(cat "$d/comm" 2>/dev/null || true)" = "$1" ] && echo "${d#/proc/}"
+    read -r state ppid pgrp <<<"$(proc_field "${d#/proc/}")" || true
+    [ "${pgrp:-}" = "$1" ] && [ "$state" != Z ] && same_mntns "${d#/proc/}" && echo "${d#/proc/}"
   done
   return 0
 }
 
-daemon_pid() { # prints the pid of a running pmcd/pmproxy, or fails
+children_of() { # live children of process $1
+  local d state ppid pgrp
+  for d in /proc/[0-9]*; do
+    read -r state ppid pgrp <<<"$(proc_field "${d#/proc/}")" || true
+    [ "${ppid:-}" = "$1" ] && [ "$state" != Z ] && echo "${d#/proc/}"
+  done
+  return 0
+}
+
+stop_recorded_pmda_group() { # the process group the supervisor recorded, if anything is left in it
+  local pgid pids
+  pgid=$(head -n 1 "$SUPERVISOR_STATE" 2>/dev/null || true)
+  [[ $pgid =~ ^[0-9]+$ ]] || return 0
+  pids=$(group_members "$pgid")
+  if [ -n "$pids" ]; then
+    if [ -e "/proc/$pgid" ] && ! pid_gone "$pgid" && ! grep -q pmdabpftrace "/proc/$pgid/cmdline" 2>/dev/null; then
+      rm -f "$SUPERVISOR_STATE"
+      return 0 # the number was reused by something else
+    fi
+    say "stopping what the bpftrace PMDA left behind (process group $pgid): $(tr '\n' ' ' <<<"$pids")"
+    kill -TERM -- "-$pgid" 2>/dev/null || true
+    wait_for 3 group_empty "$pgid" || kill -KILL -- "-$pgid" 2>/dev/null || true
+  fi
+  rm -f "$SUPERVISOR_STATE"
+}
+
+group_empty() { [ -z "$(group_members "$1")" ]; }
+
+stop_leftover_pmdas() { # after pmcd stopped: PMDAs of ours it left running, and their children
+  local pids p kids
+  pids=$(pmda_pids)
+  for p in $pids; do
+    kids=$(children_of "$p")
+    say "stopping the bpftrace PMDA process $p left by pmcd${kids:+ and its children $(tr '\n' ' ' <<<"$kids")}"
+    # shellcheck disable=SC2086
+    kill -TERM "$p" $kids 2>/dev/null || true
+  done
+  [ -z "$pids" ] || sleep 2
+  stop_recorded_pmda_group
+}
+
+# ---------------------------------------------------------------- daemons
+# Processes are ours only when they share this script's mount namespace. With 'pid: host' a
+# container sees the host's processes too, and a host running PCP has its own pmcd, pmproxy and
+# PMDAs with the same names: never count, signal or kill those.
+MY_MNTNS=$(readlink /proc/$$/ns/mnt 2>/dev/null || true)
+same_mntns() { [ "$(readlink "/proc/$1/ns/mnt" 2>/dev/null || true)" = "$MY_MNTNS" ]; }
+
+pids_by_comm() { # our pids whose process name is exactly $1 (no procps needed)
+  local d
+  for d in /proc/[0-9]*; do
+    [ "$(cat "$d/comm" 2>/dev/null || true)" = "$1" ] && same_mntns "${d#/proc/}" && echo "${d#/proc/}"
+  done
+  return 0
+}
+
+foreign_pcp_pids() { # pmcd/pmproxy processes of another mount namespace (a host's or another container's PCP)
+  local d c
+  for d in /proc/[0-9]*; do
+    c=$(cat "$d/comm" 2>/dev/null || true)
+    case "$c" in pmcd | pmproxy) same_mntns "${d#/proc/}" || echo "${d#/proc/}" ;; esac
+  done
+  return 0
+}
+
+daemon_pid() { # prints the pid of our running pmcd/pmproxy, or fails
   local name=$1 pid
   pid=$(cat "$PCP_RUN_DIR/$name.pid" 2>/dev/null || true)
-  if [ -n "$pid" ] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ]; then
+  if [[ $pid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$name" ] && same_mntns "$pid"; then
     echo "$pid"
     return 0
   fi
+  # no (valid) pid file: the init script's start may not have written it yet
   pid=$(pids_by_comm "$name" | head -n 1)
   [ -n "$pid" ] && echo "$pid"
 }
 
 is_running() { [ -n "$(daemon_pid "$1")" ]; }
 
+# How pmcd and pmproxy are started and stopped: PCP's /etc/init.d scripts find pmcd, pmproxy and
+# PMDAs by process name (_get_pids_by_name, pmsignal -a) and signal every match, and the PMDA
+# Install script HUPs every pmcd: in a container with pid: host on a host that runs PCP they would
+# stop or kill the host's daemons. 'direct' control starts the daemons itself and stops only the
+# pids in our own pid files and mount namespace.
+DIRECT=
+decide_daemon_control() {
+  [ -z "$DIRECT" ] || return 0
+  case "${BPFLIVE_DAEMON_CONTROL:-auto}" in
+    initd) DIRECT=false ;;
+    direct) DIRECT=true ;;
+    auto)
+      DIRECT=false
+      if [ -e /.dockerenv ] || [ -e /run/.containerenv ] || [ -n "$(foreign_pcp_pids)" ]; then DIRECT=true; fi
+      ;;
+    *) die "BPFLIVE_DAEMON_CONTROL must be initd, direct or auto, got '${BPFLIVE_DAEMON_CONTROL}'" ;;
+  esac
+}
+
+pcp_conf() { sed -n "s/^$1=//p" /etc/pcp.conf 2>/dev/null | head -n 1; }
+
+options_of() { # the options of a pmcd/pmproxy options file, as the init scripts read them
+  sed -e '/^[^-]/d' -e 's/^/ /' -e 's/$/ /' -e 's/ -f / /g' "$1" 2>/dev/null | tr '\n' ' ' || true
+}
+
+direct_start() { # direct_start pmcd|pmproxy
+  local name=$1 bindir rundir opts envs=() line
+  bindir=$(pcp_conf PCP_BINADM_DIR)
+  bindir=${bindir:-/usr/lib/pcp/bin}
+  rundir=/var/log/pcp/$name
+  mkdir -p "$PCP_RUN_DIR" "$rundir"
+  chmod 775 "$PCP_RUN_DIR" "$rundir"
+  chown pcp:pcp "$PCP_RUN_DIR" "$rundir" 2>/dev/null || true
+  [ -f "$rundir/$name.log" ] && mv -f "$rundir/$name.log" "$rundir/$name.log.prev"
+  if [ "$name" = pmcd ]; then
+    opts=$(options_of "$PMCD_OPTIONS")
+    # PMCD_RESTART_AGENTS=1 among them: pmcd restarts a PMDA that died
+    while IFS= read -r line; do envs+=("$line"); done < <(grep -E '^(PMCD|PCP)[A-Za-z0-9_]*=' /etc/default/pmcd 2>/dev/null || true)
+    if [ -f /var/lib/pcp/pmns/.NeedRebuild ] || [ ! -f /var/lib/pcp/pmns/root ]; then
+      (cd /var/lib/pcp/pmns && quiet_clean ./Rebuild -du) && rm -f /var/lib/pcp/pmns/.NeedRebuild
+    fi
+  else
+    opts=$(options_of "$PMPROXY_OPTIONS")
+    while IFS= read -r line; do envs+=("$line"); done < <(grep -E '^PMPROXY[A-Za-z0-9_]*=' /etc/default/pmproxy 2>/dev/null || true)
+  fi
+  log_note "direct start: $bindir/$name $opts"
+  # shellcheck disable=SC2086 # the options are words
+  (
+    cd "$rundir"
+    ulimit -l unlimited 2>/dev/null || true
+    env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 "${envs[@]}" "$bindir/$name" $opts
+  ) </dev/null >>"$LOG" 2>&1 9>&-
+}
+
+direct_stop() { # direct_stop pmcd|pmproxy: only the pid in our pid file (our mount namespace)
+  local name=$1 pid
+  pid=$(daemon_pid "$name" || true)
+  if [ -n "$pid" ]; then
+    log_note "direct stop: $name pid $pid"
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$PCP_RUN_DIR/$name.pid"
+  if [ "$name" = pmcd ]; then
+    rm -f "$PCP_RUN_DIR/pmcd.socket"
+    stop_leftover_pmdas
+  fi
+}
+
+pid_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
+
 service() { # service NAME ACTION
+  decide_daemon_control
+  if [ "$DIRECT" = true ]; then
+    case "$2" in
+      start) is_running "$1" || direct_start "$1" ;;
+      stop) direct_stop "$1" ;;
+      restart) direct_stop "$1"; direct_start "$1" ;;
+      *) die "service $1 $2: unsupported in direct daemon control" ;;
+    esac
+    return 0
+  fi
   # ulimit -l: let bpftrace lock memory where permitted (harmless when not)
   log_note "/etc/init.d/$1 $2"
   (
@@ -402,6 +790,11 @@ restart_pmproxy() {
 }
 
 install_pmda() {
+  decide_daemon_control
+  if [ "$DIRECT" = true ]; then
+    direct_install_pmda
+    return 0
+  fi
   say "installing the bpftrace PMDA into pmcd"
   log_note "$PMDA_DIR/Install"
   (cd "$PMDA_DIR" && env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 PCPQA_SYSTEMD=no ./Install) </dev/null >>"$LOG" 2>&1 9>&- || true
@@ -409,6 +802,27 @@ install_pmda() {
     show_log_tail
     die "bpftrace PMDA Install failed (see $LOG and /var/log/pcp/pmcd/bpftrace.log)"
   }
+}
+
+# What the PMDA's Install does, without its side effects on other PCP installations (its
+# pmdaproc.sh HUPs every process named pmcd and kills PMDAs by name): the PMDA's dynamic subtree
+# in the PMNS, its line in pmcd.conf (before [access]), and a pmcd restart.
+direct_install_pmda() {
+  local root=/var/lib/pcp/pmns/root
+  say "installing the bpftrace PMDA into pmcd (directly: $root, $PMCD_CONF)"
+  tmpdir
+  [ -f "$root" ] || die "$root is missing (is pcp installed properly?)"
+  if ! grep -qE '^[[:space:]]*bpftrace[[:space:]]+151:' "$root"; then
+    awk '{ print } !done && /^root[ \t]*\{/ { print "\tbpftrace\t151:*:*"; done = 1 }' "$root" >"$TMPD/root"
+    grep -qE '^[[:space:]]*bpftrace[[:space:]]+151:' "$TMPD/root" || die "could not add bpftrace to $root"
+    cat "$TMPD/root" >"$root"
+  fi
+  awk -v line="bpftrace	151	pipe	binary		$SUPERVISOR $PMDA_COMMAND" '
+    !done && /^\[access\]/ { print line; print ""; done = 1 }
+    { print }
+    END { if (!done) print line }' "$PMCD_CONF" >"$TMPD/pmcd.conf"
+  cat "$TMPD/pmcd.conf" >"$PMCD_CONF"
+  restart_pmcd "bpftrace PMDA installed"
 }
 
 register_answers() {
@@ -419,22 +833,11 @@ register_answers() {
 
 not_running() { [ -z "$(pids_by_comm "$1")" ]; }
 
-pmda_pids() { # the bpftrace PMDA's python processes
+pmda_pids() { # our bpftrace PMDA's python processes (and its supervisor)
   local d
   for d in /proc/[0-9]*; do
     case "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null || true)" in
-      *pmdabpftrace.python*) echo "${d#/proc/}" ;;
-    esac
-  done
-  return 0
-}
-
-bpftrace_pids() { # bpftrace processes started by the PMDA: "bpftrace -f json -"
-  local d cmd
-  for d in /proc/[0-9]*; do
-    cmd=$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null || true)
-    case "$cmd" in
-      "bpftrace -f json - " | */bpftrace" -f json - ") echo "${d#/proc/}" ;;
+      *pmdabpftrace.python*) same_mntns "${d#/proc/}" && echo "${d#/proc/}" ;;
     esac
   done
   return 0
@@ -444,6 +847,7 @@ bpftrace_pids() { # bpftrace processes started by the PMDA: "bpftrace -f json -"
 basic_auth_header() { printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$AUTH_USER" "$AUTH_PASSWORD" | base64 -w0)"; }
 
 auth_context_code() { # HTTP status of an authenticated context request
+  tmpdir
   basic_auth_header | curl -s -o "$TMPD/auth-reply" -w '%{http_code}' --max-time 10 -H @- \
     "$PMPROXY_URL/pmapi/context?hostspec=localhost&polltimeout=5" 2>/dev/null || true
 }
@@ -468,8 +872,8 @@ ensure_auth_account() {
 }
 
 ensure_sasl_password() { # after the stack is up: set the password only when it does not already work
-  tmpdir
   local code
+  tmpdir
   code=$(auth_context_code)
   if [ "$code" = 200 ]; then
     return 0
@@ -479,6 +883,75 @@ ensure_sasl_password() { # after the stack is up: set the password only when it 
   fix_passwd_db_perms
   code=$(auth_context_code)
   [ "$code" = 200 ] || die "authenticated context for $AUTH_USER failed: HTTP $code $(cat "$TMPD/auth-reply" 2>/dev/null)"
+}
+
+generate_password() { # 32 characters of [A-Za-z0-9] from the kernel's CSPRNG
+  local pw=""
+  while [ "${#pw}" -lt 32 ]; do
+    pw+=$(head -c 48 /dev/urandom | base64 -w0 | tr -d '/+=')
+  done
+  printf '%s' "${pw:0:32}"
+}
+
+# credentials_password FILE USER: prints the password kept in FILE for USER; fails when FILE is
+# missing, and dies when it holds another user's credentials (rather than lose them).
+credentials_password() {
+  local file=$1 user=$2 line
+  [ -s "$file" ] || return 1
+  IFS= read -r line <"$file" || true
+  case "$line" in
+    "$user":?*) printf '%s' "${line#*:}" ;;
+    *:?*) die "$file holds the credentials of another user (${line%%:*}); pass --credentials-file FILE for $user, or remove it" ;;
+    *) die "$file is not one line user:password; fix or remove it" ;;
+  esac
+}
+
+write_credentials() { # write_credentials FILE USER PASSWORD: root only, 0600, atomically
+  local file=$1 dir
+  dir=$(dirname "$file")
+  [ -d "$dir" ] || install -d -m 0700 -o root -g root "$dir"
+  (
+    umask 077
+    printf '%s:%s\n' "$2" "$3" >"$file.tmp.$$"
+  )
+  chown root:root "$file.tmp.$$"
+  chmod 0600 "$file.tmp.$$"
+  mv -f "$file.tmp.$$" "$file"
+}
+
+# The password of AUTH_USER: given (--password-file, BPFLIVE_AUTH_PASSWORD), else the one kept in
+# the credentials file, else a new one, written there.
+resolve_password() {
+  if [ -n "$AUTH_PASSWORD" ]; then
+    CREDENTIALS_SOURCE="the given password file"
+    return 0
+  fi
+  if AUTH_PASSWORD=$(credentials_password "$CREDENTIALS_FILE" "$AUTH_USER"); then
+    CREDENTIALS_SOURCE=$CREDENTIALS_FILE
+  else
+    AUTH_PASSWORD=$(generate_password)
+    write_credentials "$CREDENTIALS_FILE" "$AUTH_USER" "$AUTH_PASSWORD"
+    CREDENTIALS_SOURCE=$CREDENTIALS_FILE
+    say "generated a password for $AUTH_USER; credentials in $CREDENTIALS_FILE (root only, user:password)"
+  fi
+  if [ "$(stat -c '%U %a' "$CREDENTIALS_FILE")" != "root 600" ]; then
+    chown root:root "$CREDENTIALS_FILE"
+    chmod 0600 "$CREDENTIALS_FILE"
+    say "set $CREDENTIALS_FILE to root 0600"
+  fi
+}
+
+no_auth_warning() {
+  cat >&2 <<EOF
+$PROG: ######################################################################
+$PROG: WARNING: AUTHENTICATION IS OFF (--no-auth).
+$PROG: WARNING: ANY local user, and ANYONE who can reach pmproxy
+$PROG: WARNING: ($PMPROXY_LISTEN_ADDR:44322), can now register bpftrace scripts,
+$PROG: WARNING: that is: run kernel tracing code AS ROOT on this machine and
+$PROG: WARNING: read what every script collects. Use this only on a throwaway
+$PROG: WARNING: machine; run 'scripts/pcp-stack.sh up' to turn auth back on.
+$PROG: ######################################################################
+EOF
 }
 
 # ---------------------------------------------------------------- options
@@ -493,11 +966,13 @@ truthy() {
 }
 
 parse_up_options() {
-  AUTH=$(truthy "${BPFLIVE_AUTH:-0}")
+  AUTH=$(truthy "${BPFLIVE_AUTH:-1}")
   ALLOWED_USERS=${BPFLIVE_ALLOWED_USERS:-}
   EXPIRY=${BPFLIVE_SCRIPT_EXPIRY:-60}
   AUTH_USER=${BPFLIVE_AUTH_USER:-}
   AUTH_PASSWORD=${BPFLIVE_AUTH_PASSWORD:-}
+  CREDENTIALS_FILE=${BPFLIVE_PCP_CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE}
+  CREDENTIALS_SOURCE=
   local pwfile=${BPFLIVE_AUTH_PASSWORD_FILE:-}
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -511,24 +986,29 @@ parse_up_options() {
       --user=*) AUTH_USER=${1#*=} ;;
       --password-file) pwfile=${2:?--password-file needs a value}; shift ;;
       --password-file=*) pwfile=${1#*=} ;;
+      --credentials-file) CREDENTIALS_FILE=${2:?--credentials-file needs a value}; shift ;;
+      --credentials-file=*) CREDENTIALS_FILE=${1#*=} ;;
       -h | --help) usage; exit 0 ;;
       *) usage >&2; die "unknown option for up: $1" ;;
     esac
     shift
   done
   [[ $EXPIRY =~ ^[1-9][0-9]*$ ]] || die "--expiry must be a positive number of seconds, got '$EXPIRY'"
+  [[ $CREDENTIALS_FILE == /* ]] || die "--credentials-file must be an absolute path, got '$CREDENTIALS_FILE'"
   if [ -n "$pwfile" ]; then
     [ -r "$pwfile" ] || die "cannot read password file $pwfile"
     IFS= read -r AUTH_PASSWORD <"$pwfile" || true
+    [ -n "$AUTH_PASSWORD" ] || die "password file $pwfile is empty"
   fi
-  if [ -n "$AUTH_USER" ]; then
+  if [ "$AUTH" = true ]; then
+    AUTH_USER=${AUTH_USER:-$DEFAULT_AUTH_USER}
     [[ $AUTH_USER =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "invalid user name '$AUTH_USER'"
-    if [ "$AUTH" = true ]; then
-      [ -n "$AUTH_PASSWORD" ] || die "--user $AUTH_USER needs --password-file FILE (or BPFLIVE_AUTH_PASSWORD)"
-    else
-      warn "--user $AUTH_USER ignored: authentication is off (add --auth)"
-      AUTH_USER=
+  else
+    if [ -n "$AUTH_USER" ] || [ -n "$pwfile" ]; then
+      warn "--user/--password-file ignored: authentication is off (--no-auth)"
     fi
+    AUTH_USER=
+    AUTH_PASSWORD=
   fi
   if [ -z "$ALLOWED_USERS" ]; then
     if [ -n "$AUTH_USER" ]; then ALLOWED_USERS=$AUTH_USER; else ALLOWED_USERS=root; fi
@@ -562,11 +1042,17 @@ cmd_up() {
   take_lock
   : >>"$LOG" || die "cannot write $LOG"
   START=$SECONDS
+  [ "$AUTH" = true ] || no_auth_warning
+  decide_daemon_control
+  if [ "$DIRECT" = true ] && [ "${BPFLIVE_DAEMON_CONTROL:-auto}" = auto ]; then
+    say "direct daemon control (a container, or another PCP's daemons are visible: $(foreign_pcp_pids | tr '\n' ' ')): PCP's init scripts are not used"
+  fi
   check_kernel_static
 
   local pkgs=("${PACKAGES[@]}" curl)
   if [ -n "$AUTH_USER" ]; then pkgs+=(sasl2-bin); fi
   ensure_packages "${pkgs[@]}"
+  if [ -n "$AUTH_USER" ]; then resolve_password; fi
 
   ensure_mounts
   check_bpf_runtime
@@ -574,12 +1060,11 @@ cmd_up() {
   local pmcd_why=() pmproxy_why=() restarted=false
   configure_bpftrace_conf && pmcd_why+=("bpftrace.conf changed")
   apply_asyncio_fix && pmcd_why+=("PMDA fix applied")
+  install_supervisor && pmcd_why+=("PMDA supervisor changed")
+  supervise_pmda && pmcd_why+=("pmcd.conf runs the PMDA supervised")
   set_listen "$PMCD_OPTIONS" "$LISTEN_ADDR" && pmcd_why+=("pmcd.options changed")
   set_listen "$PMPROXY_OPTIONS" "$PMPROXY_LISTEN_ADDR" && pmproxy_why+=("pmproxy.options changed")
   if [ -n "$AUTH_USER" ]; then ensure_auth_account; fi
-  if [ "$AUTH" = true ] && [ -z "$AUTH_USER" ] && [ ! -s "$PASSWD_DB" ]; then
-    warn "auth is on but $PASSWD_DB has no users: nobody can register scripts (use --user NAME --password-file FILE)"
-  fi
 
   is_running pmcd || pmcd_why+=("pmcd not running")
   if [ "${#pmcd_why[@]}" -gt 0 ]; then
@@ -591,6 +1076,7 @@ cmd_up() {
   fi
   if ! pmda_installed; then
     install_pmda
+    if supervise_pmda; then restart_pmcd "pmcd.conf runs the PMDA supervised"; fi
     restarted=true
   fi
   is_running pmproxy || pmproxy_why+=("pmproxy not running")
@@ -622,6 +1108,11 @@ cmd_up() {
   if [ -n "$AUTH_USER" ]; then ensure_sasl_password; fi
   [ "$restarted" = true ] || say "nothing changed; pmcd and pmproxy left running"
   summary
+  if [ "$AUTH" = true ]; then
+    say "auth on: only ${ALLOWED_USERS} may register scripts; Grafana's datasource: Basic auth, user ${AUTH_USER}, password from ${CREDENTIALS_SOURCE}"
+  else
+    no_auth_warning
+  fi
 }
 
 # Packages only, nothing started: for image builds, where the kernel is not the target's yet.
@@ -630,8 +1121,8 @@ cmd_install() {
   require_root
   take_lock
   : >>"$LOG" || die "cannot write $LOG"
-  ensure_packages "${PACKAGES[@]}" curl
-  say "packages installed: ${PACKAGES[*]}"
+  ensure_packages "${PACKAGES[@]}" curl sasl2-bin
+  say "packages installed: ${PACKAGES[*]} curl sasl2-bin"
 }
 
 # ---------------------------------------------------------------- status
@@ -650,6 +1141,37 @@ listening() { # prints "addr:port" of TCP listeners on the PCP ports
          else if (h == "00000000000000000000000001000000") addr = "[::1]"
          else addr = "[" h "]"
          print addr ":" port }' /proc/net/tcp /proc/net/tcp6 2>/dev/null | sort -u || true
+}
+
+status_credentials() { # status_credentials AUTH_ENABLED: the credentials file, and whether it works
+  local file=${BPFLIVE_PCP_CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE} line code
+  tmpdir
+  if [ ! -e "$file" ]; then
+    if [ "$1" = true ]; then say "credentials: $file missing (given with --password-file?)"; fi
+    return 0
+  fi
+  if [ ! -r "$file" ]; then
+    say "credentials: $file (not readable by this user)"
+    return 0
+  fi
+  if [ "$(stat -c '%U %a' "$file")" != "root 600" ]; then
+    say "credentials: $file is $(stat -c '%U %a' "$file"), should be root 600"
+    return 1
+  fi
+  IFS= read -r line <"$file" || true
+  AUTH_USER=${line%%:*}
+  AUTH_PASSWORD=${line#*:}
+  if ! command -v curl >/dev/null 2>&1; then
+    say "credentials: $file (user $AUTH_USER)"
+    return 0
+  fi
+  code=$(auth_context_code)
+  if [ "$code" = 200 ]; then
+    say "credentials: $file (user $AUTH_USER; pmcd accepts them)"
+  else
+    say "credentials: $file (user $AUTH_USER) REFUSED: HTTP $code $(cat "$TMPD/auth-reply" 2>/dev/null)"
+    return 1
+  fi
 }
 
 cmd_status() {
@@ -681,7 +1203,25 @@ cmd_status() {
     bad=1
   fi
   v=$(ini_get "$BPFTRACE_CONF" dynamic_scripts auth_enabled)
-  say "auth: $([ "$v" = true ] && echo on || echo off) (auth_enabled=${v:-?}, allowed_users=$(ini_get "$BPFTRACE_CONF" dynamic_scripts allowed_users))"
+  if [ "$v" = true ]; then
+    say "auth: on (auth_enabled=true, allowed_users=$(ini_get "$BPFTRACE_CONF" dynamic_scripts allowed_users))"
+  else
+    say "auth: OFF (auth_enabled=${v:-?}): any local user and anyone reaching pmproxy can run bpftrace as root"
+    no_auth_warning
+    bad=1
+  fi
+  status_credentials "$v" || bad=1
+  if pmda_supervised && [ -x "$SUPERVISOR" ] && supervisor_current; then
+    say "PMDA supervisor: on ($SUPERVISOR in $PMCD_CONF; a crashed PMDA leaves no processes behind)"
+  elif pmda_supervised; then
+    say "PMDA supervisor: $SUPERVISOR named in $PMCD_CONF but missing or outdated"
+    bad=1
+  else
+    say "PMDA supervisor: NOT installed (a crashed PMDA leaves its bpftrace processes running)"
+    bad=1
+  fi
+  decide_daemon_control
+  say "daemon control: $([ "$DIRECT" = true ] && echo "direct (pid files in $PCP_RUN_DIR)" || echo "/etc/init.d scripts")"
   say "script expiry: $(ini_get "$BPFTRACE_CONF" bpftrace script_expiry_time) s"
   files=$(process_manager_files || true)
   if [ -z "$files" ]; then
@@ -703,7 +1243,7 @@ cmd_status() {
   line=${line% }
   say "listening: ${line:-nothing on ports 44321-44323}"
   for v in $line; do
-    case "$v" in 127.* | "[::1]":*) ;; *)
+    case "$v" in 127.* | "[::1]":* | "$PMPROXY_LISTEN_ADDR:44322") ;; *)
       say "  $v is not a loopback address"
       bad=1
       ;;
@@ -742,41 +1282,35 @@ cmd_down() {
   require_root
   take_lock
   : >>"$LOG" || die "cannot write $LOG"
+  decide_daemon_control
 
-  if $purge && pmda_installed && [ -x "$PMDA_DIR/Remove" ]; then
-    is_running pmcd || service pmcd start || true
+  if $purge && pmda_installed; then
     say "removing the bpftrace PMDA from pmcd"
-    (cd "$PMDA_DIR" && quiet_clean env PCPQA_SYSTEMD=no ./Remove) || warn "PMDA Remove failed (see $LOG)"
+    if [ "$DIRECT" = true ]; then
+      direct_remove_pmda
+    elif [ -x "$PMDA_DIR/Remove" ]; then
+      unsupervise_pmda
+      is_running pmcd || service pmcd start || true
+      (cd "$PMDA_DIR" && quiet_clean env PCPQA_SYSTEMD=no ./Remove) || warn "PMDA Remove failed (see $LOG)"
+    fi
   fi
 
-  local p pids
+  local p pid
   for p in pmproxy pmcd; do
     if is_running "$p"; then
       say "stopping $p"
-      if [ -x "/etc/init.d/$p" ]; then service "$p" stop || true; fi
+      service "$p" stop || true
       wait_for 10 not_running "$p" || {
-        warn "$p still running; killing it"
-        # shellcheck disable=SC2046
-        kill_pids KILL $(pids_by_comm "$p")
+        pid=$(daemon_pid "$p" || true)
+        warn "$p (pid $pid) still running; killing it"
+        kill_pids KILL "$pid"
       }
     else
       say "$p is not running"
     fi
   done
-  # the PMDA (python) and its bpftrace children, if pmcd left any behind
-  pids=$(pmda_pids)
-  # shellcheck disable=SC2086
-  [ -n "$pids" ] && kill_pids TERM $pids
-  pids=$(bpftrace_pids)
-  if [ -n "$pids" ]; then
-    say "stopping leftover bpftrace processes: $(tr '\n' ' ' <<<"$pids")"
-    # shellcheck disable=SC2086
-    kill_pids INT $pids
-    sleep 2
-    pids=$(bpftrace_pids)
-    # shellcheck disable=SC2086
-    [ -n "$pids" ] && kill_pids KILL $pids
-  fi
+  # the PMDA's processes, if pmcd left any behind: its own process group (never every bpftrace)
+  stop_leftover_pmdas
 
   if $purge; then
     local f
@@ -786,8 +1320,19 @@ cmd_down() {
         say "restored $f"
       fi
     done
+    if [ -e "$SUPERVISOR" ]; then
+      rm -f "$SUPERVISOR"
+      rmdir "$(dirname "$SUPERVISOR")" 2>/dev/null || true
+      say "removed $SUPERVISOR"
+    fi
   fi
   say "down (packages kept; 'scripts/pcp-stack.sh up' brings the stack back)"
+}
+
+direct_remove_pmda() { # the reverse of direct_install_pmda
+  tmpdir
+  awk '$1 != "bpftrace" { print }' "$PMCD_CONF" >"$TMPD/pmcd.conf" && cat "$TMPD/pmcd.conf" >"$PMCD_CONF"
+  awk '!/^[ \t]*bpftrace[ \t]+151:/ { print }' /var/lib/pcp/pmns/root >"$TMPD/root" && cat "$TMPD/root" >/var/lib/pcp/pmns/root
 }
 
 # ---------------------------------------------------------------- main
