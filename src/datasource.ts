@@ -30,6 +30,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   /** Scripts are shared (and swept) only among clients of this datasource. */
   private readonly namespace: string;
   private readonly refusal?: string;
+  /** Where this session's stores go (CONTROL_PATHS), or undefined: decided once per page load. */
+  private readonly control?: string;
 
   constructor(instanceSettings: DataSourceInstanceSettings<BpfliveOptions>) {
     super(instanceSettings);
@@ -37,6 +39,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     this.settings = endpointSettings(instanceSettings.jsonData);
     this.namespace = instanceSettings.uid || 'default';
     this.refusal = instanceSettings.access === 'direct' ? DIRECT_ACCESS_REFUSED : undefined;
+    this.control = this.controlPath();
   }
 
   /**
@@ -72,7 +75,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     return new PmapiClient(backendSrvTransport(this.url), {
       hostspec,
       polltimeoutSec: Math.max(30, Math.ceil((this.settings.pollIntervalMs * 10) / 1000)),
-      controlPath: this.controlPath(),
+      controlPath: this.control,
     });
   }
 

@@ -5,6 +5,7 @@ import { DataFrame, DataFrameType, FieldType } from '@grafana/data';
 import { MAX_ENCODED_SCRIPT } from '../../src/engine/Endpoint';
 import { ScriptState } from '../../src/query/leaseResponse';
 import { prepareScript } from '../../src/scripts/naming';
+import { scriptsOf } from './leaks';
 import { BpftraceQuery } from '../../src/types';
 import { newDataSource, PanelRun, request } from './datasourceHarness';
 import { installNodeBackendSrv } from './nodeBackendSrv';
@@ -243,15 +244,6 @@ function summary(q: QueryRun): string {
 }
 
 /** Names of the bpftrace scripts registered on the host now. */
-async function scriptsOnHost(): Promise<string[]> {
-  const res = await fetch(`${PMPROXY}/pmapi/indom?name=bpftrace.info.scripts`);
-  if (!res.ok) {
-    return []; // With no script registered the PMDA has no instances to list.
-  }
-  const body = (await res.json()) as { instances?: Array<{ name: string }> };
-  return (body.instances ?? []).map((i) => i.name);
-}
-
 /** Runs every panel of the dashboard at once; resolves with the runs once all show data. */
 async function runDashboard(dashboard: Dashboard): Promise<{ runs: QueryRun[]; ds: ReturnType<typeof newDataSource> }> {
   const ds = newDataSource();
@@ -299,8 +291,8 @@ async function runDashboard(dashboard: Dashboard): Promise<{ runs: QueryRun[]; d
             .map((l) => l.what)
             .join(', ')}`
       );
-    await ds.endpoint.dispose();
     runs.forEach((q) => q.run.stop());
+    await ds.endpoint.close();
     throw new Error(`${dashboard.title}: ${(e as Error).message}\n  not ready:\n  ${late.join('\n  ')}`);
   }
   return { runs, ds };
@@ -381,14 +373,9 @@ describe('sample dashboards', () => {
         );
       } finally {
         runs.forEach((q) => q.run.stop());
-        const names = new Set(runs.map((q) => prepareScript(q.target.code).name));
-        await ds.endpoint.dispose();
+        await ds.endpoint.close();
         // Nothing of this dashboard keeps running on the host.
-        await waitFor(
-          'the dashboard scripts to be deregistered',
-          async () => (await scriptsOnHost()).every((n) => !names.has(n)),
-          20_000
-        );
+        await waitFor('the dashboard scripts to be deregistered', async () => (await scriptsOf()).length === 0, 20_000);
       }
     },
     200_000

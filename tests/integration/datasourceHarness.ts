@@ -1,14 +1,31 @@
 /** Drives the real DataSource class the way Grafana's query runner does, for integration tests. */
-import { DataFrame, DataQueryRequest, DataQueryResponse, DataSourceInstanceSettings, dateTime } from '@grafana/data';
+import {
+  DataFrame,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceInstanceSettings,
+  dateTime,
+  OrgRole,
+} from '@grafana/data';
+import { config } from '@grafana/runtime';
 import { Subscription } from 'rxjs';
 import { DataSource } from '../../src/datasource';
 import { BpfliveOptions, BpftraceQuery } from '../../src/types';
 import { PROXY_PATH } from './nodeBackendSrv';
 
-export function newDataSource(jsonData: BpfliveOptions = {}) {
+export type GrafanaRole = 'Viewer' | 'Editor' | 'Admin';
+
+/**
+ * A datasource as a browser of a user with `role` constructs it (the role comes from Grafana's
+ * boot data). `uid` is the datasource's: clients of one uid share scripts, like browsers of one
+ * Grafana datasource do.
+ */
+export function newDataSource(jsonData: BpfliveOptions = {}, options: { role?: GrafanaRole; uid?: string } = {}) {
+  const bootData = (config.bootData ??= {} as typeof config.bootData);
+  bootData.user = { ...bootData.user, orgRole: (options.role ?? 'Editor') as OrgRole, isGrafanaAdmin: false };
   return new DataSource({
     id: 1,
-    uid: 'bpflive',
+    uid: options.uid ?? 'bpflive',
     type: 'bpflive-bpftrace-datasource',
     name: 'bpftrace',
     url: PROXY_PATH,
@@ -48,11 +65,36 @@ export class PanelRun {
   emissions = 0;
   private readonly subscription: Subscription;
 
+  /** Per refId, when each new sample (a longer series ending in a value) arrived, in ms. */
+  readonly arrivals = new Map<string, number[]>();
+
   constructor(ds: DataSource, req: DataQueryRequest<BpftraceQuery>) {
     this.subscription = ds.query(req).subscribe((response) => {
       this.emissions++;
-      this.latest.set(response.key ?? 'A', response);
+      const refId = response.key ?? 'A';
+      const before = this.values(refId).length;
+      this.latest.set(refId, response);
+      const now = this.values(refId);
+      if (now.length > before && now[now.length - 1] !== null) {
+        this.arrivals.set(refId, [...(this.arrivals.get(refId) ?? []), Date.now()]);
+      }
     });
+  }
+
+  /** The longest time between two arrivals of data after `since` (ms), for gap checks. */
+  longestGapSince(since: number, refId = 'A'): number {
+    const times = (this.arrivals.get(refId) ?? []).filter((t) => t >= since);
+    return times.slice(1).reduce((max, t, i) => Math.max(max, t - times[i]), 0);
+  }
+
+  /** When the first sample after `since` arrived, or undefined. */
+  firstArrivalAfter(since: number, refId = 'A'): number | undefined {
+    return (this.arrivals.get(refId) ?? []).find((t) => t > since);
+  }
+
+  /** Texts of this query's notices (warnings and infos) in its latest response. */
+  notices(refId = 'A'): string[] {
+    return this.frames(refId).flatMap((f) => (f.meta?.notices ?? []).map((n) => n.text));
   }
 
   frames(refId = 'A'): DataFrame[] {

@@ -1,5 +1,6 @@
 import { prepareScript } from '../../src/scripts/naming';
 import { deregisterScripts } from '../../src/scripts/protocol';
+import { adminClient, expectNothingLeft } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
 import { newDataSource, PanelRun, request } from './datasourceHarness';
 import { bpftracePids, PMPROXY, sh, stackUp, waitFor } from './stack';
@@ -14,12 +15,8 @@ beforeAll(() => {
   installNodeBackendSrv(() => PMPROXY);
 });
 
-afterEach(async () => {
-  // Nothing of ours may keep running after a test.
-  await waitFor('no bpftrace left', () => bpftracePids().length === 0, 30_000).catch(() => {
-    sh('pkill -x bpftrace || true');
-  });
-});
+// Nothing of ours may keep running after a test: a leak fails it.
+afterEach(() => expectNothingLeft());
 
 afterAll(() => stackUp());
 
@@ -114,7 +111,7 @@ describe('live engine on the real stack', () => {
     run.stop();
   });
 
-  it('two viewers of one panel share one bpftrace process', async () => {
+  it('two viewers of one panel (two browsers of one datasource) share one bpftrace process', async () => {
     const alice = new PanelRun(newDataSource(), request([{ code: SYSCALLS }]));
     const bob = new PanelRun(newDataSource(), request([{ code: SYSCALLS }]));
     await waitFor('data for both', () => hasData(alice) && hasData(bob), 20_000);
@@ -154,8 +151,8 @@ describe('live engine on the real stack', () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: TICKS }]));
     await waitFor('data', () => hasData(run, 'A', 2), 20_000);
-    const lease = ds.endpoint.lease(prepareScript(TICKS).name)!;
-    const dataBytesBefore = lease.lastDataBytes;
+    const lease = ds.endpoint.lease(prepareScript(TICKS, { namespace: 'bpflive' }).key)!;
+    const idBefore = lease.scriptId;
     sh('/etc/init.d/pmcd restart >/dev/null 2>&1');
     // "Back": a fresh context sees the PMDA's register metric again.
     await waitFor(
@@ -167,7 +164,7 @@ describe('live engine on the real stack', () => {
     const fetchesAtBack = ds.endpoint.fetchCount;
     await waitFor(
       'the script registered again',
-      () => bpftracePids().length === 1 && lease.active && lease.lastDataBytes !== dataBytesBefore,
+      () => bpftracePids().length === 1 && lease.phase === 'running' && lease.scriptId !== idBefore,
       20_000
     );
     const reRegisteredTicks = ds.endpoint.fetchCount - fetchesAtBack;
@@ -213,10 +210,10 @@ describe('live engine: scripts changed behind its back', () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: TICKS }]));
     await waitFor('data', () => hasData(run, 'A', 2), 20_000);
-    const name = prepareScript(TICKS).name;
+    const id = ds.endpoint.lease(prepareScript(TICKS, { namespace: 'bpflive' }).key)!.scriptId!;
     const [firstPid] = bpftracePids();
     // Another client (a colleague, a cleanup job) deregisters it.
-    await deregisterScripts(ds.newClient(), [name]);
+    await deregisterScripts(adminClient(), [id]);
     await waitFor(
       'a new bpftrace process',
       () => bpftracePids().length === 1 && bpftracePids()[0] !== firstPid,
@@ -269,36 +266,5 @@ describe('live engine: what the user is told', () => {
     expect(run.values().filter((v) => v !== null).length).toBeGreaterThanOrEqual(1);
     expect(run.errors()).toHaveLength(0);
     run.stop();
-  });
-});
-
-describe('live engine: scripts nobody reads', () => {
-  it('any bpflive client deregisters a bpflive script whose readers are all gone', async () => {
-    const { Endpoint } = await import('../../src/engine/Endpoint');
-    const { registerScript } = await import('../../src/scripts/protocol');
-    const ds = newDataSource();
-    // A script left by a browser that closed without deregistering.
-    const orphanName = 'bpflive_0000000000000001';
-    await registerScript(ds.newClient(), `interval:s:1 { @orphan = count(); }\n// name: ${orphanName}`);
-    await waitFor('the orphan running', () => bpftracePids().length === 1, 10_000);
-    // Another client, with a short abandonment time, polling its own script.
-    const endpoint = new Endpoint(ds.newClient(), {
-      pollIntervalMs: 1000,
-      retentionMs: 60_000,
-      abandonedAfterMs: 3_000,
-    });
-    const { release } = endpoint.subscribe('x/1/A', SYSCALLS, () => undefined);
-    await waitFor(
-      'the orphan gone',
-      async () => {
-        const list = await ds.newClient().fetch(['bpftrace.info.scripts_json']);
-        const text = String(list.values.get('bpftrace.info.scripts_json')?.instances[0]?.value ?? '');
-        return text.includes('"name"') && !text.includes(orphanName);
-      },
-      40_000
-    );
-    expect(endpoint.lease(orphanName)).toBeUndefined();
-    release();
-    await endpoint.dispose();
   });
 });

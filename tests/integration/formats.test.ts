@@ -2,7 +2,8 @@ import { ChildProcess, spawn } from 'child_process';
 import { DataFrame, DataFrameType, FieldType, getFieldDisplayName } from '@grafana/data';
 import { newDataSource, PanelRun, request } from './datasourceHarness';
 import { installNodeBackendSrv } from './nodeBackendSrv';
-import { bpftracePids, PMPROXY, sh, stackUp, waitFor } from './stack';
+import { expectNothingLeft } from './leaks';
+import { PMPROXY, stackUp, waitFor } from './stack';
 
 // One script per format, on the real stack, through DataSource.query(): the frames Grafana's own
 // panels draw. A background loop execs and opens files so the tracepoints see work.
@@ -21,11 +22,8 @@ afterAll(() => {
   stackUp();
 });
 
-afterEach(async () => {
-  await waitFor('no bpftrace left', () => bpftracePids().length === 0, 30_000).catch(() =>
-    sh('pkill -x bpftrace || true')
-  );
-});
+// A leak fails the test (never killed by name: that would hide it).
+afterEach(() => expectNothingLeft());
 
 const RUNQLAT = `tracepoint:sched:sched_wakeup,tracepoint:sched:sched_wakeup_new { @qtime[args->pid] = nsecs; }
 tracepoint:sched:sched_switch {

@@ -1,7 +1,7 @@
-import { PmapiClient, backendSrvTransport } from '../../src/pmapi';
 import { dataMetric, scriptMetric } from '../../src/scripts/names';
 import { deregisterScripts, registerScript, ScriptRejectedError } from '../../src/scripts/protocol';
-import { installNodeBackendSrv, PROXY_PATH } from './nodeBackendSrv';
+import { installNodeBackendSrv } from './nodeBackendSrv';
+import { adminClient } from './leaks';
 import { bpftracePids, PMPROXY, stackUp, waitFor } from './stack';
 
 // The real pmproxy + pmcd + bpftrace PMDA + bpftrace; no mock anywhere.
@@ -10,7 +10,7 @@ beforeAll(() => {
   installNodeBackendSrv(() => PMPROXY);
 });
 
-const newClient = () => new PmapiClient(backendSrvTransport(PROXY_PATH), { hostspec: 'localhost', polltimeoutSec: 30 });
+const newClient = () => adminClient();
 
 describe('src/pmapi against the real stack', () => {
   it('registers a script, reads it back, fetches its values and deregisters it', async () => {

@@ -1,0 +1,367 @@
+import { prepareScript } from '../../src/scripts/naming';
+import { registerScript } from '../../src/scripts/protocol';
+import { newDataSource, PanelRun, request } from './datasourceHarness';
+import { adminClient, expectNothingLeft, scriptsOf } from './leaks';
+import { installNodeBackendSrv } from './nodeBackendSrv';
+import { bpftracePids, PMPROXY, sh, stackUp, waitFor } from './stack';
+
+// The fault suite: each fault a team sharing dashboards on production hosts meets, injected into
+// the real stack (pmproxy, pmcd, the bpftrace PMDA, bpftrace) while real DataSource.query()
+// Observables stream, with several clients where the fault is about several clients. Each test
+// asserts what the user sees, the recovery in ticks (1 tick = the 1 s poll interval), that no
+// bpftrace runs twice, and (afterEach) that nothing is left running once the panels closed.
+// Figures are printed with a "fault:" prefix for the closing note.
+
+const TICK_MS = 1000;
+const TICKS = 'interval:ms:100 { @ticks = count(); }';
+const SYSCALLS = 'tracepoint:raw_syscalls:sys_enter { @syscalls = count(); }';
+
+beforeAll(() => {
+  stackUp();
+  installNodeBackendSrv(() => PMPROXY);
+});
+
+afterEach(() => expectNothingLeft());
+
+afterAll(() => stackUp());
+
+const hasData = (run: PanelRun, refId = 'A', n = 1) => run.values(refId).filter((v) => v !== null).length >= n;
+const report = (line: string) => console.log(`fault: ${line}`);
+const ticksBetween = (from: number, to: number) => Math.ceil((to - from) / TICK_MS);
+
+/** The bpftrace PMDA's main process (pmcd's child), or undefined. */
+function pmdaPid(): number | undefined {
+  const pmcd = sh('cat /var/run/pcp/pmcd.pid 2>/dev/null || pgrep -o -x pmcd || true').trim();
+  const out = sh(`pgrep -P ${pmcd || 1} -f pmdabpftrace || true`).trim();
+  return out ? Number(out.split('\n')[0]) : undefined;
+}
+
+/** pid → the script id whose bpftrace it is, from the PMDA's own record. */
+async function pidOf(scriptId: string): Promise<number> {
+  const name = `bpftrace.scripts.${scriptId}.pid`;
+  const r = await adminClient().fetch([name]);
+  return r.values.get(name)?.instances[0]?.value as number;
+}
+
+describe('faults: several viewers of one script', () => {
+  it.each([
+    ['the registrant', 0],
+    ['the joiner', 1],
+  ])('%s closes the panel: the other keeps its series, no gap over 1 tick, the same bpftrace', async (_, leaver) => {
+    // Two browsers of one datasource (same uid): two clients with their own contexts and leases.
+    const browsers = [newDataSource(), newDataSource()];
+    const runs = [new PanelRun(browsers[0], request([{ code: TICKS }]))];
+    await waitFor('data for the first viewer', () => hasData(runs[0], 'A', 2), 20_000);
+    runs.push(new PanelRun(browsers[1], request([{ code: TICKS }])));
+    await waitFor('data for the second viewer', () => hasData(runs[1], 'A', 2), 20_000);
+    const pids = bpftracePids();
+    expect(pids).toHaveLength(1);
+
+    runs[leaver].stop();
+    const leftAt = Date.now();
+    await new Promise((r) => setTimeout(r, 15_000)); // well past grace + quiet window
+    const stayer = runs[1 - leaver];
+    const gap = stayer.longestGapSince(leftAt);
+    report(
+      `${['registrant', 'joiner'][leaver]} left: the other's longest gap ${gap} ms over 15 s; bpftrace ${JSON.stringify(pids)} → ${JSON.stringify(bpftracePids())}`
+    );
+    expect(gap).toBeLessThanOrEqual(TICK_MS * 2); // no missing tick (1 s cadence, ± jitter)
+    expect(bpftracePids()).toEqual(pids);
+    expect(stayer.notices().join()).not.toMatch(/starting|gone|registered again/);
+
+    stayer.stop();
+    const lastLeftAt = Date.now();
+    await waitFor('the script gone after the last viewer left', () => bpftracePids().length === 0, 30_000);
+    report(`last viewer left: bpftrace gone after ${Date.now() - lastLeftAt} ms (grace 5 s)`);
+    expect(Date.now() - lastLeftAt).toBeLessThanOrEqual(2 * 5_000 + 2 * TICK_MS);
+  });
+
+  it('a Viewer sends no control request: it waits, then reads the script an Editor started', async () => {
+    const { proxyLog, clearProxyLog } = await import('./nodeBackendSrv');
+    clearProxyLog();
+    const viewer = new PanelRun(newDataSource({}, { role: 'Viewer' }), request([{ code: TICKS }]));
+    await waitFor('the waiting notice', () => viewer.notices().some((n) => /not running on the host/.test(n)), 10_000);
+    expect(bpftracePids()).toHaveLength(0);
+    const editor = new PanelRun(newDataSource({}, { role: 'Editor' }), request([{ code: TICKS }]));
+    await waitFor('data for the Viewer', () => hasData(viewer, 'A', 2), 30_000);
+    expect(bpftracePids()).toHaveLength(1);
+    viewer.stop();
+    editor.stop();
+    await waitFor('the script gone', () => bpftracePids().length === 0, 30_000);
+    const viewerControl = proxyLog.filter((e) => e.role === 'Viewer' && /store/.test(e.path));
+    expect(viewerControl).toEqual([]);
+  });
+
+  it('a script under another installation’s namespace, or with other code, is never joined', async () => {
+    // Someone registers code that would be ours but for one character, with our marker.
+    const ours = prepareScript(TICKS, { namespace: 'bpflive' }).text;
+    const forged = await registerScript(adminClient(), ours.replace('interval:ms:100', 'interval:ms:50'));
+    const other = await registerScript(adminClient(), prepareScript(TICKS, { namespace: 'other-grafana' }).text);
+    const run = new PanelRun(newDataSource(), request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 3), 20_000);
+    const rate = run
+      .values()
+      .filter((v): v is number => v !== null)
+      .at(-1)!;
+    expect(rate).toBeGreaterThan(7); // 10/s: our code's, not the forged 20/s
+    expect(rate).toBeLessThan(13);
+    expect(bpftracePids()).toHaveLength(3);
+    run.stop();
+    const { deregisterScripts } = await import('../../src/scripts/protocol');
+    await deregisterScripts(adminClient(), [forged.script_id, other.script_id]);
+  });
+});
+
+describe('faults: processes die', () => {
+  it('kill -9 of a bpftrace: a warning, restarted with backoff, data within 2 ticks of the restart', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }, { code: SYSCALLS }]));
+    await waitFor('data', () => hasData(run, 'A', 2) && hasData(run, 'B', 2), 20_000);
+    const lease = ds.endpoint.lease(prepareScript(TICKS, { namespace: 'bpflive' }).key)!;
+    const pid = await pidOf(lease.scriptId!);
+    const before = bpftracePids().length;
+    sh(`kill -9 ${pid}`);
+    const killedAt = Date.now();
+    await waitFor('the killed warning', () => run.notices().some((n) => /killed \(signal 9/.test(n)), 10_000);
+    await waitFor('a new bpftrace', () => bpftracePids().length === before && !bpftracePids().includes(pid), 20_000);
+    const startedAt = Date.now();
+    await waitFor('data again', () => run.firstArrivalAfter(startedAt) !== undefined, 20_000);
+    const ticks = ticksBetween(startedAt, run.firstArrivalAfter(startedAt)!);
+    report(
+      `kill -9 bpftrace: warning shown, restarted after ${startedAt - killedAt} ms, data ${ticks} tick(s) after the new process; processes ${before} → ${bpftracePids().length}`
+    );
+    expect(ticks).toBeLessThanOrEqual(2);
+    expect(bpftracePids()).toHaveLength(before);
+    expect(run.errors('B')).toHaveLength(0);
+    await waitFor('the warning cleared', () => !run.notices().some((n) => /killed/.test(n)), 10_000);
+    run.stop();
+  });
+
+  it('SIGKILL of the bpftrace PMDA: a warning while data is missing, data within 2 ticks of its return, no orphans', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }, { code: SYSCALLS }]));
+    await waitFor('data', () => hasData(run, 'A', 2) && hasData(run, 'B', 2), 20_000);
+    const pmda = pmdaPid();
+    expect(pmda).toBeDefined();
+    sh(`kill -9 ${pmda}`);
+    const killedAt = Date.now();
+    await waitFor(
+      'a warning on the query',
+      () => run.notices().some((n) => /gone on the host|not loaded|registering|restart/i.test(n)),
+      20_000
+    );
+    await waitFor('the PMDA back', () => pmdaPid() !== undefined && pmdaPid() !== pmda, 60_000);
+    const backAt = Date.now();
+    await waitFor(
+      'data on both queries',
+      () => run.firstArrivalAfter(backAt, 'A') && run.firstArrivalAfter(backAt, 'B'),
+      30_000
+    );
+    const ticks = Math.max(
+      ticksBetween(backAt, run.firstArrivalAfter(backAt, 'A')!),
+      ticksBetween(backAt, run.firstArrivalAfter(backAt, 'B')!)
+    );
+    await new Promise((r) => setTimeout(r, 3_000));
+    report(
+      `SIGKILL PMDA: pmcd restarted it after ${backAt - killedAt} ms; data ${ticks} tick(s) after; bpftrace processes now ${bpftracePids().length} for 2 scripts`
+    );
+    expect(ticks).toBeLessThanOrEqual(2);
+    // The old PMDA's bpftrace children must not live on next to the new ones.
+    expect(bpftracePids()).toHaveLength(2);
+    run.stop();
+  });
+
+  it('a bpftrace that stops printing (SIGSTOP) is reported as stalled, and recovers on SIGCONT', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const pid = await pidOf(ds.endpoint.lease(prepareScript(TICKS, { namespace: 'bpflive' }).key)!.scriptId!);
+    sh(`kill -STOP ${pid}`);
+    try {
+      await waitFor(
+        'the stall notice',
+        () => run.notices().some((n) => /has not printed its maps for \d+ s/.test(n)),
+        15_000
+      );
+    } finally {
+      sh(`kill -CONT ${pid}`);
+    }
+    const contAt = Date.now();
+    await waitFor('data again', () => run.firstArrivalAfter(contAt) !== undefined, 10_000);
+    await waitFor('the notice cleared', () => !run.notices().some((n) => /has not printed/.test(n)), 5_000);
+    report(
+      `SIGSTOP bpftrace: stall reported; data ${ticksBetween(contAt, run.firstArrivalAfter(contAt)!)} tick(s) after SIGCONT`
+    );
+    run.stop();
+  });
+
+  it('a browser that dies (no pagehide, no other client): its scripts stop within 2 minutes', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    // The browser dies: its timers stop, nothing is sent any more.
+    (ds.endpoint as unknown as { poller: { stop(): void } }).poller.stop();
+    const diedAt = Date.now();
+    await waitFor('the script stopped by the PMDA', () => bpftracePids().length === 0, 120_000);
+    report(
+      `dead browser: its bpftrace stopped ${Math.round((Date.now() - diedAt) / 1000)} s after it died (PMDA script_expiry_time)`
+    );
+    expect(await scriptsOf()).toEqual([]);
+    run.stop();
+  }, 150_000);
+});
+
+describe('faults: pmproxy and pmcd', () => {
+  it('pmproxy down for 60 s: a warning, then data within 2 ticks of its return, the same bpftrace', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const pids = bpftracePids();
+    sh('/etc/init.d/pmproxy stop >/dev/null 2>&1 || true');
+    try {
+      await waitFor(
+        'the unreachable warning',
+        () => run.notices().some((n) => /pmproxy cannot be reached/.test(n)),
+        10_000
+      );
+      await new Promise((r) => setTimeout(r, 60_000));
+    } finally {
+      sh('/etc/init.d/pmproxy start >/dev/null 2>&1');
+    }
+    await waitFor(
+      'pmproxy answering',
+      async () => (await fetch(`${PMPROXY}/pmapi/context`).catch(() => undefined))?.ok,
+      20_000
+    );
+    const backAt = Date.now();
+    await waitFor('data again', () => run.firstArrivalAfter(backAt) !== undefined, 20_000);
+    const ticks = ticksBetween(backAt, run.firstArrivalAfter(backAt)!);
+    report(
+      `pmproxy down 60 s: data ${ticks} tick(s) after it answered again; bpftrace ${JSON.stringify(pids)} → ${JSON.stringify(bpftracePids())}`
+    );
+    expect(ticks).toBeLessThanOrEqual(2);
+    expect(bpftracePids()).toEqual(pids);
+    run.stop();
+  }, 150_000);
+
+  it('pmcd restart: registered again, data within 2 ticks of the PMDA being back, one process', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    sh('/etc/init.d/pmcd restart >/dev/null 2>&1');
+    await waitFor(
+      'the PMDA back',
+      async () => (await adminClient().metrics(['bpftrace.control.register'])).length === 1,
+      30_000
+    );
+    const backAt = Date.now();
+    await waitFor('data again', () => run.firstArrivalAfter(backAt) !== undefined, 20_000);
+    const ticks = ticksBetween(backAt, run.firstArrivalAfter(backAt)!);
+    report(`pmcd restart: data ${ticks} tick(s) after the PMDA was back; processes ${bpftracePids().length}`);
+    expect(ticks).toBeLessThanOrEqual(2);
+    expect(bpftracePids()).toHaveLength(1);
+    run.stop();
+  });
+});
+
+describe('faults: load and bad input', () => {
+  it('a noisy printf script: bounded on the host, a warning with its rate, and the other panel’s rate and ticks unharmed', async () => {
+    const ds = newDataSource();
+    const noisy = 'tracepoint:raw_syscalls:sys_enter { printf("%d %s %d\\n", pid, comm, args->id); }';
+    const calm = new PanelRun(ds, request([{ code: TICKS }], 1));
+    const loud = new PanelRun(ds, request([{ code: noisy }], 2));
+    await waitFor('data on the calm panel', () => hasData(calm, 'A', 2), 20_000);
+    const load = sh('(dd if=/dev/zero of=/dev/null bs=1 count=3000000 2>/dev/null) >/dev/null 2>&1 & echo $!').trim();
+    const lateBefore = ds.endpoint.lateTicks;
+    const from = Date.now();
+    await new Promise((r) => setTimeout(r, 20_000));
+    sh(`kill ${load} 2>/dev/null || true`);
+    const rates = calm
+      .values()
+      .slice(-15)
+      .filter((v): v is number => v !== null);
+    const late = ds.endpoint.lateTicks - lateBefore;
+    const noisyNotice = loud.notices().find((n) => /lines\/s/.test(n));
+    const onHost = (await scriptsOf()).find((r) => r.code?.includes('printf'));
+    report(
+      `noisy printf: calm panel rates ${Math.min(...rates).toFixed(1)}–${Math.max(...rates).toFixed(1)}/s (true 10/s), ${late} late tick(s) in 20 s, longest gap ${calm.longestGapSince(from)} ms; notice: ${noisyNotice ?? 'none'}`
+    );
+    expect(onHost?.code).toMatch(/table-retain-lines: 2000/);
+    for (const r of rates) {
+      expect(r).toBeGreaterThanOrEqual(9);
+      expect(r).toBeLessThanOrEqual(11);
+    }
+    expect(late).toBe(0);
+    calm.stop();
+    loud.stop();
+  }, 60_000);
+
+  it('a lone surrogate in one query is an error on that query; the others show data; nothing is left', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }, { code: 'BEGIN { printf("\uD800\\n"); }' }]));
+    await waitFor('data on A', () => hasData(run, 'A', 2), 20_000);
+    expect(run.errors('B')[0]?.message).toMatch(/lone UTF-16 surrogate/);
+    expect(run.errors('A')).toHaveLength(0);
+    run.stop();
+  });
+
+  it('code that starts with U+FFFD is explained, never "waiting" forever', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: `\uFFFD${TICKS}` }]));
+    await waitFor(
+      'an explanation',
+      () => run.errors('A').length > 0 || run.notices().some((n) => /0 probes|U\+FFFD|invisible|not a probe/i.test(n)),
+      20_000
+    );
+    report(`U+FFFD code: ${run.errors('A')[0]?.message ?? run.notices().join(' | ')}`);
+    run.stop();
+  });
+
+  it('100 panels over 10 scripts: 10 processes, one fetch per tick, all with data', async () => {
+    const ds = newDataSource();
+    const runs = Array.from(
+      { length: 100 },
+      (_, i) => new PanelRun(ds, request([{ code: TICKS.replace('@ticks', `@t${i % 10}`) }], i + 1))
+    );
+    await waitFor('data on every panel', () => runs.every((r) => hasData(r)), 40_000);
+    expect(bpftracePids()).toHaveLength(10);
+    const before = ds.endpoint.fetchCount;
+    await new Promise((r) => setTimeout(r, 5_000));
+    const fetches = ds.endpoint.fetchCount - before;
+    report(`100 panels / 10 scripts: ${fetches} fetches in 5 s, ${bpftracePids().length} processes`);
+    expect(fetches).toBeLessThanOrEqual(6);
+    runs.forEach((r) => r.stop());
+  });
+
+  it('the cap: over the datasource’s limit a query says so, the others run', async () => {
+    const ds = newDataSource({ maxScripts: 3 });
+    const run = new PanelRun(
+      ds,
+      request(Array.from({ length: 5 }, (_, i) => ({ code: TICKS.replace('@ticks', `@c${i}`) })))
+    );
+    await waitFor(
+      'the cap notice',
+      () => ['A', 'B', 'C', 'D', 'E'].some((r) => run.notices(r).some((n) => /limit of 3 scripts/.test(n))),
+      20_000
+    );
+    await new Promise((r) => setTimeout(r, 3_000));
+    expect(bpftracePids()).toHaveLength(3);
+    run.stop();
+  });
+
+  it('20 fast edits of one panel: one process at the end, data of the last code, none after', async () => {
+    const ds = newDataSource();
+    let run: PanelRun | undefined;
+    for (let i = 0; i < 20; i++) {
+      run?.stop();
+      run = new PanelRun(ds, request([{ code: TICKS.replace('100', String(100 + i)) }]));
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await waitFor('data of the last code', () => hasData(run!, 'A', 2), 20_000);
+    await waitFor('only the last script left', () => bpftracePids().length === 1, 30_000);
+    const left = await scriptsOf();
+    expect(left.map((r) => r.code?.split('\n')[0])).toEqual([TICKS.replace('100', '119')]);
+    report(`20 fast edits: ${bpftracePids().length} process(es) at the end`);
+    run!.stop();
+  });
+});

@@ -1,0 +1,48 @@
+/**
+ * What a test checks after the product had its turn: no bpftrace left on the host. A leak FAILS
+ * the test. Only then, so that the next test starts clean, the leftovers are deregistered through
+ * the PMDA with the stack's credentials — never killed by name, which would hide the very leak a
+ * user would hit.
+ */
+import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from '../../src/pmapi';
+import { INFO_SCRIPTS_JSON } from '../../src/scripts/names';
+import { namespaceOf } from '../../src/scripts/naming';
+import { deregisterScripts, parseScriptList, ScriptRecord } from '../../src/scripts/protocol';
+import { PROXY_PATH } from './nodeBackendSrv';
+import { bpftracePids, waitFor } from './stack';
+
+/** A client as an Admin's browser has it (through the emulated Grafana proxy), on a fresh context. */
+export function adminClient(hostspec = 'localhost'): PmapiClient {
+  return new PmapiClient(backendSrvTransport(PROXY_PATH), {
+    hostspec,
+    polltimeoutSec: 30,
+    controlPath: CONTROL_PATHS.editor,
+  });
+}
+
+/** The PMDA's own list of scripts, read on a fresh context. */
+export async function scriptsOnHost(): Promise<Array<Partial<ScriptRecord>>> {
+  const result = await adminClient().fetch([INFO_SCRIPTS_JSON]);
+  return parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value) ?? [];
+}
+
+/** Scripts bpflive made for datasources of uid `namespace`. */
+export async function scriptsOf(namespace = 'bpflive'): Promise<Array<Partial<ScriptRecord>>> {
+  return (await scriptsOnHost()).filter((r) => namespaceOf(r.code ?? '') === namespace);
+}
+
+export async function expectNothingLeft(timeoutMs = 30_000): Promise<void> {
+  try {
+    await waitFor('no bpftrace left', () => bpftracePids().length === 0, timeoutMs);
+  } catch {
+    const left = await scriptsOnHost().catch(() => []);
+    const pids = bpftracePids();
+    const ids = left.map((r) => r.script_id).filter((id): id is string => !!id);
+    await deregisterScripts(adminClient(), ids).catch(() => undefined);
+    throw new Error(
+      `leaked bpftrace: ${pids.length} process(es) ${timeoutMs / 1000} s after the panels closed; scripts on the host: ${
+        left.map((r) => `${r.script_id} (${r.state?.status}): ${(r.code ?? '').split('\n')[0]}`).join('; ') || 'none'
+      }`
+    );
+  }
+}
