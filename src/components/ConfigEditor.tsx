@@ -1,26 +1,67 @@
 import React, { ChangeEvent } from 'react';
 import { DataSourcePluginOptionsEditorProps } from '@grafana/data';
-import { DataSourceHttpSettings, Field, FieldSet, Input, Stack } from '@grafana/ui';
-import { pollIntervalProblem, retentionProblem } from '../settings/settings';
-import { BpfliveOptions, DEFAULT_HOSTSPEC, DEFAULT_POLL_INTERVAL_SEC, DEFAULT_RETENTION, DEFAULT_URL } from '../types';
+import { Alert, Button, DataSourceHttpSettings, Field, FieldSet, Input, Stack, Switch, Text } from '@grafana/ui';
+import {
+  MAX_MAX_SCRIPTS,
+  MAX_POLL_INTERVAL_SEC,
+  maxScriptsProblem,
+  pollIntervalProblem,
+  retentionProblem,
+} from '../settings/settings';
+import {
+  BpfliveOptions,
+  DEFAULT_HOSTSPEC,
+  DEFAULT_MAX_SCRIPTS,
+  DEFAULT_POLL_INTERVAL_SEC,
+  DEFAULT_RETENTION,
+  DEFAULT_URL,
+} from '../types';
 
 type Props = DataSourcePluginOptionsEditorProps<BpfliveOptions>;
+
+/** A number field's text: empty means "use the default", so undefined is stored. */
+const numberText = (value: number | undefined) => (value === undefined ? '' : String(value));
+const parseNumber = (text: string) => (text.trim() === '' ? undefined : Number(text.trim()));
 
 /**
  * URL and basic auth come from Grafana's standard HTTP settings, so the password lands in
  * secureJsonData and Grafana's proxy adds it to each request: the browser never holds it.
+ * bpftrace runs as root on the target host, so this page also carries who may start scripts.
  */
 export function ConfigEditor({ options, onOptionsChange }: Props) {
   const { jsonData } = options;
   const setJson = <K extends keyof BpfliveOptions>(key: K, value: BpfliveOptions[K]) =>
     onOptionsChange({ ...options, jsonData: { ...jsonData, [key]: value } });
 
-  const pollText = jsonData.pollIntervalSec === undefined ? '' : String(jsonData.pollIntervalSec);
   const pollError = pollIntervalProblem(jsonData.pollIntervalSec);
   const retentionError = retentionProblem(jsonData.retention);
+  const maxScriptsError = maxScriptsProblem(jsonData.maxScripts);
+  const viewersMayRun = jsonData.allowViewersToRun === true;
+  // Provisioning can store any JSON value; Grafana's route template treats every non-empty value,
+  // even the string "false", as on, while the plugin only trusts a real `true`.
+  const viewersFlagNotBoolean =
+    jsonData.allowViewersToRun !== undefined && typeof jsonData.allowViewersToRun !== 'boolean';
 
   return (
     <Stack direction="column" gap={2}>
+      {options.access === 'direct' && (
+        <Alert severity="error" title="Browser access is refused">
+          <Stack direction="column" gap={1}>
+            <span>
+              This datasource is set to Browser (direct) access. bpflive refuses it: the browser would have to hold
+              pmcd&apos;s credentials, and pmproxy&apos;s CORS answer does not allow the Authorization header anyway, so
+              authenticated requests would fail. Use Server (proxy) access: Grafana&apos;s server then reaches pmproxy
+              and adds the credentials itself.
+            </span>
+            <span>
+              <Button size="sm" variant="secondary" onClick={() => onOptionsChange({ ...options, access: 'proxy' })}>
+                Use Server (proxy) access
+              </Button>{' '}
+              For a provisioned datasource, set <code>access: proxy</code> in its YAML file.
+            </span>
+          </Stack>
+        </Alert>
+      )}
       {/* Grafana's standard HTTP settings: deprecated in favour of @grafana/plugin-ui, which
           would be bundled into module.js; this one is provided by Grafana at run time. */}
       {/* eslint-disable-next-line @typescript-eslint/no-deprecated */}
@@ -30,6 +71,19 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         onChange={onOptionsChange}
         showAccessOptions={false}
       />
+      <div data-testid="bpflive-auth-note">
+        {options.basicAuth ? (
+          <Text color="secondary">
+            Authentication is on. The password is kept in Grafana&apos;s secure storage and added by Grafana&apos;s
+            server to each request to pmproxy; the browser never receives it.
+          </Text>
+        ) : (
+          <Text color="warning">
+            Turn Basic auth on, with a pmcd user allowed to run scripts: without it, anyone who reaches pmproxy can run
+            bpftrace as root on the target host. The password is kept in Grafana&apos;s secure storage.
+          </Text>
+        )}
+      </div>
       <FieldSet label="Performance Co-Pilot">
         <Field
           label="Host specification"
@@ -45,7 +99,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
         </Field>
         <Field
           label="Poll interval (seconds)"
-          description="How often panels update. The PMDA refreshes values once a second, so 1 is the fastest that shows anything new."
+          description={`How often panels update, 1 to ${MAX_POLL_INTERVAL_SEC}. The PMDA refreshes values once a second, so 1 is the fastest that shows anything new.`}
           invalid={!!pollError}
           error={pollError}
         >
@@ -54,13 +108,13 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             type="number"
             width={20}
             min={1}
+            max={MAX_POLL_INTERVAL_SEC}
             step={1}
             placeholder={String(DEFAULT_POLL_INTERVAL_SEC)}
-            value={pollText}
-            onChange={(e: ChangeEvent<HTMLInputElement>) => {
-              const text = e.currentTarget.value.trim();
-              setJson('pollIntervalSec', text === '' ? undefined : Number(text));
-            }}
+            value={numberText(jsonData.pollIntervalSec)}
+            onChange={(e: ChangeEvent<HTMLInputElement>) =>
+              setJson('pollIntervalSec', parseNumber(e.currentTarget.value))
+            }
           />
         </Field>
         <Field
@@ -77,6 +131,54 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('retention', e.currentTarget.value)}
           />
         </Field>
+      </FieldSet>
+      <FieldSet label="Who may run scripts">
+        <Field
+          label="Max scripts"
+          description={`The most scripts one browser runs at once for this datasource, 1 to ${MAX_MAX_SCRIPTS}. Each is a bpftrace process running as root on the target host.`}
+          invalid={!!maxScriptsError}
+          error={maxScriptsError}
+        >
+          <Input
+            id="bpflive-max-scripts"
+            type="number"
+            width={20}
+            min={1}
+            max={MAX_MAX_SCRIPTS}
+            step={1}
+            placeholder={String(DEFAULT_MAX_SCRIPTS)}
+            value={numberText(jsonData.maxScripts)}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('maxScripts', parseNumber(e.currentTarget.value))}
+          />
+        </Field>
+        <Field
+          label="Viewers may start scripts"
+          description={
+            'Editors and Admins can always start scripts. Turning this on lets every Viewer (and anonymous ' +
+            'visitors, if Grafana allows them) run any bpftrace script, which is arbitrary code running as root ' +
+            'on the target host. Leave it off unless every Viewer is trusted with root on that host. While it is ' +
+            "off, Viewers still see the scripts that an Editor's panel or the host's own setup keeps running."
+          }
+        >
+          <Switch
+            id="bpflive-allow-viewers"
+            value={viewersMayRun}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('allowViewersToRun', e.currentTarget.checked)}
+          />
+        </Field>
+        {viewersMayRun && (
+          <Alert severity="warning" title="Viewers can run root code on the target host">
+            Grafana&apos;s proxy now forwards Viewers&apos; script requests to pmproxy. Anyone with Viewer access to
+            this datasource can trace, read and change what the kernel lets bpftrace do.
+          </Alert>
+        )}
+        {viewersFlagNotBoolean && (
+          <Alert severity="error" title="“Viewers may start scripts” is not stored as true or false">
+            It is stored as {JSON.stringify(jsonData.allowViewersToRun)}. Grafana&apos;s proxy treats any non-empty
+            value as on, so Viewers may be able to start scripts. Flip the switch (or write a YAML boolean in
+            provisioning) to store a real true or false.
+          </Alert>
+        )}
       </FieldSet>
     </Stack>
   );
