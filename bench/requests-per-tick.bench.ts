@@ -5,6 +5,7 @@
  */
 import { Endpoint } from '../src/engine/Endpoint';
 import { PmapiClient } from '../src/pmapi/client';
+import { CONTROL_PATHS } from '../src/pmapi/request';
 import { countingTransport, PMPROXY, pmproxyAvailable } from './lib/pmproxy';
 
 const TICK_MS = 1000;
@@ -22,8 +23,8 @@ async function waitUntil(what: string, cond: () => boolean, timeoutMs: number) {
 
 async function run(panels: number) {
   const { transport, counts } = countingTransport();
-  const client = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30 });
-  const endpoint = new Endpoint(client, { pollIntervalMs: TICK_MS, retentionMs: 30 * 60_000 });
+  const client = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30, controlPath: CONTROL_PATHS.editor });
+  const endpoint = new Endpoint(client, { pollIntervalMs: TICK_MS, retentionMs: 30 * 60_000, namespace: 'bench' });
   const leases = Array.from({ length: panels }, (_, i) =>
     endpoint.subscribe(`bench/${i}/A`, `interval:ms:100 { @n${i} = count(); }`, () => undefined)
   );
@@ -32,7 +33,7 @@ async function run(panels: number) {
   await waitUntil(`every script to deliver data (${panels} panels)`, () => ready() === panels, 180_000).catch((e) => {
     const states = leases.map(
       ({ lease }) =>
-        `${lease.status}${lease.error ? `:${lease.error}` : ''}${lease.warnings.length ? `:${lease.warnings.join()}` : ''}`
+        `${lease.phase}${lease.error ? `:${lease.error}` : ''}${lease.warnings.length ? `:${lease.warnings.join()}` : ''}`
     );
     throw new Error(`${e.message}; ${ready()} ready; states: ${[...new Set(states)].join(' | ')}`);
   });
@@ -52,7 +53,7 @@ async function run(panels: number) {
       `${others.length ? ` (others: ${others.join(', ')})` : ''}; startup ${startupS.toFixed(1)} s`
   );
   leases.forEach(({ release }) => release());
-  await endpoint.dispose();
+  await endpoint.close();
 }
 
 async function main() {
