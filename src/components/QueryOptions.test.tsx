@@ -83,6 +83,18 @@ describe('QueryOptions', () => {
     expect(onRunQuery).toHaveBeenCalledTimes(2);
   });
 
+  it('offers Output lines only for scripts that print, and runs the query with it', () => {
+    const { view, onChange } = setup(base);
+    expect(document.getElementById('bpflive-A-outputlines')).toBeNull();
+    view.unmount();
+    const printing = setup(base, ['@output']);
+    const input = document.getElementById('bpflive-A-outputlines') as HTMLInputElement;
+    fireEvent.change(input, { target: { value: '500' } });
+    fireEvent.blur(input);
+    expect(printing.onChange).toHaveBeenCalledWith(expect.objectContaining({ outputLines: 500 }));
+    expect(onChange).not.toHaveBeenCalled();
+  });
+
   it('reads top N and min samples as positive whole numbers', () => {
     const { onChange } = setup({ ...base, format: 'table' });
     const topn = document.getElementById('bpflive-A-topn') as HTMLInputElement;

@@ -153,6 +153,22 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
             />
           </InlineField>
         )}
+        {variables.includes('@output') && (
+          <InlineField
+            label="Output lines"
+            labelWidth={14}
+            tooltip="printf lines the PMDA keeps between two reads (its table-retain-lines). More lines arriving per second than this are lost, and the panel says so; without a bound the PMDA would keep every line since the start and send all of it on every tick."
+          >
+            <CommitInput
+              id={id('outputlines')}
+              width={10}
+              type="number"
+              placeholder="2000"
+              value={query.outputLines === undefined ? '' : String(query.outputLines)}
+              onCommit={(v) => change({ outputLines: positiveInt(v) })}
+            />
+          </InlineField>
+        )}
         <InlineField
           label="Host"
           labelWidth={8}
