@@ -189,7 +189,7 @@ describe('route table: every request × role × Viewers opt-in', () => {
 
   it('refuses even Admins the unlisted paths, and an anonymous Admin may control', () => {
     expect(outcome('GET', `pmapi/store?${STORE_QUERY}`, 'Admin', true)).toBe('403');
-    // Grafana's anonymous role decides for users who are not signed in (docker-compose's dev setup).
+    // Grafana's anonymous role decides for users who are not signed in: never make it Editor or Admin.
     expect(outcome('POST', `control/store?${STORE_QUERY}`, 'Anonymous', false, { anonymousRole: 'Admin' })).toBe(
       'pmapi/store'
     );
