@@ -619,8 +619,12 @@ stop_recorded_pmda_group() { # the process group the supervisor recorded, if any
 
 group_empty() { [ -z "$(group_members "$1")" ]; }
 
+no_pmda_left() { [ -z "$(pmda_pids)" ]; }
+
 stop_leftover_pmdas() { # after pmcd stopped: PMDAs of ours it left running, and their children
   local pids p kids
+  # a PMDA that pmcd stopped deregisters its scripts first: give it a few seconds
+  wait_for 5 no_pmda_left || true
   pids=$(pmda_pids)
   for p in $pids; do
     kids=$(children_of "$p")
@@ -1044,8 +1048,10 @@ cmd_up() {
   START=$SECONDS
   [ "$AUTH" = true ] || no_auth_warning
   decide_daemon_control
-  if [ "$DIRECT" = true ] && [ "${BPFLIVE_DAEMON_CONTROL:-auto}" = auto ]; then
-    say "direct daemon control (a container, or another PCP's daemons are visible: $(foreign_pcp_pids | tr '\n' ' ')): PCP's init scripts are not used"
+  if [ "$DIRECT" = true ]; then
+    local foreign
+    foreign=$(foreign_pcp_pids | tr '\n' ' ')
+    say "pmcd and pmproxy controlled directly by pid file, not by PCP's init scripts ($([ -n "$foreign" ] && echo "another PCP's daemons are visible: pids ${foreign% }" || echo "${BPFLIVE_DAEMON_CONTROL:-auto}: in a container"))"
   fi
   check_kernel_static
 

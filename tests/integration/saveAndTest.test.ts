@@ -1,15 +1,22 @@
 import { BpfliveOptions } from '../../src/types';
 import { newDataSource } from './datasourceHarness';
 import { installNodeBackendSrv } from './nodeBackendSrv';
-import { PMPROXY, sh, stackUp } from './stack';
+import { execFileSync } from 'child_process';
+import path from 'path';
+import { CREDENTIALS_FILE, PMPROXY, sh, stackCredentials, stackUp } from './stack';
+
+const STACK_SCRIPT = path.resolve(__dirname, '../../scripts/pcp-stack.sh');
 
 // Save & Test of the real datasource class against the real stack, healthy and broken in each
-// way we can produce here. Every broken state is undone with scripts/pcp-stack.sh up.
+// way we can produce here. Every broken state is undone with scripts/pcp-stack.sh up, which turns
+// authentication on: the datasource sends the stack's generated credentials unless a test says
+// otherwise.
 let upstream = PMPROXY;
 let basicAuth: string | undefined;
 
 beforeAll(() => {
   stackUp();
+  basicAuth = stackCredentials();
   installNodeBackendSrv(
     () => upstream,
     () => basicAuth
@@ -18,7 +25,7 @@ beforeAll(() => {
 
 afterEach(() => {
   upstream = PMPROXY;
-  basicAuth = undefined;
+  basicAuth = stackCredentials();
 });
 
 afterAll(() => {
@@ -103,7 +110,7 @@ describe('Save & Test', () => {
   });
 });
 
-describe('Save & Test with authentication on (SASL users through basic auth)', () => {
+describe('Save & Test with authentication on (the default of scripts/pcp-stack.sh up)', () => {
   const password = 'bpflive-test-secret';
   const passwordFile = '/tmp/bpflive-test-password';
 
@@ -112,30 +119,67 @@ describe('Save & Test with authentication on (SASL users through basic auth)', (
   });
 
   afterAll(() => {
-    stackUp(); // back to no auth
+    stackUp(); // back to the default: auth on, only the generated user may register
   });
 
-  it('a user who may not register scripts: scripts refused, naming the user', async () => {
-    stackUp(['--auth', '--user', 'bpflive_bob', '--password-file', passwordFile, '--allowed-users', 'root']);
+  it('the generated user: all good; its credentials file is root only and survives a re-run', async () => {
+    const credentials = stackCredentials();
+    expect(credentials).toMatch(/^bpflive:[A-Za-z0-9]{32}$/);
+    expect(sh(`stat -c '%U %a' ${CREDENTIALS_FILE}`).trim()).toBe('root 600');
+    expect(await saveAndTest()).toMatchObject({ status: 'success', state: 'ok' });
+    stackUp();
+    expect(stackCredentials()).toBe(credentials);
+    expect(sh(`bash '${STACK_SCRIPT}' status`)).toMatch(
+      new RegExp(`credentials: ${CREDENTIALS_FILE} \\(user bpflive; pmcd accepts them\\)`)
+    );
+  });
+
+  it('no credentials: anonymous contexts are refused registering', async () => {
+    basicAuth = undefined;
+    const r = await saveAndTest();
+    expect(r).toMatchObject({ status: 'error', state: 'scriptsRefused' });
+    expect(r.message).toMatch(/allowed_users/);
+  });
+
+  it('a wrong password: credentials refused', async () => {
+    basicAuth = `${stackCredentials().split(':')[0]}:wrong`;
+    const wrong = await saveAndTest();
+    expect(wrong).toMatchObject({ status: 'error', state: 'authFailed' });
+    expect(wrong.message).toMatch(/refused the credentials/);
+  });
+
+  it('a valid user who may not register scripts: scripts refused, naming the user', async () => {
+    stackUp(['--user', 'bpflive_bob', '--password-file', passwordFile, '--allowed-users', 'bpflive']);
     basicAuth = `bpflive_bob:${password}`;
     const r = await saveAndTest();
     expect(r).toMatchObject({ status: 'error', state: 'scriptsRefused' });
     const uid = sh('id -u bpflive_bob').trim();
     expect(r.message).toContain(`user "${uid}"`);
     expect(r.message).toMatch(/allowed_users/);
+    // the stack's own user is still the allowed one, and a given password file leaves its file alone
+    basicAuth = stackCredentials();
+    expect(await saveAndTest()).toMatchObject({ status: 'success', state: 'ok' });
   });
 
-  it('an allowed user: all good; a wrong password: credentials refused; none: refused', async () => {
-    stackUp(['--auth', '--user', 'bpflive_alice', '--password-file', passwordFile]);
+  it('a user of our choosing with a password file: allowed', async () => {
+    stackUp(['--user', 'bpflive_alice', '--password-file', passwordFile]);
     basicAuth = `bpflive_alice:${password}`;
     expect(await saveAndTest()).toMatchObject({ status: 'success', state: 'ok' });
+  });
 
-    basicAuth = 'bpflive_alice:wrong';
-    const wrong = await saveAndTest();
-    expect(wrong).toMatchObject({ status: 'error', state: 'authFailed' });
-    expect(wrong.message).toMatch(/refused the credentials/);
-
+  it('--no-auth: warns loudly, and then anyone may register', async () => {
+    try {
+      const stderr = execFileSync('bash', ['-c', `bash '${STACK_SCRIPT}' up --no-auth 2>&1 >/dev/null`], {
+        encoding: 'utf8',
+      });
+      expect(stderr).toMatch(/WARNING: AUTHENTICATION IS OFF/);
+      expect(stderr).toMatch(/run kernel tracing code AS ROOT/);
+      basicAuth = undefined;
+      expect(await saveAndTest()).toMatchObject({ status: 'success', state: 'ok' });
+    } finally {
+      stackUp();
+    }
     basicAuth = undefined;
-    expect(await saveAndTest()).toMatchObject({ status: 'error', state: 'scriptsRefused' });
+    expect((await saveAndTest()).state).toBe('scriptsRefused');
   });
 });

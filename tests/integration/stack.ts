@@ -1,5 +1,6 @@
 /** Helpers that drive the real PCP stack on this machine (as root), and put it back. */
 import { execFileSync } from 'child_process';
+import fs from 'fs';
 import path from 'path';
 
 export const PMPROXY = process.env.BPFLIVE_PMPROXY_URL ?? 'http://127.0.0.1:44322';
@@ -17,6 +18,28 @@ export function sh(command: string): string {
 /** Brings the stack back to the state the suite expects (idempotent, seconds when nothing changed). */
 export function stackUp(options: string[] = []) {
   execFileSync('bash', [STACK_SCRIPT, 'up', ...options], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** Where scripts/pcp-stack.sh keeps the generated credentials of the stack's SASL user. */
+export const CREDENTIALS_FILE = process.env.BPFLIVE_PCP_CREDENTIALS_FILE ?? '/etc/pcp/bpflive/credentials';
+
+/**
+ * `user:password` of the SASL user that scripts/pcp-stack.sh up creates (auth is on by default),
+ * read from its credentials file (one line, root only; BPFLIVE_PCP_CREDENTIALS_FILE overrides the
+ * path). Read on every call: a test that re-runs `up` keeps the same password, but a fresh
+ * machine gets its first one only then.
+ */
+export function stackCredentials(): string {
+  let line: string;
+  try {
+    line = fs.readFileSync(CREDENTIALS_FILE, 'utf8').split('\n')[0].trim();
+  } catch (e) {
+    throw new Error(`cannot read the stack's credentials ${CREDENTIALS_FILE} (run as root after scripts/pcp-stack.sh up): ${String(e)}`);
+  }
+  if (!/^[^:]+:.+$/.test(line)) {
+    throw new Error(`${CREDENTIALS_FILE} is not one line user:password`);
+  }
+  return line;
 }
 
 /** Process ids of running bpftrace processes. */
