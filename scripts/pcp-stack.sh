@@ -707,13 +707,14 @@ direct_start() { # direct_start pmcd|pmproxy
   mkdir -p "$PCP_RUN_DIR" "$rundir"
   chmod 775 "$PCP_RUN_DIR" "$rundir"
   chown pcp:pcp "$PCP_RUN_DIR" "$rundir" 2>/dev/null || true
-  [ -f "$rundir/$name.log" ] && mv -f "$rundir/$name.log" "$rundir/$name.log.prev"
+  if [ -f "$rundir/$name.log" ]; then mv -f "$rundir/$name.log" "$rundir/$name.log.prev"; fi
   if [ "$name" = pmcd ]; then
     opts=$(options_of "$PMCD_OPTIONS")
     # PMCD_RESTART_AGENTS=1 among them: pmcd restarts a PMDA that died
     while IFS= read -r line; do envs+=("$line"); done < <(grep -E '^(PMCD|PCP)[A-Za-z0-9_]*=' /etc/default/pmcd 2>/dev/null || true)
     if [ -f /var/lib/pcp/pmns/.NeedRebuild ] || [ ! -f /var/lib/pcp/pmns/root ]; then
-      (cd /var/lib/pcp/pmns && quiet_clean ./Rebuild -du) && rm -f /var/lib/pcp/pmns/.NeedRebuild
+      # before pmcd starts: Rebuild HUPs every process named pmcd when a local pmcd answers
+      (cd /var/lib/pcp/pmns && quiet_clean ./Rebuild -su) && rm -f /var/lib/pcp/pmns/.NeedRebuild
     fi
   else
     opts=$(options_of "$PMPROXY_OPTIONS")
@@ -840,7 +841,7 @@ not_running() { [ -z "$(pids_by_comm "$1")" ]; }
 pmda_pids() { # our bpftrace PMDA's python processes (and its supervisor)
   local d
   for d in /proc/[0-9]*; do
-    case "$(tr '\0' ' ' <"$d/cmdline" 2>/dev/null || true)" in
+    case "$(tr '\0' ' ' 2>/dev/null <"$d/cmdline" || true)" in
       *pmdabpftrace.python*) same_mntns "${d#/proc/}" && echo "${d#/proc/}" ;;
     esac
   done
