@@ -67,7 +67,7 @@ after(async () => {
 });
 
 /** Opens the host page on `server`, runs `fn(page)`, then fails on any uncaught page error. */
-async function withPage(t, server, fn, { viewport = VIEWPORT } = {}) {
+async function withPage(t, server, fn, { viewport = VIEWPORT, search = '' } = {}) {
   const page = await browser.newPage({ viewport });
   page.setDefaultTimeout(10_000);
   const pageErrors = [];
@@ -83,7 +83,7 @@ async function withPage(t, server, fn, { viewport = VIEWPORT } = {}) {
     }
   });
   try {
-    await page.goto(`${server.url}/`);
+    await page.goto(`${server.url}/${search}`);
     await page.waitForFunction(() => window.bpfliveHost?.ready || window.bpfliveHost?.startError, null, {
       timeout: 15_000,
     });
@@ -281,7 +281,12 @@ test('(d) Save & test through the datasource proxy against the real pmproxy', as
     const requests = await page.evaluate(() => window.bpfliveHost.requests);
     assert.ok(requests.length >= 3, JSON.stringify(requests));
     for (const req of requests) {
-      assert.ok(req.url.startsWith(`${PROXY_PREFIX}/pmapi/`), `not through the proxy: ${req.url}`);
+      // Reads go to /pmapi/…, the permission check (a deregister of a name no script has) to the
+      // Editors' control route.
+      assert.ok(
+        req.url.startsWith(`${PROXY_PREFIX}/pmapi/`) || req.url.startsWith(`${PROXY_PREFIX}/control/store`),
+        `not through the proxy: ${req.url}`
+      );
       assert.ok(req.status > 0, `no answer for ${req.url}`);
     }
   });
@@ -772,4 +777,32 @@ test('(o) query options: format, variable, unit, rate, legend, top N, flame-grap
     },
     TALL
   );
+});
+
+test('(p) a Viewer: the browser never sends a control request; the query says the script is not running', async (t) => {
+  up.clearProxyLog();
+  await withPage(
+    t,
+    up,
+    async (page) => {
+      await page.locator(EDITOR).waitFor({ timeout: 15_000 });
+      await clearEditor(page);
+      await page.keyboard.type('interval:ms:250 { @viewer_probe = count(); }');
+      await page.keyboard.press('Shift+Enter');
+      await page.waitForFunction(() => /not running on the host/.test(document.body.innerText), null, {
+        timeout: 15_000,
+      });
+      await page.screenshot({ path: join(ARTIFACTS, 'viewer-not-running.png') });
+    },
+    { ...TALL, search: '?role=Viewer' }
+  );
+  const log = up.proxyLog;
+  t.diagnostic(`${log.length} proxy requests as a Viewer: ${[...new Set(log.map((e) => `${e.method} ${e.path.split('?')[0]}`))].join(', ')}`);
+  assert.ok(log.some((e) => e.path.startsWith('pmapi/fetch')), 'the Viewer reads');
+  assert.deepEqual(
+    log.filter((e) => /store/.test(e.path) || e.method !== 'GET'),
+    [],
+    'no control request from a Viewer'
+  );
+  assert.ok(log.every((e) => e.role === 'Viewer'));
 });

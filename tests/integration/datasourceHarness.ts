@@ -59,6 +59,15 @@ export function request(
   } as DataQueryRequest<BpftraceQuery>;
 }
 
+/** Every run not stopped yet: a test that fails half-way still closes its panels (stopAllRuns). */
+const openRuns = new Set<PanelRun>();
+
+export function stopAllRuns() {
+  for (const run of openRuns) {
+    run.stop();
+  }
+}
+
 /** Subscribes like a panel and keeps the latest response per refId (as runRequest does). */
 export class PanelRun {
   readonly latest = new Map<string, DataQueryResponse>();
@@ -69,6 +78,7 @@ export class PanelRun {
   readonly arrivals = new Map<string, number[]>();
 
   constructor(ds: DataSource, req: DataQueryRequest<BpftraceQuery>) {
+    openRuns.add(this);
     this.subscription = ds.query(req).subscribe((response) => {
       this.emissions++;
       const refId = response.key ?? 'A';
@@ -112,6 +122,7 @@ export class PanelRun {
   }
 
   stop() {
+    openRuns.delete(this);
     this.subscription.unsubscribe();
   }
 }

@@ -8,6 +8,7 @@ import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from '../../src/pmapi
 import { INFO_SCRIPTS_JSON } from '../../src/scripts/names';
 import { namespaceOf } from '../../src/scripts/naming';
 import { deregisterScripts, parseScriptList, ScriptRecord } from '../../src/scripts/protocol';
+import { stopAllRuns } from './datasourceHarness';
 import { PROXY_PATH } from './nodeBackendSrv';
 import { bpftracePids, waitFor } from './stack';
 
@@ -32,6 +33,9 @@ export async function scriptsOf(namespace = 'bpflive'): Promise<Array<Partial<Sc
 }
 
 export async function expectNothingLeft(timeoutMs = 30_000): Promise<void> {
+  // A test that failed half-way closes its panels now, as a user would; the product must then
+  // stop everything by itself.
+  stopAllRuns();
   try {
     await waitFor('no bpftrace left', () => bpftracePids().length === 0, timeoutMs);
   } catch {

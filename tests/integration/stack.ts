@@ -34,7 +34,9 @@ export function stackCredentials(): string {
   try {
     line = fs.readFileSync(CREDENTIALS_FILE, 'utf8').split('\n')[0].trim();
   } catch (e) {
-    throw new Error(`cannot read the stack's credentials ${CREDENTIALS_FILE} (run as root after scripts/pcp-stack.sh up): ${String(e)}`);
+    throw new Error(
+      `cannot read the stack's credentials ${CREDENTIALS_FILE} (run as root after scripts/pcp-stack.sh up): ${String(e)}`
+    );
   }
   if (!/^[^:]+:.+$/.test(line)) {
     throw new Error(`${CREDENTIALS_FILE} is not one line user:password`);
