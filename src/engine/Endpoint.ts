@@ -122,12 +122,15 @@ export class Endpoint {
       this.leases.set(lease.key, lease);
       this.refuseUnsendable(lease, code);
     }
+    // Grafana unsubscribes a query before it runs it again, so the holder's previous lease is
+    // already retiring when the new code arrives: the code changed, and the old script goes now
+    // rather than after a grace period (still only when no other client reads it).
     const previous = this.leaseOfHolder.get(holder);
-    if (previous && previous !== lease && previous.unhold(holder, this.now())) {
-      // The code changed: no grace period for the old script (it is still only deregistered
-      // when no other client reads it).
-      previous.graceOver(this.now());
-      this.listSoon = true;
+    if (previous && previous !== lease) {
+      previous.unhold(holder, this.now());
+      if (previous.holders.size === 0 && previous.graceOver(this.now())) {
+        this.listSoon = true;
+      }
     }
     lease.hold(holder);
     this.leaseOfHolder.set(holder, lease);
@@ -144,9 +147,6 @@ export class Endpoint {
         subscribers?.delete(listener);
         if (subscribers && [...subscribers.values()].includes(holder)) {
           return;
-        }
-        if (this.leaseOfHolder.get(holder) === held) {
-          this.leaseOfHolder.delete(holder);
         }
         // The lease keeps running through a grace period, so a refresh or time-range change
         // (unsubscribe, then subscribe again) reuses it.
@@ -235,6 +235,7 @@ export class Endpoint {
       this.pmcdPid = pid;
     }
     const t = this.sampleTime(result.timestampMs);
+    let wantListNow = false;
     for (const lease of read) {
       if (lease.scriptId !== asked.get(lease) || !isRead(lease.phase)) {
         continue;
@@ -257,6 +258,13 @@ export class Endpoint {
     }
     if (wantList) {
       this.reconcile(result, now);
+    } else if (wantListNow) {
+      try {
+        this.reconcile(await this.client.fetch([INFO_SCRIPTS_JSON]), now);
+        this.listSoon = false;
+      } catch {
+        // The list comes with the next tick.
+      }
     }
     this.advance(this.now());
   }

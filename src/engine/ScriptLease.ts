@@ -303,7 +303,11 @@ export class ScriptLease {
       this.startedAt ??= now;
       if (typeof errorText === 'string') {
         this.startChecks++;
-        this.lasting = attachProblems(cleanErrorText(errorText), this.probeCount);
+        // The probe count settles once bpftrace attached everything: judge 0 on the last check.
+        this.lasting = attachProblems(
+          cleanErrorText(errorText),
+          this.startChecks >= START_CHECKS ? this.probeCount : undefined
+        );
         this.bump();
       }
     }
