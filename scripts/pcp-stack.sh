@@ -81,7 +81,9 @@ Options for 'up' (environment variable equivalents in brackets):
                             when auth is on [BPFLIVE_ALLOWED_USERS]; default
                             the --user name.
   --expiry SECONDS          script_expiry_time for unnamed scripts
-                            [BPFLIVE_SCRIPT_EXPIRY]; default 60.
+                            [BPFLIVE_SCRIPT_EXPIRY]; default 90: the scripts
+                            of a browser that died stop within that, and a
+                            pmproxy outage of a minute stops nothing.
 
 Other environment: BPFLIVE_PMPROXY_LISTEN (address pmproxy listens on; default
 ${LISTEN_ADDR}; pmcd always listens on ${LISTEN_ADDR}), BPFLIVE_PCP_STACK_LOG (default
@@ -973,7 +975,9 @@ truthy() {
 parse_up_options() {
   AUTH=$(truthy "${BPFLIVE_AUTH:-1}")
   ALLOWED_USERS=${BPFLIVE_ALLOWED_USERS:-}
-  EXPIRY=${BPFLIVE_SCRIPT_EXPIRY:-60}
+  # bpflive registers unnamed scripts and relies on this expiry to stop those of a dead browser
+  # (within 2 minutes); it must outlast a short pmproxy outage, during which nobody reads them.
+  EXPIRY=${BPFLIVE_SCRIPT_EXPIRY:-90}
   AUTH_USER=${BPFLIVE_AUTH_USER:-}
   AUTH_PASSWORD=${BPFLIVE_AUTH_PASSWORD:-}
   CREDENTIALS_FILE=${BPFLIVE_PCP_CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE}

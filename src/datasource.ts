@@ -114,7 +114,18 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    */
   query(request: DataQueryRequest<BpftraceQuery>): Observable<DataQueryResponse> {
     const targets = request.targets.filter((t) => this.filterQuery(t));
-    return merge(...targets.map((target) => this.stream(request, target)));
+    return merge(...targets.map((target) => this.safeStream(request, target)));
+  }
+
+  /** One broken query never breaks the others of its panel: whatever it throws is its own error. */
+  private safeStream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
+    try {
+      return this.stream(request, target);
+    } catch (e) {
+      return of(
+        errorResponse(target, `bpflive could not run this query: ${e instanceof Error ? e.message : String(e)}`)
+      );
+    }
   }
 
   private stream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {

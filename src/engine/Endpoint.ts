@@ -44,8 +44,12 @@ const SCRIPT_LIST_EVERY = 10;
 const FAST_RETRIES = 30;
 const SLOW_RETRY_MS = 5000;
 const OUT_OF_STEP_LIMIT = 3;
+/** The next tick comes this soon while a script starts or the host is coming back. */
+const HURRY_MS = 300;
+/** While pmproxy does not answer, it is asked again this often (so data resumes within a tick). */
+const OUTAGE_RETRY_MS = 500;
 /** A script of our namespace nobody has read for this long is deregistered by any client. */
-const ABANDONED_AFTER_MS = 90_000;
+const ABANDONED_AFTER_MS = 120_000;
 
 type Listener = () => void;
 
@@ -182,11 +186,28 @@ export class Endpoint {
   // ------------------------------------------------------------------ the tick
 
   /** One tick now (tests and bench). */
-  pollOnce(): Promise<void> {
-    return this.poller.runOnce();
+  async pollOnce(): Promise<void> {
+    await this.poller.runOnce();
   }
 
-  private async tick() {
+  /** One tick; returns a shorter delay for the next one while something is about to change. */
+  private async tick(): Promise<number | undefined> {
+    const ok = await this.readAll();
+    const soon = this.now() + HURRY_MS;
+    const starting = [...this.leases.values()].some(
+      (l) =>
+        l.phase === 'starting' ||
+        l.phase === 'registering' ||
+        (l.phase === 'pending' && l.holders.size > 0 && l.retryAt <= soon)
+    );
+    if (!ok) {
+      return OUTAGE_RETRY_MS;
+    }
+    return starting ? HURRY_MS : undefined;
+  }
+
+  /** The one fetch of the tick and what follows from it; false when pmproxy did not answer. */
+  private async readAll(): Promise<boolean> {
     const now = this.now();
     this.advance(now);
     const read = [...this.leases.values()].filter((l) => isRead(l.phase) && l.scriptId);
@@ -201,7 +222,7 @@ export class Endpoint {
       names.push(INFO_SCRIPTS_JSON);
     }
     if (read.length === 0 && !wantList) {
-      return;
+      return true;
     }
 
     let result: FetchResult;
@@ -214,7 +235,7 @@ export class Endpoint {
           this.notify(lease);
         }
       }
-      return;
+      return false;
     }
     if (wantList) {
       this.listSoon = false;
@@ -230,7 +251,7 @@ export class Endpoint {
           this.vanish(lease, 'pmcd restarted on the host; the script is being registered again.');
         }
         this.pmcdPid = pid;
-        return;
+        return true;
       }
       this.pmcdPid = pid;
     }
@@ -267,6 +288,7 @@ export class Endpoint {
       }
     }
     this.advance(this.now());
+    return true;
   }
 
   /** Lifecycle steps that are due: registrations, restarts, grace periods, releases. */

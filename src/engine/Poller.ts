@@ -2,7 +2,9 @@
  * The tick: one call of `tick` per interval, never two at once, on a steady cadence (the next
  * tick is due one interval after this one began, so a slow fetch does not push every later tick
  * back). It sleeps while `wanted()` says there is nothing to poll, and `wake()` brings the next
- * tick forward, e.g. when a panel subscribes.
+ * tick forward, e.g. when a panel subscribes. A tick may ask for the next one sooner (it returns
+ * a delay): while a script starts or the host is coming back, so data shows without waiting a
+ * whole interval.
  */
 export class Poller {
   private timer?: ReturnType<typeof setTimeout>;
@@ -15,7 +17,7 @@ export class Poller {
 
   constructor(
     private readonly intervalMs: number,
-    private readonly tick: () => Promise<void>,
+    private readonly tick: () => Promise<number | void>,
     private readonly wanted: () => boolean,
     private readonly now: () => number = Date.now
   ) {}
@@ -39,7 +41,7 @@ export class Poller {
   }
 
   /** One tick now (tests, bench); a tick already under way is not doubled. */
-  async runOnce(): Promise<void> {
+  async runOnce(): Promise<number | void> {
     if (this.running) {
       return;
     }
@@ -51,7 +53,7 @@ export class Poller {
     this.lastStart = started;
     this.ticks++;
     try {
-      await this.tick();
+      return await this.tick();
     } finally {
       this.running = false;
     }
@@ -73,11 +75,15 @@ export class Poller {
         return;
       }
       const started = this.now();
-      void this.runOnce().finally(() => {
-        if (!this.stopped && this.wanted()) {
-          this.schedule(Math.max(0, this.intervalMs - (this.now() - started)));
-        }
-      });
+      let sooner: number | void = undefined;
+      void this.runOnce()
+        .then((hint) => (sooner = hint))
+        .finally(() => {
+          if (!this.stopped && this.wanted()) {
+            const steady = Math.max(0, this.intervalMs - (this.now() - started));
+            this.schedule(typeof sooner === 'number' ? Math.min(steady, sooner) : steady);
+          }
+        });
     }, delayMs);
   }
 }

@@ -13,8 +13,12 @@ describe('estimatePrints', () => {
     expect(estimatePrints(2000, 100, 100, false).prints).toBe(1);
   });
 
-  it('never more prints than the time allows, never fewer than one', () => {
-    expect(estimatePrints(1000, 1000, 100, false).prints).toBe(2);
+  it('a PMDA that fell behind hands over several prints at once: the bytes count them', () => {
+    expect(estimatePrints(2000, 500, 100, false).prints).toBe(5);
+  });
+
+  it('never far more prints than the time allows, never fewer than one', () => {
+    expect(estimatePrints(1000, 10_000, 100, false).prints).toBe(6);
     expect(estimatePrints(1000, 10, 100, false).prints).toBe(1);
   });
 

@@ -7,9 +7,8 @@
  * grew by two seconds' worth, and dividing by the fetch gap would show twice the true rate.
  *
  * `data_bytes` (bytes the PMDA read from bpftrace) tells them apart: a map prints about the same
- * number of bytes each time, so two prints read about twice as many. The estimate from bytes is
- * kept within what the elapsed time allows; scripts that also print text (whose bytes vary with
- * the events) rely on time alone.
+ * number of bytes each time, so two prints read about twice as many. Scripts that also print text
+ * (whose bytes vary with the events) rely on time alone.
  */
 export const PRINT_INTERVAL_MS = 1000;
 
@@ -25,16 +24,15 @@ export function estimatePrints(
   bytesPerPrint: number | undefined,
   printsText: boolean
 ): PrintEstimate {
-  const byTime = elapsedMs / PRINT_INTERVAL_MS;
-  // At least one print (the bytes changed), at most what the time allows with jitter.
-  const low = Math.max(1, Math.round(byTime - 0.6));
-  const high = Math.max(low, Math.round(byTime + 0.6));
-  if (printsText || bytesDelta <= 0) {
-    return { prints: Math.min(high, Math.max(low, Math.round(byTime))), bytesPerPrint };
+  const byTime = Math.max(1, Math.round(elapsedMs / PRINT_INTERVAL_MS));
+  if (printsText || bytesDelta <= 0 || bytesPerPrint === undefined) {
+    return { prints: byTime, bytesPerPrint: printsText || bytesDelta <= 0 ? bytesPerPrint : bytesDelta / byTime };
   }
-  const byBytes = bytesPerPrint ? bytesDelta / bytesPerPrint : Math.round(byTime);
-  const prints = Math.min(high, Math.max(low, Math.round(byBytes)));
+  // Bytes first: a PMDA that falls behind (busy with another script's output) hands over several
+  // prints at once, after a gap that says nothing about how many there were. Time only guards
+  // against a map whose size jumped: never more than a few prints beyond what the time allows.
+  const prints = Math.min(byTime + 5, Math.max(1, Math.round(bytesDelta / bytesPerPrint)));
   const perPrint = bytesDelta / prints;
-  // Maps grow and shrink: follow the size, smoothly, from the prints we are sure of.
-  return { prints, bytesPerPrint: bytesPerPrint === undefined ? perPrint : bytesPerPrint * 0.5 + perPrint * 0.5 };
+  // Maps grow and shrink: follow the size, smoothly.
+  return { prints, bytesPerPrint: bytesPerPrint * 0.5 + perPrint * 0.5 };
 }

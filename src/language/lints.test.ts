@@ -189,3 +189,10 @@ describe('helpers', () => {
     expect(tracepointFor('tcp_sendmsg', false, host)).toBeUndefined();
   });
 });
+
+describe('urlBudget and unsendable text', () => {
+  it('never throws on a lone surrogate while the user types (encodeURIComponent would)', () => {
+    expect(() => urlBudget('BEGIN { printf("\uD800"); }')).not.toThrow();
+    expect(urlBudget('BEGIN { printf("\uD800"); }').encoded).toBe(urlBudget('BEGIN { printf("\uFFFD"); }').encoded);
+  });
+});

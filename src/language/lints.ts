@@ -420,8 +420,12 @@ export interface UrlBudget {
   ratio: number;
 }
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
 export function urlBudget(code: string, max = MAX_ENCODED_SCRIPT): UrlBudget {
-  const encoded = encodeURIComponent(prepareScript(code).text).length;
+  // A lone surrogate cannot be URL-encoded (the Endpoint refuses it with its own message); count
+  // it as the replacement character it would become, never throw while the user types.
+  const encoded = encodeURIComponent(prepareScript(code).text.replace(LONE_SURROGATE, '\uFFFD')).length;
   return { encoded, max, ratio: encoded / max };
 }
 

@@ -82,13 +82,21 @@ export class PanelRun {
     this.subscription = ds.query(req).subscribe((response) => {
       this.emissions++;
       const refId = response.key ?? 'A';
-      const before = this.values(refId).length;
       this.latest.set(refId, response);
+      // Frames reference the buffers' columns, which grow in place: remember lengths, not frames.
       const now = this.values(refId);
-      if (now.length > before && now[now.length - 1] !== null) {
+      if (now.length > (this.lengths.get(refId) ?? 0) && now[now.length - 1] !== null) {
         this.arrivals.set(refId, [...(this.arrivals.get(refId) ?? []), Date.now()]);
       }
+      this.lengths.set(refId, now.length);
     });
+  }
+
+  private readonly lengths = new Map<string, number>();
+
+  /** How many samples arrived after `since`. */
+  arrivalsSince(since: number, refId = 'A'): number {
+    return (this.arrivals.get(refId) ?? []).filter((t) => t >= since).length;
   }
 
   /** The longest time between two arrivals of data after `since` (ms), for gap checks. */
