@@ -273,8 +273,13 @@ export class Endpoint {
           lease,
           'The script was gone on the host (the bpftrace PMDA restarted, or it was stopped there); it is being registered again.'
         );
-      } else if (changed) {
-        this.notify(lease);
+      } else {
+        if (changed) {
+          this.notify(lease);
+        }
+        if (lease.missedPrint(this.now()) && !wantList) {
+          wantListNow = true;
+        }
       }
     }
     if (wantList) {
@@ -380,6 +385,13 @@ export class Endpoint {
 
   private vanish(lease: ScriptLease, reason: string) {
     if (lease.vanished(reason)) {
+      if (reason) {
+        // A script that went away unasked (a PMDA or pmcd restart, a deregister elsewhere): this
+        // context may go on answering its frozen values, and a restarted PMDA hands the same
+        // pmids to new scripts. A fresh context reads only what is there now.
+        this.client.dropContext();
+        this.instanceNames.clear();
+      }
       this.notify(lease);
       this.poller.wake();
     }

@@ -134,6 +134,16 @@ export class ScriptLease {
   get mayControl(): boolean {
     return this.options.mayControl;
   }
+  /**
+   * bpftrace prints every second; a running script whose print is more than half an interval
+   * late may be gone (a PMDA that restarted keeps answering its old values on this context): the
+   * Endpoint then looks at the PMDA's list at once.
+   */
+  missedPrint(now: number): boolean {
+    return (
+      this.phaseNow === 'running' && this.lastPrintAt !== undefined && now - this.lastPrintAt > 1.5 * PRINT_INTERVAL_MS
+    );
+  }
 
   // ------------------------------------------------------------------ registration
 

@@ -59,6 +59,9 @@ export function request(
   } as DataQueryRequest<BpftraceQuery>;
 }
 
+/** Whether `run` shows at least `n` values (not gaps) for `refId`. */
+export const hasData = (run: PanelRun, refId = 'A', n = 1) => run.values(refId).filter((v) => v !== null).length >= n;
+
 /** Every run not stopped yet: a test that fails half-way still closes its panels (stopAllRuns). */
 const openRuns = new Set<PanelRun>();
 

@@ -2,7 +2,7 @@ import { prepareScript } from '../../src/scripts/naming';
 import { deregisterScripts } from '../../src/scripts/protocol';
 import { adminClient, expectNothingLeft } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
-import { newDataSource, PanelRun, request } from './datasourceHarness';
+import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
 import { bpftracePids, PMPROXY, sh, stackUp, waitFor } from './stack';
 
 // The live engine end to end: DataSource.query() Observables against the real pmproxy, PMDA and
@@ -19,8 +19,6 @@ beforeAll(() => {
 afterEach(() => expectNothingLeft());
 
 afterAll(() => stackUp());
-
-const hasData = (run: PanelRun, refId = 'A', n = 1) => run.values(refId).filter((v) => v !== null).length >= n;
 
 describe('live engine on the real stack', () => {
   it('streams a counter as a per-second rate, and reuses the script across refreshes', async () => {

@@ -1,6 +1,6 @@
 import { prepareScript } from '../../src/scripts/naming';
 import { registerScript } from '../../src/scripts/protocol';
-import { newDataSource, PanelRun, request } from './datasourceHarness';
+import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
 import { adminClient, expectNothingLeft, scriptsOf } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
 import { bpftracePids, PMPROXY, sh, stackUp, waitFor } from './stack';
@@ -25,13 +25,13 @@ afterEach(() => expectNothingLeft());
 
 afterAll(() => stackUp());
 
-const hasData = (run: PanelRun, refId = 'A', n = 1) => run.values(refId).filter((v) => v !== null).length >= n;
 const report = (line: string) => console.log(`fault: ${line}`);
 const ticksBetween = (from: number, to: number) => Math.ceil((to - from) / TICK_MS);
 
 /** The bpftrace PMDA's main process (not its manager child, whose parent is the PMDA), or undefined. */
 function pmdaPid(): number | undefined {
-  const rows = sh("ps -eo pid=,ppid=,args= | grep '[p]mdabpftrace.python' || true")
+  // Not the supervisor that scripts/pcp-stack.sh puts between pmcd and the PMDA.
+  const rows = sh("ps -eo pid=,ppid=,args= | grep '[p]mdabpftrace.python' | grep -v pmda-supervisor || true")
     .trim()
     .split('\n')
     .filter(Boolean)
@@ -273,13 +273,19 @@ describe('faults: pmproxy and pmcd', () => {
 describe('faults: load and bad input', () => {
   it('a noisy printf script: bounded on the host, a warning with its rate, and the other panel’s rate and ticks unharmed', async () => {
     const ds = newDataSource();
-    const noisy = 'tracepoint:raw_syscalls:sys_enter { printf("%d %s %d\\n", pid, comm, args->id); }';
+    // An opensnoop of a busy host: a shell loop that starts cat processes, a few thousand opens a second.
+    const noisy =
+      'tracepoint:syscalls:sys_enter_openat /comm == "cat"/ { printf("%d %s %s\\n", pid, comm, str(args->filename)); }';
     const calm = new PanelRun(ds, request([{ code: TICKS }], 1));
     const loud = new PanelRun(ds, request([{ code: noisy }], 2));
     await waitFor('data on the calm panel', () => hasData(calm, 'A', 2), 20_000);
+    const load = sh(
+      '(while true; do cat /etc/hostname /etc/os-release >/dev/null; done) >/dev/null 2>&1 & echo $!'
+    ).trim();
     const lateBefore = ds.endpoint.lateTicks;
     const from = Date.now();
     await new Promise((r) => setTimeout(r, 20_000));
+    sh(`kill ${load} 2>/dev/null || true`);
     const rates = calm
       .values()
       .slice(-15)
