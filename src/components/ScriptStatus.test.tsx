@@ -119,3 +119,27 @@ describe('firstLine', () => {
     expect(firstLine('plain')).toBe('plain');
   });
 });
+
+describe('ScriptStatus for a Viewer', () => {
+  it('says the script is not running and why, instead of spinning', () => {
+    render(
+      <ScriptStatus
+        state={{
+          status: 'registering',
+          phase: 'waiting',
+          variables: [],
+          shown: [],
+          warnings: [],
+          info: 'This script is not running on the host, and your Grafana role may not start scripts.',
+        }}
+        errors={[]}
+        version={{ kind: 'current', text: 'Running the code you ran at 10:42:13' }}
+        problems={[]}
+        notes={[]}
+        budget={{ encoded: 10, max: 7800, ratio: 0.001 }}
+        onReveal={() => undefined}
+      />
+    );
+    expect(screen.getByTestId('bpflive-engine')).toHaveTextContent(/Not running.*may not start scripts/);
+  });
+});

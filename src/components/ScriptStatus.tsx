@@ -157,6 +157,19 @@ function StatusBadge({ state, errors }: { state?: ScriptState; errors: string[] 
       </span>
     );
   }
+  if (state?.phase === 'waiting') {
+    // A Viewer's session that may not start the script: say so plainly, never a spinner forever.
+    return (
+      <span className={styles.error} data-testid="bpflive-engine">
+        <Badge color="orange" icon="lock" text="Not running" tooltip={state.info} />
+        <span className={styles.errorText}>
+          <Text variant="bodySmall" color="secondary" truncate>
+            {state.info ?? ''}
+          </Text>
+        </span>
+      </span>
+    );
+  }
   const shown: Record<string, { color: BadgeColor; icon?: IconName; text: string; spin?: boolean }> = {
     registering: { color: 'blue', text: 'Registering…', spin: true },
     starting: { color: 'blue', text: 'Starting…', spin: true },

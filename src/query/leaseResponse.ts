@@ -26,6 +26,8 @@ export interface ScriptState {
   format?: ViewFormat;
   shown: string[];
   warnings: string[];
+  /** What the user should know that is not a problem of the script (not started yet for a Viewer, no events). */
+  info?: string;
 }
 
 export interface ResponseContext {
@@ -66,6 +68,7 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
     format: view.format,
     shown: view.variables.map((v) => v.name),
     warnings: lease.warnings,
+    info: lease.info,
   };
   if (frames.length === 0) {
     // Never a silent empty panel: an empty frame carries what is going on.

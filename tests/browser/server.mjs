@@ -151,6 +151,11 @@ async function proxy(req, res, state, log) {
       headers[k] = v;
     }
   }
+  if (state.basicAuth) {
+    // The datasource's Basic auth, added on the server side as Grafana's proxy does. Spelled
+    // "Authorization": pmproxy 6.0.3 matches the header name case-sensitively.
+    headers.Authorization = `Basic ${Buffer.from(state.basicAuth).toString('base64')}`;
+  }
   let body;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     const chunks = [];
@@ -188,6 +193,19 @@ async function proxy(req, res, state, log) {
 }
 
 /**
+ * `user:password` of the stack's SASL user (scripts/pcp-stack.sh keeps it there, root only), or
+ * undefined on a stack without authentication.
+ */
+function stackCredentials() {
+  const file = process.env.BPFLIVE_PCP_CREDENTIALS_FILE || '/etc/pcp/bpflive/credentials';
+  try {
+    return readFileSync(file, 'utf8').split('\n')[0].trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Starts the server on 127.0.0.1. `upstream`, `role`, `anonymousRole` and `jsonData` may be
  * changed later through the returned object.
  * @returns {Promise<{url: string, port: number, upstream: string, role: string, anonymousRole: string,
@@ -201,8 +219,9 @@ export function startServer({
   anonymousRole = process.env.BPFLIVE_ANONYMOUS_ROLE || 'Viewer',
   jsonData = process.env.BPFLIVE_JSON_DATA ? JSON.parse(process.env.BPFLIVE_JSON_DATA) : {},
   routes = loadRoutes(),
+  basicAuth = stackCredentials(),
 } = {}) {
-  const state = { upstream, role, anonymousRole, jsonData, routes, proxyLog: [] };
+  const state = { upstream, role, anonymousRole, jsonData, routes, basicAuth, proxyLog: [] };
   const server = createServer((req, res) => {
     const path = new URL(req.url, 'http://x').pathname;
     if (path === PROXY_LOG_PATH) {
