@@ -1,10 +1,4 @@
-import {
-  endpointSettings,
-  maxScriptsProblem,
-  parseDuration,
-  pollIntervalProblem,
-  retentionProblem,
-} from './settings';
+import { endpointSettings, maxScriptsProblem, parseDuration, pollIntervalProblem, retentionProblem } from './settings';
 
 describe('datasource settings', () => {
   it('defaults: localhost, 1 s, 30 min, Viewers may not run scripts, 50 scripts', () => {

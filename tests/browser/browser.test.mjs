@@ -797,8 +797,13 @@ test('(p) a Viewer: the browser never sends a control request; the query says th
     { ...TALL, search: '?role=Viewer' }
   );
   const log = up.proxyLog;
-  t.diagnostic(`${log.length} proxy requests as a Viewer: ${[...new Set(log.map((e) => `${e.method} ${e.path.split('?')[0]}`))].join(', ')}`);
-  assert.ok(log.some((e) => e.path.startsWith('pmapi/fetch')), 'the Viewer reads');
+  t.diagnostic(
+    `${log.length} proxy requests as a Viewer: ${[...new Set(log.map((e) => `${e.method} ${e.path.split('?')[0]}`))].join(', ')}`
+  );
+  assert.ok(
+    log.some((e) => e.path.startsWith('pmapi/fetch')),
+    'the Viewer reads'
+  );
   assert.deepEqual(
     log.filter((e) => /store/.test(e.path) || e.method !== 'GET'),
     [],

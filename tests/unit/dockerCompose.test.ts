@@ -130,4 +130,3 @@ describe('provisioned dashboards', () => {
     }
   });
 });
-
