@@ -193,10 +193,11 @@ export class Endpoint {
   /** One tick; returns a shorter delay for the next one while something is about to change. */
   private async tick(): Promise<number | undefined> {
     const ok = await this.readAll();
-    const soon = this.now() + HURRY_MS;
+    const now = this.now();
+    const soon = now + HURRY_MS;
     const starting = [...this.leases.values()].some(
       (l) =>
-        l.phase === 'starting' ||
+        l.awaitingFirstData(now) ||
         l.phase === 'registering' ||
         (l.phase === 'pending' && l.holders.size > 0 && l.retryAt <= soon)
     );

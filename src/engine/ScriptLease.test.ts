@@ -108,6 +108,23 @@ describe('ScriptLease', () => {
     expect(lease.info).toBeUndefined();
   });
 
+  it('a script that only prints text is never called stalled: its output comes with events', () => {
+    const lease = new ScriptLease('k', 'text', { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered({ script_id: 's1', variables: { '@output': VARS['@output'] } }, 0);
+    for (let t = 1; t <= 10; t++) {
+      lease.observe(sample(t * 1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 0 }), t * 1000);
+    }
+    expect(lease.phase).toBe('running');
+    expect(lease.warnings).toEqual([]);
+    expect(lease.missedPrint(10_000)).toBe(false);
+    for (let t = 11; t <= 16; t++) {
+      lease.observe(sample(t * 1000, { status: 'started', probes: 2, data_bytes: 0 }), t * 1000);
+    }
+    expect(lease.info).toMatch(/^No events in 1\d s/); // never "starting" forever
+  });
+
   it('output that outruns the retained lines is a warning with its rate', () => {
     const lease = leaseOf();
     const lines = (from: number) => Array.from({ length: 5 }, (_, i) => `line ${from + i}\n`).join('');

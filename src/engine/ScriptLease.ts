@@ -141,8 +141,24 @@ export class ScriptLease {
    */
   missedPrint(now: number): boolean {
     return (
-      this.phaseNow === 'running' && this.lastPrintAt !== undefined && now - this.lastPrintAt > 1.5 * PRINT_INTERVAL_MS
+      this.printsMaps &&
+      this.phaseNow === 'running' &&
+      this.lastPrintAt !== undefined &&
+      now - this.lastPrintAt > 1.5 * PRINT_INTERVAL_MS
     );
+  }
+
+  /** The first values are due soon: worth a faster tick (for a few seconds at most). */
+  awaitingFirstData(now: number): boolean {
+    return this.phaseNow === 'starting' && this.startedAt !== undefined && now - this.startedAt < 5000;
+  }
+
+  /**
+   * Only maps are printed every second (the PMDA's appended print block); printf output comes
+   * when events do. A script without maps is never "late".
+   */
+  private get printsMaps(): boolean {
+    return this.vars.some((v) => !v.text);
   }
 
   // ------------------------------------------------------------------ registration
@@ -331,6 +347,10 @@ export class ScriptLease {
       this.move('printed');
       this.bump();
     } else if (status === 'started') {
+      if (!this.printsMaps && this.phaseNow === 'starting') {
+        // Nothing is printed every second without maps: bpftrace running is all there is to see.
+        this.move('printed');
+      }
       this.checkSilence(now);
     }
     this.checkNoEvents(now);
@@ -400,7 +420,7 @@ export class ScriptLease {
 
   private checkSilence(now: number) {
     const since = this.lastPrintAt ?? this.startedAt;
-    if (since === undefined) {
+    if (since === undefined || !this.printsMaps) {
       return;
     }
     const quietMs = now - since;
