@@ -340,3 +340,20 @@ describe('rates', () => {
     expect(Math.min(...shown)).toBe(10);
   });
 });
+
+describe('churn', () => {
+  it('a panel whose code changes every 5 s (release, then subscribe) keeps at most 2 scripts', async () => {
+    const a = client('A');
+    let sub: { release: () => void } | undefined;
+    let most = 0;
+    for (let i = 0; i < 30; i++) {
+      sub?.release();
+      sub = a.subscribe('soak/churn/A', `interval:ms:${100 + (i % 7)} { @churn${i % 3} = count(); }`, () => undefined);
+      for (let s = 0; s < 5; s++) {
+        await second([a]);
+        most = Math.max(most, pmda.ids().length);
+      }
+    }
+    expect(most).toBeLessThanOrEqual(2);
+  });
+});

@@ -214,6 +214,7 @@ export class Endpoint {
     const read = [...this.leases.values()].filter((l) => isRead(l.phase) && l.scriptId);
     // The ids asked for: a lease that registered again while the fetch was under way is judged next tick.
     const asked = new Map(read.map((l) => [l, l.scriptId]));
+    const readIds = new Set(asked.values());
     const wantList =
       this.listSoon ||
       this.poller.ticks % SCRIPT_LIST_EVERY === 1 ||
@@ -284,10 +285,10 @@ export class Endpoint {
       }
     }
     if (wantList) {
-      this.reconcile(result, now);
+      this.reconcile(result, now, readIds);
     } else if (wantListNow) {
       try {
-        this.reconcile(await this.client.fetch([INFO_SCRIPTS_JSON]), now);
+        this.reconcile(await this.client.fetch([INFO_SCRIPTS_JSON]), now, readIds);
         this.listSoon = false;
       } catch {
         // The list comes with the next tick.
@@ -403,7 +404,7 @@ export class Endpoint {
    * client to register the same text yields to the older copy, releasing leases learn whether
    * someone else still reads their script, and scripts of our namespace nobody reads go.
    */
-  private reconcile(result: FetchResult, now: number) {
+  private reconcile(result: FetchResult, now: number, readIds: ReadonlySet<string | undefined>) {
     const list = parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
     if (!list) {
       return;
@@ -435,7 +436,10 @@ export class Endpoint {
         continue;
       }
       if (lease.phase === 'releasing') {
-        this.decideRelease(lease, id, String(record.last_accessed_at ?? ''), now);
+        // Our own read in this very tick may have moved last_accessed_at: look again next tick.
+        if (!readIds.has(id)) {
+          this.decideRelease(lease, id, String(record.last_accessed_at ?? ''), now);
+        }
         continue;
       }
       const first = findRunningCopy(list, lease.text);
