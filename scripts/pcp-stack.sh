@@ -838,6 +838,21 @@ register_answers() {
   [[ $out == *'"151.0.0"'* ]]
 }
 
+# The PMDA can fall one reply behind (its manager answered a request after pmcd's 5 s timeout):
+# then every answer belongs to the previous request, for good. A deregister of a name no script
+# has must read back "not found"; anything else means out of step (only a pmcd restart helps).
+pmda_in_step() {
+  local auth=() ctx out
+  if [ -n "${AUTH_USER:-}" ] && [ -n "${AUTH_PASSWORD:-}" ]; then auth=(-u "$AUTH_USER:$AUTH_PASSWORD"); fi
+  ctx=$(curl -sf --max-time 5 "${auth[@]}" "$PMPROXY_URL/pmapi/context?hostspec=localhost&polltimeout=10" |
+    sed -n 's/.*"context":\([0-9]*\).*/\1/p') || return 0
+  [ -n "$ctx" ] || return 0
+  curl -s --max-time 10 "${auth[@]}" -X POST \
+    "$PMPROXY_URL/pmapi/store?context=$ctx&name=bpftrace.control.deregister&value=bpflive_step_check" >/dev/null || return 0
+  out=$(curl -s --max-time 10 "${auth[@]}" "$PMPROXY_URL/pmapi/fetch?context=$ctx&names=bpftrace.control.deregister") || return 0
+  [[ $out == *'not found'* || $out == *'No permission'* ]]
+}
+
 not_running() { [ -z "$(pids_by_comm "$1")" ]; }
 
 pmda_pids() { # our bpftrace PMDA's python processes (and its supervisor)
@@ -1117,6 +1132,12 @@ cmd_up() {
     done
   fi
   if [ -n "$AUTH_USER" ]; then ensure_sasl_password; fi
+  if ! pmda_in_step; then
+    restart_pmcd "the bpftrace PMDA answers out of step"
+    restarted=true
+    local deadline=$((SECONDS + READY_TIMEOUT))
+    until register_answers || [ "$SECONDS" -ge "$deadline" ]; do sleep 1; done
+  fi
   [ "$restarted" = true ] || say "nothing changed; pmcd and pmproxy left running"
   summary
   if [ "$AUTH" = true ]; then
