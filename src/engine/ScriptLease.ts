@@ -332,7 +332,9 @@ export class ScriptLease {
         // The probe count settles once bpftrace attached everything: judge 0 on the last check.
         this.lasting = attachProblems(
           cleanErrorText(errorText),
-          this.startChecks >= START_CHECKS ? this.probeCount : undefined
+          // 0 counts only once the count settled and nothing was ever printed: the PMDA's probe
+          // count reads 0 for some scripts that trace fine (they print their maps every second).
+          this.startChecks >= START_CHECKS && this.lastPrintAt === undefined ? this.probeCount : undefined
         );
         this.bump();
       }
