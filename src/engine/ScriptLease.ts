@@ -330,12 +330,7 @@ export class ScriptLease {
       if (typeof errorText === 'string') {
         this.startChecks++;
         // The probe count settles once bpftrace attached everything: judge 0 on the last check.
-        this.lasting = attachProblems(
-          cleanErrorText(errorText),
-          // 0 counts only once the count settled and nothing was ever printed: the PMDA's probe
-          // count reads 0 for some scripts that trace fine (they print their maps every second).
-          this.startChecks >= START_CHECKS && this.lastPrintAt === undefined ? this.probeCount : undefined
-        );
+        this.lasting = attachProblems(cleanErrorText(errorText));
         this.bump();
       }
     }
@@ -431,10 +426,14 @@ export class ScriptLease {
       return;
     }
     const seconds = Math.round(quietMs / 1000);
+    // The PMDA's probe count alone misleads (it reads 0 for some scripts that trace fine); 0 probes
+    // AND nothing printed since the start is a script that will never trace anything.
     const text =
-      this.lastPrintAt === undefined
-        ? `${STALL_LEAD} its maps ${seconds} s after starting (it prints them every second): the host may be overloaded, or the maps too large to print in time (e.g. stack maps under a high probe rate). Check the host's CPU; lower the probe frequency or key fewer things.`
-        : `${STALL_LEAD} its maps for ${seconds} s (it prints them every second): the host may be overloaded, or the maps too large to print in time (e.g. stack maps under a high probe rate). Showing the last data; check the host's CPU; lower the probe frequency or key fewer things.`;
+      this.lastPrintAt === undefined && this.probeCount === 0
+        ? `bpftrace attached 0 probes and has printed nothing in ${seconds} s: it runs, but nothing will ever be traced. Check the probe names against the host (the editor completes them), and that nothing invisible stands before the first probe (a U+FFFD or zero-width character).`
+        : this.lastPrintAt === undefined
+          ? `${STALL_LEAD} its maps ${seconds} s after starting (it prints them every second): the host may be overloaded, or the maps too large to print in time (e.g. stack maps under a high probe rate). Check the host's CPU; lower the probe frequency or key fewer things.`
+          : `${STALL_LEAD} its maps for ${seconds} s (it prints them every second): the host may be overloaded, or the maps too large to print in time (e.g. stack maps under a high probe rate). Showing the last data; check the host's CPU; lower the probe frequency or key fewer things.`;
     this.passing = [...this.passing.filter((w) => !w.startsWith(STALL_LEAD)), text];
     this.move('silent');
     this.bump();
@@ -618,18 +617,9 @@ function retainedLines(text: string): number {
 }
 
 /** What the error text of a running script says about probes that trace nothing. */
-function attachProblems(cleaned: string, probes: number | undefined): string[] {
-  const problems: string[] = [];
+function attachProblems(cleaned: string): string[] {
   const notice = warningNotice(bpftraceWarnings(cleaned));
-  if (notice) {
-    problems.push(notice);
-  }
-  if (probes === 0) {
-    problems.push(
-      'bpftrace attached 0 probes: it runs, but nothing will ever be traced. Check the probe names against the host (the editor completes them), and that nothing invisible stands before the first probe (a U+FFFD or zero-width character).'
-    );
-  }
-  return problems;
+  return notice ? [notice] : [];
 }
 
 /** bpftrace's stderr without the lines that are noise everywhere, e.g. RLIMIT_MEMLOCK. */
