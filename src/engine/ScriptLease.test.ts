@@ -128,6 +128,34 @@ describe('ScriptLease', () => {
     expect(lease.info).toMatch(/^No events in 1\d s/); // never "starting" forever
   });
 
+  it('a keyed map with no events yet is silent, not stalled (bpftrace prints nothing for it)', () => {
+    const keyed = { '@retransmits': { single: false, semantics: 1, datatype: 3, metrictype: null } };
+    const lease = new ScriptLease('k', 'text', { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered({ script_id: 's1', variables: keyed }, 0);
+    const name = 'bpftrace.scripts.s1.data.retransmits';
+    const at = (t: number, dataBytes: number, instances: Array<{ instance: number; value: number }>): LeaseSample => {
+      const values = sample(t, { status: 'started', error: RLIMIT, probes: 1, data_bytes: dataBytes }).values;
+      values.set(name, { pmid: '1', name, instances });
+      return { t, values, instanceName: (_m, i) => `key${i}` };
+    };
+    // Only bpftrace's "attached_probes" line was printed; the map stays empty for 12 s.
+    for (let t = 1; t <= 12; t++) {
+      lease.observe(at(t * 1000, 50, []), t * 1000);
+    }
+    expect(lease.phase).toBe('running');
+    expect(lease.warnings).toEqual([]);
+    expect(lease.missedPrint(12_000)).toBe(false);
+    // Once it has keys, bpftrace prints it every second: a silence then is a stall.
+    lease.observe(at(13_000, 90, [{ instance: 1, value: 1 }]), 13_000);
+    for (let t = 14; t <= 20; t++) {
+      lease.observe(at(t * 1000, 90, [{ instance: 1, value: 1 }]), t * 1000);
+    }
+    expect(lease.phase).toBe('stalled');
+    expect(lease.warnings.join()).toMatch(/has not printed its maps for \d+ s/);
+  });
+
   it('output that outruns the retained lines is a warning with its rate', () => {
     const lease = leaseOf();
     const lines = (from: number) => Array.from({ length: 5 }, (_, i) => `line ${from + i}\n`).join('');

@@ -81,6 +81,12 @@ export class ScriptLease {
   private lastSampleT?: number;
   private bytesPerPrint?: number;
   private sawEvents = false;
+  /**
+   * Every map of the last print was keyed and empty. bpftrace prints nothing at all for an empty
+   * keyed map (measured, 0.17 JSON), so such a script is silent by nature, not stalled: a keyed
+   * count of rare events (tcpretrans on a calm network) would otherwise look stuck after 5 s.
+   */
+  private mapsEmpty = false;
   private retryAtMs = 0;
   private transientFailures = 0;
   private deaths: number[] = [];
@@ -154,11 +160,12 @@ export class ScriptLease {
   }
 
   /**
-   * Only maps are printed every second (the PMDA's appended print block); printf output comes
-   * when events do. A script without maps is never "late".
+   * Only maps are printed every second (the PMDA's appended print block), and only maps with
+   * something in them; printf output comes when events do. A script without maps, or whose maps
+   * are all keyed and still empty, is never "late".
    */
   private get printsMaps(): boolean {
-    return this.vars.some((v) => !v.text);
+    return !this.mapsEmpty && this.vars.some((v) => !v.text);
   }
 
   // ------------------------------------------------------------------ registration
@@ -236,6 +243,7 @@ export class ScriptLease {
     this.startChecks = 0;
     this.lastDataBytes = undefined;
     this.lastPrintAt = undefined;
+    this.mapsEmpty = false;
     this.bytesPerPrint = undefined;
     this.probeCount = undefined;
     this.exit = undefined;
@@ -369,6 +377,8 @@ export class ScriptLease {
     }
     this.lastDataBytes = dataBytes;
     this.lastSampleT = sample.t;
+    let maps = 0;
+    let emptyMaps = 0;
     for (const v of this.vars) {
       const values = sample.values.get(v.metric);
       if (!values) {
@@ -382,6 +392,10 @@ export class ScriptLease {
         }
         continue;
       }
+      maps++;
+      if (values.instances.length === 0) {
+        emptyMaps++;
+      }
       const byName = new Map<string, number | null>();
       for (const i of values.instances) {
         const key = i.instance === null ? '' : (sample.instanceName(v.metric, i.instance) ?? String(i.instance));
@@ -393,6 +407,7 @@ export class ScriptLease {
       }
       this.buffers.get(v.name)?.append(sample.t, byName, spanMs);
     }
+    this.mapsEmpty = maps > 0 && emptyMaps === maps;
   }
 
   /** New printf lines; when more arrive between two reads than the PMDA keeps, some are lost. */
