@@ -311,6 +311,26 @@ describe('Endpoint and bad input', () => {
     expect(pmda.script(pmda.ids()[0])!.code).toContain('interval:ms:119');
   });
 
+  it('a burst of runs against a slow PMDA registers only the codes still wanted when their turn comes', async () => {
+    const a = client('A');
+    let answer = () => undefined as void;
+    pmda.slowStores = new Promise<void>((r) => (answer = r));
+    for (let i = 0; i < 20; i++) {
+      a.subscribe('d/1/A', `interval:ms:${100 + i} { @n = count(); }`, () => undefined);
+      await a.pollOnce();
+      await flush();
+      expect(pmda.storesWaiting).toBeLessThanOrEqual(3);
+    }
+    pmda.slowStores = undefined;
+    answer();
+    await flush();
+    await seconds(8, [a]);
+    const registered = stores('A').filter((l) => l.name === 'bpftrace.control.register');
+    expect(registered.length).toBeLessThanOrEqual(4); // the 3 under way, then the last code
+    expect(pmda.ids()).toHaveLength(1);
+    expect(pmda.script(pmda.ids()[0])!.code).toContain('interval:ms:119');
+  });
+
   it('the cap: a script over the datasource’s limit waits with a clear message', async () => {
     const budget = { max: 1, used: () => a.scriptsHeld };
     const a: Endpoint = client('A', 'editor', 'ds1', { budget });

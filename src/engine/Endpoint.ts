@@ -50,6 +50,12 @@ const HURRY_MS = 300;
 const OUTAGE_RETRY_MS = 500;
 /** A script of our namespace nobody has read for this long is deregistered by any client. */
 const ABANDONED_AFTER_MS = 120_000;
+/**
+ * Registrations under way at once. Each one makes the PMDA start a bpftrace (seconds of CPU to
+ * compile on a small host); a burst of runs of one panel (an engineer pressing Run while editing)
+ * then registers only the codes still wanted when their turn comes, not every code in between.
+ */
+const MAX_STARTS_AT_ONCE = 3;
 
 type Listener = () => void;
 
@@ -70,6 +76,7 @@ export class Endpoint {
   private readonly strangers = new Map<string, { lastAccessed: string; since: number }>();
   private readonly poller: Poller;
   private listSoon = false;
+  private startsUnderWay = 0;
   private pmcdPid?: number;
   private clockOffset?: number;
   /** For tests and bench: how many fetches the tick sent. */
@@ -306,7 +313,12 @@ export class Endpoint {
         void deregisterScripts(this.client, [old]).catch(() => undefined);
         this.notify(lease);
       }
-      if (lease.phase === 'pending' && lease.holders.size > 0 && now >= lease.retryAt) {
+      if (
+        lease.phase === 'pending' &&
+        lease.holders.size > 0 &&
+        now >= lease.retryAt &&
+        this.startsUnderWay < MAX_STARTS_AT_ONCE
+      ) {
         void this.start(lease);
       } else if (lease.phase === 'retiring' && now - (lease.retiringSince ?? now) >= this.graceMs) {
         lease.graceOver(now);
@@ -325,6 +337,7 @@ export class Endpoint {
     if (!lease.registerStarted()) {
       return;
     }
+    this.startsUnderWay++;
     this.notify(lease);
     try {
       const copy = findRunningCopy(await this.scriptList(), lease.text);
@@ -356,6 +369,7 @@ export class Endpoint {
     } catch (e) {
       this.failed(lease, e);
     } finally {
+      this.startsUnderWay--;
       this.notify(lease);
       this.poller.wake();
     }

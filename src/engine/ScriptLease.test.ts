@@ -136,7 +136,7 @@ describe('ScriptLease', () => {
     lease.registered({ script_id: 's1', variables: keyed }, 0);
     const name = 'bpftrace.scripts.s1.data.retransmits';
     const at = (t: number, dataBytes: number, instances: Array<{ instance: number; value: number }>): LeaseSample => {
-      const values = sample(t, { status: 'started', error: RLIMIT, probes: 1, data_bytes: dataBytes }).values;
+      const values = new Map(sample(t, { status: 'started', error: RLIMIT, probes: 1, data_bytes: dataBytes }).values);
       values.set(name, { pmid: '1', name, instances });
       return { t, values, instanceName: (_m, i) => `key${i}` };
     };

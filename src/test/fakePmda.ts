@@ -35,6 +35,9 @@ export class FakePmda {
   private nextPmid = 100;
   down = false;
   clock = 0;
+  /** While set, a store is answered only once it settles (a PMDA slow to register); counts them. */
+  slowStores?: Promise<void>;
+  storesWaiting = 0;
   /** Every request, for assertions: client label, path, and the store's metric name. */
   readonly log: Array<{ client: string; path: string; name?: string; value?: string }> = [];
 
@@ -45,6 +48,11 @@ export class FakePmda {
       this.log.push({ client: label, path, name: params.name, value: params.value });
       if (this.down) {
         throw classifyHttpError(502, 'Bad Gateway');
+      }
+      if (this.slowStores && path.endsWith('/store')) {
+        this.storesWaiting++;
+        await this.slowStores;
+        this.storesWaiting--;
       }
       const reply = this.answer(path, method, params);
       if (reply.status !== 200) {
