@@ -30,4 +30,23 @@ describe('estimatePrints', () => {
   it('learns the size of a print from the first one', () => {
     expect(estimatePrints(1000, 120, undefined, false)).toEqual({ prints: 1, bytesPerPrint: 120 });
   });
+
+  it('does not learn the size from a slow first gap, whose count of prints is a guess', () => {
+    // 2.1 s, but bpftrace printed once (its next print was late): learning 60 bytes would make
+    // every later 120-byte print count as two, and every later rate half the truth.
+    expect(estimatePrints(2100, 120, undefined, false)).toEqual({ prints: 2, bytesPerPrint: undefined });
+    let size: number | undefined;
+    const prints: number[] = [];
+    for (const [ms, bytes] of [
+      [2100, 120],
+      [1000, 120],
+      [1000, 120],
+      [1000, 120],
+    ]) {
+      const e = estimatePrints(ms, bytes, size, false);
+      size = e.bytesPerPrint;
+      prints.push(e.prints);
+    }
+    expect(prints.slice(1)).toEqual([1, 1, 1]);
+  });
 });

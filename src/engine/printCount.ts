@@ -26,7 +26,12 @@ export function estimatePrints(
 ): PrintEstimate {
   const byTime = Math.max(1, Math.round(elapsedMs / PRINT_INTERVAL_MS));
   if (printsText || bytesDelta <= 0 || bytesPerPrint === undefined) {
-    return { prints: byTime, bytesPerPrint: printsText || bytesDelta <= 0 ? bytesPerPrint : bytesDelta / byTime };
+    // The size of one print is learnt only from a gap that held one (about a second). After a
+    // longer gap (a slow first tick on a busy host) the count of prints is a guess: a size learnt
+    // from "2" when there was 1 is half the truth, every later print then reads as two, and the
+    // rate stays at half, since the smoothing below agrees with its own mistake.
+    const learns = !printsText && bytesDelta > 0 && bytesPerPrint === undefined && byTime === 1;
+    return { prints: byTime, bytesPerPrint: learns ? bytesDelta : bytesPerPrint };
   }
   // Bytes first: a PMDA that falls behind (busy with another script's output) hands over several
   // prints at once, after a gap that says nothing about how many there were. Time only guards
