@@ -378,7 +378,12 @@ describe('faults: load and bad input', () => {
       run = new PanelRun(ds, request([{ code: TICKS.replace('100', String(100 + i)) }]));
       await new Promise((r) => setTimeout(r, 200));
     }
-    await waitFor('data of the last code', () => hasData(run!, 'A', 2), 40_000);
+    await waitFor('data of the last code', () => hasData(run!, 'A', 2), 40_000).catch(async (e: Error) => {
+      const host = (await scriptsOf()).map((r) => `${r.state?.status}: ${r.code?.split('\n')[0]}`);
+      throw new Error(
+        `${e.message}; the panel said ${JSON.stringify(run!.notices())}, errors ${JSON.stringify(run!.errors())}; on the host: ${host.join('; ')}`
+      );
+    });
     await waitFor('only the last script left', () => bpftracePids().length === 1, 30_000);
     const left = await scriptsOf();
     expect(left.map((r) => r.code?.split('\n')[0])).toEqual([TICKS.replace('100', '119')]);
