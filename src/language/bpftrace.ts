@@ -1,5 +1,6 @@
 import type { Monaco, monacoTypes } from '@grafana/ui';
-import { BUILTINS, FUNCTIONS, KEYWORDS, PREAMBLE_KEYWORDS, PROBE_TYPES } from './docs';
+import { PREAMBLE_KEYWORDS } from '../lexer/scan';
+import { BUILTINS, FUNCTIONS, KEYWORDS, PROBE_TYPES } from './docs';
 import { Diagnostic } from './diagnostics';
 
 /**

@@ -2,7 +2,7 @@ import { stripWithMap } from '../scripts/prepare';
 import { prepareScript } from '../scripts/naming';
 import { Diagnostic, diagnosticAt } from './diagnostics';
 import { pmdaView, VALID_MAP_NAME } from './pmdaView';
-import { offsetOf, scan } from './scan';
+import { offsetOf, scan } from '../lexer/scan';
 
 /**
  * bpftrace's errors, as they come back through the PMDA (`stdin:2:8-15: ERROR: syntax error, …`

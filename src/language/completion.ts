@@ -14,7 +14,7 @@ import {
 } from './docs';
 import { pmdaView } from './pmdaView';
 import { ProbeCatalog } from './probeCatalog';
-import { scan, ScanResult } from './scan';
+import { scan, ScanResult } from '../lexer/scan';
 import { Situation, situationAt } from './situation';
 
 /**

@@ -1,4 +1,4 @@
-import { positionOf } from './scan';
+import { positionOf } from '../lexer/scan';
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -866,9 +866,6 @@ export const KEYWORDS: Array<{ name: string; doc: string; snippet?: string; newe
   { name: 'let', doc: 'Declares a scratch variable (`let $x = 1;`) or a map type.', newerThan017: true },
 ];
 
-/** Words that may open a statement before the first probe. */
-export const PREAMBLE_KEYWORDS = ['struct', 'union', 'enum', 'config', 'let', 'macro', 'import', 'typedef'];
-
 export interface SnippetDoc {
   label: string;
   detail: string;

@@ -2,7 +2,7 @@ import type { Monaco, monacoTypes } from '@grafana/ui';
 import { builtinDoc, formatSignature, functionDoc, isKeyword, KEYWORDS, probeType } from './docs';
 import { pmdaView, PmdaVariableKind, VALID_MAP_NAME } from './pmdaView';
 import { ProbeCatalog } from './probeCatalog';
-import { scan, ScanResult, Token, tokenAt, tokenUnder } from './scan';
+import { scan, ScanResult, Token, tokenAt, tokenUnder } from '../lexer/scan';
 
 /** Hover docs for functions, builtins, keywords, probes, maps and variables. Pure; `hoverProvider` adapts. */
 

@@ -4,7 +4,7 @@ import { Diagnostic, diagnosticAt, sortDiagnostics } from './diagnostics';
 import { allProviderNames, probeType, ProbeTypeDoc } from './docs';
 import { PmdaVariable, pmdaView, PmdaView, VALID_MAP_NAME } from './pmdaView';
 import { ProbeCatalog } from './probeCatalog';
-import { scan, ScanResult, Token } from './scan';
+import { scan, ScanResult, Token } from '../lexer/scan';
 
 /**
  * Problems found before anything runs: each says why the script will fail (or trace nothing) and

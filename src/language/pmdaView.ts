@@ -1,4 +1,4 @@
-import { scan, ScanResult } from './scan';
+import { scan, ScanResult } from '../lexer/scan';
 
 /**
  * The script as the bpftrace PMDA will read it, predicted before anything runs.

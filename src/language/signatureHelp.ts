@@ -1,6 +1,6 @@
 import type { monacoTypes } from '@grafana/ui';
 import { builtinDoc, formatSignature, functionDoc, signaturesOf } from './docs';
-import { scan } from './scan';
+import { scan } from '../lexer/scan';
 import { situationAt } from './situation';
 
 /** Signature help inside a call's parentheses. Pure; `signatureHelpProvider` adapts it to Monaco. */

@@ -1,5 +1,5 @@
 import { isKeyword } from './docs';
-import { clauseAt, regionAt, scan, ScanResult, Token, tokenAt, tokenIndexBefore } from './scan';
+import { clauseAt, regionAt, scan, ScanResult, Token, tokenAt, tokenIndexBefore } from '../lexer/scan';
 
 /** The call the cursor is an argument of: `hist(a, |)` → {name: 'hist', argIndex: 1}. */
 export interface CallContext {

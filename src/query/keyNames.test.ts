@@ -18,3 +18,15 @@ describe('keyNamesOf', () => {
     expect(keyNamesOf('BEGIN { @xy[comm] = count(); @x[pid] = count(); }', '@x')).toEqual(['pid']);
   });
 });
+
+describe('keyNamesOf reads the script as the editor does', () => {
+  it('ignores assignments inside comments and strings', () => {
+    const code = '// @x[old] = count()\nBEGIN { printf("@x[fake] = 1"); @x[pid] = count(); }';
+    expect(keyNamesOf(code, '@x')).toEqual(['pid']);
+    expect(keyNamesOf('/* @x[a] = count(); */ BEGIN { @x = count(); }', '@x')).toBeUndefined();
+  });
+
+  it('keeps brackets inside a key part together', () => {
+    expect(keyNamesOf('BEGIN { @x[args->argv[0], cpu] = count(); }', '@x')).toEqual(['argv', 'cpu']);
+  });
+});

@@ -1,3 +1,5 @@
+import { atLineStart, scan } from '../lexer/scan';
+
 /**
  * What bpflive sends to the PMDA for a user's script.
  *
@@ -22,58 +24,31 @@ export function stripWithMap(code: string): { text: string; map: number[] } {
       map.push(each ? from + k : from);
     }
   };
-  let i = 0;
-  let lineStart = true;
-  while (i < code.length) {
-    const c = code[i];
-    const next = code[i + 1];
-    if (c === '"') {
-      let end = i + 1;
-      while (end < code.length) {
-        if (code[end] === '\\') {
-          end += 2;
-        } else if (code[end] === '"' || code[end] === '\n') {
-          end++;
-          break;
-        } else {
-          end++;
+  // Comments are where the editor's lexer sees them, so the editor greys out exactly what is left out.
+  let copied = 0;
+  for (const token of scan(code).tokens) {
+    if (token.kind !== 'comment') {
+      continue;
+    }
+    emit(code.slice(copied, token.start), copied);
+    copied = token.end;
+    const body = token.text;
+    if (body.startsWith('//')) {
+      if (atLineStart(code, token.start) && DIRECTIVE.test(body)) {
+        emit(body, token.start);
+      }
+    } else if (body.includes('\n')) {
+      // Only the newlines stay, each where it was.
+      for (let k = 0; k < body.length; k++) {
+        if (body[k] === '\n') {
+          emit('\n', token.start + k);
         }
       }
-      end = Math.min(end, code.length);
-      emit(code.slice(i, end), i);
-      i = end;
-      lineStart = false;
-    } else if (c === '/' && next === '/') {
-      const eol = code.indexOf('\n', i);
-      const comment = code.slice(i, eol < 0 ? code.length : eol);
-      if (lineStart && DIRECTIVE.test(comment)) {
-        emit(comment, i);
-      }
-      i += comment.length;
-    } else if (c === '/' && next === '*') {
-      const close = code.indexOf('*/', i + 2);
-      const body = code.slice(i, close < 0 ? code.length : close + 2);
-      if (body.includes('\n')) {
-        // Only the newlines stay, each where it was.
-        for (let k = 0; k < body.length; k++) {
-          if (body[k] === '\n') {
-            emit('\n', i + k);
-          }
-        }
-      } else {
-        emit(' ', i, false);
-      }
-      i += body.length;
     } else {
-      emit(c, i);
-      if (c === '\n') {
-        lineStart = true;
-      } else if (c !== ' ' && c !== '\t') {
-        lineStart = false;
-      }
-      i++;
+      emit(' ', token.start, false);
     }
   }
+  emit(code.slice(copied), copied);
   return { text, map };
 }
 

@@ -1,9 +1,12 @@
-import { PREAMBLE_KEYWORDS } from './docs';
-
 /**
- * A tolerant scanner for bpftrace scripts: tokens with their offsets, and the clause structure
+ * THE bpftrace lexer: tokens with their offsets, and the clause structure
  * (`probes /filter/ { action }`). It never throws and copes with half-typed text, which is what
- * the editor sees most of the time. Completion, hover and the lints all read the script this way.
+ * the editor sees most of the time. Everything that reads a script reads it this way — the
+ * editor (completion, hover, lints), the comment stripping before a script is sent
+ * (scripts/prepare.ts) and the key names of a map (query/keyNames.ts) — so what the editor
+ * greys out as a comment is exactly what is left out of the sent text. Only Monaco's syntax
+ * colouring (language/bpftrace.ts) has its own rules, because Monaco needs them declarative.
+ * Pure: imports nothing.
  */
 
 export type TokenKind =
@@ -65,6 +68,8 @@ const IDENT_PART = /\w/;
 const SPACE = /\s/;
 const MULTI_PUNCT = /->|\.\.|<<=|>>=|[=!<>]=|&&|\|\||<<|>>|\+\+|--|[-+*/%&|^]=/y;
 const NUMBER = /0[xX][0-9a-fA-F_]+[uUlL]*|\d[\d_]*(?:[eE]\d+)?[A-Za-z]*/y;
+/** Words that may open a statement before the first probe. */
+export const PREAMBLE_KEYWORDS = ['struct', 'union', 'enum', 'config', 'let', 'macro', 'import', 'typedef'];
 const PREAMBLE = new Set(PREAMBLE_KEYWORDS);
 
 export function scan(text: string): ScanResult {
@@ -266,7 +271,7 @@ function readWord(text: string, i: number): string {
   return text.slice(i, j);
 }
 
-function atLineStart(text: string, i: number): boolean {
+export function atLineStart(text: string, i: number): boolean {
   for (let j = i - 1; j >= 0 && text[j] !== '\n'; j--) {
     if (text[j] !== ' ' && text[j] !== '\t') {
       return false;
@@ -275,18 +280,26 @@ function atLineStart(text: string, i: number): boolean {
   return true;
 }
 
-/** A preprocessor line, with `\` continuations. */
+/**
+ * A preprocessor line, with `\` continuations, up to a comment that follows it
+ * (`#include <linux/sched.h> // task_struct`): the comment is a comment token of its own.
+ */
 function endOfDirective(text: string, i: number): number {
   let j = i;
   while (j < text.length) {
-    const eol = text.indexOf('\n', j);
-    if (eol < 0) {
-      return text.length;
+    const ch = text[j];
+    if (ch === '"') {
+      j = endOfString(text, j);
+    } else if (ch === '/' && (text[j + 1] === '/' || text[j + 1] === '*')) {
+      return j;
+    } else if (ch === '\n') {
+      if (text[j - 1] !== '\\') {
+        return j;
+      }
+      j++;
+    } else {
+      j++;
     }
-    if (text[eol - 1] !== '\\') {
-      return eol;
-    }
-    j = eol + 1;
   }
   return text.length;
 }
