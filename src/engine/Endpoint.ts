@@ -1,6 +1,7 @@
 import { PmapiClient } from '../pmapi/client';
 import { isPmapiError, PmapiError } from '../pmapi/errors';
 import { FetchResult } from '../pmapi/types';
+import { budgetOf } from '../scripts/budget';
 import { namespaceOf, prepareScript, unencodableAt } from '../scripts/naming';
 import { INFO_SCRIPTS_JSON, scriptMetric } from '../scripts/names';
 import {
@@ -36,8 +37,6 @@ export interface SubscribeOptions {
   outputLines?: number;
 }
 
-/** pmproxy's URL limit is 8,000 characters; the rest of the store URL takes about 100. */
-export const MAX_ENCODED_SCRIPT = 7800;
 /** Every this many ticks the leases are checked against the PMDA's own list of scripts. */
 const SCRIPT_LIST_EVERY = 10;
 /** Registrations are retried every tick this many times (a PMDA restart takes ~6 s), then every 5 s. */
@@ -179,9 +178,9 @@ export class Endpoint {
     if (bad) {
       reason = `The script contains a character that cannot be sent (a lone UTF-16 surrogate) at line ${bad.line}, column ${bad.column}: remove it.`;
     } else {
-      const encoded = encodeURIComponent(lease.text).length;
-      if (encoded > MAX_ENCODED_SCRIPT) {
-        reason = `The script is too long for pmproxy: ${encoded} characters once URL-encoded, at most ${MAX_ENCODED_SCRIPT} fit. Comments are already left out; shorten the code.`;
+      const { encoded, max } = budgetOf(lease.text);
+      if (encoded > max) {
+        reason = `The script is too long for pmproxy: ${encoded} characters once URL-encoded, at most ${max} fit. Comments are already left out; shorten the code.`;
       }
     }
     if (reason) {

@@ -1,4 +1,4 @@
-import { MAX_ENCODED_SCRIPT } from '../engine/Endpoint';
+import { budgetOf, MAX_ENCODED_SCRIPT, UrlBudget } from '../scripts/budget';
 import { prepareScript } from '../scripts/naming';
 import { Diagnostic, diagnosticAt, sortDiagnostics } from './diagnostics';
 import { allProviderNames, probeType, ProbeTypeDoc } from './docs';
@@ -14,7 +14,7 @@ import { scan, ScanResult, Token } from '../lexer/scan';
 export interface LintOptions {
   /** The host's probes; without it the host checks are skipped. */
   catalog?: ProbeCatalog;
-  /** pmproxy's limit for the URL-encoded script (default: the engine's). */
+  /** pmproxy's limit for the URL-encoded script (default: scripts/budget.ts's). */
   maxEncodedLength?: number;
 }
 
@@ -413,20 +413,11 @@ function lintCalls(code: string, scanned: ScanResult): Diagnostic[] {
 // ---------------------------------------------------------------------------------------------
 // pmproxy's URL limit
 
-export interface UrlBudget {
-  /** Length of the script as sent (comments stripped, name line added), URL-encoded. */
-  encoded: number;
-  max: number;
-  ratio: number;
-}
+export type { UrlBudget };
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
-
+/** The user's code as the engine would send it, against pmproxy's URL limit (scripts/budget.ts). */
 export function urlBudget(code: string, max = MAX_ENCODED_SCRIPT): UrlBudget {
-  // A lone surrogate cannot be URL-encoded (the Endpoint refuses it with its own message); count
-  // it as the replacement character it would become, never throw while the user types.
-  const encoded = encodeURIComponent(prepareScript(code).text.replace(LONE_SURROGATE, '\uFFFD')).length;
-  return { encoded, max, ratio: encoded / max };
+  return budgetOf(prepareScript(code).text, max);
 }
 
 function lintUrlLength(code: string, max: number): Diagnostic | undefined {

@@ -2,6 +2,7 @@ import { isPmapiError, PmapiError } from './errors';
 import { parsePmproxyJson, timestampToMs } from './json';
 import { encodeQuery, PmapiTransport, QueryParams } from './request';
 import { Children, ContextInfo, FetchResult, InstanceDomain, MetricMetadata, MetricValues } from './types';
+import { PMPROXY_MAX_URL } from './limits';
 
 export interface PmapiClientOptions {
   /** pmcd host as pmproxy should reach it, e.g. `localhost` or `pcp://db1:44321`. */
@@ -309,8 +310,8 @@ export class PmapiClient {
   }
 }
 
-/** Room for a list of names or pmids in one URL: pmproxy's limit is 8,000 characters. */
-const MAX_LIST_CHARS = 6000;
+/** Room for a list of names or pmids in one URL; the rest (path, context, other parameters) gets 2,000. */
+const MAX_LIST_CHARS = PMPROXY_MAX_URL - 2000;
 
 /** Splits `items` into comma-joined lists of at most `max` characters each. */
 export function chunksByLength(items: string[], max: number): string[][] {

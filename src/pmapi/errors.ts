@@ -1,3 +1,5 @@
+import { PMPROXY_MAX_URL } from './limits';
+
 /**
  * Everything pmproxy can answer besides success, sorted into the kinds a user can act on.
  * The original message is always kept: the kind says what to do, the message says what happened.
@@ -21,7 +23,7 @@ export type PmapiErrorKind =
   | 'ipcFailure'
   /** The PMDA is out of step: it answers the previous request ("Resource temporarily unavailable"). */
   | 'pmdaOutOfStep'
-  /** The request URL was too long for pmproxy (8,000 characters). */
+  /** The request URL was too long for pmproxy (PMPROXY_MAX_URL). */
   | 'tooLong'
   /** Anything else: an unexpected status or body. */
   | 'unexpected';
@@ -63,7 +65,7 @@ export function classifyHttpError(status: number, body: unknown, statusText = ''
     return new PmapiError('unreachable', message || 'no answer from pmproxy', status);
   }
   if (status === 414) {
-    return new PmapiError('tooLong', `${message} (pmproxy accepts at most 8,000 characters per request)`, status);
+    return new PmapiError('tooLong', `${message} (pmproxy accepts at most ${PMPROXY_MAX_URL.toLocaleString('en-US')} characters per request)`, status);
   }
   if (/Resource temporarily unavailable/i.test(message)) {
     // Seen as a 401 on every registration while the PMDA answers one request behind.

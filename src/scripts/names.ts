@@ -1,9 +1,6 @@
 /** The bpftrace PMDA's metric names (PCP 6.x). Only this folder spells them out. */
 export const CONTROL_REGISTER = 'bpftrace.control.register';
 export const CONTROL_DEREGISTER = 'bpftrace.control.deregister';
-export const CONTROL_START = 'bpftrace.control.start';
-export const CONTROL_STOP = 'bpftrace.control.stop';
-export const INFO_SCRIPTS = 'bpftrace.info.scripts';
 export const INFO_SCRIPTS_JSON = 'bpftrace.info.scripts_json';
 export const INFO_TRACEPOINTS = 'bpftrace.info.tracepoints';
 

@@ -1,3 +1,4 @@
+import { LONE_SURROGATE } from './budget';
 import { stripComments } from './prepare';
 
 /**
@@ -92,7 +93,7 @@ export function fnv1a64(text: string): string {
  * Returns the 1-based line and column of the first one.
  */
 export function unencodableAt(code: string): { line: number; column: number } | undefined {
-  const m = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.exec(code);
+  const m = LONE_SURROGATE.exec(code);
   if (!m) {
     return undefined;
   }
