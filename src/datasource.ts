@@ -14,8 +14,7 @@ import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
 import { leaseResponse } from './query/leaseResponse';
-import { INFO_TRACEPOINTS } from './scripts/names';
-import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from './pmapi';
+import { ControlRoute, PmapiClient, proxyClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
 import { BpfliveOptions, BpftraceQuery, DEFAULT_QUERY } from './types';
 
@@ -30,8 +29,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   /** Scripts are shared (and swept) only among clients of this datasource. */
   private readonly namespace: string;
   private readonly refusal?: string;
-  /** Where this session's stores go (CONTROL_PATHS), or undefined: decided once per page load. */
-  private readonly control?: string;
+  /** Which control route this session's stores take, or none: decided once per page load. */
+  private readonly control?: ControlRoute;
 
   constructor(instanceSettings: DataSourceInstanceSettings<BpfliveOptions>) {
     super(instanceSettings);
@@ -39,7 +38,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     this.settings = endpointSettings(instanceSettings.jsonData);
     this.namespace = instanceSettings.uid || 'default';
     this.refusal = instanceSettings.access === 'direct' ? DIRECT_ACCESS_REFUSED : undefined;
-    this.control = this.controlPath();
+    this.control = this.controlRoute();
   }
 
   /**
@@ -47,13 +46,13 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    * make Grafana's server enforce the same rule; this only keeps a Viewer's browser from sending
    * requests that would be refused (and from showing a 403 for them).
    */
-  private controlPath(): string | undefined {
+  private controlRoute(): ControlRoute | undefined {
     const user = config.bootData?.user;
     const role = user?.orgRole;
     if (user?.isGrafanaAdmin || role === 'Admin' || role === 'Editor') {
-      return CONTROL_PATHS.editor;
+      return 'editor';
     }
-    return this.settings.allowViewersToRun ? CONTROL_PATHS.viewer : undefined;
+    return this.settings.allowViewersToRun ? 'viewer' : undefined;
   }
 
   /** The cap counts every script this datasource holds, on all its hosts. */
@@ -72,11 +71,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
 
   /** A client with its own context, so a check never disturbs the contexts of live panels. */
   newClient(hostspec = this.settings.hostspec): PmapiClient {
-    return new PmapiClient(backendSrvTransport(this.url), {
-      hostspec,
-      polltimeoutSec: Math.max(30, Math.ceil((this.settings.pollIntervalMs * 10) / 1000)),
-      controlPath: this.control,
-    });
+    return proxyClient(this.url, { hostspec, pollIntervalMs: this.settings.pollIntervalMs, control: this.control });
   }
 
   /** One Endpoint per pmcd host this datasource's pmproxy reaches (the default, or a query's own). */
@@ -160,10 +155,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    * The probes the target host offers (the PMDA's `bpftrace.info.tracepoints`, from `bpftrace -l`
    * at PMDA start), as one comma-separated string. The editor's probe catalog caches it.
    */
-  async fetchProbeList(hostspec?: string): Promise<string> {
-    const result = await this.endpointFor(hostspec).client.fetch([INFO_TRACEPOINTS]);
-    const value = result.values.get(INFO_TRACEPOINTS)?.instances[0]?.value;
-    return typeof value === 'string' ? value : '';
+  fetchProbeList(hostspec?: string): Promise<string> {
+    return this.endpointFor(hostspec).probeList();
   }
 
   async testDatasource(): Promise<TestDataSourceResponse> {

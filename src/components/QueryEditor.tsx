@@ -2,7 +2,7 @@ import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useSta
 import { QueryEditorProps } from '@grafana/data';
 import { Button, InlineSwitch, Stack, Tooltip } from '@grafana/ui';
 import { DataSource } from '../datasource';
-import { inferUnit } from '../frames/units';
+import { inferUnit } from '../query/units';
 import { blockingDiagnostics, blockingOf } from '../language/blocking';
 import { parseBpftraceErrors } from '../language/bpftraceErrors';
 import { Diagnostic, sortDiagnostics } from '../language/diagnostics';

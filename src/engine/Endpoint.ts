@@ -4,13 +4,7 @@ import { FetchResult } from '../pmapi/types';
 import { budgetOf } from '../scripts/budget';
 import { namespaceOf, prepareScript, unencodableAt } from '../scripts/naming';
 import { INFO_SCRIPTS_JSON, scriptMetric } from '../scripts/names';
-import {
-  deregisterScripts,
-  parseScriptList,
-  registerScript,
-  ScriptRecord,
-  ScriptRejectedError,
-} from '../scripts/protocol';
+import { deregisterScripts, parseScriptList, readProbeList, registerScript, ScriptRecord, ScriptRejectedError } from '../scripts/protocol';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
 import { cleanErrorText, ScriptLease } from './ScriptLease';
@@ -169,6 +163,11 @@ export class Endpoint {
 
   lease(key: string) {
     return this.leases.get(key);
+  }
+
+  /** The host's probes, one comma-separated string (the editor's probe catalog caches it). */
+  probeList(): Promise<string> {
+    return readProbeList(this.client);
   }
 
   /** Text that cannot travel to pmproxy is refused here, before anything is sent. */

@@ -1,5 +1,5 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
-import { LogLineTracker } from '../frames/logs';
+import { LogLineTracker } from '../buffers/LogLineTracker';
 import { MetricValues } from '../pmapi/types';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';

@@ -3,6 +3,8 @@ export type { PmapiClientOptions } from './client';
 export { PmapiError, isPmapiError, classifyHttpError } from './errors';
 export type { PmapiErrorKind } from './errors';
 export { backendSrvTransport } from './transport';
+export { proxyClient } from './proxyClient';
+export type { ControlRoute, ProxyClientOptions } from './proxyClient';
 export { CONTROL_PATHS, encodeQuery } from './request';
 export type { PmapiTransport } from './request';
 export * from './types';

@@ -6,7 +6,7 @@ import { buildHeatmapRowsFrame } from '../frames/heatmap';
 import { buildHistogramFrame } from '../frames/histogram';
 import { buildCsvTableFrame, buildMapTableFrame, looksLikeCsvTable } from '../frames/table';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
-import { inferUnit } from '../frames/units';
+import { inferUnit } from './units';
 import { BpftraceQuery } from '../types';
 import { keyNamesOf } from './keyNames';
 import { chooseView, ViewFormat } from './view';

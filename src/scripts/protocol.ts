@@ -1,6 +1,7 @@
 import { chunksByLength, PmapiClient } from '../pmapi/client';
 import { PmapiError } from '../pmapi/errors';
-import { CONTROL_DEREGISTER, CONTROL_REGISTER } from './names';
+import { PMPROXY_MAX_URL } from '../pmapi/limits';
+import { CONTROL_DEREGISTER, CONTROL_REGISTER, INFO_TRACEPOINTS } from './names';
 
 export type ScriptStatus = 'starting' | 'started' | 'stopping' | 'stopped' | 'error';
 
@@ -97,7 +98,17 @@ export async function deregisterScripts(client: PmapiClient, ids: string[]): Pro
 }
 
 /** Room for ids in a deregister URL, next to the context, name and encoding of the commas. */
-const MAX_DEREGISTER_CHARS = 5000;
+const MAX_DEREGISTER_CHARS = PMPROXY_MAX_URL - 3000;
+
+/**
+ * The probes the host offers (the PMDA's `bpftrace.info.tracepoints`, from `bpftrace -l` at PMDA
+ * start), as one comma-separated string; empty when the PMDA has none.
+ */
+export async function readProbeList(client: PmapiClient): Promise<string> {
+  const result = await client.fetch([INFO_TRACEPOINTS]);
+  const value = result.values.get(INFO_TRACEPOINTS)?.instances[0]?.value;
+  return typeof value === 'string' ? value : '';
+}
 
 /** The PMDA's list of scripts (`bpftrace.info.scripts_json`); unparseable text gives undefined. */
 export function parseScriptList(value: unknown): Array<Partial<ScriptRecord>> | undefined {

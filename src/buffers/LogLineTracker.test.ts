@@ -3,7 +3,7 @@
 // accumulated (execsnoop) and header + last 5 lines (csvtable, `// table-retain-lines: 5`).
 import { DataFrameType, FieldType } from '@grafana/data';
 
-import { LogLineTracker, longestOverlap } from './logs';
+import { LogLineTracker, longestOverlap } from './LogLineTracker';
 import { fixtureOutput, T0 } from '../test/fixtures';
 
 function bodies(t: LogLineTracker): string[] {
