@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The one test command (README "Test it"; .ci/run runs exactly this). As root on Debian/Ubuntu:
 # installs what the tests need (apt: the PCP stack, bpftrace, Chromium; npm ci), starts the real
-# stack, then runs every test: typecheck, lint, unit, build, integration (real pmproxy + PMDA +
+# stack, then runs every test: typecheck, lint (with the layering rules), formatting, unit, build, integration (real pmproxy + PMDA +
 # bpftrace), browser (built dist/module.js in headless Chromium). Ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -52,7 +52,8 @@ step "PCP stack (scripts/pcp-stack.sh up)" bash scripts/pcp-stack.sh up
 step "Chromium for browser tests" install_browser
 step "npm ci" install_node_modules
 step "typecheck" npm run --silent typecheck
-step "lint" npm run --silent lint
+step "lint (incl. the layering rules)" npm run --silent lint
+step "formatting (prettier --check)" npx prettier --check .
 step "dashboards match their .bt files" node scripts/build-dashboards.mjs --check
 step "unit tests" npx jest --ci --maxWorkers 2 --json --outputFile="$ARTIFACTS/unit.json"
 step "build" npm run --silent build

@@ -4,7 +4,14 @@ import { FetchResult } from '../pmapi/types';
 import { budgetOf } from '../scripts/budget';
 import { namespaceOf, prepareScript, unencodableAt } from '../scripts/naming';
 import { INFO_SCRIPTS_JSON, scriptMetric } from '../scripts/names';
-import { deregisterScripts, parseScriptList, readProbeList, registerScript, ScriptRecord, ScriptRejectedError } from '../scripts/protocol';
+import {
+  deregisterScripts,
+  parseScriptList,
+  readProbeList,
+  registerScript,
+  ScriptRecord,
+  ScriptRejectedError,
+} from '../scripts/protocol';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
 import { cleanErrorText, ScriptLease } from './ScriptLease';

@@ -65,7 +65,11 @@ export function classifyHttpError(status: number, body: unknown, statusText = ''
     return new PmapiError('unreachable', message || 'no answer from pmproxy', status);
   }
   if (status === 414) {
-    return new PmapiError('tooLong', `${message} (pmproxy accepts at most ${PMPROXY_MAX_URL.toLocaleString('en-US')} characters per request)`, status);
+    return new PmapiError(
+      'tooLong',
+      `${message} (pmproxy accepts at most ${PMPROXY_MAX_URL.toLocaleString('en-US')} characters per request)`,
+      status
+    );
   }
   if (/Resource temporarily unavailable/i.test(message)) {
     // Seen as a 401 on every registration while the PMDA answers one request behind.
