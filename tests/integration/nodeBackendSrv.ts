@@ -4,7 +4,7 @@
  * the plugin's real transport (src/pmapi/transport.ts) against the real pmproxy.
  *
  * Requests to the datasource proxy go through the same gate Grafana's proxy applies: the routes
- * of src/plugin.json, decided by tests/proxy/dataProxy.mjs for the user's role and the
+ * of src/plugin.json, decided by tests/proxy/dataProxy.ts for the user's role and the
  * datasource's jsonData. A refused request fails like Grafana's 403 and never reaches pmproxy; an
  * allowed one goes to the route's target with its method (a POST with an empty body) and, as
  * Grafana does, the datasource's basic auth added on the server side. Every proxy request is
@@ -13,7 +13,7 @@
 import { Observable } from 'rxjs';
 import { BackendSrv, BackendSrvRequest, FetchResponse, setBackendSrv } from '@grafana/runtime';
 import pluginJson from '../../src/plugin.json';
-import { decide, ProxyRoute, Role } from '../proxy/dataProxy.mjs';
+import { decide, ProxyRoute, Role } from '../proxy/dataProxy';
 import * as stack from './stack';
 
 export const PROXY_PATH = '/api/datasources/proxy/uid/bpflive';

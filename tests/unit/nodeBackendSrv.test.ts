@@ -9,7 +9,7 @@ import { createServer, IncomingMessage, Server } from 'http';
 import { AddressInfo } from 'net';
 import { lastValueFrom } from 'rxjs';
 import { getBackendSrv } from '@grafana/runtime';
-import { Role } from '../proxy/dataProxy.mjs';
+import { Role } from '../proxy/dataProxy';
 import { clearProxyLog, installNodeBackendSrv, PROXY_PATH, proxyLog } from '../integration/nodeBackendSrv';
 
 interface Seen {

@@ -1,8 +1,8 @@
 /**
  * plugin.json's routes are the only server-side gate between a browser and a bpftrace that runs
  * as root: bpflive has no backend. These tests run every request bpflive sends, and a list of
- * hostile ones, through an emulator of Grafana's datasource proxy (tests/proxy/dataProxy.mjs) and
- * of pmproxy's dispatch (tests/proxy/pmproxyDispatch.mjs), for every role, with the Viewers'
+ * hostile ones, through an emulator of Grafana's datasource proxy (tests/proxy/dataProxy.ts) and
+ * of pmproxy's dispatch (tests/proxy/pmproxyDispatch.ts), for every role, with the Viewers'
  * opt-in off and on, and assert what each request ends up doing. The last block checks the
  * emulator itself against what Grafana's source does.
  */
@@ -19,8 +19,8 @@ import {
   Role,
   ROUTE_DENIED,
   ORIGIN_NOT_ALLOWED,
-} from '../proxy/dataProxy.mjs';
-import { pmproxyHandler } from '../proxy/pmproxyDispatch.mjs';
+} from '../proxy/dataProxy';
+import { pmproxyHandler } from '../proxy/pmproxyDispatch';
 
 const ROUTES: ProxyRoute[] = pluginJson.routes;
 const PMPROXY = 'http://127.0.0.1:44322';

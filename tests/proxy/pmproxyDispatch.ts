@@ -4,13 +4,12 @@
  * whether Grafana lets it through. pmproxy percent-decodes the path before dispatching, and picks a
  * /pmapi/ command by PREFIX of the text after "/pmapi/[<context>/][_]" in this order — so
  * "/pmapi/fetch/../store" is a fetch and "/pmapi/metrics" the OpenMetrics scrape.
- * Types: pmproxyDispatch.d.mts.
  */
 
 const PMAPI_COMMANDS = ['context', 'profile', 'metrics', 'metric', 'derive', 'fetch', 'indom', 'store', 'children'];
 
 /** pmproxy's http_decode of the path: %XX → byte; malformed escapes make the request fail. */
-function decode(path) {
+function decode(path: string): string | undefined {
   let out = '';
   for (let i = 0; i < path.length; i++) {
     if (path[i] === '%') {
@@ -34,7 +33,7 @@ function decode(path) {
  * @param {string} target
  * @returns {string}
  */
-export function pmproxyHandler(target) {
+export function pmproxyHandler(target: string): string {
   const m = /^[a-z]+:\/\/[^/?#]*([^?#]*)/i.exec(target);
   const path = m ? decode(m[1] || '/') : undefined;
   if (path === undefined) {

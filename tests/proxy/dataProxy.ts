@@ -3,10 +3,10 @@
  * requests it refuses and where it sends the others. bpflive has no backend, so plugin.json's
  * `routes` are the only server-side gate in front of a root bpftrace; this lets tests check that
  * gate without a Grafana server, the same way in jest (tests/unit/routes.test.ts,
- * tests/integration/nodeBackendSrv.ts) and in node (tests/browser/server.mjs).
+ * tests/integration/nodeBackendSrv.ts) and in node (tests/browser/server.ts).
  *
  * Pure: no I/O, no Node or browser APIs beyond the language, so it runs under jest's jsdom
- * environment (transformed to CommonJS) and as native ESM. Types: dataProxy.d.mts.
+ * environment and in node alike.
  *
  * What it models, from Grafana's source (main, 2025–2026):
  *  - Go's request parsing (net/url): the path is unescaped into URL.Path and the raw form is kept
@@ -31,13 +31,96 @@
  *    (the port is ignored, as in Grafana); no Origin header → not checked.
  */
 
+/** A route as plugin.json declares it. */
+export interface ProxyRoute {
+  path?: string;
+  method?: string;
+  url?: string;
+  reqRole?: string;
+  reqAction?: string;
+}
+
+/** Grafana's basic org roles. */
+export type OrgRole = 'None' | 'Viewer' | 'Editor' | 'Admin';
+/** A user: an org role, or not signed in ('Anonymous': evaluated with the anonymous org role). */
+export type Role = OrgRole | 'Anonymous';
+
+/** What the CSRF middleware looks at. */
+export interface CsrfContext {
+  /** The Origin header; absent on top-level GET navigations and <img> requests. */
+  origin?: string;
+  /** The Host header (host[:port]). */
+  host: string;
+  /** Whether the request carries Grafana's login cookie (SameSite decides that in a browser). */
+  loginCookie: boolean;
+}
+
+export interface ProxyRequest {
+  routes: ProxyRoute[];
+  method: string;
+  /** The request target as sent: /api/datasources/proxy/uid/<uid>/<path>[?query], raw escapes included. */
+  url: string;
+  role: Role;
+  /** Grafana's [auth.anonymous] org_role; default Viewer. */
+  anonymousRole?: OrgRole;
+  /** The datasource's URL (pmproxy), e.g. http://127.0.0.1:44322. */
+  datasourceUrl: string;
+  jsonData?: Record<string, unknown>;
+  secureJsonData?: Record<string, string>;
+  /** RBAC actions the user holds; none by default (no role grants bpflive's unlisted-path action). */
+  grantedActions?: string[];
+  /** false: a Grafana build that ignores reqAction and checks reqRole instead. Default true. */
+  honorReqAction?: boolean;
+  /** Omitted: the CSRF middleware is not modelled (a same-origin request). */
+  csrf?: CsrfContext;
+}
+
+export type ProxyDecision =
+  | {
+      allowed: true;
+      status: undefined;
+      /** Where Grafana sends it: origin + wire path + the original query. */
+      target: string;
+      /** The route that matched; undefined when none did (forwarded with no role check). */
+      route?: ProxyRoute;
+      proxyPath: string;
+      /** A route template Grafana could not execute: it then forwards to the datasource URL + path. */
+      templateError?: string;
+    }
+  | {
+      allowed: false;
+      status: 400 | 403;
+      message: string;
+      route?: ProxyRoute;
+      proxyPath?: string;
+    };
+
+/** What a route's url template may read. */
+export interface TemplateData {
+  URL?: string;
+  JsonData?: Record<string, unknown>;
+  SecureJsonData?: Record<string, string>;
+}
+
+interface Lookup {
+  found: boolean;
+  value: unknown;
+}
+
+interface TemplateToken {
+  kind: 'text' | 'action';
+  text: string;
+  trimLeft?: boolean;
+  trimRight?: boolean;
+}
+
 export const PROXY_PATH_PATTERN = /^\/api\/datasources\/proxy\/([\d]+|uid\/[\w-]+)\/?/;
 
 /** What Grafana answers when the first matching route refuses the user. */
 export const ROUTE_DENIED = 'plugin proxy route access denied';
 export const ORIGIN_NOT_ALLOWED = 'origin not allowed';
 
-const ROLE_RANK = { None: 0, Viewer: 1, Editor: 2, Admin: 3 };
+const ROLE_RANK: Record<OrgRole, number> = { None: 0, Viewer: 1, Editor: 2, Admin: 3 };
 const SAFE_METHODS = new Set(['HEAD', 'OPTIONS', 'TRACE']);
 
 // ---------------------------------------------------------------------------------------------
@@ -45,12 +128,12 @@ const SAFE_METHODS = new Set(['HEAD', 'OPTIONS', 'TRACE']);
 
 const HEX = '0123456789ABCDEF';
 
-function isAlnum(c) {
+function isAlnum(c: number): boolean {
   return (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a);
 }
 
 /** url.shouldEscape(c, encodePath). */
-export function shouldEscapePath(c) {
+export function shouldEscapePath(c: number): boolean {
   if (isAlnum(c)) {
     return false;
   }
@@ -65,7 +148,7 @@ export function shouldEscapePath(c) {
 }
 
 /** url.validEncoded(s, encodePath). */
-export function validEncodedPath(s) {
+export function validEncodedPath(s: string): boolean {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i];
     if ("!$&'()*+,;=:@[]%".includes(ch)) {
@@ -78,12 +161,12 @@ export function validEncodedPath(s) {
   return true;
 }
 
-function isHex(ch) {
+function isHex(ch: string): boolean {
   return /^[0-9a-fA-F]$/.test(ch ?? '');
 }
 
 /** url.unescape(s, encodePath); throws on a malformed escape, as Go returns an error. */
-export function unescapePath(s) {
+export function unescapePath(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     if (s[i] === '%') {
@@ -100,7 +183,7 @@ export function unescapePath(s) {
 }
 
 /** url.escape(s, encodePath). */
-export function escapePath(s) {
+export function escapePath(s: string): string {
   let out = '';
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
@@ -110,7 +193,7 @@ export function escapePath(s) {
 }
 
 /** URL.EscapedPath() for a URL with this Path and RawPath. */
-export function escapedPath(path, rawPath) {
+export function escapedPath(path: string, rawPath: string): string {
   if (rawPath && validEncodedPath(rawPath)) {
     try {
       if (unescapePath(rawPath) === path) {
@@ -127,10 +210,10 @@ export function escapedPath(path, rawPath) {
 }
 
 /** UTF-8 bytes of a JS string as a byte string (what a client puts on the wire for raw non-ASCII). */
-function utf8Bytes(s) {
+function utf8Bytes(s: string): string {
   let out = '';
   for (const ch of s) {
-    const cp = ch.codePointAt(0);
+    const cp = ch.codePointAt(0)!;
     if (cp < 0x80) {
       out += ch;
     } else if (cp < 0x800) {
@@ -153,7 +236,7 @@ function utf8Bytes(s) {
  * How Go's HTTP server parses a request target (url.ParseRequestURI): {path, rawPath, rawQuery}.
  * Throws for what Go answers 400 to (control characters, malformed escapes, no leading slash).
  */
-export function parseRequestTarget(target) {
+export function parseRequestTarget(target: string): { path: string; rawPath: string; rawQuery: string } {
   const bytes = utf8Bytes(target);
   if (/[\x00-\x1f\x7f]/.test(bytes)) {
     throw new Error('invalid control character in URL');
@@ -169,7 +252,7 @@ export function parseRequestTarget(target) {
 }
 
 /** Go's path.Clean (filepath.Clean on Unix). */
-export function cleanPath(p) {
+export function cleanPath(p: string): string {
   if (p === '') {
     return '.';
   }
@@ -200,13 +283,13 @@ export function cleanPath(p) {
  * Grafana's util.CleanRelativePath: Clean(Join("/", p)) made relative to "/". "" and "/" become
  * "." (filepath.Rel of equal paths), everything else loses its leading slash and dot segments.
  */
-export function cleanRelativePath(p) {
+export function cleanRelativePath(p: string): string {
   const clean = cleanPath('/' + p);
   return clean === '/' ? '.' : clean.slice(1);
 }
 
 /** Grafana's util.JoinURLFragments. */
-export function joinURLFragments(a, b) {
+export function joinURLFragments(a: string, b: string): string {
   if (b.length === 0) {
     return a;
   }
@@ -225,7 +308,7 @@ export function joinURLFragments(a, b) {
 // Go text/template, the subset routes use: {{ .URL }}, {{ .JsonData.x }}, {{ .SecureJsonData.x }},
 // {{ if <field> }} … {{ else }} … {{ end }} (nestable), and the {{- -}} trim markers.
 
-function lookupField(expr, data) {
+function lookupField(expr: string, data: TemplateData): Lookup {
   const m = /^\.(URL|JsonData|SecureJsonData)(?:\.([A-Za-z_][A-Za-z0-9_]*))?$/.exec(expr);
   if (!m) {
     throw new Error(`template: unsupported expression "${expr}"`);
@@ -247,7 +330,7 @@ function lookupField(expr, data) {
 }
 
 /** Go template truth: false, 0, nil, "" and empty maps/slices are false; anything else is true. */
-export function goTruth(value) {
+export function goTruth(value: unknown): boolean {
   if (value === undefined || value === null || value === false || value === 0 || value === '') {
     return false;
   }
@@ -260,7 +343,7 @@ export function goTruth(value) {
   return true;
 }
 
-function printValue({ found, value }) {
+function printValue({ found, value }: Lookup): string {
   if (!found) {
     return '<no value>'; // what text/template prints for a missing map key
   }
@@ -273,8 +356,8 @@ function printValue({ found, value }) {
   return String(value);
 }
 
-function tokenize(text) {
-  const tokens = [];
+function tokenize(text: string): TemplateToken[] {
+  const tokens: TemplateToken[] = [];
   let i = 0;
   while (i < text.length) {
     const open = text.indexOf('{{', i);
@@ -314,10 +397,10 @@ function tokenize(text) {
 }
 
 /** Executes a Go text/template (the subset above) with Grafana's route template data. */
-export function interpolate(template, data) {
+export function interpolate(template: string, data: TemplateData): string {
   const tokens = tokenize(template);
   let pos = 0;
-  function block(stopAt) {
+  function block(stopAt: string[]): string {
     let out = '';
     while (pos < tokens.length) {
       const t = tokens[pos];
@@ -362,15 +445,15 @@ export function interpolate(template, data) {
 // ---------------------------------------------------------------------------------------------
 // Roles and access.
 
-function canonicalRole(role) {
+function canonicalRole(role: unknown): OrgRole | undefined {
   if (typeof role !== 'string') {
     return undefined;
   }
-  return Object.keys(ROLE_RANK).find((r) => r.toLowerCase() === role.toLowerCase());
+  return (Object.keys(ROLE_RANK) as OrgRole[]).find((r) => r.toLowerCase() === role.toLowerCase());
 }
 
 /** The org role a request is evaluated with: anonymous users get the configured anonymous role. */
-export function effectiveRole(role, anonymousRole = 'Viewer') {
+export function effectiveRole(role: Role, anonymousRole: OrgRole = 'Viewer'): OrgRole {
   if (role === 'Anonymous') {
     return canonicalRole(anonymousRole) ?? 'None';
   }
@@ -378,7 +461,11 @@ export function effectiveRole(role, anonymousRole = 'Viewer') {
 }
 
 /** hasAccessToRoute: reqAction alone decides when set (and honoured), else reqRole. */
-export function hasAccessToRoute(route, orgRole, { grantedActions = [], honorReqAction = true } = {}) {
+export function hasAccessToRoute(
+  route: ProxyRoute,
+  orgRole: OrgRole,
+  { grantedActions = [], honorReqAction = true }: { grantedActions?: string[]; honorReqAction?: boolean } = {}
+): boolean {
   if (honorReqAction && route.reqAction) {
     return grantedActions.includes(route.reqAction);
   }
@@ -389,7 +476,7 @@ export function hasAccessToRoute(route, orgRole, { grantedActions = [], honorReq
   return true;
 }
 
-function methodMatches(route, method) {
+function methodMatches(route: ProxyRoute, method: string): boolean {
   const m = route.method ?? '';
   return m === '' || m === '*' || m === method;
 }
@@ -397,7 +484,7 @@ function methodMatches(route, method) {
 // ---------------------------------------------------------------------------------------------
 
 /** The origin and path of a datasource URL as Go's url.Parse splits them. */
-function splitUrl(raw) {
+function splitUrl(raw: string): { origin: string; path: string; rawPath: string } {
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^/?#]*)([^?#]*)/.exec(raw);
   if (!m) {
     throw new Error(`not an absolute URL: ${raw}`);
@@ -405,7 +492,7 @@ function splitUrl(raw) {
   return { origin: m[1], path: unescapePath(m[2]), rawPath: m[2] };
 }
 
-function hostnameOf(hostPort) {
+function hostnameOf(hostPort: string): string {
   if (hostPort.startsWith('[')) {
     return hostPort.slice(1, hostPort.indexOf(']'));
   }
@@ -414,7 +501,7 @@ function hostnameOf(hostPort) {
 }
 
 /** Grafana's CSRF middleware: undefined when it lets the request through, else the refusal. */
-export function csrfRefusal(method, csrf) {
+export function csrfRefusal(method: string, csrf?: CsrfContext): string | undefined {
   if (!csrf || !csrf.loginCookie || SAFE_METHODS.has(method) || !csrf.origin) {
     return undefined;
   }
@@ -427,12 +514,8 @@ export function csrfRefusal(method, csrf) {
   return undefined;
 }
 
-/**
- * Decides one request the way Grafana's datasource proxy would.
- * @param {import('./dataProxy.d.mts').ProxyRequest} req
- * @returns {import('./dataProxy.d.mts').ProxyDecision}
- */
-export function decide(req) {
+/** Decides one request the way Grafana's datasource proxy would. */
+export function decide(req: ProxyRequest): ProxyDecision {
   const method = req.method ?? 'GET';
   const csrf = csrfRefusal(method, req.csrf);
   if (csrf) {
@@ -442,7 +525,7 @@ export function decide(req) {
   try {
     parsed = parseRequestTarget(req.url);
   } catch (e) {
-    return { allowed: false, status: 400, message: String(e?.message ?? e) };
+    return { allowed: false, status: 400, message: String(e instanceof Error ? e.message : e) };
   }
   const escaped = escapedPath(parsed.path, parsed.rawPath);
   if (!PROXY_PATH_PATTERN.test(escaped)) {
@@ -475,7 +558,7 @@ export function decide(req) {
       );
     } catch (e) {
       // ApplyRoute logs the error and returns: the request goes on to the director's target.
-      templateError = String(e?.message ?? e);
+      templateError = String(e instanceof Error ? e.message : e);
     }
     if (routeUrl) {
       origin = routeUrl.origin;
@@ -495,7 +578,7 @@ export function decide(req) {
  * builds it (`<proxy url>/<path>`). A path that already starts with "/" is appended as it is, so
  * hostile paths such as "//pmapi/store" keep their extra slash.
  */
-export function proxyUrl(path, uid = 'bpflive') {
+export function proxyUrl(path: string, uid = 'bpflive'): string {
   const base = `/api/datasources/proxy/uid/${uid}`;
   return path.startsWith('/') ? base + path : `${base}/${path}`;
 }

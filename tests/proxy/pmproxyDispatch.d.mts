@@ -1,2 +1,0 @@
-/** Which pmproxy handler a forwarded request reaches; see pmproxyDispatch.mjs. */
-export function pmproxyHandler(target: string): string;
