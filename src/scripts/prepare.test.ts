@@ -39,4 +39,15 @@ describe('stripComments', () => {
   it('keeps a directive only at the start of a line', () => {
     expect(stripComments('BEGIN { @a = 1; } // name: x')).toBe('BEGIN { @a = 1; }');
   });
+
+  it('strips a comment after a preprocessor line, which the editor shows as a comment too', () => {
+    expect(stripComments('#include <linux/sched.h> // task_struct\nBEGIN { @a = 1; }')).toBe(
+      '#include <linux/sched.h>\nBEGIN { @a = 1; }'
+    );
+  });
+
+  it('keeps a // inside a quoted probe part', () => {
+    const code = 'uprobe:"/opt/a//b":main { @n = count(); } // gone';
+    expect(stripComments(code)).toBe('uprobe:"/opt/a//b":main { @n = count(); }');
+  });
 });

@@ -1,19 +1,19 @@
 #!/usr/bin/env node
 /**
- * Builds the test "Grafana host" for the headless-browser tests: one IIFE bundle (host.jsx plus
+ * Builds the test "Grafana host" for the headless-browser tests: one IIFE bundle (host.tsx plus
  * every module Grafana shares with plugins, on window.__deps) and Monaco's editor worker.
  * Output: tests/browser/dist/ (gitignored). The plugin's own dist/module.js is NOT rebuilt or
  * touched here; build it first with `npm run build`.
  *
- *   node tests/browser/build-host.mjs
+ *   npx ts-node -P tests/tsconfig.json tests/browser/build-host.ts
  */
 import * as esbuild from 'esbuild';
+import type { BuildOptions, Plugin } from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { hostDependencies } from './deps.mjs';
+import { join, relative } from 'node:path';
+import { hostDependencies } from './deps';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = __dirname;
 export const ROOT = join(HERE, '..', '..');
 export const PLUGIN_DIST = join(ROOT, 'dist');
 export const PLUGIN_MODULE = join(PLUGIN_DIST, 'module.js');
@@ -27,7 +27,7 @@ const DEPS_MODULE = 'bpflive-host:deps';
  * pick the packages' CJS builds and give the plugin a second @grafana/runtime with its own
  * backendSrv singleton.
  */
-function depsModuleSource(deps) {
+function depsModuleSource(deps: string[]): string {
   const lines = deps.map((d, i) => `import * as m${i} from ${JSON.stringify(d)};`);
   lines.push('export default {');
   deps.forEach((d, i) => lines.push(`  ${JSON.stringify(d)}: m${i},`));
@@ -35,7 +35,7 @@ function depsModuleSource(deps) {
   return lines.join('\n');
 }
 
-function depsPlugin(deps) {
+function depsPlugin(deps: string[]): Plugin {
   return {
     name: 'bpflive-host-deps',
     setup(build) {
@@ -52,14 +52,14 @@ function depsPlugin(deps) {
   };
 }
 
-export async function buildHost({ quiet = false } = {}) {
+export async function buildHost({ quiet = false } = {}): Promise<{ deps: string[] }> {
   if (!existsSync(PLUGIN_MODULE)) {
     throw new Error(`${relative(process.cwd(), PLUGIN_MODULE)} is missing: run \`npm run build\` first`);
   }
   const deps = hostDependencies(PLUGIN_MODULE);
   mkdirSync(HOST_DIST, { recursive: true });
   const started = Date.now();
-  const common = {
+  const common: BuildOptions = {
     bundle: true,
     format: 'iife',
     platform: 'browser',
@@ -73,7 +73,7 @@ export async function buildHost({ quiet = false } = {}) {
   await Promise.all([
     esbuild.build({
       ...common,
-      entryPoints: { host: join(HERE, 'host.jsx') },
+      entryPoints: { host: join(HERE, 'host.tsx') },
       outdir: HOST_DIST,
       jsx: 'automatic',
       sourcemap: 'linked',
@@ -102,7 +102,7 @@ export async function buildHost({ quiet = false } = {}) {
   return { deps };
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (require.main === module) {
   buildHost().catch((e) => {
     console.error(e.message ?? e);
     process.exit(1);

@@ -7,7 +7,7 @@
  * Query parameters: variable=ks|kcomm (default ks), hideIdle=1, keyPartsAsRoots=1, empty=1 (a
  * range with no samples). Results on window.flameHost: {ready, rows, total, topLevel, error}.
  */
-import React from 'react';
+import React, { ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { createTheme } from '@grafana/data';
 import { GlobalStyles, ThemeContext } from '@grafana/ui';
@@ -16,21 +16,31 @@ import { FlameGraph } from '@grafana/flamegraph';
 import fixture from '../fixtures/kstacks.json';
 import { WideSeriesBuffer } from '../../src/buffers/WideSeriesBuffer';
 import { buildFlameGraphFrame } from '../../src/frames/flamegraph';
+import type { FlameHost } from './pageApi';
 
-const host = { ready: false, error: undefined };
+const host: FlameHost = { ready: false, error: undefined };
 window.flameHost = host;
 
 const params = new URLSearchParams(location.search);
 const variable = params.get('variable') === 'kcomm' ? 'kcomm' : 'ks';
 
 /** One fixture sample as the engine appends it: instance ids named through the indom. */
-function sample(i) {
-  const metric = `bpftrace.scripts.fixture_kstacks.data.${variable}`;
-  const fetched = JSON.parse(fixture.samples[i].fetch);
-  const names = new Map(JSON.parse(fixture.samples[i].indom[metric]).instances.map((x) => [x.instance, x.name]));
-  const values = new Map();
-  for (const x of fetched.values.find((v) => v.name === metric).instances) {
-    values.set(names.get(x.instance), x.value);
+interface Instance {
+  instance: number;
+  name: string;
+  value: number;
+}
+
+function sample(i: number): { t: number; values: Map<string, number> } {
+  const metric = `bpftrace.scripts.fixture_kstacks.data.${variable}` as const;
+  const fetched: { timestamp: number; values: Array<{ name: string; instances: Instance[] }> } = JSON.parse(
+    fixture.samples[i].fetch
+  );
+  const indom: Instance[] = JSON.parse(fixture.samples[i].indom[metric]).instances;
+  const names = new Map(indom.map((x) => [x.instance, x.name]));
+  const values = new Map<string, number>();
+  for (const x of fetched.values.find((v) => v.name === metric)!.instances) {
+    values.set(names.get(x.instance)!, x.value);
   }
   return { t: Math.round(fetched.timestamp * 1000), values };
 }
@@ -52,23 +62,24 @@ const frame = buildFlameGraphFrame(buffer, {
   keyPartsAsRoots: params.get('keyPartsAsRoots') === '1',
 });
 
-const labels = frame.fields.find((f) => f.name === 'label').values;
-const levels = frame.fields.find((f) => f.name === 'level').values;
+const field = (name: string) => frame.fields.find((f) => f.name === name)!.values;
+const labels = field('label');
+const levels = field('level');
 host.rows = frame.length;
-host.total = frame.length ? frame.fields.find((f) => f.name === 'value').values[0] : 0;
+host.total = frame.length ? field('value')[0] : 0;
 host.topLevel = labels.filter((_, i) => levels[i] === 1);
 
 const theme = createTheme({ colors: { mode: 'dark' } });
 
-class Boundary extends React.Component {
-  constructor(props) {
+class Boundary extends React.Component<{ children: ReactNode }, { error?: unknown }> {
+  constructor(props: { children: ReactNode }) {
     super(props);
     this.state = { error: undefined };
   }
-  static getDerivedStateFromError(error) {
+  static getDerivedStateFromError(error: unknown) {
     return { error };
   }
-  componentDidCatch(error) {
+  componentDidCatch(error: Error) {
     host.error = String(error?.stack ?? error);
   }
   render() {
@@ -85,6 +96,8 @@ function Page() {
       <GlobalStyles />
       <div data-testid="flamegraph-page" style={{ padding: 16, width: 1368 }}>
         <Boundary>
+          {/* @grafana/flamegraph 13 declares its own copy of @grafana/data 13's types; at run time it gets 12.4 (build-flamegraph.ts). */}
+          {/* @ts-expect-error the theme and frame types of two @grafana/data versions */}
           <FlameGraph data={frame} getTheme={() => theme} />
         </Boundary>
       </div>
@@ -92,4 +105,4 @@ function Page() {
   );
 }
 
-createRoot(document.getElementById('root')).render(<Page />);
+createRoot(document.getElementById('root')!).render(<Page />);

@@ -2,46 +2,31 @@
  * The flame-graph frame builder (src/frames/flamegraph.ts) fed with the real-stack fixture
  * tests/fixtures/kstacks.json (recorded from pmproxy + pmcd + the bpftrace PMDA + bpftrace 0.17:
  * `profile:hz:99 { @ks[kstack] = count(); @kcomm[comm, kstack] = count(); }`) and rendered by
- * @grafana/flamegraph's FlameGraph component in headless Chromium (flamegraph-host.jsx, built by
- * build-flamegraph.mjs in `before`). Needs no PCP stack. Run with tests/browser/run.sh, or:
+ * @grafana/flamegraph's FlameGraph component in headless Chromium (flamegraph-host.tsx, built by
+ * build-flamegraph.ts in `before`). Needs no PCP stack. Run with tests/browser/run.sh, or:
  *
- *   node --test tests/browser/flamegraph.test.mjs
+ *   TS_NODE_PROJECT=tests/tsconfig.json node -r ts-node/register --test tests/browser/flamegraph.test.ts
  *
  * Env: CHROMIUM (default /usr/bin/chromium). Screenshots: artifacts/browser/flamegraph*.png.
  */
-import { after, before, test } from 'node:test';
+import { after, before, test, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
-import { buildFlameGraphPage, FLAMEGRAPH_PAGE } from './build-flamegraph.mjs';
-import { startServer } from './server.mjs';
+import { join } from 'node:path';
+import { Browser, Page } from 'playwright-core';
+import { buildFlameGraphPage, FLAMEGRAPH_PAGE } from './build-flamegraph';
+import { ARTIFACTS, assertNoPageErrors, launchChromium, reportConsole, watchPage } from './chromium';
+import type { FlameHost } from './pageApi';
+import { startServer, TestServer } from './server';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const ARTIFACTS = join(HERE, '..', '..', 'artifacts', 'browser');
 const VIEWPORT = { width: 1400, height: 900 };
 
-let browser;
-let server;
+let browser: Browser;
+let server: TestServer;
 
 before(async () => {
-  mkdirSync(ARTIFACTS, { recursive: true });
   await buildFlameGraphPage({ quiet: true });
   [browser, server] = await Promise.all([
-    chromium.launch({
-      executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    }),
+    launchChromium(),
     // Only its static files are used (/host/ → tests/browser/dist/, Grafana's icons); no pmproxy.
     startServer({ upstream: 'http://127.0.0.1:9' }),
   ]);
@@ -52,17 +37,14 @@ after(async () => {
 });
 
 /** Opens the page with `query`, runs `fn(page, host)`, then fails on any uncaught page error. */
-async function withFlameGraph(t, query, fn) {
+async function withFlameGraph(
+  t: TestContext,
+  query: string,
+  fn: (page: Page, host: FlameHost) => Promise<void>
+): Promise<void> {
   const page = await browser.newPage({ viewport: VIEWPORT });
   page.setDefaultTimeout(10_000);
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(e.stack || e.message));
-  page.on('console', (m) => {
-    // Grafana's fonts (/public/fonts/) and a few icons are not in node_modules: 404s, harmless.
-    if ((m.type() === 'error' || m.type() === 'warning') && !/status of 404/.test(m.text())) {
-      t.diagnostic(`console ${m.type()}: ${m.text()}`);
-    }
-  });
+  const watch = watchPage(page);
   try {
     await page.goto(`${server.url}${FLAMEGRAPH_PAGE}${query}`);
     await page.waitForFunction(() => window.flameHost?.ready || window.flameHost?.error, null, { timeout: 15_000 });
@@ -70,15 +52,17 @@ async function withFlameGraph(t, query, fn) {
     assert.equal(host.error, undefined, `the FlameGraph component threw: ${host.error}`);
     await fn(page, host);
   } finally {
+    // Grafana's fonts (/public/fonts/) and a few icons are not in node_modules: 404s, harmless.
+    reportConsole(t, watch, /status of 404/);
     await page.close();
   }
-  assert.deepEqual(pageErrors, [], 'uncaught errors in the page');
+  assertNoPageErrors(watch);
 }
 
 /** Non-background pixels of the flame graph's canvas (it paints nothing until it has data). */
-function paintedPixels(page) {
-  return page.getByTestId('flameGraph').evaluate((canvas) => {
-    const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+function paintedPixels(page: Page): Promise<{ painted: number; of: number }> {
+  return page.getByTestId('flameGraph').evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
     let painted = 0;
     for (let i = 0; i < data.length; i += 4) {
       if (data[i + 3] !== 0) {
@@ -95,8 +79,8 @@ const tooltipShown = () => /(^|\n)Total: \d/.test(document.body.innerText);
  * The label and total of the tooltip the flame graph shows for the box under (x, y) of its
  * canvas: the tooltip's text is "<label>", ["and N similar items",] "Count", "Total: <n> (<p>%)", "Self: …".
  */
-async function labelAt(page, x, y) {
-  const box = await page.getByTestId('flameGraph').boundingBox();
+async function labelAt(page: Page, x: number, y: number): Promise<{ label: string; total: string }> {
+  const box = (await page.getByTestId('flameGraph').boundingBox())!;
   // The canvas may still be re-laying out after a click: hover again until the tooltip shows.
   for (let attempt = 0; ; attempt++) {
     await page.mouse.move(box.x + x, box.y + y - 1);
@@ -123,14 +107,14 @@ async function labelAt(page, x, y) {
 }
 
 /** Types into the flame graph's search box; the top table keeps the matching symbols. */
-async function search(page, text) {
+async function search(page: Page, text: string): Promise<void> {
   await page.getByPlaceholder('Search...').fill(text);
 }
 
 /** The top table's rows as [symbol, self, total], in the order shown. */
-async function topTable(page) {
+async function topTable(page: Page): Promise<Array<[string, number, number]>> {
   const cells = (await page.getByRole('table').innerText()).split('\n').filter((s) => s.trim() !== '');
-  const rows = [];
+  const rows: Array<[string, number, number]> = [];
   for (let i = cells.indexOf('Total') + 1; i + 2 < cells.length + 1; i += 3) {
     rows.push([cells[i], Number(cells[i + 1]), Number(cells[i + 2])]);
   }
@@ -166,14 +150,16 @@ test('@ks from the real-stack fixture renders: top table, canvas, root at the to
     // A kernel entry frame: the table is virtualized, so search for it.
     await search(page, 'entry_SYSCALL_64');
     await page.waitForFunction(() => {
-      const t = document.querySelector('[role=table]')?.innerText ?? '';
+      const t = document.querySelector<HTMLElement>('[role=table]')?.innerText ?? '';
       return t.includes('entry_SYSCALL_64_after_hwframe') && !t.includes('pv_native_safe_halt');
     });
     const found = await topTable(page);
     t.diagnostic(`top table, search "entry_SYSCALL_64": ${JSON.stringify(found)}`);
     assert.deepEqual(found, [['entry_SYSCALL_64_after_hwframe', 0, 15]]);
     await search(page, '');
-    await page.waitForFunction(() => document.querySelector('[role=table]')?.innerText.includes('pv_native_safe_halt'));
+    await page.waitForFunction(() =>
+      document.querySelector<HTMLElement>('[role=table]')?.innerText.includes('pv_native_safe_halt')
+    );
 
     const { painted, of } = await paintedPixels(page);
     t.diagnostic(`canvas: ${painted} of ${of} pixels painted`);
@@ -193,13 +179,13 @@ test('@ks from the real-stack fixture renders: top table, canvas, root at the to
 test('hideIdle: the kernel stacks that did work, expanded and readable', async (t) => {
   await withFlameGraph(t, '?hideIdle=1', async (page, host) => {
     assert.equal(host.total, 25);
-    assert.ok(!host.topLevel.includes('common_startup_64'), `top level: ${host.topLevel}`);
+    assert.ok(!host.topLevel!.includes('common_startup_64'), `top level: ${host.topLevel}`);
     await page.getByRole('radio', { name: 'Flame Graph' }).click();
     await page.getByRole('button', { name: 'Expand all groups' }).click();
     await page.getByText('25 | 25 samples (Count)').waitFor();
     assert.deepEqual(await labelAt(page, 300, 8), { label: 'all', total: 'Total: 25 (100%)' });
     // Row 2 at the right half: entry_SYSCALL_64_after_hwframe, 15 of 25 samples, then do_syscall_64 under it.
-    const box = await page.getByTestId('flameGraph').boundingBox();
+    const box = (await page.getByTestId('flameGraph').boundingBox())!;
     const entry = await labelAt(page, box.width * 0.7, 28);
     const below = await labelAt(page, box.width * 0.7, 48);
     t.diagnostic(`at 70 % width: ${entry.label} (${entry.total}) above ${below.label} (${below.total})`);
@@ -213,7 +199,7 @@ test('hideIdle: the kernel stacks that did work, expanded and readable', async (
 test('keyPartsAsRoots on @kcomm[comm, kstack]: the comms are the first level', async (t) => {
   await withFlameGraph(t, '?variable=kcomm&keyPartsAsRoots=1&hideIdle=1', async (page, host) => {
     assert.equal(host.total, 619 - 566);
-    assert.ok(host.topLevel.includes('bash') && host.topLevel.includes('sleep'), `top level: ${host.topLevel}`);
+    assert.ok(host.topLevel!.includes('bash') && host.topLevel!.includes('sleep'), `top level: ${host.topLevel}`);
     await page.getByRole('radio', { name: 'Flame Graph' }).click();
     await page.getByRole('button', { name: 'Expand all groups' }).click();
     await page.getByText('53 | 53 samples (Count)').waitFor();

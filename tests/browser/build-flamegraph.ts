@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * Builds the flame-graph test page (flamegraph-host.jsx + flamegraph.html) into
- * tests/browser/dist/flamegraph/, which server.mjs serves under /host/flamegraph/.
+ * Builds the flame-graph test page (flamegraph-host.tsx + flamegraph.html) into
+ * tests/browser/dist/flamegraph/, which server.ts serves under /host/flamegraph/.
  *
  * @grafana/flamegraph has no 12.x release; 13.0.1 runs on @grafana/ui and @grafana/data 12.4.2
  * (what Grafana 12 gives a plugin) with three changes made here:
@@ -12,25 +12,25 @@
  * - @grafana/assistant (a peer of the flame graph, provided by Grafana) is a stub.
  * react-virtualized-auto-sizer@1.0.26 is a devDependency for the same reason.
  *
- *   node tests/browser/build-flamegraph.mjs
+ *   npx ts-node -P tests/tsconfig.json tests/browser/build-flamegraph.ts
  */
 import * as esbuild from 'esbuild';
+import type { Plugin } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = __dirname;
 const ROOT = join(HERE, '..', '..');
 export const FLAMEGRAPH_DIST = join(HERE, 'dist', 'flamegraph');
-/** Where server.mjs serves FLAMEGRAPH_DIST. */
+/** Where server.ts serves FLAMEGRAPH_DIST. */
 export const FLAMEGRAPH_PAGE = '/host/flamegraph/index.html';
 
 const requireFromRoot = createRequire(join(ROOT, 'package.json'));
 
 /** Package → the file every import of it must load, whoever imports it. */
-function pinnedModules() {
-  const cjs = (name) => requireFromRoot.resolve(name); // the "require" condition: the CJS build
+function pinnedModules(): Map<string, string> {
+  const cjs = (name: string) => requireFromRoot.resolve(name); // the "require" condition: the CJS build
   return new Map([
     ['@grafana/ui', cjs('@grafana/ui')],
     ['@grafana/data', cjs('@grafana/data')],
@@ -38,11 +38,11 @@ function pinnedModules() {
     ['@emotion/css', cjs('@emotion/css')],
     ['react', cjs('react')],
     ['react-dom', cjs('react-dom')],
-    ['@grafana/assistant', join(HERE, 'flamegraph-assistant-stub.js')],
+    ['@grafana/assistant', join(HERE, 'flamegraph-assistant-stub.ts')],
   ]);
 }
 
-function pinPlugin(pinned) {
+function pinPlugin(pinned: Map<string, string>): Plugin {
   const names = [...pinned.keys()].map((n) => n.replace(/[/.]/g, '\\$&'));
   return {
     name: 'bpflive-flamegraph-pins',
@@ -52,11 +52,11 @@ function pinPlugin(pinned) {
   };
 }
 
-export async function buildFlameGraphPage({ quiet = false } = {}) {
+export async function buildFlameGraphPage({ quiet = false } = {}): Promise<void> {
   mkdirSync(FLAMEGRAPH_DIST, { recursive: true });
   const started = Date.now();
   await esbuild.build({
-    entryPoints: { flamegraph: join(HERE, 'flamegraph-host.jsx') },
+    entryPoints: { flamegraph: join(HERE, 'flamegraph-host.tsx') },
     outdir: FLAMEGRAPH_DIST,
     bundle: true,
     format: 'iife',
@@ -83,7 +83,7 @@ export async function buildFlameGraphPage({ quiet = false } = {}) {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+if (require.main === module) {
   buildFlameGraphPage().catch((e) => {
     console.error(e.message ?? e);
     process.exit(1);

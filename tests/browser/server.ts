@@ -6,7 +6,7 @@
  *
  *   /api/datasources/proxy/uid/bpflive/<path>?<query>  →  the target plugin.json's routes give
  *
- * Like Grafana, it applies the plugin's routes first (tests/proxy/dataProxy.mjs decides: role,
+ * Like Grafana, it applies the plugin's routes first (tests/proxy/dataProxy.ts decides: role,
  * method, path, the datasource's jsonData, and the CSRF check on Origin): a refused request gets
  * Grafana's 403 {"message": …} and never reaches pmproxy. Status and body of forwarded requests
  * pass through. When the upstream does not answer, it replies like Grafana's proxy
@@ -22,27 +22,27 @@
  * Every proxy request is logged ({method, path, allowed, status, target, role}): `server.proxyLog`
  * in node, or GET /__proxy-log from anywhere (DELETE /__proxy-log clears it).
  *
- *   BPFLIVE_UPSTREAM=http://127.0.0.1:44322 PORT=0 node tests/browser/server.mjs
+ *   BPFLIVE_UPSTREAM=http://127.0.0.1:44322 PORT=0 npx ts-node -P tests/tsconfig.json tests/browser/server.ts
  */
-import { createServer } from 'node:http';
+import { createServer, IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { existsSync, readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { dirname, extname, join, normalize, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { decide } from '../proxy/dataProxy.mjs';
+import { extname, join, normalize, sep } from 'node:path';
+import { decide, OrgRole, ProxyRoute, Role } from '../proxy/dataProxy';
 
-const HERE = dirname(fileURLToPath(import.meta.url));
+const HERE = __dirname;
 const ROOT = join(HERE, '..', '..');
 export const DEFAULT_UPSTREAM = 'http://127.0.0.1:44322';
 export const PROXY_PREFIX = '/api/datasources/proxy/uid/bpflive';
 /** Grafana's default [dataproxy] timeout. */
 const PROXY_TIMEOUT_MS = 30_000;
 export const ROLE_COOKIE = 'bpflive_role';
-const ROLES = ['None', 'Viewer', 'Editor', 'Admin', 'Anonymous'];
+const ROLES: Role[] = ['None', 'Viewer', 'Editor', 'Admin', 'Anonymous'];
 export const PROXY_LOG_PATH = '/__proxy-log';
 
 /** The routes Grafana would load: the built plugin's plugin.json, else the source's. */
-export function loadRoutes() {
+export function loadRoutes(): ProxyRoute[] {
   for (const file of [join(ROOT, 'dist', 'plugin.json'), join(ROOT, 'src', 'plugin.json')]) {
     if (existsSync(file)) {
       return JSON.parse(readFileSync(file, 'utf8')).routes ?? [];
@@ -51,7 +51,7 @@ export function loadRoutes() {
   return [];
 }
 
-function cookieValue(req, name) {
+function cookieValue(req: IncomingMessage, name: string): string | undefined {
   for (const part of (req.headers.cookie ?? '').split(';')) {
     const [k, ...v] = part.trim().split('=');
     if (k === name) {
@@ -61,13 +61,13 @@ function cookieValue(req, name) {
   return undefined;
 }
 
-const STATIC = [
+const STATIC: Array<[string, string]> = [
   ['/host/', join(HERE, 'dist')],
   ['/dist/', join(ROOT, 'dist')],
   ['/public/build/img/icons/', join(ROOT, 'node_modules', '@grafana', 'ui', 'dist', 'public', 'img', 'icons')],
 ];
 
-const TYPES = {
+const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
   '.js': 'text/javascript; charset=utf-8',
   '.mjs': 'text/javascript; charset=utf-8',
@@ -96,7 +96,7 @@ const HOP_BY_HOP = new Set([
   'content-encoding',
 ]);
 
-async function serveFile(res, base, rel) {
+async function serveFile(res: ServerResponse, base: string, rel: string): Promise<void> {
   const path = normalize(join(base, decodeURIComponent(rel)));
   if (path !== base && !path.startsWith(base + sep)) {
     res.writeHead(403).end();
@@ -114,22 +114,44 @@ async function serveFile(res, base, rel) {
   }
 }
 
-async function proxy(req, res, state, log) {
+/** One request the proxy saw: what the tests read from proxyLog. */
+export interface ProxyLogEntry {
+  method: string;
+  path: string;
+  allowed: boolean;
+  status: number | undefined;
+  target: string | undefined;
+  role: string;
+}
+
+interface ServerState {
+  upstream: string;
+  role: string;
+  anonymousRole: string;
+  jsonData: Record<string, unknown>;
+  routes: ProxyRoute[];
+  basicAuth: string | undefined;
+  proxyLog: ProxyLogEntry[];
+}
+
+type Log = (message: string) => void;
+
+async function proxy(req: IncomingMessage, res: ServerResponse, state: ServerState, log: Log): Promise<void> {
   const role = cookieValue(req, ROLE_COOKIE) ?? state.role;
   const decision = decide({
     routes: state.routes,
-    method: req.method,
-    url: req.url,
-    role: ROLES.includes(role) ? role : 'None',
-    anonymousRole: state.anonymousRole,
+    method: req.method!,
+    url: req.url!,
+    role: ROLES.includes(role as Role) ? (role as Role) : 'None',
+    anonymousRole: state.anonymousRole as OrgRole,
     datasourceUrl: state.upstream,
     jsonData: state.jsonData,
     // A signed-in user's browser sends Grafana's login cookie; an anonymous one has none.
     csrf: { origin: req.headers.origin, host: req.headers.host ?? '', loginCookie: role !== 'Anonymous' },
   });
-  const entry = {
-    method: req.method,
-    path: req.url.slice(PROXY_PREFIX.length).replace(/^\//, ''),
+  const entry: ProxyLogEntry = {
+    method: req.method!,
+    path: req.url!.slice(PROXY_PREFIX.length).replace(/^\//, ''),
     allowed: decision.allowed,
     status: decision.status,
     target: decision.allowed ? decision.target : undefined,
@@ -144,7 +166,7 @@ async function proxy(req, res, state, log) {
     return;
   }
   const target = decision.target;
-  const headers = {};
+  const headers: Record<string, string> = {};
   for (const [k, v] of Object.entries(req.headers)) {
     // Grafana drops the browser's cookies and Authorization (it adds the datasource's own auth).
     if (!HOP_BY_HOP.has(k) && k !== 'cookie' && k !== 'authorization' && typeof v === 'string') {
@@ -156,24 +178,25 @@ async function proxy(req, res, state, log) {
     // "Authorization": pmproxy 6.0.3 matches the header name case-sensitively.
     headers.Authorization = `Basic ${Buffer.from(state.basicAuth).toString('base64')}`;
   }
-  let body;
+  let body: Buffer | undefined;
   if (req.method !== 'GET' && req.method !== 'HEAD') {
-    const chunks = [];
+    const chunks: Buffer[] = [];
     for await (const c of req) {
       chunks.push(c);
     }
     body = Buffer.concat(chunks);
   }
-  let upstreamRes;
+  let upstreamRes: Response;
   try {
     upstreamRes = await fetch(target, {
       method: req.method,
       headers,
-      body,
+      body: body as BodyInit | undefined,
       redirect: 'manual',
       signal: AbortSignal.timeout(PROXY_TIMEOUT_MS),
     });
-  } catch (e) {
+  } catch (caught) {
+    const e = caught as { name?: string; message?: string; cause?: { code?: string } };
     const timedOut = e?.name === 'TimeoutError';
     log(`proxy ${req.method} ${target}: ${timedOut ? 'timed out' : 'failed'}: ${e?.cause?.code ?? e?.message}`);
     entry.status = timedOut ? 504 : 502;
@@ -181,7 +204,7 @@ async function proxy(req, res, state, log) {
     return;
   }
   entry.status = upstreamRes.status;
-  const outHeaders = {};
+  const outHeaders: Record<string, string> = {};
   upstreamRes.headers.forEach((v, k) => {
     if (!HOP_BY_HOP.has(k) && k !== 'set-cookie') {
       outHeaders[k] = v;
@@ -196,7 +219,7 @@ async function proxy(req, res, state, log) {
  * `user:password` of the stack's SASL user (scripts/pcp-stack.sh keeps it there, root only), or
  * undefined on a stack without authentication.
  */
-function stackCredentials() {
+function stackCredentials(): string | undefined {
   const file = process.env.BPFLIVE_PCP_CREDENTIALS_FILE || '/etc/pcp/bpflive/credentials';
   try {
     return readFileSync(file, 'utf8').split('\n')[0].trim() || undefined;
@@ -205,12 +228,31 @@ function stackCredentials() {
   }
 }
 
-/**
- * Starts the server on 127.0.0.1. `upstream`, `role`, `anonymousRole` and `jsonData` may be
- * changed later through the returned object.
- * @returns {Promise<{url: string, port: number, upstream: string, role: string, anonymousRole: string,
- *   jsonData: Record<string, unknown>, proxyLog: object[], clearProxyLog: () => void, close: () => Promise<void>}>}
- */
+export interface ServerOptions {
+  upstream?: string;
+  port?: number;
+  log?: Log;
+  role?: string;
+  anonymousRole?: string;
+  jsonData?: Record<string, unknown>;
+  routes?: ProxyRoute[];
+  basicAuth?: string;
+}
+
+/** A running test server; `upstream`, `role`, `anonymousRole` and `jsonData` may be changed. */
+export interface TestServer {
+  url: string;
+  port: number;
+  upstream: string;
+  role: string;
+  anonymousRole: string;
+  jsonData: Record<string, unknown>;
+  proxyLog: ProxyLogEntry[];
+  clearProxyLog(): void;
+  close(): Promise<void>;
+}
+
+/** Starts the server on 127.0.0.1. */
 export function startServer({
   upstream = process.env.BPFLIVE_UPSTREAM || DEFAULT_UPSTREAM,
   port = 0,
@@ -220,10 +262,10 @@ export function startServer({
   jsonData = process.env.BPFLIVE_JSON_DATA ? JSON.parse(process.env.BPFLIVE_JSON_DATA) : {},
   routes = loadRoutes(),
   basicAuth = stackCredentials(),
-} = {}) {
-  const state = { upstream, role, anonymousRole, jsonData, routes, basicAuth, proxyLog: [] };
+}: ServerOptions = {}): Promise<TestServer> {
+  const state: ServerState = { upstream, role, anonymousRole, jsonData, routes, basicAuth, proxyLog: [] };
   const server = createServer((req, res) => {
-    const path = new URL(req.url, 'http://x').pathname;
+    const path = new URL(req.url ?? '/', 'http://x').pathname;
     if (path === PROXY_LOG_PATH) {
       if (req.method === 'DELETE') {
         state.proxyLog.length = 0;
@@ -264,7 +306,7 @@ export function startServer({
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => {
-      const actual = server.address().port;
+      const actual = (server.address() as AddressInfo).port;
       resolve({
         url: `http://127.0.0.1:${actual}`,
         port: actual,
@@ -297,7 +339,7 @@ export function startServer({
           state.proxyLog.length = 0;
         },
         close: () =>
-          new Promise((done) => {
+          new Promise<void>((done) => {
             server.closeAllConnections();
             server.close(() => done());
           }),
@@ -307,15 +349,16 @@ export function startServer({
 }
 
 /** A loopback port nothing listens on (bound, then released). */
-export async function unusedPort() {
+export async function unusedPort(): Promise<number> {
   const s = createServer();
-  await new Promise((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as AddressInfo;
   await new Promise((r) => s.close(r));
   return port;
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
-  const s = await startServer({ port: Number(process.env.PORT ?? 0), log: (m) => console.error(m) });
-  console.log(`bpflive test host on ${s.url}/ (datasource proxy → ${s.upstream}, default role ${s.role})`);
+if (require.main === module) {
+  startServer({ port: Number(process.env.PORT ?? 0), log: (m) => console.error(m) }).then((s) =>
+    console.log(`bpflive test host on ${s.url}/ (datasource proxy → ${s.upstream}, default role ${s.role})`)
+  );
 }

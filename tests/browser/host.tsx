@@ -17,17 +17,31 @@
  *
  * window.grafanaBootData and __grafana_public_path__ are set by page.html before this bundle runs,
  * as Grafana's index.html does: @grafana/runtime reads them while its module initialises. The
- * user's role comes from the page's `?role=` (see page.html); server.mjs's proxy enforces it.
+ * user's role comes from the page's `?role=` (see page.html); server.ts's proxy enforces it.
  */
-import React, { Component, useCallback, useEffect, useRef, useState } from 'react';
+import React, { Component, ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 import { createRoot } from 'react-dom/client';
-import { Observable, lastValueFrom } from 'rxjs';
+import { Observable, lastValueFrom, Subscription } from 'rxjs';
 import { map } from 'rxjs/operators';
-import { CoreApp, createTheme, getDefaultTimeRange, LoadingState } from '@grafana/data';
-import { setBackendSrv } from '@grafana/runtime';
+import {
+  CoreApp,
+  createTheme,
+  DataQueryError,
+  DataQueryRequest,
+  DataQueryResponse,
+  DataSourceApi,
+  DataSourceInstanceSettings,
+  DataSourcePluginMeta,
+  DataSourceSettings,
+  getDefaultTimeRange,
+  LoadingState,
+  PanelData,
+} from '@grafana/data';
+import { BackendSrv, BackendSrvRequest, FetchResponse, setBackendSrv } from '@grafana/runtime';
 import { Alert, Button, GlobalStyles, Stack, ThemeContext } from '@grafana/ui';
 import * as monaco from 'monaco-editor';
 import deps from 'bpflive-host:deps';
+import type { BpfliveHost, HostQuery, HostRequest, LoadedPlugin, TestResult } from './pageApi';
 
 window.__deps = deps;
 
@@ -37,7 +51,7 @@ const DS_UID = 'bpflive';
 export const PROXY_URL = `/api/datasources/proxy/uid/${DS_UID}`;
 
 /** Everything a test wants to observe, on window.bpfliveHost. */
-const host = {
+const host: BpfliveHost = {
   ready: false,
   /** The module object dist/module.js's AMD factory returned. */
   module: undefined,
@@ -60,6 +74,9 @@ const host = {
   /** Replaces the query (as a dashboard load would) without running it. */
   setQuery: undefined,
 };
+type Any = any;
+/** The plugin's datasource: its query type is the plugin's own, unknown to the host. */
+type PluginDataSource = DataSourceApi<HostQuery, Any>;
 window.bpfliveHost = host;
 
 // ---------------------------------------------------------------------------------------------
@@ -83,12 +100,12 @@ self.MonacoEnvironment = {
 //    `data = {message: 'Unexpected error'}`: it has no `status` (isFetchError is false).
 
 // core/utils/fetch.ts isContentTypeApplicationJson: an exact match, so "application/json; charset=…" is not JSON.
-function isJsonContentType(headers) {
+function isJsonContentType(headers: Headers): boolean {
   return (headers.get('content-type') ?? '').toLowerCase() === 'application/json';
 }
 
 // core/utils/fetch.ts parseResponseBody.
-async function parseResponseBody(response, responseType) {
+async function parseResponseBody(response: Response, responseType: string | undefined): Promise<unknown> {
   switch (responseType) {
     case 'arraybuffer':
       return response.arrayBuffer();
@@ -111,7 +128,7 @@ async function parseResponseBody(response, responseType) {
 }
 
 // backend_srv.ts processRequestError, without the alerts.
-function processRequestError(err) {
+function processRequestError(err: Any): Any {
   err.data = err.data ?? { message: 'Unexpected error' };
   if (typeof err.data === 'string') {
     err.data = { message: err.data, error: err.statusText, response: err.data };
@@ -123,21 +140,23 @@ function processRequestError(err) {
 }
 
 // core/utils/fetch.ts parseUrlFromOptions / serializeParams.
-function requestUrl(options) {
-  const params = Object.entries(options.params ?? {}).filter(([, v]) => v !== undefined && !(v && v.length === 0));
+function requestUrl(options: BackendSrvRequest): string {
+  const params = Object.entries((options.params ?? {}) as Record<string, Any>).filter(
+    ([, v]) => v !== undefined && !(v && v.length === 0)
+  );
   if (params.length === 0) {
     return options.url;
   }
   const serialized = params
     .map(([k, v]) =>
-      (Array.isArray(v) ? v : [v]).map((item) => `${encodeURIComponent(k)}=${encodeURIComponent(item)}`).join('&')
+      (Array.isArray(v) ? v : [v]).map((item: Any) => `${encodeURIComponent(k)}=${encodeURIComponent(item)}`).join('&')
     )
     .join('&');
   return `${options.url}?${serialized}`;
 }
 
 // core/utils/fetch.ts parseHeaders + parseBody.
-function requestInit(options) {
+function requestInit(options: BackendSrvRequest): RequestInit {
   const headers = new Headers(options.headers ?? {});
   const method = (options.method ?? 'GET').toUpperCase();
   if (['POST', 'PUT', 'PATCH'].includes(method) && !headers.get('content-type')) {
@@ -146,7 +165,7 @@ function requestInit(options) {
   if (!headers.get('accept')) {
     headers.set('accept', 'application/json, text/plain, */*');
   }
-  let body = options.data;
+  let body: Any = options.data;
   if (body && typeof body !== 'string') {
     body = isJsonContentType(headers) ? JSON.stringify(body) : new URLSearchParams(body);
   }
@@ -154,19 +173,19 @@ function requestInit(options) {
   return { method, headers, body: body || undefined, credentials };
 }
 
-function backendFetch(options) {
-  return new Observable((subscriber) => {
+function backendFetch<T>(options: BackendSrvRequest): Observable<FetchResponse<T>> {
+  return new Observable<FetchResponse<T>>((subscriber) => {
     const controller = new AbortController();
     const url = requestUrl(options);
     const init = requestInit(options);
-    const record = { url, method: init.method, status: undefined };
+    const record: HostRequest = { url, method: String(init.method), status: undefined };
     host.requests.push(record);
     window
       .fetch(url, { ...init, signal: options.abortSignal ?? controller.signal })
       .then(async (res) => {
         record.status = res.status;
         const responseType = options.responseType ?? (isJsonContentType(res.headers) ? 'json' : undefined);
-        const data = await parseResponseBody(res, responseType);
+        const data = (await parseResponseBody(res, responseType)) as T;
         if (!res.ok) {
           subscriber.error(
             processRequestError({ status: res.status, statusText: res.statusText, data, config: options })
@@ -197,32 +216,43 @@ function backendFetch(options) {
   });
 }
 
-const request = (options) => lastValueFrom(backendFetch(options).pipe(map((r) => r.data)));
+const request = (options: BackendSrvRequest) => lastValueFrom(backendFetch(options).pipe(map((r) => r.data)));
 
+// Only what plugins call is provided; the rest of BackendSrv is Grafana's own business.
 setBackendSrv({
   fetch: backendFetch,
   request,
-  datasourceRequest: (options) => lastValueFrom(backendFetch(options)),
-  get: (url, params, requestId, options) => request({ ...options, method: 'GET', url, params, requestId }),
-  delete: (url, data, options) => request({ ...options, method: 'DELETE', url, data }),
-  post: (url, data, options) => request({ ...options, method: 'POST', url, data }),
-  patch: (url, data, options) => request({ ...options, method: 'PATCH', url, data }),
-  put: (url, data, options) => request({ ...options, method: 'PUT', url, data }),
+  datasourceRequest: (options: BackendSrvRequest) => lastValueFrom(backendFetch(options)),
+  get: (url: string, params?: Any, requestId?: string, options?: Partial<BackendSrvRequest>) =>
+    request({ ...options, method: 'GET', url, params, requestId }),
+  delete: (url: string, data?: unknown, options?: Partial<BackendSrvRequest>) =>
+    request({ ...options, method: 'DELETE', url, data }),
+  post: (url: string, data?: unknown, options?: Partial<BackendSrvRequest>) =>
+    request({ ...options, method: 'POST', url, data }),
+  patch: (url: string, data: unknown, options?: Partial<BackendSrvRequest>) =>
+    request({ ...options, method: 'PATCH', url, data }),
+  put: (url: string, data: unknown, options?: Partial<BackendSrvRequest>) =>
+    request({ ...options, method: 'PUT', url, data }),
   chunked: () => {
     throw new Error('backendSrv.chunked is not provided by the bpflive test host');
   },
   resolveCancelerIfExists: () => {},
   cancelAllInFlightRequests: () => {},
-});
+} as unknown as BackendSrv);
 
 // ---------------------------------------------------------------------------------------------
 // Datasource settings as Grafana hands them to the plugin.
 
 // page.html's `?jsonData=` lets a test set the datasource's options (e.g. allowViewersToRun).
-const JSON_DATA = { hostspec: 'localhost', pollIntervalSec: 1, retention: '30m', ...window.__bpfliveTestJsonData };
+const JSON_DATA: Record<string, unknown> = {
+  hostspec: 'localhost',
+  pollIntervalSec: 1,
+  retention: '30m',
+  ...window.__bpfliveTestJsonData,
+};
 
 /** DataSourceSettings: what the config page edits (GET /api/datasources/uid/bpflive). */
-const INITIAL_OPTIONS = {
+const INITIAL_OPTIONS: DataSourceSettings = {
   id: 1,
   uid: DS_UID,
   orgId: 1,
@@ -244,17 +274,17 @@ const INITIAL_OPTIONS = {
   version: 1,
 };
 
-let pluginMeta = {
+let pluginMeta: DataSourcePluginMeta = {
   id: PLUGIN_ID,
   name: 'Bpftrace',
   type: 'datasource',
   module: '/dist/module.js',
   baseUrl: '/dist',
-  info: {},
-};
+  info: {} as DataSourcePluginMeta['info'],
+} as DataSourcePluginMeta;
 
 /** DataSourceInstanceSettings: what the datasource class gets (from Grafana's boot data). */
-function instanceSettings(jsonData = JSON_DATA, url = PROXY_URL) {
+function instanceSettings(jsonData = JSON_DATA, url = PROXY_URL): DataSourceInstanceSettings {
   return {
     id: 1,
     uid: DS_UID,
@@ -269,7 +299,7 @@ function instanceSettings(jsonData = JSON_DATA, url = PROXY_URL) {
 }
 
 /** What Grafana's config page shows for a thrown error (features/datasources/state: parseHealthCheckError). */
-function thrownResult(e) {
+function thrownResult(e: Any): TestResult {
   return {
     status: 'error',
     message: e?.message ?? e?.data?.message ?? (e?.statusText ? `HTTP error ${e.statusText}` : String(e)),
@@ -277,41 +307,41 @@ function thrownResult(e) {
   };
 }
 
-function plainResult(r) {
+function plainResult<T>(r: T): T {
   return JSON.parse(JSON.stringify(r ?? null));
 }
 
-async function runTest(jsonData, url) {
-  const Ds = host.plugin.DataSourceClass;
+async function runTest(jsonData: Record<string, unknown>, url: string): Promise<TestResult> {
+  const Ds = host.plugin!.DataSourceClass;
   try {
-    return plainResult(await new Ds(instanceSettings(jsonData, url)).testDatasource());
+    return plainResult((await new Ds(instanceSettings(jsonData, url)).testDatasource()) as TestResult);
   } catch (e) {
     return thrownResult(e);
   }
 }
 
 /** ds.testDatasource() through the datasource proxy, with the page's current settings. */
-async function testDatasource() {
+async function testDatasource(): Promise<TestResult> {
   return runTest(host.configOptions?.jsonData ?? JSON_DATA, PROXY_URL);
 }
 
 /** ds.testDatasource() with instanceSettings.url = `url` (e.g. a direct, unreachable URL). */
-async function testDatasourceAt(url) {
+async function testDatasourceAt(url: string): Promise<TestResult> {
   return runTest(host.configOptions?.jsonData ?? JSON_DATA, url);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The page.
 
-class Boundary extends Component {
-  constructor(props) {
+class Boundary extends Component<{ name: string; children: ReactNode }, { error?: Any }> {
+  constructor(props: { name: string; children: ReactNode }) {
     super(props);
     this.state = { error: undefined };
   }
-  static getDerivedStateFromError(error) {
+  static getDerivedStateFromError(error: unknown) {
     return { error };
   }
-  componentDidCatch(error) {
+  componentDidCatch(error: Any) {
     (host.renderErrors ??= []).push(`${this.props.name}: ${error?.message ?? error}`);
   }
   render() {
@@ -326,7 +356,7 @@ class Boundary extends Component {
   }
 }
 
-function Section({ id, title, children }) {
+function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
   return (
     <section id={id} style={{ padding: '16px 24px 24px', maxWidth: 1000 }}>
       <h2 style={{ marginBottom: 16 }}>{title}</h2>
@@ -335,12 +365,12 @@ function Section({ id, title, children }) {
   );
 }
 
-function ConfigPage({ plugin }) {
+function ConfigPage({ plugin }: { plugin: LoadedPlugin }) {
   const [options, setOptions] = useState(INITIAL_OPTIONS);
   const [testing, setTesting] = useState(false);
-  const [result, setResult] = useState(undefined);
-  host.configOptions = options;
-  const ConfigEditor = plugin.components.ConfigEditor;
+  const [result, setResult] = useState<TestResult | undefined>(undefined);
+  host.configOptions = { jsonData: options.jsonData as unknown as Record<string, unknown> };
+  const ConfigEditor = plugin.components.ConfigEditor!;
 
   const onSaveAndTest = useCallback(async () => {
     setTesting(true);
@@ -383,7 +413,7 @@ function ConfigPage({ plugin }) {
   );
 }
 
-const INITIAL_QUERY = { refId: 'A', code: 'tracepoint:raw_syscalls:sys_enter { @syscalls = count(); }' };
+const INITIAL_QUERY: HostQuery = { refId: 'A', code: 'tracepoint:raw_syscalls:sys_enter { @syscalls = count(); }' };
 
 let requestCounter = 0;
 
@@ -391,15 +421,15 @@ let requestCounter = 0;
  * What Grafana's PanelQueryRunner and runRequest do for one panel: a DataQueryRequest per run,
  * the previous run unsubscribed first, the latest packet per key kept, PanelData to the editor.
  */
-function useQueryRunner(datasource) {
-  const [data, setData] = useState(undefined);
-  const subscription = useRef(undefined);
+function useQueryRunner(datasource: PluginDataSource): [PanelData | undefined, (query: HostQuery) => void] {
+  const [data, setData] = useState<PanelData | undefined>(undefined);
+  const subscription = useRef<Subscription | undefined>(undefined);
   useEffect(() => () => subscription.current?.unsubscribe(), []);
   const run = useCallback(
-    (query) => {
+    (query: HostQuery) => {
       subscription.current?.unsubscribe();
       const range = getDefaultTimeRange();
-      const request = {
+      const request: DataQueryRequest<HostQuery> = {
         requestId: `Q${++requestCounter}`,
         interval: '1s',
         intervalMs: 1000,
@@ -415,14 +445,15 @@ function useQueryRunner(datasource) {
         panelId: 1,
       };
       host.runs.push({ requestId: request.requestId, code: query.code });
-      const packets = new Map();
+      const packets = new Map<string, DataQueryResponse>();
       setData({ state: LoadingState.Loading, series: [], errors: undefined, request, timeRange: range });
-      subscription.current = datasource.query(request).subscribe({
-        next(packet) {
+      // A streaming datasource answers with an Observable (bpflive always does).
+      subscription.current = (datasource.query(request) as Observable<DataQueryResponse>).subscribe({
+        next(packet: DataQueryResponse) {
           packets.set(packet.key ?? packet.data?.[0]?.refId ?? 'A', packet);
           const all = [...packets.values()];
-          const errors = all.flatMap((p) => p.errors ?? (p.error ? [p.error] : []));
-          const next = {
+          const errors: DataQueryError[] = all.flatMap((p) => p.errors ?? (p.error ? [p.error] : []));
+          const next: PanelData = {
             state: all.some((p) => p.state === LoadingState.Streaming)
               ? LoadingState.Streaming
               : (packet.state ?? LoadingState.Done),
@@ -431,18 +462,18 @@ function useQueryRunner(datasource) {
             request,
             timeRange: range,
           };
-          const custom = next.series.find((f) => f.meta?.custom?.bpflive)?.meta.custom.bpflive;
+          const custom = next.series.find((f) => f.meta?.custom?.bpflive)?.meta?.custom?.bpflive;
           host.lastData = plainResult({
             requestId: request.requestId,
             status: custom?.status,
             probes: custom?.probes,
             variables: custom?.variables,
-            errors: (next.errors ?? []).map((e) => e.message),
+            errors: (next.errors ?? []).map((e) => e.message ?? ''),
             frames: next.series.length,
           });
           setData(next);
         },
-        error(e) {
+        error(e: Any) {
           host.lastData = { requestId: request.requestId, thrown: String(e?.message ?? e) };
           setData({
             state: LoadingState.Error,
@@ -459,13 +490,13 @@ function useQueryRunner(datasource) {
   return [data, run];
 }
 
-function QueryPage({ plugin, datasource }) {
+function QueryPage({ plugin, datasource }: { plugin: LoadedPlugin; datasource: PluginDataSource }) {
   const [query, setQuery] = useState(INITIAL_QUERY);
   // Grafana calls onChange then onRunQuery in one go: the run must see the new query.
   const latest = useRef(INITIAL_QUERY);
   const [data, run] = useQueryRunner(datasource);
-  const QueryEditor = plugin.components.QueryEditor;
-  const onChange = useCallback((q) => {
+  const QueryEditor = plugin.components.QueryEditor!;
+  const onChange = useCallback((q: HostQuery) => {
     host.lastQuery = plainResult(q);
     host.changeCount++;
     latest.current = q;
@@ -475,7 +506,7 @@ function QueryPage({ plugin, datasource }) {
     host.runQueryCount++;
     run(latest.current);
   }, [run]);
-  host.setQuery = (q) => {
+  host.setQuery = (q: HostQuery) => {
     latest.current = q;
     setQuery(q);
   };
@@ -497,7 +528,7 @@ function QueryPage({ plugin, datasource }) {
   );
 }
 
-async function start(pluginModule) {
+async function start(pluginModule: { plugin?: LoadedPlugin } | undefined): Promise<void> {
   host.module = pluginModule;
   host.plugin = pluginModule?.plugin;
   try {
@@ -509,10 +540,10 @@ async function start(pluginModule) {
   if (!plugin?.DataSourceClass || !plugin.components?.ConfigEditor || !plugin.components?.QueryEditor) {
     throw new Error('dist/module.js does not export a DataSourcePlugin with ConfigEditor and QueryEditor');
   }
-  const datasource = new plugin.DataSourceClass(instanceSettings());
+  const datasource = new plugin.DataSourceClass(instanceSettings()) as PluginDataSource;
   host.datasource = datasource;
   const theme = createTheme({ colors: { mode: 'dark' } });
-  createRoot(document.getElementById('root')).render(
+  createRoot(document.getElementById('root')!).render(
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />
       <ConfigPage plugin={plugin} />

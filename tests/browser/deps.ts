@@ -42,7 +42,7 @@ export const OTHER_EXTERNALS = [
 export const AMD_SPECIAL = ['module', 'require', 'exports'];
 
 /** The dependency list of the AMD `define([...], factory)` call at the top of a webpack AMD bundle. */
-export function amdDependencies(modulePath) {
+export function amdDependencies(modulePath: string): string[] {
   const text = readFileSync(modulePath, 'utf8');
   const m = /\bdefine\(\s*(\[[^\]]*\])/.exec(text);
   if (!m) {
@@ -52,7 +52,7 @@ export function amdDependencies(modulePath) {
 }
 
 /** The host's dependency list for a given plugin build: the base set plus whatever else it imports. */
-export function hostDependencies(modulePath) {
+export function hostDependencies(modulePath: string): string[] {
   const wanted = amdDependencies(modulePath).filter((d) => !AMD_SPECIAL.includes(d));
   return [...new Set([...BASE_DEPS, ...wanted])];
 }
