@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The one test command (README "Test it"; .ci/run runs exactly this). As root on Debian/Ubuntu:
 # installs what the tests need (apt: the PCP stack, bpftrace, Chromium; npm ci), starts the real
-# stack, then runs every test: typecheck, lint (with the layering rules), formatting, unit, build, integration (real pmproxy + PMDA +
-# bpftrace), browser (built dist/module.js in headless Chromium). Ends with "N passed, N failed".
+# stack, then runs every test: typecheck, lint (with the layering rules), formatting, unit, build,
+# integration (real pmproxy + PMDA + bpftrace), browser (built dist/module.js in headless
+# Chromium). Ends with "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
