@@ -23,7 +23,11 @@ async function waitUntil(what: string, cond: () => boolean, timeoutMs: number) {
 
 async function run(panels: number) {
   const { transport, counts } = countingTransport();
-  const client = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30, controlPath: CONTROL_PATHS.editor });
+  const client = new PmapiClient(transport, {
+    hostspec: 'localhost',
+    polltimeoutSec: 30,
+    controlPath: CONTROL_PATHS.editor,
+  });
   const endpoint = new Endpoint(client, { pollIntervalMs: TICK_MS, retentionMs: 30 * 60_000, namespace: 'bench' });
   const leases = Array.from({ length: panels }, (_, i) =>
     endpoint.subscribe(`bench/${i}/A`, `interval:ms:100 { @n${i} = count(); }`, () => undefined)

@@ -36,7 +36,11 @@ async function main() {
     return;
   }
   const { transport } = countingTransport();
-  const client = new PmapiClient(transport, { hostspec: 'localhost', polltimeoutSec: 30, controlPath: CONTROL_PATHS.editor });
+  const client = new PmapiClient(transport, {
+    hostspec: 'localhost',
+    polltimeoutSec: 30,
+    controlPath: CONTROL_PATHS.editor,
+  });
   const endpoint = new Endpoint(client, { pollIntervalMs: TICK_MS, retentionMs: 30 * 60_000, namespace: 'soak' });
   const steady = STEADY.map((code, i) => endpoint.subscribe(`soak/${i}/A`, code, () => undefined));
   let churn: { release: () => void } | undefined;
