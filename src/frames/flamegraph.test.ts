@@ -4,7 +4,7 @@ import { join } from 'path';
 import { DataFrame, FieldType } from '@grafana/data';
 
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
-import { buildFlameGraphFrame, FlameGraphFrameOptions, samplesInRange } from './flamegraph';
+import { buildFlameGraphFrame, FlameGraphFrameOptions } from './flamegraph';
 
 const T0 = 1_700_000_000_000;
 const ALL = { refId: 'A', from: -Infinity, to: Infinity };
@@ -262,23 +262,6 @@ describe('buildFlameGraphFrame on the real-stack fixture', () => {
     const rows = expectNestedSet(buildFlameGraphFrame(buffer, { ...ALL, hideIdle: true }));
     expect(rows[0].value).toBe(591 - 566);
     expect(rows.some((r) => r.label === 'common_startup_64' || r.label === 'pv_native_safe_halt')).toBe(false);
-  });
-});
-
-describe('samplesInRange (cumulative counts → samples in a range of rows)', () => {
-  it('sums the increases, counts a reset as the new value, and a missing key as zero', () => {
-    //          0     1  2  3  4     5  6
-    const col = [5, 7, 7, 2, null, 4, 9];
-    expect(samplesInRange(col, 1, 6)).toBe(2 + 0 + 2 + 0 + 4 + 5);
-    expect(samplesInRange(col, 1, 1)).toBe(2);
-    expect(samplesInRange(col, 3, 3)).toBe(2); // 7 → 2: reset (clear()), 2 new samples
-    expect(samplesInRange(col, 4, 4)).toBe(0);
-    expect(samplesInRange(col, 5, 5)).toBe(4); // absent, then 4: 4 new samples
-    expect(samplesInRange(col, 2, 1)).toBe(0);
-  });
-
-  it('a key first seen mid-stream counts in full (back-filled nulls before it)', () => {
-    expect(samplesInRange([null, null, 3, 3, 5], 1, 4)).toBe(5);
   });
 });
 

@@ -1,5 +1,6 @@
 import { DataFrame, FieldType } from '@grafana/data';
 
+import { increaseOverRows, increaseRows } from '../buffers/increase';
 import type { SeriesColumn, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { isIdleStack, isUnresolvedFrame, splitStackKey } from './stacks';
 
@@ -29,13 +30,8 @@ export const ROOT_LABEL = 'all';
  * [from, to], FlameScope-style: selecting a range elsewhere on the dashboard scopes the graph.
  *
  * The buffer holds one cumulative raw count per stack key (samples since the script started).
- * A stack's samples in the range are the increases observed at the rows whose time lies in
- * [from, to], each against the row before (which may lie before `from`): an increase is counted
- * at the time it was seen, like the buffer's rate column. A decrease is a reset (clear(), a
- * restarted script): the new value counts. A null is a key missing from that print of the map,
- * which for a count() map means zero (not hit since the start or the last clear()): the next value
- * counts in full, so the first samples of a stack that appears mid-range are kept. Row 0 never
- * counts: nothing tells what its value accumulated since.
+ * A stack's samples in the range are its counter increase there (buffers/increase: counted at the
+ * time a print showed it; resets and keys that appear mid-range count in full).
  *
  * Root `all` at level 0, then (keyPartsAsRoots) the key parts, then the outermost caller …
  * the sampled frame. Siblings are ordered by label (code-unit order), as in classic flame graphs:
@@ -48,18 +44,15 @@ export const ROOT_LABEL = 'all';
  */
 export function buildFlameGraphFrame(buffer: WideSeriesBuffer, options: FlameGraphFrameOptions): DataFrame {
   const cache = stackCache(buffer);
-  const times = buffer.times;
-  // First row whose time is >= from, but never row 0; last row whose time is <= to.
-  const first = Math.max(1, lowerBound(times, options.from));
-  const last = upperBound(times, options.to) - 1;
+  const rows = increaseRows(buffer.times, options.from, options.to);
 
   const paths: Array<readonly number[]> = [];
   const counts: number[] = [];
-  if (first <= last) {
+  if (rows.first <= rows.last) {
     const withParts = options.keyPartsAsRoots === true;
     const resolvedOnly = options.hideUnresolved === true;
     for (const key of buffer.keys()) {
-      const samples = samplesInRange(buffer.column(key, 'raw') as SeriesColumn, first, last);
+      const samples = increaseOverRows(buffer.column(key, 'raw') as SeriesColumn, rows);
       if (samples <= 0) {
         continue;
       }
@@ -72,53 +65,6 @@ export function buildFlameGraphFrame(buffer: WideSeriesBuffer, options: FlameGra
     }
   }
   return nestedSetFrame(paths, counts, cache, options);
-}
-
-/** Samples of one stack at rows first..last (first >= 1): see buildFlameGraphFrame. */
-export function samplesInRange(column: SeriesColumn, first: number, last: number): number {
-  let sum = 0;
-  let prev = column[first - 1];
-  for (let r = first; r <= last; r++) {
-    const v = column[r];
-    if (v !== null) {
-      const d = prev === null || v < prev ? v : v - prev;
-      if (d > 0) {
-        sum += d;
-      }
-    }
-    prev = v;
-  }
-  return sum;
-}
-
-/** First index with times[i] >= t (times.length if none). */
-function lowerBound(times: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] < t) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
-
-/** First index with times[i] > t (times.length if none). */
-function upperBound(times: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] <= t) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -9,25 +9,12 @@
  * sort (sorting 200,000 strings takes ~200 ms, more than a first completion may).
  */
 
+import { lowerBound } from '../shared/sorted';
+
 /** Characters per level of the index. */
 const STEP = 3;
 /** A bucket with more strings than this is split by the next characters. */
 const LEAF_MAX = 1024;
-
-/** Index of the first element of a sorted array that is >= `key`. */
-function lowerBound(arr: string[], key: string): number {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (arr[mid] < key) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
 
 /** A bucket of strings sharing their first characters; sorted the first time it is searched. */
 interface Leaf {
