@@ -1,14 +1,17 @@
+import { upperBound } from '../shared/sorted';
+
 /**
  * Bounded history of ONE bpftrace variable: a shared time column and, per instance (map key),
  * a column of raw values and, for counters, a column of per-second rates computed at append time.
  *
  * Invariants the frame builders rely on:
  * - `times` is strictly increasing; every column has exactly `length` entries.
- * - Between two evictions the columns only grow by `push`: an entry, once written, never changes.
- *   Eviction replaces the arrays (it does not splice them), so a DataFrame that references the
- *   columns keeps seeing its own rows unchanged; only new rows appear past its `length`.
- * - Work per append is O(keys); eviction copies the retained rows once per ~25 % of the
- *   retention, so it is O(keys) amortized too.
+ * - An entry, once written, never changes: the arrays only grow by appending. Dropping old rows
+ *   swaps in new arrays (never a splice), so a DataFrame that references the columns keeps
+ *   seeing its own rows unchanged; only rows past its `length` appear later.
+ * - Work per append is O(keys), with no stall: the successor arrays that drop the old rows are
+ *   filled a few rows per append (see Migration) and swapped in once they have caught up, so no
+ *   append copies the whole history.
  */
 
 /** A column of values; null is a gap (no sample, counter reset, first sample of a counter). */
@@ -19,38 +22,70 @@ export type ColumnKind = 'raw' | 'rate';
 export interface WideSeriesBufferOptions {
   /** How far back to keep samples, in ms. The buffer always covers at least this much. */
   retentionMs: number;
-  /** Cumulative values (count(), hist(), lhist()): keep a rate column too. */
+  /** Cumulative values (count(), hist(), lhist()). */
   counter: boolean;
+  /**
+   * Keep a per-second rate column for a counter (default: true). A stack map's rates are never
+   * shown (a flame graph counts increases over a range), so it goes without, at half the memory.
+   */
+  rates?: boolean;
 }
 
 interface Series {
   raw: Array<number | null>;
-  /** Present only for counters. */
+  /** Present only for counters with rates. */
   rate?: Array<number | null>;
+  /** Row of the newest non-null raw value, -1 for none: a key with none left is forgotten. */
+  lastSeen: number;
+  /** The successor arrays while a migration runs (see Migration). */
+  nextRaw?: Array<number | null>;
+  nextRate?: Array<number | null>;
 }
 
-/** Eviction waits until the oldest sample is this fraction of the retention past due. */
-const EVICTION_SLACK = 0.25;
+/**
+ * Dropping the rows older than the retention, spread over appends: the successor arrays hold the
+ * rows from `start` on; each append copies `step` more rows into them (more than the one it adds,
+ * so they catch up), and once they hold every row they replace the current arrays. The arrays
+ * are allocated once at their expected final size, so neither the copy nor the appends after
+ * the swap reallocate them.
+ */
+interface Migration {
+  /** First row of the current arrays the successor keeps. */
+  start: number;
+  /** Rows copied so far (rows start … start + copied - 1). */
+  copied: number;
+  step: number;
+  capacity: number;
+  times: number[];
+}
+
+/** A migration starts when the oldest row is this fraction of the retention past due. */
+const SLACK = 0.2;
+/** A migration copies its rows within about this fraction of the rows it drops (in appends). */
+const MIGRATION_SPEED = 0.5;
 
 export class WideSeriesBuffer {
   readonly retentionMs: number;
   readonly counter: boolean;
+  /** Whether counters have a 'rate' column. */
+  readonly hasRates: boolean;
 
   private timeColumn: number[] = [];
   private series = new Map<string, Series>();
   /** Copy-on-write: replaced (never mutated) when keys are added or dropped. */
   private keyList: readonly string[] = [];
-  private versionCounter = 0;
+  private migration?: Migration;
 
-  constructor({ retentionMs, counter }: WideSeriesBufferOptions) {
+  constructor({ retentionMs, counter, rates = true }: WideSeriesBufferOptions) {
     if (!(retentionMs > 0) || !Number.isFinite(retentionMs)) {
       throw new RangeError(`retentionMs must be a positive finite number, got ${retentionMs}`);
     }
     this.retentionMs = retentionMs;
     this.counter = counter;
+    this.hasRates = counter && rates;
   }
 
-  /** Shared time column (ms since epoch), ascending. Re-read it after each append: eviction swaps it. */
+  /** Shared time column (ms since epoch), ascending. Re-read it after each append: a migration swaps it. */
   get times(): readonly number[] {
     return this.timeColumn;
   }
@@ -66,19 +101,14 @@ export class WideSeriesBuffer {
     return n > 0 ? this.timeColumn[n - 1] : undefined;
   }
 
-  /** Changes on every accepted append and on clear(): compare it to skip rebuilding. */
-  get version(): number {
-    return this.versionCounter;
-  }
-
   /** Instance names in first-seen order (stable, so series keep their colours). An immutable snapshot. */
   keys(): readonly string[] {
     return this.keyList;
   }
 
   /**
-   * The column of one key, or undefined for an unknown key or for 'rate' on a non-counter.
-   * Re-read it after each append: eviction swaps it.
+   * The column of one key, or undefined for an unknown key or for 'rate' without rates.
+   * Re-read it after each append: a migration swaps it.
    */
   column(key: string, kind: ColumnKind): SeriesColumn | undefined {
     const s = this.series.get(key);
@@ -110,37 +140,24 @@ export class WideSeriesBuffer {
     }
     const dtSeconds = n > 0 ? (spanMs !== undefined && spanMs > 0 ? spanMs : timestampMs - times[n - 1]) / 1000 : 0;
 
-    // Existing keys: one push per column.
+    // One pass over the known keys; counting the hits tells whether `values` has new ones.
+    let known = 0;
     for (const [key, s] of this.series) {
       const v = values.get(key);
-      this.pushValue(s, v === undefined ? null : v, dtSeconds);
-    }
-
-    // New keys: back-fill once, then push.
-    if (values.size > 0 && this.hasNewKey(values)) {
-      let added: string[] | undefined;
-      for (const [key, v] of values) {
-        if (this.series.has(key)) {
-          continue;
-        }
-        const s: Series = { raw: nulls(n) };
-        if (this.counter) {
-          s.rate = nulls(n);
-        }
-        this.pushValue(s, v, dtSeconds);
-        this.series.set(key, s);
-        (added ??= []).push(key);
+      if (v !== undefined) {
+        known++;
       }
-      if (added) {
-        this.keyList = [...this.keyList, ...added];
-      }
+      this.pushValue(s, v === undefined ? null : v, dtSeconds, n);
     }
-
+    if (known < values.size) {
+      this.addKeys(values, dtSeconds, n);
+    }
     times.push(timestampMs);
-    this.versionCounter++;
 
-    if (timestampMs - times[0] > this.retentionMs * (1 + EVICTION_SLACK)) {
-      this.evict(timestampMs);
+    if (this.migration) {
+      this.migrate(this.migration);
+    } else if (timestampMs - times[0] > this.retentionMs * (1 + SLACK)) {
+      this.startMigration(timestampMs);
     }
     return true;
   }
@@ -150,67 +167,112 @@ export class WideSeriesBuffer {
     this.timeColumn = [];
     this.series = new Map();
     this.keyList = [];
-    this.versionCounter++;
+    this.migration = undefined;
   }
 
-  private hasNewKey(values: ReadonlyMap<string, number | null>): boolean {
-    if (values.size > this.series.size) {
-      return true;
-    }
-    for (const key of values.keys()) {
-      if (!this.series.has(key)) {
-        return true;
+  /** Keys of `values` seen for the first time: back-filled with nulls, then this row's value. */
+  private addKeys(values: ReadonlyMap<string, number | null>, dtSeconds: number, n: number): void {
+    const added: string[] = [];
+    for (const [key, v] of values) {
+      if (this.series.has(key)) {
+        continue;
       }
+      const s: Series = { raw: nulls(n), lastSeen: -1 };
+      if (this.hasRates) {
+        s.rate = nulls(n);
+      }
+      const m = this.migration;
+      if (m) {
+        s.nextRaw = nulls(m.copied, m.capacity);
+        if (s.rate) {
+          s.nextRate = nulls(m.copied, m.capacity);
+        }
+      }
+      this.pushValue(s, v, dtSeconds, n);
+      this.series.set(key, s);
+      added.push(key);
     }
-    return false;
+    this.keyList = [...this.keyList, ...added];
   }
 
-  private pushValue(s: Series, value: number | null, dtSeconds: number): void {
+  private pushValue(s: Series, value: number | null, dtSeconds: number, row: number): void {
     const v = value !== null && Number.isFinite(value) ? value : null;
     const raw = s.raw;
     if (s.rate) {
-      const prev = raw.length > 0 ? raw[raw.length - 1] : null;
+      const prev = row > 0 ? raw[row - 1] : null;
       // No previous sample, a gap before, or a reset (clear(), restart): a gap, never a negative spike.
       s.rate.push(v !== null && prev !== null && v >= prev && dtSeconds > 0 ? (v - prev) / dtSeconds : null);
     }
     raw.push(v);
+    if (v !== null) {
+      s.lastSeen = row;
+    }
   }
 
   /**
-   * Drops rows older than the retention, keeping the newest row at or before the window start so
-   * the series still reaches the window's left edge. Keys with no value left are forgotten.
+   * Plans dropping the rows older than the retention, keeping the newest row at or before the
+   * window start so the series still reaches the window's left edge.
    */
-  private evict(nowMs: number): void {
+  private startMigration(nowMs: number): void {
     const times = this.timeColumn;
-    const boundary = nowMs - this.retentionMs;
-    // Last index with times[i] <= boundary (times is strictly increasing).
-    let lo = 0;
-    let hi = times.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (times[mid] <= boundary) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
-      }
-    }
-    const start = lo;
-    if (start === 0) {
+    const start = upperBound(times, nowMs - this.retentionMs) - 1;
+    if (start <= 0) {
       return;
     }
-    this.timeColumn = times.slice(start);
+    const keep = times.length - start;
+    const appends = Math.max(1, Math.floor(start * MIGRATION_SPEED));
+    const step = Math.ceil(keep / appends) + 1;
+    // Room for the rows that come during the migration and until the next one starts.
+    const capacity = keep + appends + start + 16;
+    const m: Migration = { start, copied: 0, step, capacity, times: preallocated(capacity) };
+    for (const s of this.series.values()) {
+      s.nextRaw = preallocated(capacity);
+      if (s.rate) {
+        s.nextRate = preallocated(capacity);
+      }
+    }
+    this.migration = m;
+    this.migrate(m);
+  }
+
+  /** Copies the next `step` rows into the successor arrays; swaps them in once they hold every row. */
+  private migrate(m: Migration): void {
+    const times = this.timeColumn;
+    const from = m.start + m.copied;
+    const to = Math.min(times.length, from + m.step);
+    const offset = m.start;
+    copyRows(times, m.times, from, to, offset);
+    for (const s of this.series.values()) {
+      copyRows(s.raw, s.nextRaw!, from, to, offset);
+      if (s.rate) {
+        copyRows(s.rate, s.nextRate!, from, to, offset);
+      }
+    }
+    m.copied = to - offset;
+    if (to === times.length) {
+      this.swap(m);
+    }
+  }
+
+  /** The successor arrays become the columns; keys with no value left are forgotten. */
+  private swap(m: Migration): void {
+    this.migration = undefined;
+    const rows = m.copied;
+    this.timeColumn = withLength(m.times, rows);
     let dropped = false;
     for (const [key, s] of this.series) {
-      const raw = s.raw.slice(start);
-      if (allNull(raw)) {
+      if (s.lastSeen < m.start) {
         this.series.delete(key);
         dropped = true;
         continue;
       }
-      s.raw = raw;
+      s.raw = withLength(s.nextRaw!, rows);
+      s.nextRaw = undefined;
       if (s.rate) {
-        s.rate = s.rate.slice(start);
+        s.rate = withLength(s.nextRate!, rows);
+        s.nextRate = undefined;
       }
+      s.lastSeen -= m.start;
     }
     if (dropped) {
       this.keyList = this.keyList.filter((k) => this.series.has(k));
@@ -218,19 +280,31 @@ export class WideSeriesBuffer {
   }
 }
 
-function nulls(n: number): Array<number | null> {
-  const a: Array<number | null> = [];
+/** `n` nulls, in an array with room for `capacity` entries. */
+function nulls(n: number, capacity = n): Array<number | null> {
+  const a: Array<number | null> = preallocated(Math.max(n, capacity));
   for (let i = 0; i < n; i++) {
-    a.push(null);
+    a[i] = null;
   }
+  return withLength(a, n);
+}
+
+/**
+ * An empty array whose backing store has room for `capacity` entries: writes up to there (by
+ * index, then push) never reallocate. (Shortening the length keeps the store while it is less
+ * than about twice the length, which withLength's callers respect.)
+ */
+function preallocated<T>(capacity: number): T[] {
+  return new Array<T>(capacity);
+}
+
+function withLength<T>(a: T[], n: number): T[] {
+  a.length = n;
   return a;
 }
 
-function allNull(a: ReadonlyArray<number | null>): boolean {
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== null) {
-      return false;
-    }
+function copyRows<T>(src: readonly T[], dst: T[], from: number, to: number, offset: number): void {
+  for (let r = from; r < to; r++) {
+    dst[r - offset] = src[r];
   }
-  return true;
 }

@@ -128,9 +128,6 @@ export class ScriptLease {
   get releasingSince(): number | undefined {
     return this.releasingSinceMs;
   }
-  get version(): number {
-    return this.versionNow;
-  }
   get mayControl(): boolean {
     return this.options.mayControl;
   }
@@ -225,7 +222,12 @@ export class ScriptLease {
         this.logs.set(v.name, new LogLineTracker({ maxLines: retainedLines(this.text) }));
       }
       if (!v.text && !this.buffers.has(v.name)) {
-        this.buffers.set(v.name, new WideSeriesBuffer({ retentionMs: this.options.retentionMs, counter: v.counter }));
+        // A stack map is drawn as a flame graph of increases, never as rates.
+        const rates = v.metrictype !== 'stacks';
+        this.buffers.set(
+          v.name,
+          new WideSeriesBuffer({ retentionMs: this.options.retentionMs, counter: v.counter, rates })
+        );
       }
     }
     this.errorText = undefined;
