@@ -153,7 +153,9 @@ function main(): void {
   console.log(ratio('2000×1800', b[0][1], b[1][1], 0.8));
   console.log(ratio('200×7200', c[0][1], c[1][1], Infinity));
   for (const [label, s] of [b[1], c[1]] as Array<[string, Summary]>) {
-    console.log(`${label}: p99/median ${(s.p99 / s.median).toFixed(2)}; goal ≤ 2: ${s.p99 <= 2 * s.median ? 'MET' : 'MISSED'}`);
+    console.log(
+      `${label}: p99/median ${(s.p99 / s.median).toFixed(2)}; goal ≤ 2: ${s.p99 <= 2 * s.median ? 'MET' : 'MISSED'}`
+    );
   }
 
   const memBefore = memory(() => new MainBuffer({ retentionMs: 1800 * STEP_MS, counter: true }));

@@ -237,7 +237,7 @@ describe('WideSeriesBuffer', () => {
     /** A random stream: keys come and go, some appends skip seconds, a few values are null. */
     function stream(seed: number, count: number) {
       let a = seed;
-      const random = () => ((a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const random = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       const rows: Array<{ t: number; values: Map<string, number | null> }> = [];
       let t = T0;
       const counts = new Map<string, number>();
@@ -301,7 +301,11 @@ describe('WideSeriesBuffer', () => {
     it('never changes a row a frame already holds, across migrations, new keys and dropped keys', () => {
       const rows = stream(11, 2500);
       const b = new WideSeriesBuffer({ retentionMs, counter: true });
-      const held: Array<{ times: readonly number[]; snapshot: number[]; columns: Array<[SeriesColumnRef, unknown[]]> }> = [];
+      const held: Array<{
+        times: readonly number[];
+        snapshot: number[];
+        columns: Array<[SeriesColumnRef, unknown[]]>;
+      }> = [];
       rows.forEach(({ t, values }, i) => {
         b.append(t, values);
         if (i % 50 === 0) {
@@ -327,6 +331,49 @@ describe('WideSeriesBuffer', () => {
           expect(column.slice(0, n)).toEqual(snapshot);
         }
       }
+    });
+  });
+
+  describe('coarsen: thinning old history', () => {
+    const options = { retentionMs: 600_000, counter: true, rates: false, coarsen: { afterMs: 60_000, stepMs: 10_000 } };
+
+    it('keeps every row of the recent past and one per step before it, and the counts between kept rows', () => {
+      const b = new WideSeriesBuffer(options);
+      let total = 0;
+      const totals = new Map<number, number>();
+      for (let i = 0; i < 2000; i++) {
+        total += i % 7; // cumulative: +0…+6 per second
+        const t = T0 + i * 1000;
+        totals.set(t, total);
+        b.append(t, m({ a: total }));
+        const times = b.times;
+        const now = t;
+        // Every second of the last minute is there.
+        const recent = times.filter((x) => x > now - 60_000);
+        expect(recent).toHaveLength(Math.min(i + 1, 60));
+        // Older rows are at least a step apart (the first, the window's edge, aside).
+        // (Thinning runs once the fine rows span 1.2 × afterMs, and takes a few appends.)
+        const old = times.filter((x) => x <= now - 80_000);
+        for (let k = 2; k < old.length; k++) {
+          expect(old[k] - old[k - 1]).toBeGreaterThanOrEqual(10_000);
+        }
+        expect(times[0]).toBeLessThanOrEqual(Math.max(T0, now - 600_000));
+        // Each kept row still holds the count at its time: increases between kept rows are exact.
+        if (i % 101 === 0) {
+          expect(b.column('a', 'raw')).toEqual(times.map((x) => totals.get(x)));
+        }
+      }
+      // 10 minutes: ~54 thinned rows + ~60–72 fine ones, instead of 600.
+      expect(b.length).toBeLessThan(140);
+    });
+
+    it('forgets a key whose last value left the retention, as without thinning', () => {
+      const b = new WideSeriesBuffer(options);
+      b.append(T0, m({ gone: 1, stay: 1 }));
+      for (let i = 1; i < 1000; i++) {
+        b.append(T0 + i * 1000, m({ stay: i }));
+      }
+      expect(b.keys()).toEqual(['stay']);
     });
   });
 });

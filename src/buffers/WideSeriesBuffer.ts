@@ -29,6 +29,13 @@ export interface WideSeriesBufferOptions {
    * shown (a flame graph counts increases over a range), so it goes without, at half the memory.
    */
   rates?: boolean;
+  /**
+   * Thin out history older than `afterMs` to one row per `stepMs` (the rows in between are
+   * dropped). For cumulative counts nothing is lost but resolution: the increase between two kept
+   * rows still holds every event. Rate columns are not recomputed, so it is meant for buffers
+   * without rates (stack maps: a 10k-stack profile over 30 minutes would take ~150 MB at 1 s).
+   */
+  coarsen?: { afterMs: number; stepMs: number };
 }
 
 interface Series {
@@ -43,16 +50,20 @@ interface Series {
 }
 
 /**
- * Dropping the rows older than the retention, spread over appends: the successor arrays hold the
- * rows from `start` on; each append copies `step` more rows into them (more than the one it adds,
- * so they catch up), and once they hold every row they replace the current arrays. The arrays
- * are allocated once at their expected final size, so neither the copy nor the appends after
- * the swap reallocate them.
+ * Dropping rows (older than the retention, or thinned, see `coarsen`), spread over appends: the
+ * successor arrays get the rows listed in `sources`; each append copies `step` more of them
+ * (more than the one it adds, so they catch up), and once they hold every row they replace the
+ * current arrays. The arrays are allocated once at their expected final size, so neither the copy
+ * nor the appends after the swap reallocate them.
  */
 interface Migration {
   /** First row of the current arrays the successor keeps. */
   start: number;
-  /** Rows copied so far (rows start … start + copied - 1). */
+  /** The current rows the successor keeps, ascending; rows appended meanwhile are added. */
+  sources: number[];
+  /** First entry of `sources` that is a fine row (not thinned by this or an earlier migration). */
+  fineFrom: number;
+  /** Entries of `sources` copied so far. */
   copied: number;
   step: number;
   capacity: number;
@@ -75,14 +86,20 @@ export class WideSeriesBuffer {
   /** Copy-on-write: replaced (never mutated) when keys are added or dropped. */
   private keyList: readonly string[] = [];
   private migration?: Migration;
+  /** First row that `coarsen` has not thinned yet. */
+  private fineFrom = 0;
+  private readonly coarsen?: { afterMs: number; stepMs: number };
 
-  constructor({ retentionMs, counter, rates = true }: WideSeriesBufferOptions) {
+  constructor({ retentionMs, counter, rates = true, coarsen }: WideSeriesBufferOptions) {
     if (!(retentionMs > 0) || !Number.isFinite(retentionMs)) {
       throw new RangeError(`retentionMs must be a positive finite number, got ${retentionMs}`);
     }
     this.retentionMs = retentionMs;
     this.counter = counter;
     this.hasRates = counter && rates;
+    if (coarsen && coarsen.afterMs > 0 && coarsen.stepMs > 0) {
+      this.coarsen = coarsen;
+    }
   }
 
   /** Shared time column (ms since epoch), ascending. Re-read it after each append: a migration swaps it. */
@@ -155,8 +172,12 @@ export class WideSeriesBuffer {
     times.push(timestampMs);
 
     if (this.migration) {
+      this.migration.sources.push(n);
       this.migrate(this.migration);
-    } else if (timestampMs - times[0] > this.retentionMs * (1 + SLACK)) {
+    } else if (
+      timestampMs - times[0] > this.retentionMs * (1 + SLACK) ||
+      (this.coarsen && timestampMs - times[this.fineFrom] > this.coarsen.afterMs * (1 + SLACK))
+    ) {
       this.startMigration(timestampMs);
     }
     return true;
@@ -168,6 +189,7 @@ export class WideSeriesBuffer {
     this.series = new Map();
     this.keyList = [];
     this.migration = undefined;
+    this.fineFrom = 0;
   }
 
   /** Keys of `values` seen for the first time: back-filled with nulls, then this row's value. */
@@ -211,20 +233,40 @@ export class WideSeriesBuffer {
 
   /**
    * Plans dropping the rows older than the retention, keeping the newest row at or before the
-   * window start so the series still reaches the window's left edge.
+   * window start so the series still reaches the window's left edge; and thinning (coarsen) the
+   * fine rows older than its `afterMs` to one per `stepMs`.
    */
   private startMigration(nowMs: number): void {
     const times = this.timeColumn;
-    const start = upperBound(times, nowMs - this.retentionMs) - 1;
-    if (start <= 0) {
+    const n = times.length;
+    const start = Math.max(0, upperBound(times, nowMs - this.retentionMs) - 1);
+    // Rows before coarseEnd are thinned (those from fineFrom on; earlier ones were already).
+    const coarseEnd = this.coarsen ? Math.max(start, upperBound(times, nowMs - this.coarsen.afterMs)) : start;
+    if (start === 0 && coarseEnd <= this.fineFrom) {
+      return; // nothing to drop yet (a gap after the first row)
+    }
+    const sources: number[] = [];
+    let lastKept = -Infinity;
+    for (let r = start; r < coarseEnd; r++) {
+      if (r < this.fineFrom || r === start || times[r] >= lastKept + this.coarsen!.stepMs) {
+        sources.push(r);
+        lastKept = times[r];
+      }
+    }
+    const fineFrom = sources.length;
+    for (let r = coarseEnd; r < n; r++) {
+      sources.push(r);
+    }
+    const dropped = n - sources.length;
+    if (dropped <= 0) {
+      this.fineFrom = coarseEnd; // every row before it is as coarse as it gets
       return;
     }
-    const keep = times.length - start;
-    const appends = Math.max(1, Math.floor(start * MIGRATION_SPEED));
-    const step = Math.ceil(keep / appends) + 1;
+    const appends = Math.max(1, Math.floor(dropped * MIGRATION_SPEED));
+    const step = Math.ceil(sources.length / appends) + 1;
     // Room for the rows that come during the migration and until the next one starts.
-    const capacity = keep + appends + start + 16;
-    const m: Migration = { start, copied: 0, step, capacity, times: preallocated(capacity) };
+    const capacity = sources.length + appends + dropped + 16;
+    const m: Migration = { start, sources, fineFrom, copied: 0, step, capacity, times: preallocated(capacity) };
     for (const s of this.series.values()) {
       s.nextRaw = preallocated(capacity);
       if (s.rate) {
@@ -237,19 +279,17 @@ export class WideSeriesBuffer {
 
   /** Copies the next `step` rows into the successor arrays; swaps them in once they hold every row. */
   private migrate(m: Migration): void {
-    const times = this.timeColumn;
-    const from = m.start + m.copied;
-    const to = Math.min(times.length, from + m.step);
-    const offset = m.start;
-    copyRows(times, m.times, from, to, offset);
+    const from = m.copied;
+    const to = Math.min(m.sources.length, from + m.step);
+    copyRows(this.timeColumn, m.times, m.sources, from, to);
     for (const s of this.series.values()) {
-      copyRows(s.raw, s.nextRaw!, from, to, offset);
+      copyRows(s.raw, s.nextRaw!, m.sources, from, to);
       if (s.rate) {
-        copyRows(s.rate, s.nextRate!, from, to, offset);
+        copyRows(s.rate, s.nextRate!, m.sources, from, to);
       }
     }
-    m.copied = to - offset;
-    if (to === times.length) {
+    m.copied = to;
+    if (to === m.sources.length) {
       this.swap(m);
     }
   }
@@ -259,6 +299,7 @@ export class WideSeriesBuffer {
     this.migration = undefined;
     const rows = m.copied;
     this.timeColumn = withLength(m.times, rows);
+    this.fineFrom = m.fineFrom;
     let dropped = false;
     for (const [key, s] of this.series) {
       if (s.lastSeen < m.start) {
@@ -272,7 +313,8 @@ export class WideSeriesBuffer {
         s.rate = withLength(s.nextRate!, rows);
         s.nextRate = undefined;
       }
-      s.lastSeen -= m.start;
+      // Its row now (or the kept row before it, when thinning dropped that row).
+      s.lastSeen = Math.max(0, upperBound(m.sources, s.lastSeen) - 1);
     }
     if (dropped) {
       this.keyList = this.keyList.filter((k) => this.series.has(k));
@@ -303,8 +345,9 @@ function withLength<T>(a: T[], n: number): T[] {
   return a;
 }
 
-function copyRows<T>(src: readonly T[], dst: T[], from: number, to: number, offset: number): void {
-  for (let r = from; r < to; r++) {
-    dst[r - offset] = src[r];
+/** dst[i] = src[sources[i]] for i in from..to-1. */
+function copyRows<T>(src: readonly T[], dst: T[], sources: readonly number[], from: number, to: number): void {
+  for (let i = from; i < to; i++) {
+    dst[i] = src[sources[i]];
   }
 }

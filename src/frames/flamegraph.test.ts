@@ -549,34 +549,41 @@ describe('buildFlameGraphFrame: incremental builds', () => {
     return rows;
   }
 
-  it('equals a build from scratch on every tick, for sliding, growing and jumping ranges and every option', () => {
-    const rows = liveRows(3, 120);
-    const live = new WideSeriesBuffer({ retentionMs: 40_000, counter: true }); // drops rows and keys on the way
-    const variants: Array<Partial<FlameGraphFrameOptions>> = [
-      {},
-      { hideIdle: true, minSamples: 3 },
-      { hideUnresolved: true },
-      { keyPartsAsRoots: true, hideIdle: true, hideUnresolved: true },
-    ];
-    rows.forEach((row, t) => {
-      live.append(T0 + t * 1000, row);
-      const now = T0 + t * 1000;
-      const ranges = [
-        { refId: 'live', from: now - 20_000, to: Infinity },
-        { refId: 'growing', from: T0 + 5000, to: now },
-        { refId: 'jumping', from: now - (t % 7) * 3000, to: now - (t % 3) * 1000 },
+  it.each([
+    ['a buffer that drops rows and keys', {}],
+    ['a buffer that also thins old rows', { rates: false, coarsen: { afterMs: 15_000, stepMs: 4000 } }],
+  ])(
+    'equals a build from scratch on every tick, for sliding, growing and jumping ranges and every option: %s',
+    (_, extra) => {
+      const rows = liveRows(3, 120);
+      const make = () => new WideSeriesBuffer({ retentionMs: 40_000, counter: true, ...extra });
+      const live = make();
+      const variants: Array<Partial<FlameGraphFrameOptions>> = [
+        {},
+        { hideIdle: true, minSamples: 3 },
+        { hideUnresolved: true },
+        { keyPartsAsRoots: true, hideIdle: true, hideUnresolved: true },
       ];
-      // The same rows in a buffer never built before: the full computation.
-      const fresh = new WideSeriesBuffer({ retentionMs: 40_000, counter: true });
-      rows.slice(0, t + 1).forEach((r, i) => fresh.append(T0 + i * 1000, r));
-      for (const range of ranges) {
-        for (const variant of variants) {
-          const options = { ...range, ...variant, refId: `${range.refId}${JSON.stringify(variant)}` };
-          expect(rowsOf(buildFlameGraphFrame(live, options))).toEqual(rowsOf(buildFlameGraphFrame(fresh, options)));
+      rows.forEach((row, t) => {
+        live.append(T0 + t * 1000, row);
+        const now = T0 + t * 1000;
+        const ranges = [
+          { refId: 'live', from: now - 20_000, to: Infinity },
+          { refId: 'growing', from: T0 + 5000, to: now },
+          { refId: 'jumping', from: now - (t % 7) * 3000, to: now - (t % 3) * 1000 },
+        ];
+        // The same rows in a buffer never built before: the full computation.
+        const fresh = make();
+        rows.slice(0, t + 1).forEach((r, i) => fresh.append(T0 + i * 1000, r));
+        for (const range of ranges) {
+          for (const variant of variants) {
+            const options = { ...range, ...variant, refId: `${range.refId}${JSON.stringify(variant)}` };
+            expect(rowsOf(buildFlameGraphFrame(live, options))).toEqual(rowsOf(buildFlameGraphFrame(fresh, options)));
+          }
         }
-      }
-    });
-  });
+      });
+    }
+  );
 
   it('never changes a frame it returned', () => {
     const rows = liveRows(5, 40);

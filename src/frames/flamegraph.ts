@@ -283,7 +283,13 @@ function rowsNow(before: RangeSums, times: readonly number[]): { first: number; 
   }
   const first = lowerBound(times, before.firstT);
   const last = lowerBound(times, before.lastT);
-  return first >= 1 && times[first] === before.firstT && times[last] === before.lastT ? { first, last } : undefined;
+  // Both still there, with every row between them (the buffer may have thinned old rows).
+  return first >= 1 &&
+    times[first] === before.firstT &&
+    times[last] === before.lastT &&
+    last - first === before.last - before.first
+    ? { first, last }
+    : undefined;
 }
 
 /** Stacks with the same path, in a sweep's order; `samples` is scratch space for one build. */
@@ -334,7 +340,11 @@ function mergeInto(
     }
     order.push(group);
     common.push(
-      !previous ? 0 : takeOld && i >= 2 && previous === old[i - 2] ? layout.common[i - 1] : sharedPrefix(previous.path, group.path)
+      !previous
+        ? 0
+        : takeOld && i >= 2 && previous === old[i - 2]
+          ? layout.common[i - 1]
+          : sharedPrefix(previous.path, group.path)
     );
   }
   if (replaced.size > 0) {

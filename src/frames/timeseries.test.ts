@@ -72,12 +72,24 @@ describe('buildTimeSeriesFrame', () => {
     const b = bufferWith(true, [{ 'bash,1': 1, 'sshd,2': 2 }]);
     const options = { refId: 'A', variable: '@x', rate: true, keyNames: ['comm', 'pid'] };
     const first = buildTimeSeriesFrame(b, options);
-    b.append(T0 + 5000, new Map([['bash,1', 3], ['sshd,2', 4]]));
+    b.append(
+      T0 + 5000,
+      new Map([
+        ['bash,1', 3],
+        ['sshd,2', 4],
+      ])
+    );
     const second = buildTimeSeriesFrame(b, options);
     expect(second.fields[1].labels).toBe(first.fields[1].labels);
     expect(second.fields[1]).not.toBe(first.fields[1]); // each frame its own fields (Grafana writes field.state)
     // A new key gets its own; the others are kept.
-    b.append(T0 + 6000, new Map([['bash,1', 3], ['cron,3', 1]]));
+    b.append(
+      T0 + 6000,
+      new Map([
+        ['bash,1', 3],
+        ['cron,3', 1],
+      ])
+    );
     const third = buildTimeSeriesFrame(b, options);
     expect(third.fields[1].labels).toBe(first.fields[1].labels);
     expect(third.fields[3].labels).toEqual({ comm: 'cron', pid: '3' });
