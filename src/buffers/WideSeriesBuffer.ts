@@ -31,8 +31,9 @@ export interface WideSeriesBufferOptions {
   rates?: boolean;
   /**
    * Thin out history older than `afterMs` to one row per `stepMs` (the rows in between are
-   * dropped). For cumulative counts nothing is lost but resolution: the increase between two kept
-   * rows still holds every event. Rate columns are not recomputed, so it is meant for buffers
+   * dropped). For cumulative counts little is lost but resolution: the increase between two kept
+   * rows holds every event between them (unless the counter was reset in between: then only
+   * those since the reset). Rate columns are not recomputed, so it is meant for buffers
    * without rates (stack maps: a 10k-stack profile over 30 minutes would take ~150 MB at 1 s).
    */
   coarsen?: { afterMs: number; stepMs: number };
