@@ -51,11 +51,12 @@ interface Series {
 }
 
 /**
- * Dropping rows (older than the retention, or thinned, see `coarsen`), spread over appends: the
- * successor arrays get the rows listed in `sources`; each append copies `step` more of them
- * (more than the one it adds, so they catch up), and once they hold every row they replace the
- * current arrays. The arrays are allocated once at their expected final size, so neither the copy
- * nor the appends after the swap reallocate them.
+ * Dropping rows (older than the retention, or thinned, see `coarsen`), spread over appends: each
+ * append copies the rows listed in `sources` of `step` more series into successor arrays (a
+ * copied series then gets each new row twice, in both), and once every series is copied the
+ * successors replace the current arrays. Copying and allocating a few whole columns per append
+ * spreads both evenly; each successor is allocated once at its expected final size, so neither
+ * the copy nor the appends after the swap reallocate it.
  */
 interface Migration {
   /** First row of the current arrays the successor keeps. */
@@ -64,10 +65,12 @@ interface Migration {
   sources: number[];
   /** First entry of `sources` that is a fine row (not thinned by this or an earlier migration). */
   fineFrom: number;
-  /** Entries of `sources` copied so far. */
-  copied: number;
+  /** The series to copy, as they were when it started (later keys start migrated). */
+  pending: Series[];
+  /** Series copied per append. */
   step: number;
   capacity: number;
+  /** The successor time column, complete from the start (one array is cheap to copy). */
   times: number[];
 }
 
@@ -174,6 +177,7 @@ export class WideSeriesBuffer {
 
     if (this.migration) {
       this.migration.sources.push(n);
+      this.migration.times.push(timestampMs);
       this.migrate(this.migration);
     } else if (
       timestampMs - times[0] > this.retentionMs * (1 + SLACK) ||
@@ -206,9 +210,10 @@ export class WideSeriesBuffer {
       }
       const m = this.migration;
       if (m) {
-        s.nextRaw = nulls(m.copied, m.capacity);
+        // As if migrated already: null for every row the successor holds so far.
+        s.nextRaw = nulls(m.sources.length, m.capacity);
         if (s.rate) {
-          s.nextRate = nulls(m.copied, m.capacity);
+          s.nextRate = nulls(m.sources.length, m.capacity);
         }
       }
       this.pushValue(s, v, dtSeconds, n);
@@ -224,9 +229,12 @@ export class WideSeriesBuffer {
     if (s.rate) {
       const prev = row > 0 ? raw[row - 1] : null;
       // No previous sample, a gap before, or a reset (clear(), restart): a gap, never a negative spike.
-      s.rate.push(v !== null && prev !== null && v >= prev && dtSeconds > 0 ? (v - prev) / dtSeconds : null);
+      const rate = v !== null && prev !== null && v >= prev && dtSeconds > 0 ? (v - prev) / dtSeconds : null;
+      s.rate.push(rate);
+      s.nextRate?.push(rate);
     }
     raw.push(v);
+    s.nextRaw?.push(v);
     if (v !== null) {
       s.lastSeen = row;
     }
@@ -264,33 +272,32 @@ export class WideSeriesBuffer {
       return;
     }
     const appends = Math.max(1, Math.floor(dropped * MIGRATION_SPEED));
-    const step = Math.ceil(sources.length / appends) + 1;
     // Room for the rows that come during the migration and until the next one starts.
     const capacity = sources.length + appends + dropped + 16;
-    const m: Migration = { start, sources, fineFrom, copied: 0, step, capacity, times: preallocated(capacity) };
-    for (const s of this.series.values()) {
-      s.nextRaw = preallocated(capacity);
-      if (s.rate) {
-        s.nextRate = preallocated(capacity);
-      }
-    }
+    const pending = [...this.series.values()];
+    const m: Migration = {
+      start,
+      sources,
+      fineFrom,
+      pending,
+      step: Math.ceil(pending.length / appends),
+      capacity,
+      times: copyRows(times, preallocated(capacity), sources),
+    };
     this.migration = m;
     this.migrate(m);
   }
 
-  /** Copies the next `step` rows into the successor arrays; swaps them in once they hold every row. */
+  /** Copies `step` more series into successor arrays; swaps them all in once none is left. */
   private migrate(m: Migration): void {
-    const from = m.copied;
-    const to = Math.min(m.sources.length, from + m.step);
-    copyRows(this.timeColumn, m.times, m.sources, from, to);
-    for (const s of this.series.values()) {
-      copyRows(s.raw, s.nextRaw!, m.sources, from, to);
+    for (let k = 0; k < m.step && m.pending.length > 0; k++) {
+      const s = m.pending.pop()!;
+      s.nextRaw = copyRows(s.raw, preallocated(m.capacity), m.sources);
       if (s.rate) {
-        copyRows(s.rate, s.nextRate!, m.sources, from, to);
+        s.nextRate = copyRows(s.rate, preallocated(m.capacity), m.sources);
       }
     }
-    m.copied = to;
-    if (to === m.sources.length) {
+    if (m.pending.length === 0) {
       this.swap(m);
     }
   }
@@ -298,7 +305,7 @@ export class WideSeriesBuffer {
   /** The successor arrays become the columns; keys with no value left are forgotten. */
   private swap(m: Migration): void {
     this.migration = undefined;
-    const rows = m.copied;
+    const rows = m.sources.length;
     this.timeColumn = withLength(m.times, rows);
     this.fineFrom = m.fineFrom;
     let dropped = false;
@@ -346,9 +353,10 @@ function withLength<T>(a: T[], n: number): T[] {
   return a;
 }
 
-/** dst[i] = src[sources[i]] for i in from..to-1. */
-function copyRows<T>(src: readonly T[], dst: T[], sources: readonly number[], from: number, to: number): void {
-  for (let i = from; i < to; i++) {
+/** dst[i] = src[sources[i]] for every i, and dst's length set to that: later rows are pushed. */
+function copyRows<T>(src: readonly T[], dst: T[], sources: readonly number[]): T[] {
+  for (let i = 0; i < sources.length; i++) {
     dst[i] = src[sources[i]];
   }
+  return withLength(dst, sources.length);
 }
