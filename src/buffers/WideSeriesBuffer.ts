@@ -9,9 +9,9 @@ import { upperBound } from '../shared/sorted';
  * - An entry, once written, never changes: the arrays only grow by appending. Dropping old rows
  *   swaps in new arrays (never a splice), so a DataFrame that references the columns keeps
  *   seeing its own rows unchanged; only rows past its `length` appear later.
- * - Work per append is O(keys), with no stall: the successor arrays that drop the old rows are
- *   filled a few rows per append (see Migration) and swapped in once they have caught up, so no
- *   append copies the whole history.
+ * - Work per append is O(keys) plus a few columns' copy while old rows are being dropped, with no
+ *   stall: the successor arrays are filled a few columns per append (see Migration) and swapped in
+ *   once all are, so no append copies the whole history.
  */
 
 /** A column of values; null is a gap (no sample, counter reset, first sample of a counter). */
