@@ -2,7 +2,12 @@
  * buildFlameGraphFrame on a big kernel profile: 10,000 distinct stacks of depth 40 drawn from a
  * call graph of 400 functions (so stacks share prefixes as real ones do), 60 one-second samples
  * of cumulative counts each, in a WideSeriesBuffer; the range leaves the first and the last sample
- * outside it (rows 1–58 count). Target: ≤ 100 ms median.
+ * outside it (rows 1–58 count).
+ *
+ * Live ticks, before (main's builder before issue 13: bench/baseline/flamegraph.ts) and after in
+ * the same run: one more print appended, then the frame for the last 58 s; and the first build.
+ * Goals (issue 13): ≤ 15 ms per tick and ≤ 60 ms for the first build (medians). Also the heap
+ * of such a profile's buffer (forced GC), with and without the rate column stack maps used to keep.
  *
  * Measured: warm (the same buffer again: a live panel's rebuild each poll, key parsing cached),
  * cold (a buffer never built before: every key parsed; the first build of a panel), and, for
@@ -14,8 +19,11 @@
 import { DataFrame, FieldType, MutableDataFrame } from '@grafana/data';
 
 import { WideSeriesBuffer } from '../src/buffers/WideSeriesBuffer';
+import { STACK_HISTORY } from '../src/engine/ScriptLease';
+import { buildFlameGraphFrame as mainBuild } from './baseline/flamegraph';
+import type { WideSeriesBuffer as MainBuffer } from './baseline/WideSeriesBuffer';
 import { buildFlameGraphFrame, FlameGraphFrameOptions } from '../src/frames/flamegraph';
-import { measure, printTable, seededRandom, summarize } from './lib/measure';
+import { collectGarbage, measure, printTable, seededRandom, summarize, Summary } from './lib/measure';
 
 const STACKS = 10_000;
 const DEPTH = 40;
@@ -26,7 +34,9 @@ const T0 = 1_700_000_000_000;
 const RUNS = 25;
 const COLD_RUNS = 20;
 const NAIVE_RUNS = 5;
-const TARGET_MS = 100;
+const TICK_GOAL_MS = 15;
+const FIRST_GOAL_MS = 60;
+const LIVE_TICKS = 20;
 const OPTIONS: FlameGraphFrameOptions = {
   refId: 'A',
   from: T0 + STEP_MS / 2,
@@ -80,20 +90,83 @@ function makeStacks(seed: number): Array<{ key: string; weight: number }> {
   return stacks;
 }
 
-function makeBuffer(stacks: Array<{ key: string; weight: number }>, seed: number): WideSeriesBuffer {
+/** A profile's prints: the first holds every stack (the range starts after it); later ones add samples. */
+function prints(stacks: Array<{ key: string; weight: number }>, seed: number) {
   const random = seededRandom(seed);
-  const buffer = new WideSeriesBuffer({ retentionMs: 30 * 60_000, counter: true });
   const counts = stacks.map(() => 0);
-  for (let s = 0; s < SAMPLES; s++) {
+  let s = 0;
+  return (): [number, Map<string, number | null>] => {
     const values = new Map<string, number | null>();
     stacks.forEach((st, i) => {
-      // The first print holds every stack (the range starts after it); later ones add samples.
       counts[i] += s === 0 ? 1 : Math.floor(st.weight * random() * 2);
       values.set(st.key, counts[i]);
     });
-    buffer.append(T0 + s * STEP_MS, values);
+    return [T0 + s++ * STEP_MS, values];
+  };
+}
+
+function makeBuffer(stacks: Array<{ key: string; weight: number }>, seed: number) {
+  const buffer = new WideSeriesBuffer({ retentionMs: 30 * 60_000, counter: true, ...STACK_HISTORY });
+  const next = prints(stacks, seed);
+  for (let s = 0; s < SAMPLES; s++) {
+    const [t, values] = next();
+    buffer.append(t, values);
   }
-  return buffer;
+  return { buffer, next };
+}
+
+/** Live ticks: append a print, build the last 58 s; the first build separately. Before and after alternate. */
+function live(stacks: Array<{ key: string; weight: number }>): Array<[string, Summary]> {
+  const builders = [
+    (b: WideSeriesBuffer, o: FlameGraphFrameOptions) => mainBuild(b as unknown as MainBuffer, o),
+    buildFlameGraphFrame,
+  ];
+  const firsts: number[][] = [[], []];
+  for (let rep = 0; rep < 5; rep++) {
+    builders.forEach((build, k) => {
+      const { buffer } = makeBuffer(stacks, 2);
+      collectGarbage();
+      const [s] = measure(1, 0, () => build(buffer, OPTIONS));
+      firsts[k].push(s.wallMs);
+    });
+  }
+  const ticks: number[][] = [[], []];
+  const runs = builders.map((build) => ({ build, ...makeBuffer(stacks, 2) }));
+  runs.forEach((r) => r.build(r.buffer, OPTIONS));
+  for (let i = 0; i < LIVE_TICKS; i++) {
+    runs.forEach((r, k) => {
+      const [t, values] = r.next();
+      r.buffer.append(t, values);
+      const options = { ...OPTIONS, from: t - (SAMPLES - 2) * STEP_MS, to: Infinity };
+      collectGarbage();
+      const [s] = measure(1, 0, () => r.build(r.buffer, options));
+      ticks[k].push(s.wallMs);
+    });
+  }
+  return [
+    ['first build, before', summarize(firsts[0])],
+    ['first build, after', summarize(firsts[1])],
+    ['live tick, before', summarize(ticks[0])],
+    ['live tick, after', summarize(ticks[1])],
+  ];
+}
+
+/** Heap (after GC) held by a buffer of the profile at `rows` prints (one a second). */
+function heapOf(stacks: Array<{ key: string; weight: number }>, rows: number, options: object): number {
+  collectGarbage();
+  const base = process.memoryUsage().heapUsed;
+  const buffer = new WideSeriesBuffer({ retentionMs: 30 * 60_000, counter: true, ...options });
+  const next = prints(stacks, 3);
+  for (let s = 0; s < rows; s++) {
+    const [t, values] = next();
+    buffer.append(t, values);
+  }
+  collectGarbage();
+  const mb = (process.memoryUsage().heapUsed - base) / 1e6;
+  if (buffer.length === 0) {
+    throw new Error('empty buffer');
+  }
+  return mb;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -191,7 +264,7 @@ function sameRows(a: DataFrame, b: DataFrame): boolean {
 function main(): void {
   let t = performance.now();
   const stacks = makeStacks(1);
-  const buffer = makeBuffer(stacks, 2);
+  const { buffer } = makeBuffer(stacks, 2);
   const distinctFrames = new Set(stacks.flatMap((s) => s.key.split('\n').map((l) => l.trim().replace(/\+\d+$/, ''))));
   console.log(
     `flamegraph: ${buffer.keys().length} stacks × depth ${DEPTH} (${distinctFrames.size - 1} distinct functions), ` +
@@ -213,7 +286,7 @@ function main(): void {
   const coldWall: number[] = [];
   const coldCpu: number[] = [];
   for (let i = 0; i < COLD_RUNS; i++) {
-    const fresh = makeBuffer(stacks, 2);
+    const { buffer: fresh } = makeBuffer(stacks, 2);
     const [s] = measure(1, 0, () => buildFlameGraphFrame(fresh, OPTIONS));
     coldWall.push(s.wallMs);
     coldCpu.push(s.cpuMs);
@@ -246,11 +319,33 @@ function main(): void {
       `recursive totals ${(naivePhases.totals / naiveRuns).toFixed(1)} ms, ` +
       `sorted recursion + MutableDataFrame.add() per row ${(naivePhases.mutableFrameRows / naiveRuns).toFixed(1)} ms`
   );
-  const met = warmWall.median <= TARGET_MS && cold.median <= TARGET_MS;
   console.log(
-    `median: warm ${warmWall.median.toFixed(1)} ms (p90 ${warmWall.p90.toFixed(1)}), cold ${cold.median.toFixed(1)} ms ` +
-      `(p90 ${cold.p90.toFixed(1)}), naive ${naiveWall.median.toFixed(0)} ms → naive/warm ${(naiveWall.median / warmWall.median).toFixed(1)}×, ` +
-      `naive/cold ${(naiveWall.median / cold.median).toFixed(1)}×; target ≤ ${TARGET_MS} ms median (warm and cold): ${met ? 'MET' : 'MISSED'}`
+    `median: warm ${warmWall.median.toFixed(1)} ms, cold ${cold.median.toFixed(1)} ms, naive ${naiveWall.median.toFixed(0)} ms`
+  );
+
+  const liveRows = live(stacks);
+  console.log('before (main before issue 13) and after, same data, same run (wall ms):');
+  printTable(liveRows);
+  const [firstBefore, firstAfter, tickBefore, tickAfter] = liveRows.map(([, s]) => s);
+  const met = tickAfter.median <= TICK_GOAL_MS && firstAfter.median <= FIRST_GOAL_MS;
+  console.log(
+    `live tick: median ${tickAfter.median.toFixed(1)} ms (before ${tickBefore.median.toFixed(1)} ms, ×${(
+      tickBefore.median / tickAfter.median
+    ).toFixed(
+      1
+    )}); first build: median ${firstAfter.median.toFixed(1)} ms (before ${firstBefore.median.toFixed(1)} ms, ×${(
+      firstBefore.median / firstAfter.median
+    ).toFixed(1)}); goals ≤ ${TICK_GOAL_MS} ms per tick, ≤ ${FIRST_GOAL_MS} ms first: ` +
+      `tick ${tickAfter.median <= TICK_GOAL_MS ? 'MET' : 'MISSED'}, first ${firstAfter.median <= FIRST_GOAL_MS ? 'MET' : 'MISSED'}`
+  );
+
+  // Before: a rate column and every row (measured at 5 minutes, × 6: it grows linearly).
+  // After: the settings ScriptLease gives a stack map, measured over the full 30 minutes.
+  const before = heapOf(stacks, 300, { rates: true }) * 6;
+  const after = heapOf(stacks, 1800, STACK_HISTORY);
+  console.log(
+    `memory of the ${STACKS}-stack profile over 30 minutes (heap after GC): before ${before.toFixed(0)} MB ` +
+      `(5 min measured × 6), after ${after.toFixed(0)} MB (measured); goal ≤ 50 MB: ${after <= 50 ? 'MET' : 'MISSED'}`
   );
   if (!met) {
     process.exitCode = 1;

@@ -1,14 +1,17 @@
+import { upperBound } from '../shared/sorted';
+
 /**
  * Bounded history of ONE bpftrace variable: a shared time column and, per instance (map key),
  * a column of raw values and, for counters, a column of per-second rates computed at append time.
  *
  * Invariants the frame builders rely on:
  * - `times` is strictly increasing; every column has exactly `length` entries.
- * - Between two evictions the columns only grow by `push`: an entry, once written, never changes.
- *   Eviction replaces the arrays (it does not splice them), so a DataFrame that references the
- *   columns keeps seeing its own rows unchanged; only new rows appear past its `length`.
- * - Work per append is O(keys); eviction copies the retained rows once per ~25 % of the
- *   retention, so it is O(keys) amortized too.
+ * - An entry, once written, never changes: the arrays only grow by appending. Dropping old rows
+ *   swaps in new arrays (never a splice), so a DataFrame that references the columns keeps
+ *   seeing its own rows unchanged; only rows past its `length` appear later.
+ * - Work per append is O(keys) plus a few columns' copy while old rows are being dropped, with no
+ *   stall: the successor arrays are filled a few columns per append (see Migration) and swapped in
+ *   once all are, so no append copies the whole history.
  */
 
 /** A column of values; null is a gap (no sample, counter reset, first sample of a counter). */
@@ -19,38 +22,91 @@ export type ColumnKind = 'raw' | 'rate';
 export interface WideSeriesBufferOptions {
   /** How far back to keep samples, in ms. The buffer always covers at least this much. */
   retentionMs: number;
-  /** Cumulative values (count(), hist(), lhist()): keep a rate column too. */
+  /** Cumulative values (count(), hist(), lhist()). */
   counter: boolean;
+  /**
+   * Keep a per-second rate column for a counter (default: true). A stack map's rates are never
+   * shown (a flame graph counts increases over a range), so it goes without, at half the memory.
+   */
+  rates?: boolean;
+  /**
+   * Thin out history older than `afterMs` to one row per `stepMs` (the rows in between are
+   * dropped). For cumulative counts little is lost but resolution: the increase between two kept
+   * rows holds every event between them (unless the counter was reset in between: then only
+   * those since the reset). Rate columns are not recomputed, so it is meant for buffers
+   * without rates (stack maps: a 10k-stack profile over 30 minutes would take ~150 MB at 1 s).
+   */
+  coarsen?: { afterMs: number; stepMs: number };
 }
 
 interface Series {
   raw: Array<number | null>;
-  /** Present only for counters. */
+  /** Present only for counters with rates. */
   rate?: Array<number | null>;
+  /** Row of the newest non-null raw value, -1 for none: a key with none left is forgotten. */
+  lastSeen: number;
+  /** The successor arrays while a migration runs (see Migration). */
+  nextRaw?: Array<number | null>;
+  nextRate?: Array<number | null>;
 }
 
-/** Eviction waits until the oldest sample is this fraction of the retention past due. */
-const EVICTION_SLACK = 0.25;
+/**
+ * Dropping rows (older than the retention, or thinned, see `coarsen`), spread over appends: each
+ * append copies the rows listed in `sources` of `step` more series into successor arrays (a
+ * copied series then gets each new row twice, in both), and once every series is copied the
+ * successors replace the current arrays. Copying and allocating a few whole columns per append
+ * spreads both evenly; each successor is allocated once at its expected final size, so neither
+ * the copy nor the appends after the swap reallocate it.
+ */
+interface Migration {
+  /** First row of the current arrays the successor keeps. */
+  start: number;
+  /** The current rows the successor keeps, ascending; rows appended meanwhile are added. */
+  sources: number[];
+  /** First entry of `sources` that is a fine row (not thinned by this or an earlier migration). */
+  fineFrom: number;
+  /** The series to copy, as they were when it started (later keys start migrated). */
+  pending: Series[];
+  /** Series copied per append. */
+  step: number;
+  capacity: number;
+  /** The successor time column, complete from the start (one array is cheap to copy). */
+  times: number[];
+}
+
+/** A migration starts when the oldest row is this fraction of the retention past due. */
+const SLACK = 0.2;
+/** A migration copies its rows within about this fraction of the rows it drops (in appends). */
+const MIGRATION_SPEED = 0.5;
 
 export class WideSeriesBuffer {
   readonly retentionMs: number;
   readonly counter: boolean;
+  /** Whether counters have a 'rate' column. */
+  readonly hasRates: boolean;
 
   private timeColumn: number[] = [];
   private series = new Map<string, Series>();
   /** Copy-on-write: replaced (never mutated) when keys are added or dropped. */
   private keyList: readonly string[] = [];
-  private versionCounter = 0;
+  private migration?: Migration;
+  /** First row that `coarsen` has not thinned yet. */
+  private fineFrom = 0;
+  private readonly coarsen?: { afterMs: number; stepMs: number };
 
-  constructor({ retentionMs, counter }: WideSeriesBufferOptions) {
+  constructor({ retentionMs, counter, rates = true, coarsen }: WideSeriesBufferOptions) {
     if (!(retentionMs > 0) || !Number.isFinite(retentionMs)) {
       throw new RangeError(`retentionMs must be a positive finite number, got ${retentionMs}`);
     }
     this.retentionMs = retentionMs;
     this.counter = counter;
+    this.hasRates = counter && rates;
+    if (coarsen && coarsen.afterMs > 0 && coarsen.stepMs > 0) {
+      this.coarsen = coarsen;
+    }
   }
 
-  /** Shared time column (ms since epoch), ascending. Re-read it after each append: eviction swaps it. */
+  /** Shared time column (ms since epoch), ascending. Re-read it after each append: a migration swaps it. */
   get times(): readonly number[] {
     return this.timeColumn;
   }
@@ -66,19 +122,14 @@ export class WideSeriesBuffer {
     return n > 0 ? this.timeColumn[n - 1] : undefined;
   }
 
-  /** Changes on every accepted append and on clear(): compare it to skip rebuilding. */
-  get version(): number {
-    return this.versionCounter;
-  }
-
   /** Instance names in first-seen order (stable, so series keep their colours). An immutable snapshot. */
   keys(): readonly string[] {
     return this.keyList;
   }
 
   /**
-   * The column of one key, or undefined for an unknown key or for 'rate' on a non-counter.
-   * Re-read it after each append: eviction swaps it.
+   * The column of one key, or undefined for an unknown key or for 'rate' without rates.
+   * Re-read it after each append: a migration swaps it.
    */
   column(key: string, kind: ColumnKind): SeriesColumn | undefined {
     const s = this.series.get(key);
@@ -110,37 +161,29 @@ export class WideSeriesBuffer {
     }
     const dtSeconds = n > 0 ? (spanMs !== undefined && spanMs > 0 ? spanMs : timestampMs - times[n - 1]) / 1000 : 0;
 
-    // Existing keys: one push per column.
+    // One pass over the known keys; counting the hits tells whether `values` has new ones.
+    let known = 0;
     for (const [key, s] of this.series) {
       const v = values.get(key);
-      this.pushValue(s, v === undefined ? null : v, dtSeconds);
-    }
-
-    // New keys: back-fill once, then push.
-    if (values.size > 0 && this.hasNewKey(values)) {
-      let added: string[] | undefined;
-      for (const [key, v] of values) {
-        if (this.series.has(key)) {
-          continue;
-        }
-        const s: Series = { raw: nulls(n) };
-        if (this.counter) {
-          s.rate = nulls(n);
-        }
-        this.pushValue(s, v, dtSeconds);
-        this.series.set(key, s);
-        (added ??= []).push(key);
+      if (v !== undefined) {
+        known++;
       }
-      if (added) {
-        this.keyList = [...this.keyList, ...added];
-      }
+      this.pushValue(s, v === undefined ? null : v, dtSeconds, n);
     }
-
+    if (known < values.size) {
+      this.addKeys(values, dtSeconds, n);
+    }
     times.push(timestampMs);
-    this.versionCounter++;
 
-    if (timestampMs - times[0] > this.retentionMs * (1 + EVICTION_SLACK)) {
-      this.evict(timestampMs);
+    if (this.migration) {
+      this.migration.sources.push(n);
+      this.migration.times.push(timestampMs);
+      this.migrate(this.migration);
+    } else if (
+      timestampMs - times[0] > this.retentionMs * (1 + SLACK) ||
+      (this.coarsen && timestampMs - times[this.fineFrom] > this.coarsen.afterMs * (1 + SLACK))
+    ) {
+      this.startMigration(timestampMs);
     }
     return true;
   }
@@ -150,67 +193,136 @@ export class WideSeriesBuffer {
     this.timeColumn = [];
     this.series = new Map();
     this.keyList = [];
-    this.versionCounter++;
+    this.migration = undefined;
+    this.fineFrom = 0;
   }
 
-  private hasNewKey(values: ReadonlyMap<string, number | null>): boolean {
-    if (values.size > this.series.size) {
-      return true;
-    }
-    for (const key of values.keys()) {
-      if (!this.series.has(key)) {
-        return true;
+  /** Keys of `values` seen for the first time: back-filled with nulls, then this row's value. */
+  private addKeys(values: ReadonlyMap<string, number | null>, dtSeconds: number, n: number): void {
+    const added: string[] = [];
+    for (const [key, v] of values) {
+      if (this.series.has(key)) {
+        continue;
       }
+      const s: Series = { raw: nulls(n), lastSeen: -1 };
+      if (this.hasRates) {
+        s.rate = nulls(n);
+      }
+      const m = this.migration;
+      if (m) {
+        // As if migrated already: null for every row the successor holds so far.
+        s.nextRaw = nulls(m.sources.length, m.capacity);
+        if (s.rate) {
+          s.nextRate = nulls(m.sources.length, m.capacity);
+        }
+      }
+      this.pushValue(s, v, dtSeconds, n);
+      this.series.set(key, s);
+      added.push(key);
     }
-    return false;
+    this.keyList = [...this.keyList, ...added];
   }
 
-  private pushValue(s: Series, value: number | null, dtSeconds: number): void {
+  private pushValue(s: Series, value: number | null, dtSeconds: number, row: number): void {
     const v = value !== null && Number.isFinite(value) ? value : null;
     const raw = s.raw;
     if (s.rate) {
-      const prev = raw.length > 0 ? raw[raw.length - 1] : null;
+      const prev = row > 0 ? raw[row - 1] : null;
       // No previous sample, a gap before, or a reset (clear(), restart): a gap, never a negative spike.
-      s.rate.push(v !== null && prev !== null && v >= prev && dtSeconds > 0 ? (v - prev) / dtSeconds : null);
+      const rate = v !== null && prev !== null && v >= prev && dtSeconds > 0 ? (v - prev) / dtSeconds : null;
+      s.rate.push(rate);
+      s.nextRate?.push(rate);
     }
     raw.push(v);
+    s.nextRaw?.push(v);
+    if (v !== null) {
+      s.lastSeen = row;
+    }
   }
 
   /**
-   * Drops rows older than the retention, keeping the newest row at or before the window start so
-   * the series still reaches the window's left edge. Keys with no value left are forgotten.
+   * Plans dropping the rows older than the retention, keeping the newest row at or before the
+   * window start so the series still reaches the window's left edge; and thinning (coarsen) the
+   * fine rows older than its `afterMs` to one per `stepMs`.
    */
-  private evict(nowMs: number): void {
+  private startMigration(nowMs: number): void {
     const times = this.timeColumn;
-    const boundary = nowMs - this.retentionMs;
-    // Last index with times[i] <= boundary (times is strictly increasing).
-    let lo = 0;
-    let hi = times.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (times[mid] <= boundary) {
-        lo = mid;
-      } else {
-        hi = mid - 1;
+    const n = times.length;
+    const start = Math.max(0, upperBound(times, nowMs - this.retentionMs) - 1);
+    // Rows before coarseEnd are thinned (those from fineFrom on; earlier ones were already).
+    const coarseEnd = this.coarsen ? Math.max(start, upperBound(times, nowMs - this.coarsen.afterMs)) : start;
+    if (start === 0 && coarseEnd <= this.fineFrom) {
+      return; // nothing to drop yet (a gap after the first row)
+    }
+    const sources: number[] = [];
+    let lastKept = -Infinity;
+    for (let r = start; r < coarseEnd; r++) {
+      if (r < this.fineFrom || r === start || times[r] >= lastKept + this.coarsen!.stepMs) {
+        sources.push(r);
+        lastKept = times[r];
       }
     }
-    const start = lo;
-    if (start === 0) {
+    const fineFrom = sources.length;
+    for (let r = coarseEnd; r < n; r++) {
+      sources.push(r);
+    }
+    const dropped = n - sources.length;
+    if (dropped <= 0) {
+      this.fineFrom = coarseEnd; // every row before it is as coarse as it gets
       return;
     }
-    this.timeColumn = times.slice(start);
+    const appends = Math.max(1, Math.floor(dropped * MIGRATION_SPEED));
+    // Room for the rows that come during the migration and until the next one starts.
+    const capacity = sources.length + appends + dropped + 16;
+    const pending = [...this.series.values()];
+    const m: Migration = {
+      start,
+      sources,
+      fineFrom,
+      pending,
+      step: Math.ceil(pending.length / appends),
+      capacity,
+      times: copyRows(times, preallocated(capacity), sources),
+    };
+    this.migration = m;
+    this.migrate(m);
+  }
+
+  /** Copies `step` more series into successor arrays; swaps them all in once none is left. */
+  private migrate(m: Migration): void {
+    for (let k = 0; k < m.step && m.pending.length > 0; k++) {
+      const s = m.pending.pop()!;
+      s.nextRaw = copyRows(s.raw, preallocated(m.capacity), m.sources);
+      if (s.rate) {
+        s.nextRate = copyRows(s.rate, preallocated(m.capacity), m.sources);
+      }
+    }
+    if (m.pending.length === 0) {
+      this.swap(m);
+    }
+  }
+
+  /** The successor arrays become the columns; keys with no value left are forgotten. */
+  private swap(m: Migration): void {
+    this.migration = undefined;
+    const rows = m.sources.length;
+    this.timeColumn = withLength(m.times, rows);
+    this.fineFrom = m.fineFrom;
     let dropped = false;
     for (const [key, s] of this.series) {
-      const raw = s.raw.slice(start);
-      if (allNull(raw)) {
+      if (s.lastSeen < m.start) {
         this.series.delete(key);
         dropped = true;
         continue;
       }
-      s.raw = raw;
+      s.raw = withLength(s.nextRaw!, rows);
+      s.nextRaw = undefined;
       if (s.rate) {
-        s.rate = s.rate.slice(start);
+        s.rate = withLength(s.nextRate!, rows);
+        s.nextRate = undefined;
       }
+      // Its row now (or the kept row before it, when thinning dropped that row).
+      s.lastSeen = Math.max(0, upperBound(m.sources, s.lastSeen) - 1);
     }
     if (dropped) {
       this.keyList = this.keyList.filter((k) => this.series.has(k));
@@ -218,19 +330,33 @@ export class WideSeriesBuffer {
   }
 }
 
-function nulls(n: number): Array<number | null> {
-  const a: Array<number | null> = [];
+/** `n` nulls, in an array with room for `capacity` entries. */
+function nulls(n: number, capacity = n): Array<number | null> {
+  const a: Array<number | null> = preallocated(Math.max(n, capacity));
   for (let i = 0; i < n; i++) {
-    a.push(null);
+    a[i] = null;
   }
+  return withLength(a, n);
+}
+
+/**
+ * An empty array whose backing store has room for `capacity` entries: writes up to there (by
+ * index, then push) never reallocate. (Shortening the length keeps the store while it is less
+ * than about twice the length, which withLength's callers respect.)
+ */
+function preallocated<T>(capacity: number): T[] {
+  return new Array<T>(capacity);
+}
+
+function withLength<T>(a: T[], n: number): T[] {
+  a.length = n;
   return a;
 }
 
-function allNull(a: ReadonlyArray<number | null>): boolean {
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] !== null) {
-      return false;
-    }
+/** dst[i] = src[sources[i]] for every i, and dst's length set to that: later rows are pushed. */
+function copyRows<T>(src: readonly T[], dst: T[], sources: readonly number[]): T[] {
+  for (let i = 0; i < sources.length; i++) {
+    dst[i] = src[sources[i]];
   }
-  return true;
+  return withLength(dst, sources.length);
 }

@@ -42,6 +42,23 @@ describe('ScriptLease', () => {
     expect(lease.phase).toBe('starting');
   });
 
+  it('keeps a stack map without a rate column, its old history thinned; other counters keep rates', () => {
+    const lease = new ScriptLease('k', 'text', { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered(
+      {
+        script_id: 's1',
+        variables: { ...VARS, '@stacks': { single: false, semantics: 1, datatype: 3, metrictype: 'stacks' } },
+      },
+      0
+    );
+    const stacks = lease.buffers.get('@stacks')!;
+    expect(stacks.counter).toBe(true);
+    expect(stacks.hasRates).toBe(false);
+    expect(lease.buffers.get('@syscalls')!.hasRates).toBe(true);
+  });
+
   it('reads the (large) error text only while it can matter', () => {
     const lease = leaseOf();
     expect(lease.metricNames()).toContain('bpftrace.scripts.s1.error');

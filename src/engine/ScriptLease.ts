@@ -134,9 +134,6 @@ export class ScriptLease {
   get releasingSince(): number | undefined {
     return this.releasingSinceMs;
   }
-  get version(): number {
-    return this.versionNow;
-  }
   get mayControl(): boolean {
     return this.options.mayControl;
   }
@@ -232,7 +229,15 @@ export class ScriptLease {
         this.logs.set(v.name, new LogLineTracker({ maxLines: retainedLines(this.text) }));
       }
       if (!v.text && !this.buffers.has(v.name)) {
-        this.buffers.set(v.name, new WideSeriesBuffer({ retentionMs: this.options.retentionMs, counter: v.counter }));
+        const stacks = v.metrictype === 'stacks';
+        this.buffers.set(
+          v.name,
+          new WideSeriesBuffer({
+            retentionMs: this.options.retentionMs,
+            counter: v.counter,
+            ...(stacks ? STACK_HISTORY : {}),
+          })
+        );
       }
     }
     this.errorText = undefined;
@@ -611,6 +616,14 @@ export class ScriptLease {
     return ++this.versionNow;
   }
 }
+
+/**
+ * A stack map is drawn as a flame graph of increases over a range, never as rates: no rate
+ * column; and its history past 2 minutes is thinned to a row per 30 s (a 10k-stack profile over
+ * 30 minutes then holds ~200 rows instead of 1800: tens of MB, not hundreds). A range selected
+ * in that older history is counted to the nearest 30 s.
+ */
+export const STACK_HISTORY = { rates: false, coarsen: { afterMs: 2 * 60_000, stepMs: 30_000 } } as const;
 
 const STALL_LEAD = 'bpftrace has not printed';
 const OUTPUT_LEAD = 'The script prints';

@@ -4,7 +4,7 @@ import { join } from 'path';
 import { DataFrame, FieldType } from '@grafana/data';
 
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
-import { buildFlameGraphFrame, FlameGraphFrameOptions, samplesInRange } from './flamegraph';
+import { buildFlameGraphFrame, FlameGraphFrameOptions } from './flamegraph';
 
 const T0 = 1_700_000_000_000;
 const ALL = { refId: 'A', from: -Infinity, to: Infinity };
@@ -265,23 +265,6 @@ describe('buildFlameGraphFrame on the real-stack fixture', () => {
   });
 });
 
-describe('samplesInRange (cumulative counts → samples in a range of rows)', () => {
-  it('sums the increases, counts a reset as the new value, and a missing key as zero', () => {
-    //          0     1  2  3  4     5  6
-    const col = [5, 7, 7, 2, null, 4, 9];
-    expect(samplesInRange(col, 1, 6)).toBe(2 + 0 + 2 + 0 + 4 + 5);
-    expect(samplesInRange(col, 1, 1)).toBe(2);
-    expect(samplesInRange(col, 3, 3)).toBe(2); // 7 → 2: reset (clear()), 2 new samples
-    expect(samplesInRange(col, 4, 4)).toBe(0);
-    expect(samplesInRange(col, 5, 5)).toBe(4); // absent, then 4: 4 new samples
-    expect(samplesInRange(col, 2, 1)).toBe(0);
-  });
-
-  it('a key first seen mid-stream counts in full (back-filled nulls before it)', () => {
-    expect(samplesInRange([null, null, 3, 3, 5], 1, 4)).toBe(5);
-  });
-});
-
 describe('buildFlameGraphFrame: ranges', () => {
   const a = kstack('leaf_a', 'mid', 'entry');
   const b = kstack('leaf_b', 'mid', 'entry');
@@ -529,5 +512,90 @@ describe('buildFlameGraphFrame: the per-buffer parse cache', () => {
     }
     expect(b.keys()).toEqual([e]);
     expect(rowsOf(buildFlameGraphFrame(b, ALL)).map((r) => r.label)).toEqual(['all', 'main', 'e']);
+  });
+});
+
+describe('buildFlameGraphFrame: incremental builds', () => {
+  /** A random live profile: stacks appear over time, counts grow, some reset or go missing. */
+  function liveRows(seed: number, ticks: number): Array<Map<string, number | null>> {
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const names = Array.from({ length: 12 }, (_, i) => `fn_${i}`);
+    const counts = new Map<string, number>();
+    const rows: Array<Map<string, number | null>> = [];
+    for (let t = 0; t < ticks; t++) {
+      // A few new stacks per tick, some sharing prefixes, an idle one, unresolved frames.
+      for (let n = 0; n < 3; n++) {
+        const depth = 1 + Math.floor(random() * 6);
+        const frames = Array.from({ length: depth }, (_, d) =>
+          random() < 0.1 ? `0x${(d + 1).toString(16)}f00` : names[Math.floor(random() * (d < 2 ? 3 : 12))]
+        );
+        const key = random() < 0.05 ? kstack('cpu_idle', 'do_idle') : kstack(...frames);
+        if (!counts.has(key)) {
+          counts.set(key, 0);
+        }
+      }
+      const row = new Map<string, number | null>();
+      for (const [key, c] of counts) {
+        const r = random();
+        const next = r < 0.02 ? 1 : c + Math.floor(random() * 5); // 2 %: a reset (clear())
+        counts.set(key, next);
+        row.set(key, r > 0.97 ? null : next);
+      }
+      rows.push(row);
+    }
+    return rows;
+  }
+
+  it.each([
+    ['a buffer that drops rows and keys', {}],
+    ['a buffer that also thins old rows', { rates: false, coarsen: { afterMs: 15_000, stepMs: 4000 } }],
+  ])(
+    'equals a build from scratch on every tick, for sliding, growing and jumping ranges and every option: %s',
+    (_, extra) => {
+      const rows = liveRows(3, 120);
+      const make = () => new WideSeriesBuffer({ retentionMs: 40_000, counter: true, ...extra });
+      const live = make();
+      const variants: Array<Partial<FlameGraphFrameOptions>> = [
+        {},
+        { hideIdle: true, minSamples: 3 },
+        { hideUnresolved: true },
+        { keyPartsAsRoots: true, hideIdle: true, hideUnresolved: true },
+      ];
+      rows.forEach((row, t) => {
+        live.append(T0 + t * 1000, row);
+        const now = T0 + t * 1000;
+        const ranges = [
+          { refId: 'live', from: now - 20_000, to: Infinity },
+          { refId: 'growing', from: T0 + 5000, to: now },
+          { refId: 'jumping', from: now - (t % 7) * 3000, to: now - (t % 3) * 1000 },
+        ];
+        // The same rows in a buffer never built before: the full computation.
+        const fresh = make();
+        rows.slice(0, t + 1).forEach((r, i) => fresh.append(T0 + i * 1000, r));
+        for (const range of ranges) {
+          for (const variant of variants) {
+            const options = { ...range, ...variant, refId: `${range.refId}${JSON.stringify(variant)}` };
+            expect(rowsOf(buildFlameGraphFrame(live, options))).toEqual(rowsOf(buildFlameGraphFrame(fresh, options)));
+          }
+        }
+      });
+    }
+  );
+
+  it('never changes a frame it returned', () => {
+    const rows = liveRows(5, 40);
+    const b = new WideSeriesBuffer({ retentionMs: 3_600_000, counter: true });
+    const sent: Array<[DataFrame, string]> = [];
+    rows.forEach((row, t) => {
+      b.append(T0 + t * 1000, row);
+      const frame = buildFlameGraphFrame(b, { refId: 'A', from: T0 + (t - 10) * 1000, to: Infinity });
+      sent.push([frame, JSON.stringify(rowsOf(frame))]);
+    });
+    for (const [frame, copy] of sent) {
+      expect(JSON.stringify(rowsOf(frame))).toBe(copy);
+    }
   });
 });

@@ -1,5 +1,7 @@
 import { DataFrame, FieldType } from '@grafana/data';
 
+import { increaseOverRows, increaseRows } from '../buffers/increase';
+import { lowerBound } from '../shared/sorted';
 import type { SeriesColumn, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { isIdleStack, isUnresolvedFrame, splitStackKey } from './stacks';
 
@@ -29,96 +31,27 @@ export const ROOT_LABEL = 'all';
  * [from, to], FlameScope-style: selecting a range elsewhere on the dashboard scopes the graph.
  *
  * The buffer holds one cumulative raw count per stack key (samples since the script started).
- * A stack's samples in the range are the increases observed at the rows whose time lies in
- * [from, to], each against the row before (which may lie before `from`): an increase is counted
- * at the time it was seen, like the buffer's rate column. A decrease is a reset (clear(), a
- * restarted script): the new value counts. A null is a key missing from that print of the map,
- * which for a count() map means zero (not hit since the start or the last clear()): the next value
- * counts in full, so the first samples of a stack that appears mid-range are kept. Row 0 never
- * counts: nothing tells what its value accumulated since.
+ * A stack's samples in the range are its counter increase there (buffers/increase: counted at the
+ * time a print showed it; resets and keys that appear mid-range count in full).
  *
  * Root `all` at level 0, then (keyPartsAsRoots) the key parts, then the outermost caller …
  * the sampled frame. Siblings are ordered by label (code-unit order), as in classic flame graphs:
  * the picture does not reshuffle while a live profile's counts change. A range without samples
  * gives the root alone with a value of 0 (Grafana's flame graph throws on a frame without rows).
  *
- * Cost: O(keys × rows in range) for the counts, then a sort of the stacks' label paths and one
- * sweep over them (see nestedSetFrame). Parsing the key strings is cached per buffer (see
- * StackCache), so a live panel re-parses only the stacks that are new since its last build.
+ * Incremental, for a live panel that rebuilds on every poll (everything below is cached per
+ * buffer, see StackCache): each stack's samples in the range are updated with the rows that
+ * entered and left it since the last build (O(keys × new rows), see RangeSums); the stacks' label
+ * paths are kept sorted, and only the stacks new since the last build are sorted and merged in
+ * (see Layout); one sweep over the sorted paths then emits the rows. A frame's arrays are new
+ * on every build: a frame, once returned, never changes.
  */
 export function buildFlameGraphFrame(buffer: WideSeriesBuffer, options: FlameGraphFrameOptions): DataFrame {
-  const cache = stackCache(buffer);
-  const times = buffer.times;
-  // First row whose time is >= from, but never row 0; last row whose time is <= to.
-  const first = Math.max(1, lowerBound(times, options.from));
-  const last = upperBound(times, options.to) - 1;
-
-  const paths: Array<readonly number[]> = [];
-  const counts: number[] = [];
-  if (first <= last) {
-    const withParts = options.keyPartsAsRoots === true;
-    const resolvedOnly = options.hideUnresolved === true;
-    for (const key of buffer.keys()) {
-      const samples = samplesInRange(buffer.column(key, 'raw') as SeriesColumn, first, last);
-      if (samples <= 0) {
-        continue;
-      }
-      const stack = cache.parsed(key);
-      if (options.hideIdle && stack.idle) {
-        continue;
-      }
-      paths.push(cache.path(stack, withParts, resolvedOnly));
-      counts.push(samples);
-    }
-  }
-  return nestedSetFrame(paths, counts, cache, options);
-}
-
-/** Samples of one stack at rows first..last (first >= 1): see buildFlameGraphFrame. */
-export function samplesInRange(column: SeriesColumn, first: number, last: number): number {
-  let sum = 0;
-  let prev = column[first - 1];
-  for (let r = first; r <= last; r++) {
-    const v = column[r];
-    if (v !== null) {
-      const d = prev === null || v < prev ? v : v - prev;
-      if (d > 0) {
-        sum += d;
-      }
-    }
-    prev = v;
-  }
-  return sum;
-}
-
-/** First index with times[i] >= t (times.length if none). */
-function lowerBound(times: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] < t) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
-
-/** First index with times[i] > t (times.length if none). */
-function upperBound(times: readonly number[], t: number): number {
-  let lo = 0;
-  let hi = times.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (times[mid] <= t) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
+  const keys = buffer.keys();
+  const cache = stackCache(buffer, keys);
+  const sums = cache.rangeSums(buffer, keys, options);
+  const layout = cache.layout(keys, options);
+  return nestedSetFrame(layout, sums, cache, options);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -147,17 +80,121 @@ class StackCache {
   private readonly entries = new Map<string, ParsedStack>();
   private keys: readonly string[] = [];
   private rank: Int32Array | undefined;
+  /** Per query (refId): its range's sums, kept for the next build. */
+  private readonly sums = new Map<string, RangeSums>();
+  /** Per option variant (parts, resolved only, idle hidden). */
+  private readonly layouts: Array<Layout | undefined> = [];
 
-  /** Whether this cache still fits the buffer's keys (none forgotten since it was made). */
+  /** Whether this cache still fits the buffer's keys: the same list, or the same one with keys added. */
   fits(keys: readonly string[]): boolean {
-    if (keys === this.keys) {
+    const mine = this.keys;
+    if (keys === mine) {
       return true;
     }
-    if (this.entries.size > keys.length) {
+    if (keys.length < mine.length) {
       return false;
+    }
+    for (let i = 0; i < mine.length; i++) {
+      if (keys[i] !== mine[i]) {
+        return false;
+      }
     }
     this.keys = keys;
     return true;
+  }
+
+  /** Each key's samples in the options' range (by key index), updated from the last build's. */
+  rangeSums(buffer: WideSeriesBuffer, keys: readonly string[], options: FlameGraphFrameOptions): number[] {
+    const times = buffer.times;
+    const rows = increaseRows(times, options.from, options.to);
+    const column = (k: number) => buffer.column(keys[k], 'raw') as SeriesColumn;
+    const before = this.sums.get(options.refId);
+    if (rows.first > rows.last) {
+      this.sums.delete(options.refId);
+      return new Array<number>(keys.length).fill(0);
+    }
+    const sums = before ? before.sums : [];
+    const was = before && rowsNow(before, times);
+    if (
+      was &&
+      was.first <= rows.first &&
+      was.last <= rows.last &&
+      rows.first - was.first + (rows.last - was.last) <= rows.last - rows.first + 1
+    ) {
+      const entered = { first: was.last + 1, last: rows.last };
+      const left = { first: was.first, last: rows.first - 1 };
+      for (let k = 0; k < before.keyCount; k++) {
+        const col = column(k);
+        sums[k] += increaseOverRows(col, entered) - increaseOverRows(col, left);
+      }
+      for (let k = before.keyCount; k < keys.length; k++) {
+        sums[k] = increaseOverRows(column(k), rows);
+      }
+    } else {
+      for (let k = 0; k < keys.length; k++) {
+        sums[k] = increaseOverRows(column(k), rows);
+      }
+    }
+    sums.length = keys.length;
+    this.sums.set(options.refId, {
+      times,
+      first: rows.first,
+      last: rows.last,
+      firstT: times[rows.first],
+      lastT: times[rows.last],
+      sums,
+      keyCount: keys.length,
+    });
+    return sums;
+  }
+
+  /** The stacks' paths for these options in sorted order, with the keys new since the last build merged in. */
+  layout(keys: readonly string[], options: FlameGraphFrameOptions): Layout {
+    const withParts = options.keyPartsAsRoots === true;
+    const resolvedOnly = options.hideUnresolved === true;
+    const hideIdle = options.hideIdle === true;
+    const variant = (withParts ? 2 : 0) + (resolvedOnly ? 1 : 0) + (hideIdle ? 4 : 0);
+    let layout = this.layouts[variant];
+    if (!layout) {
+      layout = { keyCount: 0, order: [], common: [], groupOf: [] };
+      this.layouts[variant] = layout;
+    }
+    if (layout.keyCount === keys.length) {
+      return layout;
+    }
+    const fresh: Group[] = [];
+    const first = layout.keyCount;
+    for (let k = first; k < keys.length; k++) {
+      const stack = this.parsed(keys[k]);
+      if (hideIdle && stack.idle) {
+        layout.groupOf[k] = undefined;
+        continue;
+      }
+      const group: Group = { path: this.path(stack, withParts, resolvedOnly), samples: 0 };
+      layout.groupOf[k] = group;
+      fresh.push(group);
+    }
+    layout.keyCount = keys.length;
+    if (fresh.length > 0) {
+      const compare = this.comparePaths();
+      fresh.sort((x, y) => compare(x.path, y.path));
+      mergeInto(layout, fresh, compare, first);
+    }
+    return layout;
+  }
+
+  /** Orders label paths by label rank, a prefix before its extensions: the pre-order of the tree. */
+  comparePaths(): (a: readonly number[], b: readonly number[]) => number {
+    const rank = this.ranks();
+    return (a, b) => {
+      const n = a.length < b.length ? a.length : b.length;
+      for (let i = 0; i < n; i++) {
+        if (a[i] !== b[i]) {
+          return rank[a[i]] - rank[b[i]];
+        }
+      }
+      return a.length - b.length;
+    };
   }
 
   parsed(key: string): ParsedStack {
@@ -215,83 +252,208 @@ class StackCache {
 
 const caches = new WeakMap<WideSeriesBuffer, StackCache>();
 
-function stackCache(buffer: WideSeriesBuffer): StackCache {
+/** The buffer's cache; a new one when the buffer forgot keys (eviction, clear()). */
+function stackCache(buffer: WideSeriesBuffer, keys: readonly string[]): StackCache {
   let cache = caches.get(buffer);
-  if (!cache || !cache.fits(buffer.keys())) {
+  if (!cache || !cache.fits(keys)) {
     cache = new StackCache();
-    cache.fits(buffer.keys());
+    cache.fits(keys);
     caches.set(buffer, cache);
   }
   return cache;
 }
 
-// ------------------------------------------------------------------------------------------------
-// The nested set. Sorting the label paths (by label rank, a prefix before its extensions) lays
-// them out in exactly the pre-order of the tree with siblings in label order; one sweep then emits
-// a row wherever a path leaves the previous one. No tree of objects and no per-node map is built:
-// the work is the sort plus O(total path length), and the four columns are plain arrays filled once.
+/** One query's range as last built, and every key's samples in it. */
+interface RangeSums {
+  times: readonly number[];
+  first: number;
+  last: number;
+  /** The times of first and last: they find the rows again after the buffer swapped its arrays. */
+  firstT: number;
+  lastT: number;
+  sums: number[];
+  /** How many of the buffer's keys the sums cover. */
+  keyCount: number;
+}
 
-function nestedSetFrame(
-  paths: Array<readonly number[]>,
-  counts: number[],
-  cache: StackCache,
-  options: FlameGraphFrameOptions
-): DataFrame {
+/** The last build's rows in today's time column, or undefined when they are gone. */
+function rowsNow(before: RangeSums, times: readonly number[]): { first: number; last: number } | undefined {
+  if (before.times === times) {
+    return before;
+  }
+  const first = lowerBound(times, before.firstT);
+  const last = lowerBound(times, before.lastT);
+  // Both still there, with every row between them (the buffer may have thinned old rows).
+  return first >= 1 &&
+    times[first] === before.firstT &&
+    times[last] === before.lastT &&
+    last - first === before.last - before.first
+    ? { first, last }
+    : undefined;
+}
+
+/** Stacks with the same path, in a sweep's order; `samples` is scratch space for one build. */
+interface Group {
+  path: readonly number[];
+  samples: number;
+}
+
+/** The stacks of one option variant as groups in pre-order, and which group each key (by index) is in. */
+interface Layout {
+  keyCount: number;
+  order: Group[];
+  /**
+   * common[i]: how many labels order[i] shares with order[i-1]. In this order the prefix shared
+   * by two groups is the least of `common` between them, so the sweep never compares paths.
+   */
+  common: number[];
+  groupOf: Array<Group | undefined>;
+}
+
+/**
+ * Merges the sorted groups of the keys from `firstKey` on into the layout's order. Keys that draw
+ * the same path (offsets stripped, parts dropped …) are one stack: a new group equal to its
+ * neighbour is dropped and its keys point to that one. `common` (each group's shared prefix
+ * length with the one before it) is carried over where two old groups stay neighbours and
+ * measured where a new group is involved.
+ */
+function mergeInto(
+  layout: Layout,
+  fresh: Group[],
+  compare: (a: readonly number[], b: readonly number[]) => number,
+  firstKey: number
+) {
+  const old = layout.order;
+  const order: Group[] = [];
+  const common: number[] = [];
+  const replaced = new Map<Group, Group>();
+  let i = 0;
+  let j = 0;
+  while (i < old.length || j < fresh.length) {
+    const takeOld = j >= fresh.length || (i < old.length && compare(old[i].path, fresh[j].path) <= 0);
+    const group = takeOld ? old[i++] : fresh[j++];
+    const k = order.length;
+    const previous = k > 0 ? order[k - 1] : undefined;
+    if (!takeOld && previous && compare(previous.path, group.path) === 0) {
+      replaced.set(group, previous);
+      continue;
+    }
+    order.push(group);
+    common.push(
+      !previous
+        ? 0
+        : takeOld && i >= 2 && previous === old[i - 2]
+          ? layout.common[i - 1]
+          : sharedPrefix(previous.path, group.path)
+    );
+  }
+  if (replaced.size > 0) {
+    for (let k = firstKey; k < layout.groupOf.length; k++) {
+      const g = layout.groupOf[k];
+      const to = g && replaced.get(g);
+      if (to) {
+        layout.groupOf[k] = to;
+      }
+    }
+  }
+  layout.order = order;
+  layout.common = common;
+}
+
+/** The last row at `level` (the node of a path that another path just extended). */
+function lastAtLevel(levels: number[], level: number): number {
+  let r = levels.length - 1;
+  while (levels[r] !== level) {
+    r--;
+  }
+  return r;
+}
+
+/**
+ * value = self + the values of the children, for rows in pre-order: one backward pass that keeps
+ * the running sum of each level's finished children.
+ */
+function totalsFromSelf(levels: number[], selfs: number[], values: number[]): void {
+  const childSums: number[] = [0];
+  values.length = levels.length;
+  for (let r = levels.length - 1; r >= 0; r--) {
+    const level = levels[r];
+    while (childSums.length < level + 2) {
+      childSums.push(0);
+    }
+    const total = selfs[r] + childSums[level + 1];
+    childSums[level + 1] = 0;
+    childSums[level] += total;
+    values[r] = total;
+  }
+}
+
+function sharedPrefix(a: readonly number[], b: readonly number[]): number {
+  const n = a.length < b.length ? a.length : b.length;
+  let c = 0;
+  while (c < n && a[c] === b[c]) {
+    c++;
+  }
+  return c;
+}
+
+// ------------------------------------------------------------------------------------------------
+// The nested set. The groups are in the pre-order of the tree with siblings in label order (see
+// Layout); one sweep emits a row wherever a path leaves the previous one. No tree of objects and
+// no per-node map is built: the work is O(total path length of the stacks with samples), and the
+// four columns are plain arrays filled once.
+
+function nestedSetFrame(layout: Layout, sums: number[], cache: StackCache, options: FlameGraphFrameOptions): DataFrame {
   const labels: string[] = [];
   const levels: number[] = [];
   const values: number[] = [];
   const selfs: number[] = [];
 
-  if (paths.length > 0) {
-    const rank = cache.ranks();
-    const compare = (a: readonly number[], b: readonly number[]): number => {
-      const n = a.length < b.length ? a.length : b.length;
-      for (let i = 0; i < n; i++) {
-        if (a[i] !== b[i]) {
-          return rank[a[i]] - rank[b[i]];
-        }
-      }
-      return a.length - b.length;
-    };
-    const order = paths.map((_, i) => i).sort((x, y) => compare(paths[x], paths[y]));
-
+  let any = false;
+  for (let k = 0; k < layout.keyCount; k++) {
+    const group = layout.groupOf[k];
+    if (group && sums[k] > 0) {
+      group.samples += sums[k];
+      any = true;
+    }
+  }
+  if (any) {
     const minSamples = options.minSamples ?? 0;
     labels.push(ROOT_LABEL);
     levels.push(0);
     values.push(0);
     selfs.push(0);
-    /** Row of the current node at each depth along the previous path; open[0] is the root. */
-    const open: number[] = [0];
-    let prev: readonly number[] = [];
-    for (let k = 0; k < order.length;) {
-      // Keys that draw the same path (offsets stripped, parts dropped …) are one stack.
-      const path = paths[order[k]];
-      let samples = 0;
-      do {
-        samples += counts[order[k]];
-        k++;
-      } while (k < order.length && compare(paths[order[k]], path) === 0);
-      if (samples < minSamples) {
+    const order = layout.order;
+    const commonWithPrevious = layout.common;
+    const names = cache.labels;
+    /** Labels shared with the last group drawn (the least `common` since it, see Layout); -1 before any. */
+    let shared = -1;
+    for (let g = 0; g < order.length; g++) {
+      const group = order[g];
+      const samples = group.samples;
+      group.samples = 0;
+      if (commonWithPrevious[g] < shared) {
+        shared = commonWithPrevious[g];
+      }
+      if (samples <= 0 || samples < minSamples) {
         continue;
       }
-      let common = 0;
-      const n = path.length < prev.length ? path.length : prev.length;
-      while (common < n && path[common] === prev[common]) {
-        common++;
-      }
-      for (let d = common; d < path.length; d++) {
-        open[d + 1] = labels.length;
-        labels.push(cache.labels[path[d]]);
+      const path = group.path;
+      const from = shared < 0 ? 0 : shared;
+      for (let d = from; d < path.length; d++) {
+        labels.push(names[path[d]]);
         levels.push(d + 1);
-        values.push(0);
         selfs.push(0);
       }
-      for (let d = 0; d <= path.length; d++) {
-        values[open[d]] += samples;
+      // The group's own samples go to its deepest node: the last row, or the node it shares in full.
+      if (path.length > from) {
+        selfs[selfs.length - 1] += samples;
+      } else {
+        selfs[lastAtLevel(levels, path.length)] += samples;
       }
-      selfs[open[path.length]] += samples;
-      prev = path;
+      shared = path.length;
     }
+    totalsFromSelf(levels, selfs, values);
   }
   if (labels.length === 0) {
     // Nothing in the range: the root alone. A frame without rows makes Grafana's flame graph

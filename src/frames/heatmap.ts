@@ -34,7 +34,7 @@ export interface HeatmapRowsFrameOptions {
  *   labels the bottom edge "0.0".
  */
 export function buildHeatmapRowsFrame(buffer: WideSeriesBuffer, options: HeatmapRowsFrameOptions): DataFrame {
-  const kind = options.rate && buffer.counter ? 'rate' : 'raw';
+  const kind = options.rate && buffer.hasRates ? 'rate' : 'raw';
   const fields: Field[] = [
     {
       name: 'Time',

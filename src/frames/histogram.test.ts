@@ -2,7 +2,7 @@
 // bpftrace PMDA + bpftrace 0.17): two fetches of a hist() and an lhist() a few seconds apart.
 import { FieldType } from '@grafana/data';
 
-import { buildHistogramFrame, counterIncrease, rowRange } from './histogram';
+import { buildHistogramFrame } from './histogram';
 import { bufferWith, fixtureBuffer, T0 } from '../test/fixtures';
 
 const ALL = { from: -Infinity, to: Infinity };
@@ -59,14 +59,16 @@ describe('buildHistogramFrame', () => {
     expect(frame.fields[1].config.unit).toBeUndefined();
   });
 
-  it('counts only between samples inside the range, bounds included', () => {
+  it('counts the increases seen inside the range, bounds included (see buffers/increase)', () => {
     const b = bufferWith(true, [{ '0-0': 0 }, { '0-0': 10 }, { '0-0': 30 }, { '0-0': 60 }, { '0-0': 100 }]);
     const count = (from: number, to: number) =>
       buildHistogramFrame(b, { refId: 'A', variable: '@x', from, to }).fields[1].values[0];
-    expect(count(T0 + 1000, T0 + 3000)).toBe(50); // 10 → 30 → 60
-    expect(count(T0 + 500, T0 + 3500)).toBe(50);
+    expect(count(T0 + 1000, T0 + 3000)).toBe(60); // seen at T0+1000 (0 → 10), then → 30 → 60
+    expect(count(T0 + 500, T0 + 3500)).toBe(60);
+    expect(count(T0 + 1001, T0 + 3000)).toBe(50);
     expect(count(T0, Infinity)).toBe(100);
-    expect(count(T0 + 4000, Infinity)).toBeNull(); // one sample: nothing to compare it with
+    expect(count(T0 + 4000, Infinity)).toBe(40); // one print tells its tick: 60 → 100
+    expect(count(T0, T0 + 999)).toBeNull(); // only row 0: what it holds happened before the buffer
     expect(count(T0 + 10_000, Infinity)).toBeNull();
   });
 
@@ -96,36 +98,5 @@ describe('buildHistogramFrame', () => {
     const frame = buildHistogramFrame(b, { refId: 'A', variable: '@x', ...ALL });
     expect(frame.length).toBe(0);
     expect(frame.fields.map((f) => f.name)).toEqual(['bucket', 'count']);
-  });
-});
-
-describe('counterIncrease', () => {
-  const times = [0, 1000, 2000, 3000, 4000, 5000];
-
-  it('sums the increases, counting a reset and a value after a gap from 0', () => {
-    expect(counterIncrease(times, [1, 2, 4, 1, 3, 3], -Infinity, Infinity)).toBe(1 + 2 + 1 + 2 + 0);
-    expect(counterIncrease(times, [1, 2, null, 7, 9, null], -Infinity, Infinity)).toBe(1 + 0 + 7 + 2 + 0);
-    expect(counterIncrease(times, [null, null, null, null, null, null], -Infinity, Infinity)).toBe(0);
-  });
-
-  it('never takes a difference across a null', () => {
-    // 5 → null → 6 is not "+1": the key was gone and came back counting from 0.
-    expect(counterIncrease(times.slice(0, 3), [5, null, 6], -Infinity, Infinity)).toBe(6);
-  });
-
-  it('is null for a range with fewer than two samples', () => {
-    expect(counterIncrease(times, [1, 2, 3, 4, 5, 6], 2500, 3500)).toBeNull();
-    expect(counterIncrease([], [], -Infinity, Infinity)).toBeNull();
-  });
-});
-
-describe('rowRange', () => {
-  it('finds the rows inside [from, to], bounds included', () => {
-    const times = [10, 20, 30, 40];
-    expect(rowRange(times, 20, 30)).toEqual({ first: 1, last: 2 });
-    expect(rowRange(times, 15, 35)).toEqual({ first: 1, last: 2 });
-    expect(rowRange(times, -Infinity, Infinity)).toEqual({ first: 0, last: 3 });
-    expect(rowRange(times, 41, 50)).toEqual({ first: 4, last: 3 });
-    expect(rowRange(times, 0, 9)).toEqual({ first: 0, last: -1 });
   });
 });

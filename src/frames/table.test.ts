@@ -156,7 +156,8 @@ describe('buildMapTableFrame', () => {
       { a: 11, b: 50 },
       { a: 12, b: 51 },
     ]);
-    const late = buildMapTableFrame(b, { refId: 'A', variable: '@x', from: T0 + 1000, to: Infinity });
+    // The changes seen at T0+2000 and T0+3000 (see counterIncrease).
+    const late = buildMapTableFrame(b, { refId: 'A', variable: '@x', from: T0 + 2000, to: Infinity });
     expect(late.fields[0].values).toEqual(['b', 'a']);
     expect(late.fields[1].values).toEqual([50, 2]);
     const early = buildMapTableFrame(b, { refId: 'A', variable: '@x', from: T0, to: T0 + 1000 });

@@ -1,4 +1,4 @@
-import { DataFrameType, FieldType, getFieldDisplayName } from '@grafana/data';
+import { DataFrame, DataFrameType, FieldType, getFieldDisplayName } from '@grafana/data';
 
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { buildTimeSeriesFrame, formatLegend, keyPartLabels } from './timeseries';
@@ -47,6 +47,56 @@ describe('buildTimeSeriesFrame', () => {
       b.append(T0 + i * 1000, new Map([['a', i * 2]]));
     }
     expect(frame.fields.map((f) => f.values.slice(0, frame.length))).toEqual(snapshot);
+  });
+
+  it('never changes a sent frame: its length, fields, names and rows stay, through new keys and migrations', () => {
+    // Grafana keeps the frames it was given (the panel's last data, the legend's calcs).
+    const b = new WideSeriesBuffer({ retentionMs: 20_000, counter: true });
+    const options = { refId: 'A', variable: '@x', rate: true, legendFormat: '$key on $host', host: 'h' };
+    const sent: Array<{ frame: ReturnType<typeof buildTimeSeriesFrame>; copy: string }> = [];
+    for (let i = 0; i < 200; i++) {
+      const values = new Map<string, number | null>([['a', i * 3]]);
+      if (i > 50 && i < 120) {
+        values.set(`k${Math.floor(i / 10)}`, i); // keys that come, then are dropped
+      }
+      b.append(T0 + i * 1000, values);
+      const frame = buildTimeSeriesFrame(b, options);
+      sent.push({ frame, copy: JSON.stringify(visible(frame)) });
+    }
+    for (const { frame, copy } of sent) {
+      expect(JSON.stringify(visible(frame))).toBe(copy);
+    }
+  });
+
+  it('makes names and labels once per key and reuses them while the keys stay the same', () => {
+    const b = bufferWith(true, [{ 'bash,1': 1, 'sshd,2': 2 }]);
+    const options = { refId: 'A', variable: '@x', rate: true, keyNames: ['comm', 'pid'] };
+    const first = buildTimeSeriesFrame(b, options);
+    b.append(
+      T0 + 5000,
+      new Map([
+        ['bash,1', 3],
+        ['sshd,2', 4],
+      ])
+    );
+    const second = buildTimeSeriesFrame(b, options);
+    expect(second.fields[1].labels).toBe(first.fields[1].labels);
+    expect(second.fields[1]).not.toBe(first.fields[1]); // each frame its own fields (Grafana writes field.state)
+    // A new key gets its own; the others are kept.
+    b.append(
+      T0 + 6000,
+      new Map([
+        ['bash,1', 3],
+        ['cron,3', 1],
+      ])
+    );
+    const third = buildTimeSeriesFrame(b, options);
+    expect(third.fields[1].labels).toBe(first.fields[1].labels);
+    expect(third.fields[3].labels).toEqual({ comm: 'cron', pid: '3' });
+    // Other options: made again.
+    const renamed = buildTimeSeriesFrame(b, { ...options, legendFormat: '$comm' });
+    expect(renamed.fields.map((f) => f.config.displayNameFromDS)).toEqual([undefined, 'bash', 'sshd', 'cron']);
+    expect(buildTimeSeriesFrame(b, options).fields[1].config.displayNameFromDS).toBe('@x[bash, 1]');
   });
 
   it('uses raw values for non-counters even when rate is asked for', () => {
@@ -183,3 +233,16 @@ describe('keyPartLabels', () => {
     expect(keyPartLabels('a,b,c')?.labels).toEqual({ key0: 'a', key1: 'b', key2: 'c' });
   });
 });
+
+/** What a reader of a frame sees: its length, and each field's name, labels, config and rows up to it. */
+function visible(frame: DataFrame) {
+  return {
+    length: frame.length,
+    fields: frame.fields.map((f) => ({
+      name: f.name,
+      labels: f.labels,
+      config: f.config,
+      rows: f.values.slice(0, frame.length),
+    })),
+  };
+}

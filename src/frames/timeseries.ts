@@ -1,6 +1,6 @@
 import { DataFrame, DataFrameType, Field, FieldType, Labels } from '@grafana/data';
 
-import type { SeriesColumn, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
+import type { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 
 export interface TimeSeriesFrameOptions {
   refId: string;
@@ -29,46 +29,35 @@ const KEY_SEPARATOR_DISPLAY = ', ';
  * One time-series-wide frame for one variable: a Time field then one number field per key.
  * The fields REFERENCE the buffer's columns (no copy): the cost is O(keys), whatever the retention.
  * Rows the buffer appends later show up past the frame's `length`; rows up to it never change.
+ * Names, legends and labels are made once per key (see seriesLooks) and reused while the keys and
+ * the options stay the same; each frame gets its own Field objects, which Grafana annotates.
  */
 export function buildTimeSeriesFrame(buffer: WideSeriesBuffer, options: TimeSeriesFrameOptions): DataFrame {
-  const kind = options.rate && buffer.counter ? 'rate' : 'raw';
-  const fields: Field[] = [
-    {
-      name: 'Time',
-      type: FieldType.time,
-      config: {},
-      // Grafana's Field.values is typed mutable; we hand it the buffer's array and never expect writes.
-      values: buffer.times as number[],
-    },
-  ];
-
-  for (const key of buffer.keys()) {
-    const column = buffer.column(key, kind) as SeriesColumn;
-    const keyLabels = keyPartLabels(key, options.keyNames);
-    const labels: Labels | undefined =
-      options.labels || keyLabels ? { ...options.labels, ...keyLabels?.labels } : undefined;
-    const displayName = options.legendFormat
-      ? formatLegend(options.legendFormat, {
-          variable: options.variable,
-          key,
-          host: options.host,
-          parts: keyLabels?.parts ?? [key],
-          labels,
-        })
-      : defaultDisplayName(options.variable, key, keyLabels?.parts);
-
+  const kind = options.rate && buffer.hasRates ? 'rate' : 'raw';
+  const keys = buffer.keys();
+  const looks = seriesLooks(buffer, keys, options);
+  const fields: Field[] = new Array(keys.length + 1);
+  fields[0] = {
+    name: 'Time',
+    type: FieldType.time,
+    config: {},
+    // Grafana's Field.values is typed mutable; we hand it the buffer's array and never expect writes.
+    values: buffer.times as number[],
+  };
+  for (let i = 0; i < keys.length; i++) {
+    const look = looks[i];
     const field: Field = {
-      name: key === '' ? options.variable : key,
+      name: look.name,
       type: FieldType.number,
       config: options.unit
-        ? { displayNameFromDS: displayName, unit: options.unit }
-        : { displayNameFromDS: displayName },
-      values: column as Array<number | null>,
+        ? { displayNameFromDS: look.displayName, unit: options.unit }
+        : { displayNameFromDS: look.displayName },
+      values: buffer.column(keys[i], kind) as Array<number | null>,
     };
-    if (labels) {
-      field.labels = labels;
+    if (look.labels) {
+      field.labels = look.labels;
     }
-    fields.push(field);
+    fields[i + 1] = field;
   }
 
   return {
@@ -78,6 +67,74 @@ export function buildTimeSeriesFrame(buffer: WideSeriesBuffer, options: TimeSeri
     length: buffer.length,
     meta: { type: DataFrameType.TimeSeriesWide, typeVersion: [0, 1] },
   };
+}
+
+/** What a key's field is called and labelled: fixed for a key under the same options. */
+interface SeriesLook {
+  name: string;
+  displayName: string;
+  labels?: Labels;
+}
+
+interface LookCache {
+  /** The options the looks were made for (what they depend on). */
+  signature: string;
+  keys: readonly string[];
+  looks: SeriesLook[];
+  byKey: Map<string, SeriesLook>;
+}
+
+/** Per buffer and per query (refId): a buffer can be drawn by several queries with other legends. */
+const lookCaches = new WeakMap<WideSeriesBuffer, Map<string, LookCache>>();
+
+/**
+ * The looks of `keys`, in order. Rebuilt only when the key list changes (buffers replace it, so
+ * an identity check suffices) and then only for keys not seen before; a change of options
+ * starts over.
+ */
+function seriesLooks(buffer: WideSeriesBuffer, keys: readonly string[], options: TimeSeriesFrameOptions): SeriesLook[] {
+  const signature = JSON.stringify([
+    options.variable,
+    options.legendFormat,
+    options.host,
+    options.labels,
+    options.keyNames,
+  ]);
+  let perQuery = lookCaches.get(buffer);
+  if (!perQuery) {
+    perQuery = new Map();
+    lookCaches.set(buffer, perQuery);
+  }
+  let cache = perQuery.get(options.refId);
+  if (cache && cache.signature === signature && cache.keys === keys) {
+    return cache.looks;
+  }
+  const byKey = cache && cache.signature === signature ? cache.byKey : new Map<string, SeriesLook>();
+  const next = new Map<string, SeriesLook>();
+  const looks = keys.map((key) => {
+    const look = byKey.get(key) ?? seriesLook(key, options);
+    next.set(key, look);
+    return look;
+  });
+  cache = { signature, keys, looks, byKey: next };
+  perQuery.set(options.refId, cache);
+  return looks;
+}
+
+function seriesLook(key: string, options: TimeSeriesFrameOptions): SeriesLook {
+  const keyLabels = keyPartLabels(key, options.keyNames);
+  const labels: Labels | undefined =
+    options.labels || keyLabels ? { ...options.labels, ...keyLabels?.labels } : undefined;
+  const displayName = options.legendFormat
+    ? formatLegend(options.legendFormat, {
+        variable: options.variable,
+        key,
+        host: options.host,
+        parts: keyLabels?.parts ?? [key],
+        labels,
+      })
+    : defaultDisplayName(options.variable, key, keyLabels?.parts);
+  return { name: key === '' ? options.variable : key, displayName, labels };
 }
 
 /** '@syscalls' for a scalar (key ''), '@bycomm[bash]', '@x[bash, 123]' for a multi-key map. */

@@ -88,6 +88,17 @@ describe('ProbeCatalog', () => {
     expect(ProbeCatalog.fromList('').size).toBe(0);
   });
 
+  it('reads blanks around names, skips entries without a provider, and counts a provider before indexing it', () => {
+    const c = ProbeCatalog.fromList(' kprobe:vfs_read ,\nkprobe:vfs_write,junk,:x, ,software:*:,kfunc:vmlinux:a');
+    expect(c.size).toBe(4);
+    expect(c.providerNames()).toEqual(['kfunc', 'kprobe', 'software']);
+    expect(c.providerSize('kprobe')).toBe(2);
+    expect(c.hasPlaceholder('software')).toBe(true);
+    expect(c.hasPlaceholder('kprobe')).toBe(false);
+    expect(c.withPrefix('kprobe', 'vfs_', 10)).toEqual({ rests: ['vfs_read', 'vfs_write'], total: 2 });
+    expect(c.withPrefix('kfunc', '', 10).rests).toEqual(['vmlinux:a']);
+  });
+
   it('answers from buckets, not a scan, on a large list', () => {
     const probes: string[] = [];
     for (let i = 0; i < 50_000; i++) {

@@ -9,25 +9,12 @@
  * sort (sorting 200,000 strings takes ~200 ms, more than a first completion may).
  */
 
+import { lowerBound } from '../shared/sorted';
+
 /** Characters per level of the index. */
 const STEP = 3;
 /** A bucket with more strings than this is split by the next characters. */
 const LEAF_MAX = 1024;
-
-/** Index of the first element of a sorted array that is >= `key`. */
-function lowerBound(arr: string[], key: string): number {
-  let lo = 0;
-  let hi = arr.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (arr[mid] < key) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
-  }
-  return lo;
-}
 
 /** A bucket of strings sharing their first characters; sorted the first time it is searched. */
 interface Leaf {
@@ -219,8 +206,6 @@ class ProviderIndex {
   readonly rests = new PrefixIndex();
   /** First segments (tracepoint subsystems, kfunc modules, uprobe paths) and their sizes. */
   groups = new Map<string, number>();
-  /** Entries such as `software:*:`: the provider exists, its events are not enumerated. */
-  hasPlaceholder = false;
   private sortedGroups?: string[];
 
   add(rest: string) {
@@ -234,9 +219,6 @@ class ProviderIndex {
       }
       this.groups.set(seg, (n ?? 0) + 1);
     }
-    if (rest.charCodeAt(0) === 42 /* '*' */) {
-      this.hasPlaceholder = true;
-    }
   }
 
   groupNames(): string[] {
@@ -245,6 +227,31 @@ class ProviderIndex {
     }
     return this.sortedGroups;
   }
+}
+
+/** One provider of the list: its probe count, and its index once a request needed it. */
+interface Provider {
+  count: number;
+  /** Until the index is built: the provider's probes as listed. */
+  probes?: string[];
+  /** Entries such as `software:*:`: the provider exists, its events are not enumerated. */
+  hasPlaceholder: boolean;
+  index?: ProviderIndex;
+}
+
+const STAR = 42;
+
+/** Index of the first character that is not blank (the list may hold blanks around names). */
+function firstNonBlank(s: string): number {
+  let i = 0;
+  while (i < s.length && isBlank(s.charCodeAt(i))) {
+    i++;
+  }
+  return i;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
 }
 
 /** Past this many groups, searching each one for a name costs more than it helps. */
@@ -257,24 +264,43 @@ export interface ProbeGroup {
 }
 
 export class ProbeCatalog {
-  private providers = new Map<string, ProviderIndex>();
+  private providers = new Map<string, Provider>();
   readonly size: number;
 
-  private constructor(probes: Iterable<string>) {
+  /**
+   * One pass over the probes that only sorts them by provider (the providers are few: a probe is
+   * matched against them in place, no string is made for it). A provider's index is built the
+   * first time a request needs it.
+   */
+  private constructor(probes: readonly string[]) {
     let size = 0;
-    for (const raw of probes) {
-      const probe = raw.trim();
+    const names: string[] = [];
+    const found: Provider[] = [];
+    for (const probe of probes) {
       const colon = probe.indexOf(':');
-      if (colon <= 0) {
+      const start = colon > 0 && isBlank(probe.charCodeAt(0)) ? firstNonBlank(probe) : 0;
+      if (colon <= start) {
         continue;
       }
-      const provider = probe.slice(0, colon);
-      let index = this.providers.get(provider);
-      if (!index) {
-        index = new ProviderIndex();
-        this.providers.set(provider, index);
+      let provider: Provider | undefined;
+      for (let k = 0; k < names.length; k++) {
+        if (names[k].length === colon - start && probe.startsWith(names[k], start)) {
+          provider = found[k];
+          break;
+        }
       }
-      index.add(probe.slice(colon + 1));
+      if (!provider) {
+        const name = probe.slice(start, colon);
+        provider = { probes: [], count: 0, hasPlaceholder: false };
+        this.providers.set(name, provider);
+        names.push(name);
+        found.push(provider);
+      }
+      provider.count++;
+      provider.probes?.push(probe);
+      if (probe.charCodeAt(colon + 1) === STAR) {
+        provider.hasPlaceholder = true;
+      }
       size++;
     }
     this.size = size;
@@ -289,13 +315,30 @@ export class ProbeCatalog {
     return new ProbeCatalog(probes);
   }
 
+  /** The provider's index, built on first use. */
+  private index(name: string): ProviderIndex | undefined {
+    const provider = this.providers.get(name);
+    if (!provider) {
+      return undefined;
+    }
+    if (!provider.index) {
+      const index = new ProviderIndex();
+      for (const probe of provider.probes ?? []) {
+        index.add(probe.slice(probe.indexOf(':') + 1).trim());
+      }
+      provider.index = index;
+      provider.probes = undefined;
+    }
+    return provider.index;
+  }
+
   /** Provider names as the host lists them (`tracepoint`, `kprobe`, `kfunc` …). */
   providerNames(): string[] {
     return [...this.providers.keys()].sort();
   }
 
   providerSize(provider: string): number {
-    return this.providers.get(provider)?.rests.size ?? 0;
+    return this.providers.get(provider)?.count ?? 0;
   }
 
   /** The provider lists `name:*:`-style placeholders rather than its events. */
@@ -305,7 +348,7 @@ export class ProbeCatalog {
 
   /** The rests (after `provider:`) that start with `prefix`, sorted, at most `limit`, and how many match. */
   withPrefix(provider: string, prefix: string, limit: number): { rests: string[]; total: number } {
-    const index = this.providers.get(provider);
+    const index = this.index(provider);
     if (!index) {
       return { rests: [], total: 0 };
     }
@@ -319,7 +362,7 @@ export class ProbeCatalog {
 
   /** Distinct first segments starting with `prefix` (subsystems of tracepoints …), sorted. */
   groups(provider: string, prefix: string, limit: number): ProbeGroup[] {
-    const index = this.providers.get(provider);
+    const index = this.index(provider);
     if (!index) {
       return [];
     }
@@ -339,7 +382,7 @@ export class ProbeCatalog {
    * group order, so it costs no more than the groups (subsystems, modules) there are.
    */
   withLastSegment(provider: string, prefix: string, limit: number): string[] {
-    const index = this.providers.get(provider);
+    const index = this.index(provider);
     if (!index || index.groups.size === 0 || index.groups.size > MAX_GROUPS_SEARCHED || prefix === '') {
       return [];
     }
@@ -357,7 +400,7 @@ export class ProbeCatalog {
   }
 
   has(provider: string, rest: string): boolean {
-    return this.providers.get(provider)?.rests.has(rest) ?? false;
+    return this.index(provider)?.rests.has(rest) ?? false;
   }
 
   /**
@@ -365,7 +408,7 @@ export class ProbeCatalog {
    * were more. Only the part before the first wildcard narrows the search.
    */
   matching(provider: string, pattern: string, limit: number): { rests: string[]; more: boolean } {
-    const index = this.providers.get(provider);
+    const index = this.index(provider);
     if (!index) {
       return { rests: [], more: false };
     }

@@ -20,6 +20,14 @@ describe('pmproxy timestamps', () => {
     expect(parsed.values[0].v).toBe(1.5);
   });
 
+  it('fixes only the top-level timestamp, even when a nested one comes first', () => {
+    const parsed = parsePmproxyJson<{ timestamp: number; labels: { timestamp: number } }>(
+      '{"labels":{"timestamp":12.5},"timestamp":1795320850.6659325}'
+    );
+    expect(parsed.labels.timestamp).toBe(12.5);
+    expect(timestampToMs(parsed.timestamp, 0)).toBe(1795320850007);
+  });
+
   it('falls back to the client clock without a timestamp', () => {
     expect(timestampToMs(undefined, 42)).toBe(42);
   });

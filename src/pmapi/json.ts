@@ -1,15 +1,25 @@
 /**
  * pmproxy prints the fetch timestamp as seconds '.' nanoseconds WITHOUT zero padding:
  * `1795320850.6659325` means .006659325 s. Read as a JSON number that is off by up to a second,
- * so the fraction is padded to 9 digits in the text before parsing.
+ * so the top-level `timestamp` is read again from its digits after parsing. The body itself is
+ * parsed as it came (a fetch of big maps is megabytes: no edited copy of it is made).
  */
-const TIMESTAMP = /("timestamp"\s*:\s*)(\d+)\.(\d+)/;
+const TIMESTAMP = /"timestamp"\s*:\s*(\d+)\.(\d+)/g;
 
 export function parsePmproxyJson<T>(text: string): T {
-  const fixed = text.replace(TIMESTAMP, (_, prefix: string, sec: string, frac: string) => {
-    return `${prefix}${sec}.${frac.padStart(9, '0')}`;
-  });
-  return JSON.parse(fixed) as T;
+  const parsed = JSON.parse(text) as T;
+  const doc = parsed as { timestamp?: unknown } | null;
+  if (doc !== null && typeof doc === 'object' && typeof doc.timestamp === 'number') {
+    // The first "timestamp" whose digits make the top-level value (pmproxy prints it first).
+    TIMESTAMP.lastIndex = 0;
+    for (let m = TIMESTAMP.exec(text); m; m = TIMESTAMP.exec(text)) {
+      if (doc.timestamp === Number(`${m[1]}.${m[2]}`)) {
+        doc.timestamp = Number(`${m[1]}.${m[2].padStart(9, '0')}`);
+        break;
+      }
+    }
+  }
+  return parsed;
 }
 
 /** Epoch milliseconds from pmproxy's `timestamp` (seconds, already padded by parsePmproxyJson). */

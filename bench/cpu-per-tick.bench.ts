@@ -1,0 +1,171 @@
+/**
+ * One poll tick for a counter map, end to end in the browser: parse pmproxy's fetch body, name
+ * the instances, append to the variable's buffer, emit the time-series frame (rates on).
+ * "before" is main's code as it was before issue 13 (bench/baseline/), "after" today's, on the
+ * same fetches in the same run, for: 200 series × 1800 points (30 min at 1 s), 2000 × 1800 and
+ * 200 × 7200 (2 h). Also the memory of one 200 × 1800 buffer (heap after a forced GC).
+ *
+ * Goals (issue 13): median tick ≤ 0.1 ms at 200×1800 and ≤ 0.8 ms at 2000×1800; p99 ≤ 2× median
+ * at 200×7200 and 2000×1800; ≤ 6 MiB per 200×1800 buffer.
+ *
+ * Run: npm run bench -- cpu-per-tick
+ */
+import { DataFrame } from '@grafana/data';
+
+import { WideSeriesBuffer } from '../src/buffers/WideSeriesBuffer';
+import { buildTimeSeriesFrame } from '../src/frames/timeseries';
+import { parsePmproxyJson } from '../src/pmapi/json';
+import { WideSeriesBuffer as MainBuffer } from './baseline/WideSeriesBuffer';
+import { buildTimeSeriesFrame as mainBuildFrame, parsePmproxyJson as mainParse } from './baseline/mainTick';
+import { collectGarbage, printTable, seededRandom, summarize, Summary } from './lib/measure';
+
+const STEP_MS = 1000;
+const T0 = 1_700_000_000_000;
+const OPTIONS = { refId: 'A', variable: '@bycomm', rate: true, host: 'bench' } as const;
+
+interface RawFetch {
+  timestamp: number;
+  values: Array<{ name: string; instances: Array<{ instance: number; value: number }> }>;
+}
+
+/** pmproxy's fetch bodies for `series` counters, with increasing counts (a few reset). */
+function bodies(series: number, seed: number) {
+  const random = seededRandom(seed);
+  const counts = Array.from({ length: series }, () => Math.floor(random() * 1e6));
+  let tick = 0;
+  return (): string => {
+    const t = T0 + tick++ * STEP_MS;
+    const instances = counts.map((c, i) => {
+      counts[i] = random() < 0.0005 ? 0 : c + Math.floor(random() * 5000);
+      return `{"instance":${i},"value":${counts[i]}}`;
+    });
+    // The unpadded fraction pmproxy prints (see pmapi/json.ts).
+    return `{"context":1,"timestamp":${Math.floor(t / 1000)}.${(t % 1000) * 1000},"values":[{"pmid":"1.2.3","name":"bpftrace.scripts.s.data.bycomm","instances":[${instances.join(',')}]}]}`;
+  };
+}
+
+interface Path {
+  parse: (text: string) => RawFetch;
+  append: (t: number, values: Map<string, number | null>) => void;
+  frame: () => DataFrame;
+}
+
+/** What ScriptLease.ingest does with a fetch: instance ids to names, into a Map. */
+function ingest(path: Path, text: string, names: string[]): DataFrame {
+  const raw = path.parse(text);
+  const byName = new Map<string, number | null>();
+  for (const i of raw.values[0].instances) {
+    byName.set(names[i.instance] ?? String(i.instance), typeof i.value === 'number' ? i.value : null);
+  }
+  path.append(Math.round(raw.timestamp * 1000), byName);
+  return path.frame();
+}
+
+function newPath(points: number): Path {
+  const b = new WideSeriesBuffer({ retentionMs: points * STEP_MS, counter: true });
+  return {
+    parse: (text) => parsePmproxyJson<RawFetch>(text),
+    append: (t, v) => b.append(t, v),
+    frame: () => buildTimeSeriesFrame(b, OPTIONS),
+  };
+}
+
+function mainPath(points: number): Path {
+  const b = new MainBuffer({ retentionMs: points * STEP_MS, counter: true });
+  return {
+    parse: (text) => mainParse<RawFetch>(text),
+    append: (t, v) => b.append(t, v),
+    frame: () => mainBuildFrame(b, OPTIONS),
+  };
+}
+
+/** Ticks after a full retention of history, long enough to include several evictions. */
+function run(series: number, points: number, ticks: number): Array<[string, Summary]> {
+  const names = Array.from({ length: series }, (_, i) => `comm${i}`);
+  const paths: Array<[string, Path]> = [
+    ['before', mainPath(points)],
+    ['after', newPath(points)],
+  ];
+  const next = bodies(series, series * points);
+  for (let i = 0; i < points; i++) {
+    const text = next();
+    paths.forEach(([, p]) => ingest(p, text, names));
+  }
+  collectGarbage();
+  const samples = paths.map(() => [] as number[]);
+  for (let i = 0; i < ticks; i++) {
+    const text = next();
+    // Alternate which goes first, so neither always pays for the other's garbage.
+    const order = i % 2 === 0 ? [0, 1] : [1, 0];
+    for (const k of order) {
+      const cpu0 = process.cpuUsage();
+      ingest(paths[k][1], text, names);
+      const cpu = process.cpuUsage(cpu0);
+      samples[k].push((cpu.user + cpu.system) / 1000);
+    }
+  }
+  return paths.map(([label], k) => [`${series}×${points} ${label}`, summarize(samples[k])]);
+}
+
+/** Heap held by one 200×1800 buffer (after a forced GC), sampled over an eviction cycle and more. */
+function memory(make: () => { append: (t: number, v: Map<string, number | null>) => void }): Summary {
+  const series = 200;
+  const points = 1800;
+  const keys = Array.from({ length: series }, (_, i) => `comm${i}`);
+  const random = seededRandom(5);
+  const counts = keys.map(() => Math.floor(random() * 1e6));
+  const values = () => {
+    const m = new Map<string, number | null>();
+    keys.forEach((k, i) => m.set(k, (counts[i] += Math.floor(random() * 5000))));
+    return m;
+  };
+  collectGarbage();
+  const base = process.memoryUsage().heapUsed;
+  const b = make();
+  const mib: number[] = [];
+  for (let i = 0; i < points * 2; i++) {
+    b.append(T0 + i * STEP_MS, values());
+    if (i >= points && i % 40 === 0) {
+      collectGarbage();
+      mib.push((process.memoryUsage().heapUsed - base) / 2 ** 20);
+    }
+  }
+  return summarize(mib);
+}
+
+function ratio(label: string, before: Summary, after: Summary, goal: number): string {
+  return `${label}: median ${after.median.toFixed(3)} ms (before ${before.median.toFixed(3)} ms, ×${(
+    before.median / after.median
+  ).toFixed(1)} faster); p99 ${after.p99.toFixed(3)} ms = ${(after.p99 / after.median).toFixed(1)}× median (before ${(
+    before.p99 / before.median
+  ).toFixed(1)}×); max ${after.max.toFixed(2)} ms (before ${before.max.toFixed(2)} ms); goal median ≤ ${goal} ms: ${
+    after.median <= goal ? 'MET' : 'MISSED'
+  }`;
+}
+
+function main(): void {
+  console.log('tick: parse the fetch body + name instances + append + emit the frame; CPU ms per tick');
+  const a = run(200, 1800, 2000);
+  const b = run(2000, 1800, 800);
+  const c = run(200, 7200, 2000);
+  printTable([...a, ...b, ...c]);
+  console.log(ratio('200×1800', a[0][1], a[1][1], 0.1));
+  console.log(ratio('2000×1800', b[0][1], b[1][1], 0.8));
+  console.log(ratio('200×7200', c[0][1], c[1][1], Infinity));
+  for (const [label, s] of [b[1], c[1]] as Array<[string, Summary]>) {
+    console.log(
+      `${label}: p99/median ${(s.p99 / s.median).toFixed(2)}; goal ≤ 2: ${s.p99 <= 2 * s.median ? 'MET' : 'MISSED'}`
+    );
+  }
+
+  const memBefore = memory(() => new MainBuffer({ retentionMs: 1800 * STEP_MS, counter: true }));
+  const memAfter = memory(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }));
+  console.log(
+    `memory of one 200×1800 counter buffer (heap after GC, over an eviction cycle): ` +
+      `after median ${memAfter.median.toFixed(2)} MiB, max ${memAfter.max.toFixed(2)} MiB; ` +
+      `before median ${memBefore.median.toFixed(2)} MiB, max ${memBefore.max.toFixed(2)} MiB; ` +
+      `goal ≤ 6 MiB: ${memAfter.median <= 6 ? 'MET' : 'MISSED'} (median)`
+  );
+}
+
+main();
