@@ -6,8 +6,12 @@
  */
 import { DataFrame, DataFrameType, Field, FieldType, Labels } from '@grafana/data';
 
-import type { TimeSeriesFrameOptions } from '../../src/frames/timeseries';
-import { defaultDisplayName, formatLegend, keyPartLabels } from '../../src/frames/timeseries';
+import {
+  defaultDisplayName,
+  formatLegend,
+  keyPartLabels,
+  type TimeSeriesFrameOptions,
+} from '../../src/frames/timeseries';
 import type { SeriesColumn, WideSeriesBuffer } from './WideSeriesBuffer';
 
 const TIMESTAMP = /("timestamp"\s*:\s*)(\d+)\.(\d+)/;
