@@ -14,6 +14,7 @@ import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
 import { leaseResponse } from './query/leaseResponse';
+import { migrateQuery } from './query/migrate';
 import { INFO_TRACEPOINTS } from './scripts/names';
 import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
@@ -113,7 +114,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    * after a grace period, so refreshes and time-range changes reuse it.
    */
   query(request: DataQueryRequest<BpftraceQuery>): Observable<DataQueryResponse> {
-    const targets = request.targets.filter((t) => this.filterQuery(t));
+    const targets = request.targets.filter((t) => this.filterQuery(t)).map(migrateQuery);
     return merge(...targets.map((target) => this.safeStream(request, target)));
   }
 

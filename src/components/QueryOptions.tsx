@@ -58,14 +58,18 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
     f.value === 'auto' && autoFormat ? { ...f, label: `Auto (${autoFormat})` } : f
   );
   const autoShown = auto?.shown?.length ? ` (${auto.shown.join(', ')})` : '';
-  const variableOptions: Array<ComboboxOption<string>> = [
-    { value: '', label: `Auto${autoShown}`, description: 'The map the format fits best, first in the script' },
-    ...variables.map((v) => ({ value: v, label: v })),
+  const mapOptions: Array<ComboboxOption<string>> = [
+    {
+      value: '',
+      label: `Auto${autoShown}`,
+      description: 'The maps with data that fit best (per-event scratch maps never), or the printf output',
+    },
+    ...variables.map((v) => ({ value: v, label: v, description: v === '@output' ? 'printf output' : undefined })),
   ];
-  if (query.variable && !variables.includes(query.variable)) {
-    variableOptions.push({
-      value: query.variable,
-      label: query.variable,
+  if (query.map && !variables.includes(query.map)) {
+    mapOptions.push({
+      value: query.map,
+      label: query.map,
       description: 'Not exported by the script now',
     });
   }
@@ -86,13 +90,17 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
             onChange={(v) => change({ format: v.value })}
           />
         </InlineField>
-        <InlineField label="Variable" labelWidth={LABEL} tooltip="Which map to show. Auto shows the first one.">
+        <InlineField
+          label="Map"
+          labelWidth={LABEL}
+          tooltip="Which map (or @output, the printf output) to show. Auto picks from the data and says why."
+        >
           <Combobox
-            id={id('variable')}
+            id={id('map')}
             width={22}
-            options={variableOptions}
-            value={query.variable ?? ''}
-            onChange={(v) => change({ variable: v.value ? v.value : undefined })}
+            options={mapOptions}
+            value={query.map ?? ''}
+            onChange={(v) => change({ map: v.value ? v.value : undefined })}
           />
         </InlineField>
         <InlineField

@@ -98,7 +98,18 @@ describe('leaseResponse', () => {
     const r = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
     expect(r.data[0].meta?.notices).toEqual([
       { severity: 'warning', text: 'pmproxy cannot be reached (x); retrying.' },
+      { severity: 'info', text: 'Auto: @n as time series (it is a map). Also: Format Table.' },
     ]);
     expect(r.errors).toBeUndefined();
+  });
+
+  it('every frame carries the format it was drawn as (meta.custom.view), empty ones too', () => {
+    const auto = leaseResponse({ refId: 'A', code: 'x' }, runningLease(), ALL_TIME);
+    expect(auto.data.map((f) => f.meta?.custom?.view)).toEqual(['timeseries']);
+    const table = leaseResponse({ refId: 'A', code: 'x', format: 'table' }, runningLease(), ALL_TIME);
+    expect(table.data.map((f) => f.meta?.custom?.view)).toEqual(['table']);
+    expect(table.data[0].meta?.notices ?? []).not.toContainEqual(expect.objectContaining({ text: expect.stringMatching(/^Auto: /) }));
+    const waiting = leaseResponse({ refId: 'A', code: 'x', format: 'logs' }, newLease(), ALL_TIME);
+    expect(waiting.data.map((f) => f.meta?.custom?.view)).toEqual(['logs']);
   });
 });

@@ -1,3 +1,4 @@
+import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { DataFrame, DataQueryError, DataQueryResponse, LoadingState, QueryResultMetaNotice } from '@grafana/data';
 import { LeasePhase } from '../engine/leaseMachine';
 import { ScriptLease, VariableInfo } from '../engine/ScriptLease';
@@ -9,7 +10,7 @@ import { buildTimeSeriesFrame } from '../frames/timeseries';
 import { inferUnit } from '../frames/units';
 import { BpftraceQuery } from '../types';
 import { keyNamesOf } from './keyNames';
-import { chooseView, ViewFormat } from './view';
+import { chooseView, Evidence, ViewFormat } from './view';
 
 /** The script's state as the query editor reads it: `frames[0].meta.custom.bpflive`. */
 export interface ScriptState {
@@ -44,9 +45,11 @@ export interface ResponseContext {
  * progress as frame notices.
  */
 export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context: ResponseContext): DataQueryResponse {
-  const isCsv = (v: VariableInfo) => looksLikeCsvTable(lease.texts.get(v.name) ?? '');
-  const view = chooseView(lease.variables, { format: query.format, variable: query.variable }, isCsv);
-  const frames = view.variables.flatMap((v) => framesOf(view.format, v, query, lease, context));
+  const view = chooseView(lease.variables, { format: query.format, map: query.map }, leaseEvidence(lease));
+  const frames = view.variables
+    .flatMap((v) => framesOf(view.format, v, query, lease, context))
+    // The contract with tests and the corpus (view.ts): every frame says what it was drawn as.
+    .map((f): DataFrame => ({ ...f, meta: { ...f.meta, custom: { ...f.meta?.custom, view: view.format } } }));
 
   const notices: QueryResultMetaNotice[] = lease.warnings.map((text) => ({ severity: 'warning', text }));
   if (view.note) {
@@ -72,7 +75,8 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   };
   if (frames.length === 0) {
     // Never a silent empty panel: an empty frame carries what is going on.
-    frames.push({ refId: query.refId, name: query.refId, fields: [], length: 0 });
+    const empty: DataFrame = { refId: query.refId, name: query.refId, fields: [], length: 0 };
+    frames.push({ ...empty, meta: { custom: { view: view.format } } });
   }
   frames[0] = {
     ...frames[0],
@@ -151,6 +155,30 @@ function framesOf(
         }),
       ];
   }
+}
+
+/** What the lease's data says so far, for Auto (view.ts). */
+function leaseEvidence(lease: ScriptLease): Evidence {
+  return {
+    isCsv: (v) => looksLikeCsvTable(lease.texts.get(v.name) ?? ''),
+    size: (v) => (v.text ? (lease.logs.get(v.name)?.lineCount ?? 0) : keysWithValues(lease.buffers.get(v.name))),
+  };
+}
+
+/** Keys whose latest value is a non-zero number (the PMDA reads 0 for a scalar not printed yet). */
+function keysWithValues(buffer: WideSeriesBuffer | undefined): number {
+  if (!buffer || buffer.length === 0) {
+    return 0;
+  }
+  let n = 0;
+  for (const key of buffer.keys()) {
+    const column = buffer.column(key, 'raw');
+    const last = column?.[column.length - 1];
+    if (last) {
+      n++;
+    }
+  }
+  return n;
 }
 
 /** The PMDA-level word for a lease phase, as the editor's status line shows it. */
