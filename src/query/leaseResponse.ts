@@ -2,10 +2,11 @@ import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { DataFrame, DataQueryError, DataQueryResponse, LoadingState, QueryResultMetaNotice } from '@grafana/data';
 import { LeasePhase } from '../engine/leaseMachine';
 import { ScriptLease, VariableInfo } from '../engine/ScriptLease';
+import { LogLineTracker } from '../frames/logs';
 import { buildFlameGraphFrame } from '../frames/flamegraph';
 import { buildHeatmapRowsFrame } from '../frames/heatmap';
 import { buildHistogramFrame } from '../frames/histogram';
-import { buildCsvTableFrame, buildMapTableFrame, looksLikeCsvTable } from '../frames/table';
+import { buildCsvTableFrame, buildMapTableFrame, csvTextOf, looksLikeCsvTable } from '../frames/table';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
 import { inferUnit } from '../frames/units';
 import { BpftraceQuery } from '../types';
@@ -54,6 +55,15 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   const notices: QueryResultMetaNotice[] = lease.warnings.map((text) => ({ severity: 'warning', text }));
   if (view.note) {
     notices.push({ severity: view.problem ? 'warning' : 'info', text: view.note });
+  }
+  for (const v of view.variables) {
+    const log = v.text ? lease.logs.get(v.name) : undefined;
+    if (log && log.dropped > 0) {
+      notices.push({
+        severity: 'info',
+        text: `${v.name}: showing the last ${log.maxLines} lines; ${log.dropped} older line${log.dropped === 1 ? ' was' : 's were'} dropped (the query's cap). Raise "Output lines" in the query options to keep more.`,
+      });
+    }
   }
   const progress = progressNotice(lease, frames.length > 0);
   if (progress) {
@@ -109,13 +119,18 @@ function framesOf(
   const refId = query.refId;
   const unit = query.unit || inferUnit(v.name);
   const rate = v.counter && query.rate !== false;
+  const range = { from: context.from, to: context.to };
   if (v.text) {
     const text = lease.texts.get(v.name);
-    if (format === 'table') {
-      return text && looksLikeCsvTable(text) ? [buildCsvTableFrame(text, { refId, variable: v.name })] : [];
-    }
     const log = lease.logs.get(v.name);
-    return log && log.lineCount > 0 ? [log.frame({ refId, variable: v.name })] : [];
+    if (format === 'table') {
+      // The lines that arrived in the range (each stamped on arrival), under the header.
+      const lines = log ? log.linesIn(range.from, range.to) : [];
+      return text && looksLikeCsvTable(text)
+        ? [buildCsvTableFrame(csvTextOf(text, lines), { refId, variable: v.name })]
+        : [];
+    }
+    return log && (log.lineCount > 0 || log.partial) ? [log.frame({ refId, variable: v.name, ...range })] : [];
   }
   const buffer = lease.buffers.get(v.name);
   if (!buffer || (buffer.length === 0 && format !== 'flamegraph')) {
@@ -123,7 +138,6 @@ function framesOf(
     // its fields, and the builder gives a root with no samples.)
     return [];
   }
-  const range = { from: context.from, to: context.to };
   switch (format) {
     case 'heatmap':
       return [buildHeatmapRowsFrame(buffer, { refId, variable: v.name, rate, unit })];
@@ -161,8 +175,13 @@ function framesOf(
 function leaseEvidence(lease: ScriptLease): Evidence {
   return {
     isCsv: (v) => looksLikeCsvTable(lease.texts.get(v.name) ?? ''),
-    size: (v) => (v.text ? (lease.logs.get(v.name)?.lineCount ?? 0) : keysWithValues(lease.buffers.get(v.name))),
+    size: (v) => (v.text ? linesOf(lease.logs.get(v.name)) : keysWithValues(lease.buffers.get(v.name))),
   };
+}
+
+/** Lines printed, the unterminated last one too (a join() tool's events are all on it). */
+function linesOf(log: LogLineTracker | undefined): number {
+  return log ? log.lineCount + (log.partial ? 1 : 0) : 0;
 }
 
 /** Keys whose latest value is a non-zero number (the PMDA reads 0 for a scalar not printed yet). */
