@@ -115,13 +115,26 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    */
   query(request: DataQueryRequest<BpftraceQuery>): Observable<DataQueryResponse> {
     const targets = request.targets.filter((t) => this.filterQuery(t)).map(migrateQuery);
-    return merge(...targets.map((target) => this.safeStream(request, target)));
+    // Queries of one panel that read one script: only the first tells the script's news.
+    const seen = new Set<string>();
+    return merge(
+      ...targets.map((target) => {
+        const script = JSON.stringify([target.hostspec?.trim() || '', target.code.trim(), target.outputLines]);
+        const first = !seen.has(script);
+        seen.add(script);
+        return this.safeStream(request, target, first);
+      })
+    );
   }
 
   /** One broken query never breaks the others of its panel: whatever it throws is its own error. */
-  private safeStream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
+  private safeStream(
+    request: DataQueryRequest<BpftraceQuery>,
+    target: BpftraceQuery,
+    tellsScriptNews: boolean
+  ): Observable<DataQueryResponse> {
     try {
-      return this.stream(request, target);
+      return this.stream(request, target, tellsScriptNews);
     } catch (e) {
       return of(
         errorResponse(target, `bpflive could not run this query: ${e instanceof Error ? e.message : String(e)}`)
@@ -129,7 +142,11 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     }
   }
 
-  private stream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
+  private stream(
+    request: DataQueryRequest<BpftraceQuery>,
+    target: BpftraceQuery,
+    tellsScriptNews: boolean
+  ): Observable<DataQueryResponse> {
     const refused = this.refusal ?? refusedCode(target.code);
     if (refused) {
       return of(errorResponse(target, refused));
@@ -138,7 +155,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       try {
         const host = target.hostspec?.trim() || this.settings.hostspec;
         const range = rangeOf(request);
-        const respond = () => leaseResponse(target, lease, { host, ...range() });
+        const respond = () => leaseResponse(target, lease, { host, ...range(), tellsScriptNews });
         const { lease, release } = this.endpointFor(host).subscribe(
           holderKey(request, target),
           target.code,

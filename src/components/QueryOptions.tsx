@@ -16,11 +16,15 @@ const FORMATS: Array<ComboboxOption<QueryFormat>> = [
     value: 'auto',
     label: 'Auto',
     description:
-      'From what the PMDA exports: histograms as a heatmap, stacks as a flame graph, text as logs or a table, the rest as time series',
+      'From the script and its data: histograms as a heatmap, stacks as a flame graph, maps as time series (a table with many keys), printf output as logs (a table when CSV); scratch maps never. A notice says what it chose and why',
   },
   { value: 'timeseries', label: 'Time series', description: 'One series per map key' },
   { value: 'heatmap', label: 'Heatmap', description: 'hist() / lhist() buckets over time' },
-  { value: 'histogram', label: 'Histogram (latest)', description: 'The latest hist() / lhist() buckets' },
+  {
+    value: 'histogram',
+    label: 'Histogram (latest)',
+    description: 'The hist() / lhist() buckets of the latest interval (the heatmap shows every interval over time)',
+  },
   { value: 'table', label: 'Table', description: 'Map keys and values, or printf CSV lines' },
   { value: 'logs', label: 'Logs', description: 'printf() lines' },
   { value: 'flamegraph', label: 'Flame graph', description: 'A map keyed by kstack or ustack' },

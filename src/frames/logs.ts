@@ -1,4 +1,5 @@
 import { DataFrame, DataFrameType, FieldType } from '@grafana/data';
+import { rowRange } from './histogram';
 
 export interface LogLineTrackerOptions {
   /** Lines kept (oldest dropped first). Default 10 000. */
@@ -160,22 +161,10 @@ export class LogLineTracker {
     };
   }
 
-  /** [start, end) of the rows with from <= time <= to (times only grow: binary search). */
+  /** [start, end) of the rows with from <= time <= to (times never decrease). */
   private rowsIn(from: number, to: number): [number, number] {
-    const firstAtOrAfter = (t: number, strict: boolean) => {
-      let lo = 0;
-      let hi = this.times.length;
-      while (lo < hi) {
-        const mid = (lo + hi) >> 1;
-        if (strict ? this.times[mid] <= t : this.times[mid] < t) {
-          lo = mid + 1;
-        } else {
-          hi = mid;
-        }
-      }
-      return lo;
-    };
-    return [firstAtOrAfter(from, false), firstAtOrAfter(to, true)];
+    const { first, last } = rowRange(this.times, from, to);
+    return [first, Math.max(first, last + 1)];
   }
 
   /** Cheap test (bounded work) that `text` is the previous text with more appended. */

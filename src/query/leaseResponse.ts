@@ -8,7 +8,7 @@ import { buildHeatmapRowsFrame } from '../frames/heatmap';
 import { buildHistogramFrame } from '../frames/histogram';
 import { buildCsvTableFrame, buildMapTableFrame, csvTextOf, looksLikeCsvTable } from '../frames/table';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
-import { inferUnit } from '../frames/units';
+import { inferUnit, rateUnit } from '../frames/units';
 import { BpftraceQuery } from '../types';
 import { keyNamesOf } from './keyNames';
 import { chooseView, Evidence, ViewFormat } from './view';
@@ -38,6 +38,12 @@ export interface ResponseContext {
   /** The selected time range in ms; `to` is Infinity for a range that ends now. */
   from: number;
   to: number;
+  /**
+   * Whether this query tells the script's own news (warnings, progress, info). Several queries
+   * of one panel often read one script (one query per map): Grafana shows every query's notices
+   * together, so only the first of them tells it; each still has its own note and errors.
+   */
+  tellsScriptNews?: boolean;
 }
 
 /**
@@ -52,7 +58,8 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
     // The contract with tests and the corpus (view.ts): every frame says what it was drawn as.
     .map((f): DataFrame => ({ ...f, meta: { ...f.meta, custom: { ...f.meta?.custom, view: view.format } } }));
 
-  const notices: QueryResultMetaNotice[] = lease.warnings.map((text) => ({ severity: 'warning', text }));
+  const news = context.tellsScriptNews !== false;
+  const notices: QueryResultMetaNotice[] = news ? lease.warnings.map((text) => ({ severity: 'warning', text })) : [];
   if (view.note) {
     notices.push({ severity: view.problem ? 'warning' : 'info', text: view.note });
   }
@@ -65,11 +72,11 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
       });
     }
   }
-  const progress = progressNotice(lease, frames.length > 0);
+  const progress = news ? progressNotice(lease, frames.length > 0) : undefined;
   if (progress) {
     notices.push(progress);
   }
-  if (lease.info) {
+  if (news && lease.info) {
     notices.push({ severity: 'info', text: lease.info });
   }
   const state: ScriptState = {
@@ -142,7 +149,7 @@ function framesOf(
     case 'heatmap':
       return [buildHeatmapRowsFrame(buffer, { refId, variable: v.name, rate, unit })];
     case 'histogram':
-      return [buildHistogramFrame(buffer, { refId, variable: v.name, ...range, unit })];
+      return [buildHistogramFrame(buffer, { refId, variable: v.name, ...latestInterval(buffer.times, range), unit })];
     case 'flamegraph':
       return [buildFlameGraphFrame(buffer, { refId, ...range, ...query.flameGraph })];
     case 'table':
@@ -164,11 +171,26 @@ function framesOf(
           rate,
           legendFormat: query.legendFormat,
           host: context.host,
-          unit,
+          unit: rate ? rateUnit(unit) : unit,
           keyNames: keyNamesOf(lease.text, v.name),
         }),
       ];
   }
+}
+
+/**
+ * "Histogram (latest)": the newest interval between two samples in the range (the heatmap's
+ * newest column), not the whole range.
+ */
+function latestInterval(times: readonly number[], range: { from: number; to: number }): { from: number; to: number } {
+  let last = times.length - 1;
+  while (last >= 0 && times[last] > range.to) {
+    last--;
+  }
+  if (last < 1 || times[last - 1] < range.from) {
+    return range; // fewer than two samples in the range: the builder says so (null counts)
+  }
+  return { from: times[last - 1], to: times[last] };
 }
 
 /** What the lease's data says so far, for Auto (view.ts). */
