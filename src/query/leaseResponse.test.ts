@@ -1,4 +1,4 @@
-import { LoadingState } from '@grafana/data';
+import { Field, LoadingState } from '@grafana/data';
 import { ScriptLease } from '../engine/ScriptLease';
 import { leaseResponse } from './leaseResponse';
 import { fixtureLease } from '../test/fixtures';
@@ -144,7 +144,7 @@ describe('leaseResponse on recorded data', () => {
     const lease = fixtureLease('csvtable.json');
     const all = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
     expect(all.data[0].meta?.custom?.view).toBe('table');
-    expect(all.data[0].fields.map((f) => f.name)).toEqual(['comm', 'pid', 'file']);
+    expect(all.data[0].fields.map((f: Field) => f.name)).toEqual(['comm', 'pid', 'file']);
     expect(all.data[0].fields[1].values).toEqual([25557, 25557, 25557, 25557, 25557]);
     expect(notices(all)).toContain(
       '@output: showing the last 5 lines; 6 older lines were dropped (the query\'s cap). Raise "Output lines" in the query options to keep more.'
@@ -154,7 +154,7 @@ describe('leaseResponse on recorded data', () => {
     expect(later.data[0].length).toBe(5);
     const earlier = leaseResponse({ refId: 'A', code: 'x' }, lease, { from: 0, to: T0 + 4000 });
     expect(earlier.data[0].length).toBe(0);
-    expect(earlier.data[0].fields.map((f) => f.name)).toEqual(['comm', 'pid', 'file']);
+    expect(earlier.data[0].fields.map((f: Field) => f.name)).toEqual(['comm', 'pid', 'file']);
   });
 
   it('only the first query of a panel that reads a script tells its news: no message shown twice', () => {
