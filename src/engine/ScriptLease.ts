@@ -1,6 +1,7 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { LogLineTracker } from '../frames/logs';
 import { MetricValues } from '../pmapi/types';
+import { joinedEventSplitter } from '../scripts/joinOutput';
 import { isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
@@ -97,6 +98,8 @@ export class ScriptLease {
   private accessAtRelease?: string;
   /** Bumped whenever anything a panel shows changes. */
   private versionNow = 0;
+  /** Cuts the events a join() script glues into one line back apart (scripts/joinOutput.ts). */
+  private readonly splitJoined: ((text: string) => string) | undefined;
 
   constructor(
     /** The lease registry's key (a hash of the text). */
@@ -104,7 +107,9 @@ export class ScriptLease {
     /** What is stored to the PMDA, and what a running copy must equal to be joined. */
     readonly text: string,
     private readonly options: ScriptLeaseOptions
-  ) {}
+  ) {
+    this.splitJoined = joinedEventSplitter(text);
+  }
 
   get phase(): LeasePhase {
     return this.phaseNow;
@@ -386,8 +391,9 @@ export class ScriptLease {
         continue;
       }
       if (v.text) {
-        const text = values.instances[0]?.value;
-        if (typeof text === 'string') {
+        const value = values.instances[0]?.value;
+        if (typeof value === 'string') {
+          const text = this.splitJoined ? this.splitJoined(value) : value;
           this.texts.set(v.name, text);
           this.takeLines(v.name, text, sample.t, spanMs);
         }
