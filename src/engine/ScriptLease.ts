@@ -419,7 +419,8 @@ export class ScriptLease {
       return;
     }
     const added = log.update(text, t);
-    if (added > 0) {
+    // A line still without its newline is an event too (a join() tool's are all on one line).
+    if (added > 0 || log.partial) {
       this.sawEvents = true;
     }
     const kept = retainedLines(this.text);
