@@ -40,8 +40,9 @@ const CSV = `// table-retain-lines: 20
 BEGIN { printf("comm,pid,file\\n"); }
 tracepoint:syscalls:sys_enter_openat { printf("%s,%d,\\"%s\\"\\n", comm, pid, str(args->filename)); }`;
 const PROFILE = 'profile:hz:99 { @ks[kstack] = count(); }';
-// Snoop-style: a scratch map keyed by thread id, deleted per event, and one printf per event.
-const TIDSNOOP = `tracepoint:syscalls:sys_enter_openat { @fname[tid] = args->filename; }
+// Snoop-style: a scratch map keyed by thread id, deleted per event, and one printf per event
+// (only cat's opens: opensnoop of a whole busy host makes the PMDA fall behind and out of step).
+const TIDSNOOP = `tracepoint:syscalls:sys_enter_openat /comm == "cat"/ { @fname[tid] = args->filename; }
 tracepoint:syscalls:sys_exit_openat /@fname[tid]/ { printf("%-8d %-16s %4d %s\\n", pid, comm, args->ret, str(@fname[tid])); delete(@fname[tid]); }`;
 // A count keyed by a number with many keys (one per syscall id).
 const BY_SYSCALL_ID = 'tracepoint:raw_syscalls:sys_enter { @[args->id] = count(); }';
