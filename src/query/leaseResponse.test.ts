@@ -173,6 +173,17 @@ describe('leaseResponse on recorded data', () => {
     expect(notices(leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME)).join()).not.toMatch(/dropped/);
   });
 
+  it('snoop-style (scratch @fname[tid] deleted per event + printf) → Auto shows the events as logs', () => {
+    const lease = fixtureLease('tidsnoop.json');
+    expect(lease.variables.find((v) => v.name === '@fname')?.scratch).toBe(true);
+    const r = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
+    expect(r.data[0].meta?.custom?.view).toBe('logs');
+    expect((r.data[0].fields[1].values as string[]).some((l) => /\/etc\/hostname/.test(l))).toBe(true);
+    expect(notices(r).find((n) => n.startsWith('Auto: '))).toMatch(
+      /^Auto: @output as logs \(it printed \d+ lines; @fname is per-event scratch, not shown\)\. Also: .*Map @fname\.$/
+    );
+  });
+
   it('a count keyed by syscall id with many keys → Auto shows a table, ids as numbers, largest first', () => {
     const r = leaseResponse({ refId: 'A', code: 'x' }, fixtureLease('manykeys.json'), ALL_TIME);
     const [table] = r.data;
