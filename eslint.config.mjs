@@ -13,7 +13,7 @@ const ROOMS = {
   buffers: [],
   frames: ['buffers'],
   engine: ['scripts', 'pmapi', 'buffers'],
-  query: ['engine', 'frames', 'buffers', 'lexer'],
+  query: ['engine', 'scripts', 'frames', 'buffers', 'lexer'],
   health: ['scripts', 'pmapi'],
   settings: [],
   /** Pure helpers every room may use (binary search): imports nothing of ours. */

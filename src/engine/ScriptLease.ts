@@ -1,6 +1,8 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { LogLineTracker } from '../buffers/LogLineTracker';
 import { MetricValues } from '../pmapi/types';
+import { joinedEventSplitter } from '../scripts/joinOutput';
+import { isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
 import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
@@ -11,8 +13,15 @@ export interface VariableInfo {
   /** `@syscalls`; the PMDA's text output is `@output`. */
   name: string;
   metric: string;
-  /** count(), hist(), lhist(): cumulative, shown as per-second rates by default. */
+  /**
+   * count(), hist(), lhist() (the PMDA's counter semantics) and sum() (a running total the PMDA
+   * calls instant): cumulative, shown as per-second rates by default.
+   */
   counter: boolean;
+  /** The aggregating function the script assigns to it (`count`, `sum`, `max` …), if any. */
+  aggregation?: string;
+  /** Per-event state of the script (`@start[tid] = nsecs` … `delete()`): nothing to show. */
+  scratch?: boolean;
   /** The PMDA's metrictype label: histogram, stacks, output, or null. */
   metrictype: string | null;
   /** A string variable (printf output), not numbers. */
@@ -95,6 +104,8 @@ export class ScriptLease {
   private accessAtRelease?: string;
   /** Bumped whenever anything a panel shows changes. */
   private versionNow = 0;
+  /** Cuts the events a join() script glues into one line back apart (scripts/joinOutput.ts). */
+  private readonly splitJoined: ((text: string) => string) | undefined;
 
   constructor(
     /** The lease registry's key (a hash of the text). */
@@ -102,7 +113,9 @@ export class ScriptLease {
     /** What is stored to the PMDA, and what a running copy must equal to be joined. */
     readonly text: string,
     private readonly options: ScriptLeaseOptions
-  ) {}
+  ) {
+    this.splitJoined = joinedEventSplitter(text);
+  }
 
   get phase(): LeasePhase {
     return this.phaseNow;
@@ -223,7 +236,10 @@ export class ScriptLease {
       return false;
     }
     this.id = record.script_id;
-    this.vars = Object.entries(record.variables ?? {}).map(([name, v]) => variableInfo(record.script_id, name, v));
+    const usage = mapUsage(this.text);
+    this.vars = Object.entries(record.variables ?? {}).map(([name, v]) =>
+      variableInfo(record.script_id, name, v, usage)
+    );
     for (const v of this.vars) {
       if (v.text && !this.logs.has(v.name)) {
         this.logs.set(v.name, new LogLineTracker({ maxLines: retainedLines(this.text) }));
@@ -390,8 +406,9 @@ export class ScriptLease {
         continue;
       }
       if (v.text) {
-        const text = values.instances[0]?.value;
-        if (typeof text === 'string') {
+        const value = values.instances[0]?.value;
+        if (typeof value === 'string') {
+          const text = this.splitJoined ? this.splitJoined(value) : value;
           this.texts.set(v.name, text);
           this.takeLines(v.name, text, sample.t, spanMs);
         }
@@ -422,7 +439,8 @@ export class ScriptLease {
       return;
     }
     const added = log.update(text, t);
-    if (added > 0) {
+    // A line still without its newline is an event too (a join() tool's are all on one line).
+    if (added > 0 || log.partial) {
       this.sawEvents = true;
     }
     const kept = retainedLines(this.text);
@@ -628,13 +646,23 @@ export const STACK_HISTORY = { rates: false, coarsen: { afterMs: 2 * 60_000, ste
 const STALL_LEAD = 'bpftrace has not printed';
 const OUTPUT_LEAD = 'The script prints';
 
-function variableInfo(scriptId: string, name: string, v: ScriptVariable): VariableInfo {
+function variableInfo(
+  scriptId: string,
+  name: string,
+  v: ScriptVariable,
+  usage: ReadonlyMap<string, MapUsage>
+): VariableInfo {
+  const text = v.datatype === PM_TYPE_STRING;
+  const used = text ? undefined : usage.get(name);
   return {
     name,
     metric: dataMetric(scriptId, name),
-    counter: v.semantics === PM_SEM_COUNTER,
+    // The PMDA marks sum() instant, but it only grows (for non-negative inputs): a counter.
+    counter: v.semantics === PM_SEM_COUNTER || used?.aggregation === 'sum',
     metrictype: v.metrictype,
-    text: v.datatype === PM_TYPE_STRING,
+    text,
+    aggregation: used?.aggregation,
+    scratch: isScratch(used),
   };
 }
 

@@ -25,7 +25,7 @@ export interface HostQuery {
   refId: string;
   code: string;
   format?: string;
-  variable?: string;
+  map?: string;
   rate?: boolean;
   legendFormat?: string;
   topN?: number;

@@ -37,17 +37,17 @@ test('(a) dist/module.js loads through AMD and exports a DataSourcePlugin', asyn
   });
 });
 
-test('(o) query options: format, variable, unit, rate, legend, top N, flame-graph options, host', async (t) => {
+test('(o) query options: format, map, unit, rate, legend, top N, flame-graph options, host', async (t) => {
   await withEditor(t, async (page) => {
     const options = page.getByTestId('bpflive-query-options');
     await replaceText(page, 'tracepoint:sched:sched_switch { @lat_ns = hist(1); @stacks[kstack] = count(); }');
     await page.locator('#query-section h2').click();
     await page.waitForFunction(() => window.bpfliveHost.lastQuery?.code?.includes('@lat_ns'));
 
-    // The variable list knows the script's maps before it runs; the unit follows the name.
-    await page.locator('#bpflive-A-variable').click();
+    // The map list knows the script's maps before it runs; the unit follows the name.
+    await page.locator('#bpflive-A-map').click();
     await page.getByRole('option', { name: '@lat_ns', exact: true }).click();
-    assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery!.variable), '@lat_ns');
+    assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery!.map), '@lat_ns');
     assert.match(await page.getByTestId('bpflive-inferred-unit').innerText(), /auto: ns/);
 
     await page.locator('#bpflive-A-format').click();
