@@ -55,7 +55,9 @@ describe('lint: probes', () => {
   it('tells a mixed script that bpftrace skips its kprobes and runs the rest, without "ends in an error"', () => {
     const mixed = 'kprobe:vfs_read { @k = count(); }\ntracepoint:sched:sched_switch { @s = count(); }';
     const d = only(mixed, 'probe-type-not-on-host', host);
-    expect(d.message).toMatch(/bpftrace will skip kprobe:vfs_read .* run with the script's other probes \(tracepoint:sched:sched_switch\)/);
+    expect(d.message).toMatch(
+      /bpftrace will skip kprobe:vfs_read .* run with the script's other probes \(tracepoint:sched:sched_switch\)/
+    );
     expect(d.message).not.toMatch(/ends in an error/);
     // A kprobe-only script does end in an error.
     expect(only('kprobe:vfs_read { @k = count(); }', 'probe-type-not-on-host', host).message).toMatch(
@@ -115,7 +117,8 @@ describe('lint: what the PMDA does with the script', () => {
   });
 
   it('names the keyed histogram, not an earlier map of the same line', () => {
-    const code = 'tracepoint:a:b { @start[tid] = nsecs; }\ntracepoint:c:d { $d = nsecs - @start[tid]; @ns[comm] = hist($d); }';
+    const code =
+      'tracepoint:a:b { @start[tid] = nsecs; }\ntracepoint:c:d { $d = nsecs - @start[tid]; @ns[comm] = hist($d); }';
     const d = only(code, 'pmda-keyed-hist');
     expect(d.message).toMatch(/e\.g\. @ns = hist\(…\) instead of @ns\[comm\]/);
     expect(d.message).not.toMatch(/@start/);
@@ -201,7 +204,9 @@ describe('lint: bpftrace versions', () => {
     expect(codes('tracepoint:syscalls:sys_enter_openat { @[str(args->filename)] = count(); }', host)).toEqual([]);
     const newer = ProbeCatalog.fromProbes(['fentry:vmlinux:vfs_read', 'tracepoint:syscalls:sys_enter_openat']);
     expect(codes('tracepoint:syscalls:sys_enter_openat { @[str(args.filename)] = count(); }', newer)).toEqual([]);
-    expect(codes('tracepoint:syscalls:sys_enter_openat { $t = (struct x *)0; @[$t->args.y] = count(); }', host)).toEqual([]);
+    expect(
+      codes('tracepoint:syscalls:sys_enter_openat { $t = (struct x *)0; @[$t->args.y] = count(); }', host)
+    ).toEqual([]);
     // Without the host's list the version is unknown: nothing is said.
     expect(codes('tracepoint:syscalls:sys_enter_openat { @[str(args.filename)] = count(); }')).toEqual([]);
   });

@@ -30,7 +30,14 @@ export function lint(code: string, options: LintOptions = {}): Diagnostic[] {
   // bpftrace skips what it cannot attach and runs the rest; only a script left with nothing fails.
   const attachable = probes.filter((p) => !catalog || !typeMissingOnHost(p.text, catalog));
   for (const probe of probes) {
-    out.push(...lintProbe(code, probe, catalog, attachable.map((p) => p.text)));
+    out.push(
+      ...lintProbe(
+        code,
+        probe,
+        catalog,
+        attachable.map((p) => p.text)
+      )
+    );
   }
   out.push(...lintPmda(code, scanned, view));
   out.push(...lintArgsDot(code, scanned, catalog));
