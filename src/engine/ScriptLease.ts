@@ -1,5 +1,7 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { LogLineTracker } from '../frames/logs';
+import { withReason } from '../language/failureReasons';
+import { beginLines, noEventsAdvice } from '../language/probeTriggers';
 import { MetricValues } from '../pmapi/types';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
@@ -201,7 +203,8 @@ export class ScriptLease {
 
   /** The PMDA or bpftrace refused the text: retrying the same text cannot help. */
   rejected(message: string): boolean {
-    this.errorText = message;
+    // bpftrace's words name the symptom; the reason in front says what to change.
+    this.errorText = withReason(message);
     this.passing = [];
     this.infoText = undefined;
     return this.move('rejected');
@@ -219,7 +222,11 @@ export class ScriptLease {
       return false;
     }
     this.id = record.script_id;
-    this.vars = Object.entries(record.variables ?? {}).map(([name, v]) => variableInfo(record.script_id, name, v));
+    // A name the PMDA misread (`@start[arg0] !`) is no map: it never holds data, and listing it
+    // would only show the PMDA's garbage.
+    this.vars = Object.entries(record.variables ?? {})
+      .filter(([name]) => VALID_VARIABLE.test(name))
+      .map(([name, v]) => variableInfo(record.script_id, name, v));
     for (const v of this.vars) {
       if (v.text && !this.logs.has(v.name)) {
         this.logs.set(v.name, new LogLineTracker({ maxLines: retainedLines(this.text) }));
@@ -402,7 +409,8 @@ export class ScriptLease {
       return;
     }
     const added = log.update(text, t);
-    if (added > 0) {
+    // A header printed in BEGIN is no event: only lines past it are.
+    if (log.lineCount > beginLines(this.text)) {
       this.sawEvents = true;
     }
     const kept = retainedLines(this.text);
@@ -446,7 +454,7 @@ export class ScriptLease {
       this.startedAt !== undefined &&
       now - this.startedAt >= NO_EVENTS_AFTER_MS;
     const text = quiet
-      ? `No events in ${Math.round((now - this.startedAt!) / 1000)} s: bpftrace runs and its probes are attached, but none has fired. Check that what the probes watch happens on this host now (the process, device, syscall or function), and any filter.`
+      ? `No events in ${Math.round((now - this.startedAt!) / 1000)} s: bpftrace runs and its probes are attached, but none has fired. ${noEventsAdvice(this.text)}`
       : undefined;
     if (text?.replace(/\d+ s/, '') !== this.infoText?.replace(/\d+ s/, '')) {
       this.infoText = text;
@@ -598,6 +606,8 @@ export class ScriptLease {
 }
 
 const STALL_LEAD = 'bpftrace has not printed';
+/** A map name as bpftrace has it (`@`, `@name`); the PMDA's misreads contain anything. */
+const VALID_VARIABLE = /^@\w*$/;
 const OUTPUT_LEAD = 'The script prints';
 
 function variableInfo(scriptId: string, name: string, v: ScriptVariable): VariableInfo {
@@ -618,7 +628,7 @@ function retainedLines(text: string): number {
 
 /** What the error text of a running script says about probes that trace nothing. */
 function attachProblems(cleaned: string): string[] {
-  const notice = warningNotice(bpftraceWarnings(cleaned));
+  const notice = warningNotice(bpftraceWarnings(cleaned), cleaned);
   return notice ? [notice] : [];
 }
 
@@ -643,12 +653,42 @@ export function bpftraceWarnings(text: string): string[] {
     .filter((l) => l !== '');
 }
 
-/** The notice a query shows for those warnings. */
-export function warningNotice(warnings: string[]): string | undefined {
+/**
+ * The notice a query shows for those warnings: which probes bpftrace skipped and why (the script
+ * runs with the rest, so a panel fed by a skipped probe stays empty), then anything else it said.
+ * `text` is the whole error text, for the lines that tell why (kprobe_events missing …).
+ */
+export function warningNotice(warnings: string[], text = warnings.join('\n')): string | undefined {
   if (warnings.length === 0) {
     return undefined;
   }
   const attach = warnings.some((w) => /could not attach|skipping|Could not read symbols|not traceable/i.test(w));
   const lead = attach ? 'bpftrace runs, but some probes may trace nothing' : 'bpftrace warned';
-  return `${lead}: ${warnings.join('; ')}`;
+  const skipped = [
+    ...new Set(warnings.map((w) => /could not attach probe ([^\s,]+)/i.exec(w)?.[1]).filter((p): p is string => !!p)),
+  ];
+  if (skipped.length === 0) {
+    return `${lead}: ${warnings.join('; ')}`;
+  }
+  const kernel = skipped.some((p) => /^k(ret)?probe:/.test(p));
+  const others = warnings.filter((w) => !/could not attach probe|is not traceable/i.test(w));
+  return (
+    `${lead}: bpftrace skipped ${skipped.map((p) => `${p} (${skipReason(p, text)})`).join(', ')} and runs with the script's other probes, so what the skipped ones record stays empty.` +
+    (kernel
+      ? ' Use a tracepoint instead (tracepoint:syscalls:sys_enter_… for system calls, tracepoint:sched:… for the scheduler).'
+      : '') +
+    (others.length ? ` bpftrace also warned: ${others.join('; ')}` : '')
+  );
+}
+
+function skipReason(probe: string, text: string): string {
+  if (/^k(ret)?probe:/.test(probe)) {
+    return /kprobe_events/.test(text)
+      ? "this host's kernel has no kprobes"
+      : 'the kernel does not list the function as traceable: renamed, inlined or notrace';
+  }
+  if (/^(u|ur|uprobe|uretprobe|usdt|U):/.test(probe)) {
+    return 'the binary or the function was not found';
+  }
+  return 'bpftrace could not attach it';
 }

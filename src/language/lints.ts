@@ -489,7 +489,9 @@ function lintArgsDot(code: string, scanned: ScanResult, catalog: ProbeCatalog | 
       code,
       args.start,
       field.end,
-      'error',
+      // A warning: the datasource judges saved code without the host's list (blocking.ts), and a
+      // host check must block the same scripts there as in the editor.
+      'warning',
       'args-dot',
       `args.${field.text} is bpftrace 0.19's syntax; this host's bpftrace is older (it lists no fentry or rawtracepoint probes) and refuses it. Write args->${field.text}, which every version accepts.`
     )
