@@ -18,7 +18,8 @@
 //   // row: …                        a collapsible row; panels of one row follow each other
 //   // grid: WxH                     size in grid units; panels flow left to right, 24 wide
 //   // format: …                     the query's format; default from the panel type
-//   // variable: @var                may repeat: one query per variable (tables: merged)
+//   // map: @var                     may repeat: one query per map (tables: merged); `variable:`,
+//                                    its old name, is still read
 //   // unit: …   // topN: N   // legend: $key
 //   // column: <field> name=<shown name> unit=<unit> map=<syscalls-x86_64|tcp-states|1:a,2:b>
 //   // sort: <shown column name> [asc]
@@ -72,6 +73,7 @@ const HEADER_KEYS = new Set([
   'row',
   'grid',
   'format',
+  'map',
   'variable',
   'unit',
   'topN',
@@ -186,6 +188,7 @@ export function parseScript(text, file) {
       case 'description':
         panel.description.push(value);
         break;
+      case 'map':
       case 'variable':
         panel.variables.push(value);
         break;
@@ -308,10 +311,12 @@ function targets(panel, code, file) {
   if (variables.length > 1 && panel.type !== 'table') {
     throw new HeaderError(`${file}: several variables make one table; a ${panel.type} panel takes one`);
   }
-  return variables.map((variable, i) => ({
+  // The query model of src/types.ts (QUERY_MODEL_VERSION 2: the map is `map`).
+  return variables.map((map, i) => ({
     refId: String.fromCharCode(65 + i),
+    version: 2,
     ...base,
-    ...(variable ? { variable } : {}),
+    ...(map ? { map } : {}),
   }));
 }
 

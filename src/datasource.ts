@@ -14,6 +14,7 @@ import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
 import { leaseResponse } from './query/leaseResponse';
+import { migrateQuery } from './query/migrate';
 import { INFO_TRACEPOINTS } from './scripts/names';
 import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
@@ -113,14 +114,27 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    * after a grace period, so refreshes and time-range changes reuse it.
    */
   query(request: DataQueryRequest<BpftraceQuery>): Observable<DataQueryResponse> {
-    const targets = request.targets.filter((t) => this.filterQuery(t));
-    return merge(...targets.map((target) => this.safeStream(request, target)));
+    const targets = request.targets.filter((t) => this.filterQuery(t)).map(migrateQuery);
+    // Queries of one panel that read one script: only the first tells the script's news.
+    const seen = new Set<string>();
+    return merge(
+      ...targets.map((target) => {
+        const script = JSON.stringify([target.hostspec?.trim() || '', target.code.trim(), target.outputLines]);
+        const first = !seen.has(script);
+        seen.add(script);
+        return this.safeStream(request, target, first);
+      })
+    );
   }
 
   /** One broken query never breaks the others of its panel: whatever it throws is its own error. */
-  private safeStream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
+  private safeStream(
+    request: DataQueryRequest<BpftraceQuery>,
+    target: BpftraceQuery,
+    tellsScriptNews: boolean
+  ): Observable<DataQueryResponse> {
     try {
-      return this.stream(request, target);
+      return this.stream(request, target, tellsScriptNews);
     } catch (e) {
       return of(
         errorResponse(target, `bpflive could not run this query: ${e instanceof Error ? e.message : String(e)}`)
@@ -128,7 +142,11 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     }
   }
 
-  private stream(request: DataQueryRequest<BpftraceQuery>, target: BpftraceQuery): Observable<DataQueryResponse> {
+  private stream(
+    request: DataQueryRequest<BpftraceQuery>,
+    target: BpftraceQuery,
+    tellsScriptNews: boolean
+  ): Observable<DataQueryResponse> {
     const refused = this.refusal ?? refusedCode(target.code);
     if (refused) {
       return of(errorResponse(target, refused));
@@ -137,7 +155,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       try {
         const host = target.hostspec?.trim() || this.settings.hostspec;
         const range = rangeOf(request);
-        const respond = () => leaseResponse(target, lease, { host, ...range() });
+        const respond = () => leaseResponse(target, lease, { host, ...range(), tellsScriptNews });
         const { lease, release } = this.endpointFor(host).subscribe(
           holderKey(request, target),
           target.code,

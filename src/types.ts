@@ -15,14 +15,22 @@ export interface FlameGraphOptions {
   minSamples?: number;
 }
 
+/**
+ * The version of the saved query model. 1 (or absent): the map to show was `variable`; 2: it is
+ * `map` ("Variable" clashed with Grafana's dashboard variables). query/migrate.ts upgrades.
+ */
+export const QUERY_MODEL_VERSION = 2;
+
 /** One panel query: a bpftrace script and how to show it. */
 export interface BpftraceQuery extends DataQuery {
+  /** The query model's version (QUERY_MODEL_VERSION); absent in queries saved before it existed. */
+  version?: number;
   /** The bpftrace script, as the user wrote it. */
   code: string;
   /** Default 'auto'. */
   format?: QueryFormat;
-  /** Which map variable to show (`@lat`); Auto picks one and says which. */
-  variable?: string;
+  /** Which map to show (`@lat`, or `@output` for printf output); Auto picks and says which. */
+  map?: string;
   /** Counters (count(), hist(), lhist()) as per-second rates; default true. */
   rate?: boolean;
   /** Series names with $var, $key, $key0…, $instance, $host and labels; default `@var[key]`. */

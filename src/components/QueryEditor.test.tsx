@@ -2,7 +2,7 @@ import React from 'react';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import { createDataFrame, LoadingState, PanelData, getDefaultTimeRange } from '@grafana/data';
 import { DataSource } from '../datasource';
-import { BpftraceQuery } from '../types';
+import { BpftraceQuery, QUERY_MODEL_VERSION } from '../types';
 import { fake } from '../test/fakeCodeEditor';
 import { QueryEditor } from './QueryEditor';
 import { DRAFT_DELAY_MS, RUN_DELAY_MS } from './ScriptEditor';
@@ -101,7 +101,7 @@ describe('QueryEditor: running', () => {
     act(() => fake.current!.type(edited));
     act(() => runAction().run());
     expect(onChange).toHaveBeenCalledTimes(1);
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: edited });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: QUERY_MODEL_VERSION, code: edited });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
     act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 2));
     expect(onRunQuery).toHaveBeenCalledTimes(1);
@@ -120,7 +120,7 @@ describe('QueryEditor: running', () => {
     await settle();
     act(() => fake.current!.type(edited));
     fireEvent.keyDown(screen.getByTestId('fake-code-editor'), { key: 's', ctrlKey: true });
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: edited });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: QUERY_MODEL_VERSION, code: edited });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
@@ -134,7 +134,7 @@ describe('QueryEditor: running', () => {
     expect(fireEvent.mouseDown(button)).toBe(false);
     fireEvent.click(button);
     expect(onChange).toHaveBeenCalledTimes(1);
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: edited });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: QUERY_MODEL_VERSION, code: edited });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
@@ -145,7 +145,7 @@ describe('QueryEditor: running', () => {
     expect(onRunQuery).not.toHaveBeenCalled();
     act(() => fake.current!.type('BEGIN { @z = 1; }'));
     fireEvent.blur(screen.getByTestId('fake-code-editor'));
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: 'BEGIN { @z = 1; }' });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: QUERY_MODEL_VERSION, code: 'BEGIN { @z = 1; }' });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
     act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 2));
     expect(onRunQuery).toHaveBeenCalledTimes(1);
@@ -157,7 +157,7 @@ describe('QueryEditor: running', () => {
     act(() => fake.current!.type('BEGIN { @n = 2; }'));
     rerender({ ...query, format: 'table' });
     act(() => runAction().run());
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: 'BEGIN { @n = 2; }', format: 'table' });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: QUERY_MODEL_VERSION, code: 'BEGIN { @n = 2; }', format: 'table' });
   });
 
   it('refuses an explicit run of a script with an error, says so, and keeps the markers', async () => {
@@ -177,7 +177,7 @@ describe('QueryEditor: running', () => {
     act(() => jest.advanceTimersByTime(DRAFT_DELAY_MS));
     expect(version()).not.toHaveTextContent('Not run');
     act(() => runAction().run());
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', code: edited });
+    expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: QUERY_MODEL_VERSION, code: edited });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
@@ -200,7 +200,7 @@ describe('QueryEditor: running', () => {
     expect(onRunQuery).not.toHaveBeenCalled();
     act(() => jest.advanceTimersByTime(1));
     expect(onChange).toHaveBeenCalledTimes(1);
-    expect(onChange).toHaveBeenCalledWith({ ...live, code: edited });
+    expect(onChange).toHaveBeenCalledWith({ ...live, version: QUERY_MODEL_VERSION, code: edited });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
@@ -221,12 +221,12 @@ describe('QueryEditor: running', () => {
     act(() => fake.current!.type(edited));
     fireEvent.click(document.getElementById('bpflive-A-live-run')!);
     expect(onChange).toHaveBeenCalledTimes(1);
-    expect(onChange).toHaveBeenCalledWith({ ...query, liveRun: true });
+    expect(onChange).toHaveBeenCalledWith({ ...query, version: QUERY_MODEL_VERSION, liveRun: true });
     expect(onRunQuery).not.toHaveBeenCalled();
     // Grafana hands the query back with the option on: the waiting edit runs as typing stopped.
     rerender({ ...query, liveRun: true });
     act(() => jest.advanceTimersByTime(RUN_DELAY_MS));
-    expect(onChange).toHaveBeenLastCalledWith({ ...query, liveRun: true, code: edited });
+    expect(onChange).toHaveBeenLastCalledWith({ ...query, version: QUERY_MODEL_VERSION, liveRun: true, code: edited });
     expect(onRunQuery).toHaveBeenCalledTimes(1);
   });
 
@@ -237,7 +237,7 @@ describe('QueryEditor: running', () => {
     act(() => fake.current!.type(edited));
     act(() => jest.advanceTimersByTime(RUN_DELAY_MS / 2));
     fireEvent.click(document.getElementById('bpflive-A-live-run')!);
-    expect(onChange).toHaveBeenCalledWith({ ...query, liveRun: undefined });
+    expect(onChange).toHaveBeenCalledWith({ ...query, version: QUERY_MODEL_VERSION, liveRun: undefined });
     rerender({ ...query, liveRun: undefined });
     act(() => jest.advanceTimersByTime(RUN_DELAY_MS * 2));
     expect(onRunQuery).not.toHaveBeenCalled();

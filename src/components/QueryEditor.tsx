@@ -16,6 +16,7 @@ import {
   probeCatalogError,
   ProbeListSource,
 } from '../language/probeCatalog';
+import { migrateQuery } from '../query/migrate';
 import { BpfliveOptions, BpftraceQuery } from '../types';
 import { queryRunOf } from './panelData';
 import { QueryOptions } from './QueryOptions';
@@ -33,7 +34,9 @@ type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
  * the editor knows of is never run (blockingDiagnostics). Under the editor: which version runs
  * and what it is doing, the problems found before and after running; then the query's options.
  */
-export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: Props) {
+export function QueryEditor({ query: saved, onChange, onRunQuery, datasource, data }: Props) {
+  // Saved by an older version (e.g. `variable` for the map): edited, and saved back, as current.
+  const query = useMemo(() => migrateQuery(saved), [saved]);
   const code = query.code ?? '';
   const liveRun = query.liveRun === true;
   const [draft, setDraft] = useState(code);
@@ -122,7 +125,7 @@ export function QueryEditor({ query, onChange, onRunQuery, datasource, data }: P
       .variables.map((v) => v.name)
       .filter((n) => VALID_MAP_NAME.test(n));
   }, [run.state, draft]);
-  const shown = query.variable || variables.find((v) => v !== '@output');
+  const shown = query.map || variables.find((v) => v !== '@output');
   const loadCatalog = useCallback(
     () => loadProbeCatalog(datasource, endpointKey).catch(() => undefined),
     [datasource, endpointKey]

@@ -16,11 +16,15 @@ const FORMATS: Array<ComboboxOption<QueryFormat>> = [
     value: 'auto',
     label: 'Auto',
     description:
-      'From what the PMDA exports: histograms as a heatmap, stacks as a flame graph, text as logs or a table, the rest as time series',
+      'From the script and its data: histograms as a heatmap, stacks as a flame graph, maps as time series (a table with many keys), printf output as logs (a table when CSV); scratch maps never. A notice says what it chose and why',
   },
   { value: 'timeseries', label: 'Time series', description: 'One series per map key' },
   { value: 'heatmap', label: 'Heatmap', description: 'hist() / lhist() buckets over time' },
-  { value: 'histogram', label: 'Histogram (latest)', description: 'The latest hist() / lhist() buckets' },
+  {
+    value: 'histogram',
+    label: 'Histogram (latest)',
+    description: 'The hist() / lhist() buckets of the latest interval (the heatmap shows every interval over time)',
+  },
   { value: 'table', label: 'Table', description: 'Map keys and values, or printf CSV lines' },
   { value: 'logs', label: 'Logs', description: 'printf() lines' },
   { value: 'flamegraph', label: 'Flame graph', description: 'A map keyed by kstack or ustack' },
@@ -58,14 +62,18 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
     f.value === 'auto' && autoFormat ? { ...f, label: `Auto (${autoFormat})` } : f
   );
   const autoShown = auto?.shown?.length ? ` (${auto.shown.join(', ')})` : '';
-  const variableOptions: Array<ComboboxOption<string>> = [
-    { value: '', label: `Auto${autoShown}`, description: 'The map the format fits best, first in the script' },
-    ...variables.map((v) => ({ value: v, label: v })),
+  const mapOptions: Array<ComboboxOption<string>> = [
+    {
+      value: '',
+      label: `Auto${autoShown}`,
+      description: 'The maps with data that fit best (per-event scratch maps never), or the printf output',
+    },
+    ...variables.map((v) => ({ value: v, label: v, description: v === '@output' ? 'printf output' : undefined })),
   ];
-  if (query.variable && !variables.includes(query.variable)) {
-    variableOptions.push({
-      value: query.variable,
-      label: query.variable,
+  if (query.map && !variables.includes(query.map)) {
+    mapOptions.push({
+      value: query.map,
+      label: query.map,
       description: 'Not exported by the script now',
     });
   }
@@ -86,13 +94,17 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
             onChange={(v) => change({ format: v.value })}
           />
         </InlineField>
-        <InlineField label="Variable" labelWidth={LABEL} tooltip="Which map to show. Auto shows the first one.">
+        <InlineField
+          label="Map"
+          labelWidth={LABEL}
+          tooltip="Which map (or @output, the printf output) to show. Auto picks from the data and says why."
+        >
           <Combobox
-            id={id('variable')}
+            id={id('map')}
             width={22}
-            options={variableOptions}
-            value={query.variable ?? ''}
-            onChange={(v) => change({ variable: v.value ? v.value : undefined })}
+            options={mapOptions}
+            value={query.map ?? ''}
+            onChange={(v) => change({ map: v.value ? v.value : undefined })}
           />
         </InlineField>
         <InlineField

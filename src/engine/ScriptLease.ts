@@ -3,6 +3,7 @@ import { LogLineTracker } from '../frames/logs';
 import { withReason } from '../language/failureReasons';
 import { beginLines, noEventsAdvice } from '../language/probeTriggers';
 import { MetricValues } from '../pmapi/types';
+import { isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
 import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
@@ -13,8 +14,15 @@ export interface VariableInfo {
   /** `@syscalls`; the PMDA's text output is `@output`. */
   name: string;
   metric: string;
-  /** count(), hist(), lhist(): cumulative, shown as per-second rates by default. */
+  /**
+   * count(), hist(), lhist() (the PMDA's counter semantics) and sum() (a running total the PMDA
+   * calls instant): cumulative, shown as per-second rates by default.
+   */
   counter: boolean;
+  /** The aggregating function the script assigns to it (`count`, `sum`, `max` …), if any. */
+  aggregation?: string;
+  /** Per-event state of the script (`@start[tid] = nsecs` … `delete()`): nothing to show. */
+  scratch?: boolean;
   /** The PMDA's metrictype label: histogram, stacks, output, or null. */
   metrictype: string | null;
   /** A string variable (printf output), not numbers. */
@@ -224,9 +232,10 @@ export class ScriptLease {
     this.id = record.script_id;
     // A name the PMDA misread (`@start[arg0] !`) is no map: it never holds data, and listing it
     // would only show the PMDA's garbage.
+    const usage = mapUsage(this.text);
     this.vars = Object.entries(record.variables ?? {})
       .filter(([name]) => VALID_VARIABLE.test(name))
-      .map(([name, v]) => variableInfo(record.script_id, name, v));
+      .map(([name, v]) => variableInfo(record.script_id, name, v, usage));
     for (const v of this.vars) {
       if (v.text && !this.logs.has(v.name)) {
         this.logs.set(v.name, new LogLineTracker({ maxLines: retainedLines(this.text) }));
@@ -610,13 +619,23 @@ const STALL_LEAD = 'bpftrace has not printed';
 const VALID_VARIABLE = /^@\w*$/;
 const OUTPUT_LEAD = 'The script prints';
 
-function variableInfo(scriptId: string, name: string, v: ScriptVariable): VariableInfo {
+function variableInfo(
+  scriptId: string,
+  name: string,
+  v: ScriptVariable,
+  usage: ReadonlyMap<string, MapUsage>
+): VariableInfo {
+  const text = v.datatype === PM_TYPE_STRING;
+  const used = text ? undefined : usage.get(name);
   return {
     name,
     metric: dataMetric(scriptId, name),
-    counter: v.semantics === PM_SEM_COUNTER,
+    // The PMDA marks sum() instant, but it only grows (for non-negative inputs): a counter.
+    counter: v.semantics === PM_SEM_COUNTER || used?.aggregation === 'sum',
     metrictype: v.metrictype,
-    text: v.datatype === PM_TYPE_STRING,
+    text,
+    aggregation: used?.aggregation,
+    scratch: isScratch(used),
   };
 }
 

@@ -3,7 +3,7 @@
 // accumulated (execsnoop) and header + last 5 lines (csvtable, `// table-retain-lines: 5`).
 import { DataFrameType, FieldType } from '@grafana/data';
 
-import { LogLineTracker, longestOverlap } from './logs';
+import { LogLineTracker, longestOverlap, PARTIAL_MARK } from './logs';
 import { fixtureOutput, T0 } from '../test/fixtures';
 
 function bodies(t: LogLineTracker): string[] {
@@ -180,5 +180,45 @@ describe('longestOverlap', () => {
     const start = Date.now();
     expect(longestOverlap(same, 0, same, 0)).toBe(200_000);
     expect(Date.now() - start).toBeLessThan(1000);
+  });
+
+  it('shows an unterminated last line marked partial, and replaces it once the line completes', () => {
+    const t = new LogLineTracker();
+    t.update('HEADER\n123 ls', T0);
+    expect(t.partial).toBe('123 ls');
+    expect(t.lineCount).toBe(1);
+    const open = t.frame({ refId: 'A', variable: '@output' });
+    expect(open.fields[1].values).toEqual(['HEADER', `123 ls${PARTIAL_MARK}`]);
+    expect(open.length).toBe(2);
+    const partialId = open.fields[2].values[1];
+
+    t.update('HEADER\n123 ls -l /etc\n', T0 + 1000);
+    expect(t.partial).toBe('');
+    const done = t.frame({ refId: 'A', variable: '@output' });
+    expect(done.fields[1].values).toEqual(['HEADER', '123 ls -l /etc']);
+    expect(done.fields[2].values).not.toContain(partialId);
+  });
+
+  it('scopes lines to the selected time range (partial line included when it arrived in it)', () => {
+    const t = new LogLineTracker();
+    t.update('a\n', T0);
+    t.update('a\nb\nc\n', T0 + 1000);
+    t.update('a\nb\nc\nd\ne', T0 + 2000);
+    const inRange = (from: number, to: number) =>
+      t.frame({ refId: 'A', variable: '@output', from, to }).fields[1].values;
+    expect(inRange(T0 + 500, T0 + 1500)).toEqual(['b', 'c']);
+    expect(inRange(T0 + 1000, Infinity)).toEqual(['b', 'c', 'd', `e${PARTIAL_MARK}`]);
+    expect(inRange(T0 - 10_000, T0 - 1)).toEqual([]);
+    expect(t.linesIn(T0 + 2000)).toEqual(['d']);
+    expect(t.frame({ refId: 'A', variable: '@output', from: T0, to: T0 }).length).toBe(1);
+  });
+
+  it('counts the lines its cap drops, so the panel can say so', () => {
+    const t = new LogLineTracker({ maxLines: 3 });
+    t.update('1\n2\n', T0);
+    expect(t.dropped).toBe(0);
+    t.update('1\n2\n3\n4\n5\n', T0 + 1000);
+    expect(t.dropped).toBe(2);
+    expect(bodies(t)).toEqual(['3', '4', '5']);
   });
 });

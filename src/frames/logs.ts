@@ -1,4 +1,5 @@
 import { DataFrame, DataFrameType, FieldType } from '@grafana/data';
+import { rowRange } from './histogram';
 
 export interface LogLineTrackerOptions {
   /** Lines kept (oldest dropped first). Default 10 000. */
@@ -8,7 +9,17 @@ export interface LogLineTrackerOptions {
 export interface LogFrameOptions {
   refId: string;
   variable: string;
+  /** The selected time range in ms (`to` may be Infinity): only lines that arrived in it. */
+  from?: number;
+  to?: number;
 }
+
+/**
+ * Appended to the body of the last line while bpftrace has not ended it with '\n' yet: a printf
+ * without '\n', or a line whose end the PMDA lost (join() prints its own message type, which the
+ * PMDA drops, newline included). The row is replaced by the complete line once it comes.
+ */
+export const PARTIAL_MARK = ' [partial: no newline yet]';
 
 const DEFAULT_MAX_LINES = 10_000;
 /**
@@ -62,6 +73,11 @@ export class LogLineTracker {
   private bodies: string[] = [];
   private ids: string[] = [];
   private seq = 0;
+  /** Lines dropped from the front to stay within maxLines, since the start. */
+  private droppedLines = 0;
+  /** The text after the last '\n' (not a line yet), and since when it reads so. */
+  private partialText = '';
+  private partialAt = 0;
 
   constructor(options: LogLineTrackerOptions = {}) {
     const maxLines = options.maxLines ?? DEFAULT_MAX_LINES;
@@ -76,6 +92,22 @@ export class LogLineTracker {
     return this.bodies.length;
   }
 
+  /** Lines dropped to keep at most maxLines, since the start: the panel says so. */
+  get dropped(): number {
+    return this.droppedLines;
+  }
+
+  /** The unterminated last line, or '' (see PARTIAL_MARK). */
+  get partial(): string {
+    return this.partialText;
+  }
+
+  /** The complete lines that arrived in [from, to], in order (e.g. for a CSV table of the range). */
+  linesIn(from = -Infinity, to = Infinity): string[] {
+    const [start, end] = this.rowsIn(from, to);
+    return this.bodies.slice(start, end);
+  }
+
   /**
    * Takes the text of one tick.
    *
@@ -85,22 +117,54 @@ export class LogLineTracker {
     const lines = this.continuesPrevious(text) ? this.appendedLines(text) : this.rewrittenLines(text);
     this.remember(text);
     this.add(lines, arrivedAtMs);
+    const partial = stripCr(text.slice(text.lastIndexOf('\n') + 1));
+    if (partial !== this.partialText) {
+      this.partialText = partial;
+      this.partialAt = arrivedAtMs;
+    }
     return lines.length;
   }
 
+  /**
+   * The lines that arrived in the range, and the unterminated last line (marked PARTIAL_MARK) if
+   * it arrived in it. The whole range without a partial line hands out our own arrays (no copy).
+   */
   frame(options: LogFrameOptions): DataFrame {
+    const from = options.from ?? -Infinity;
+    const to = options.to ?? Infinity;
+    const [start, end] = this.rowsIn(from, to);
+    const whole = start === 0 && end === this.bodies.length;
+    const partial = this.partialText !== '' && this.partialAt >= from && this.partialAt <= to;
+    const pick = <T>(column: T[], extra: T): T[] => {
+      const rows = whole ? column : column.slice(start, end);
+      return partial ? [...rows, extra] : rows;
+    };
+    const bodies = pick(this.bodies, this.partialText + PARTIAL_MARK);
     return {
       refId: options.refId,
       name: options.variable,
       fields: [
         // Grafana's Field.values is typed mutable; we hand it our arrays and never expect writes.
-        { name: 'timestamp', type: FieldType.time, config: {}, values: this.times, nanos: this.nanos },
-        { name: 'body', type: FieldType.string, config: {}, values: this.bodies },
-        { name: 'id', type: FieldType.string, config: {}, values: this.ids },
+        {
+          name: 'timestamp',
+          type: FieldType.time,
+          config: {},
+          values: pick(this.times, this.partialAt),
+          nanos: pick(this.nanos, 999_999),
+        },
+        { name: 'body', type: FieldType.string, config: {}, values: bodies },
+        // The partial row's id changes with the line that completes it: Grafana replaces the row.
+        { name: 'id', type: FieldType.string, config: {}, values: pick(this.ids, `partial_${this.seq}`) },
       ],
-      length: this.bodies.length,
+      length: bodies.length,
       meta: { type: DataFrameType.LogLines, typeVersion: [0, 0], preferredVisualisationType: 'logs' },
     };
+  }
+
+  /** [start, end) of the rows with from <= time <= to (times never decrease). */
+  private rowsIn(from: number, to: number): [number, number] {
+    const { first, last } = rowRange(this.times, from, to);
+    return [first, Math.max(first, last + 1)];
   }
 
   /** Cheap test (bounded work) that `text` is the previous text with more appended. */
@@ -160,6 +224,7 @@ export class LogLineTracker {
     let bodies = this.bodies;
     let ids = this.ids;
     const excess = bodies.length + lines.length - this.maxLines;
+    this.droppedLines += Math.max(0, excess);
     if (excess > 0) {
       // New arrays (never splice): frames already handed out keep their rows. This copies up to
       // maxLines entries on each tick that brings lines once full: cheap next to the text itself.

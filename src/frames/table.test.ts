@@ -3,7 +3,7 @@
 // printf, and count() maps keyed by comm and by (comm, pid), two fetches a few seconds apart.
 import { FieldType } from '@grafana/data';
 
-import { buildCsvTableFrame, buildMapTableFrame, looksLikeCsvTable } from './table';
+import { buildCsvTableFrame, buildMapTableFrame, csvTextOf, looksLikeCsvTable } from './table';
 import { bufferWith, fixtureBuffer, fixtureOutput, T0 } from '../test/fixtures';
 
 describe('looksLikeCsvTable', () => {
@@ -85,7 +85,28 @@ describe('buildCsvTableFrame', () => {
   });
 });
 
+describe('csvTextOf (a CSV table of the selected range)', () => {
+  it('puts the header over the given lines, and never repeats it', () => {
+    const text = 'comm,pid\nls,1\ncat,2\n';
+    expect(csvTextOf(text, ['comm,pid', 'cat,2'])).toBe('comm,pid\ncat,2\n');
+    const frame = buildCsvTableFrame(csvTextOf(text, []), { refId: 'A', variable: '@output' });
+    expect(frame.fields.map((f) => f.name)).toEqual(['comm', 'pid']);
+    expect(frame.length).toBe(0);
+  });
+});
+
 describe('buildMapTableFrame', () => {
+  it('numeric keys are number columns, so they sort 2 before 10; mixed keys stay strings', () => {
+    const byId = buildMapTableFrame(bufferWith(true, [{ '2': 1, '10': 1, '300': 1 }, { '2': 5, '10': 9, '300': 2 }]), {
+      refId: 'A',
+      variable: '@',
+    });
+    expect(byId.fields[0]).toMatchObject({ name: 'key', type: FieldType.number });
+    expect(byId.fields[0].values).toEqual([10, 2, 300]);
+    const mixed = buildMapTableFrame(bufferWith(true, [{ '2': 1, x: 1 }, { '2': 5, x: 9 }]), { refId: 'A', variable: '@' });
+    expect(mixed.fields[0]).toMatchObject({ type: FieldType.string, values: ['x', '2'] });
+  });
+
   it('lists a real count() map by its increase between the samples, largest first', () => {
     const { buffer, samples } = fixtureBuffer('syscount.json', 'bycomm');
     const frame = buildMapTableFrame(buffer, { refId: 'A', variable: '@bycomm', keyNames: ['comm'] });
@@ -105,7 +126,7 @@ describe('buildMapTableFrame', () => {
     expect(frame.fields[1].values[frame.fields[0].values.indexOf('pmcd')]).toBe(650);
   });
 
-  it('splits a real (comm, pid) key into named columns, pids as strings, and keeps the top N', () => {
+  it('splits a real (comm, pid) key into named columns, pids as numbers, and keeps the top N', () => {
     const { buffer } = fixtureBuffer('syscount.json', 'bycommpid');
     const frame = buildMapTableFrame(buffer, {
       refId: 'A',
@@ -115,13 +136,13 @@ describe('buildMapTableFrame', () => {
     });
     expect(frame.fields.map((f) => [f.name, f.type])).toEqual([
       ['comm', FieldType.string],
-      ['pid', FieldType.string],
+      ['pid', FieldType.number],
       ['@bycommpid', FieldType.number],
     ]);
     expect(frame.length).toBe(5);
     // As recorded: bpftrace itself, then the shell loop that ran ls/cat/sleep.
     expect(frame.fields[0].values.slice(0, 2)).toEqual(['bpftrace', 'bash']);
-    expect(frame.fields[1].values.slice(0, 2)).toEqual(['24448', '24450']);
+    expect(frame.fields[1].values.slice(0, 2)).toEqual([24448, 24450]);
     expect(frame.fields[2].values[1]).toBe(4884 - 2464);
     const values = frame.fields[2].values as number[];
     expect([...values].sort((a, b) => b - a)).toEqual(values);

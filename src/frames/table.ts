@@ -37,6 +37,18 @@ export function looksLikeCsvTable(text: string): boolean {
   return records.every((r) => r.length === header.length);
 }
 
+/**
+ * CSV text of the header line of `text` (the PMDA's output: header first) and `lines` (e.g. the
+ * lines that arrived in the selected range). Lines equal to the header are left out: the header
+ * is among the lines when the range covers the script's start.
+ */
+export function csvTextOf(text: string, lines: readonly string[]): string {
+  const nl = text.indexOf('\n');
+  const header = nl < 0 ? text : text.slice(0, nl).replace(/\r$/, '');
+  const rows = lines.filter((line) => line !== header);
+  return [header, ...rows].map((line) => `${line}\n`).join('');
+}
+
 export interface CsvTableFrameOptions {
   refId: string;
   variable: string;
@@ -141,8 +153,9 @@ interface MapRow {
  *   keyed by pid would otherwise list every process that ever ran in the retention.
  * - Other values (max(), min(), plain assignments): the latest value in the range; keys without
  *   one are left out.
- * Key parts stay strings, pids too: they are identifiers, not quantities (no sums, no unit, no
- * thousands separators), and Grafana's table still filters and sorts them.
+ * A key column whose every part is a decimal number (pid, cpu, syscall id, port) is a number
+ * column, so it sorts as numbers (2 before 10); others stay strings. Numbers that are
+ * identifiers get no unit.
  */
 export function buildMapTableFrame(buffer: WideSeriesBuffer, options: MapTableFrameOptions): DataFrame {
   const from = options.from ?? -Infinity;
@@ -180,12 +193,20 @@ export function buildMapTableFrame(buffer: WideSeriesBuffer, options: MapTableFr
     refId: options.refId,
     name: options.variable,
     fields: [
-      ...names.map((name, i): Field => ({ name, type: FieldType.string, config: {}, values: keyColumns[i] })),
+      ...names.map((name, i): Field => keyField(name, keyColumns[i])),
       valueField,
     ],
     length: top.length,
     meta: { preferredVisualisationType: 'table' },
   };
+}
+
+/** A key column: numbers when every part is a decimal number, else strings as they are. */
+function keyField(name: string, parts: string[]): Field {
+  const numbers = parts.length > 0 && parts.every((p) => p.trim() !== '') ? numericColumn(parts) : undefined;
+  return numbers
+    ? { name, type: FieldType.number, config: {}, values: numbers }
+    : { name, type: FieldType.string, config: {}, values: parts };
 }
 
 /** The newest non-null value with from <= time <= to. */

@@ -1,8 +1,8 @@
 // Variable names as bpftrace tools and the fixtures recorded from the real stack use them
 // (tests/fixtures/runqlat.json: @usecs; syscount.json: @bycomm, @total).
-import { getValueFormat, getValueFormatterIndex } from '@grafana/data';
+import { formattedValueToString, getValueFormat, getValueFormatterIndex } from '@grafana/data';
 
-import { inferUnit } from './units';
+import { inferUnit, rateUnit } from './units';
 
 describe('inferUnit', () => {
   it.each([
@@ -65,3 +65,16 @@ describe('inferUnit', () => {
     expect(getValueFormat(inferUnit('@read_bytes')!)(2048).suffix).toBe(' KiB');
   });
 });
+
+describe('rateUnit: a rate says /s', () => {
+  const shown = (unit: string, value: number) => formattedValueToString(getValueFormat(unit)(value, 1));
+  it('counts per second, scaled', () => {
+    expect(shown(rateUnit(undefined), 12345.6)).toBe('12.3K /s');
+    expect(shown(rateUnit(undefined), 3)).toMatch(/^3(\.0)? ?\/s$/);
+  });
+  it("Grafana's own per-second unit where it has one, else the unit with /s", () => {
+    expect(shown(rateUnit('bytes'), 2048)).toBe('2.0 KiB/s');
+    expect(shown(rateUnit('ns'), 500)).toBe('500.0 ns/s');
+  });
+});
+

@@ -69,3 +69,23 @@ function splitWords(name: string): string[] {
     .split(/[^a-z]+/)
     .filter((w) => w.length > 0);
 }
+
+/** Grafana's per-second units for the units whose rate it names. */
+const PER_SECOND: Record<string, string> = {
+  bytes: 'binBps',
+  decbytes: 'Bps',
+  kbytes: 'KiBs',
+  mbytes: 'MiBs',
+};
+
+/**
+ * The unit of a counter shown as a per-second rate: "/s" on it, so `1.2 K /s` never reads as a
+ * total. Grafana's own per-second unit where it has one (bytes → B/s); otherwise a count unit with
+ * "/s" after the unit (Grafana's `count:` custom unit keeps the K/M scaling).
+ */
+export function rateUnit(unit: string | undefined): string {
+  if (!unit || unit === 'none' || unit === 'short') {
+    return 'count:/s';
+  }
+  return PER_SECOND[unit] ?? `count:${unit}/s`;
+}

@@ -1,8 +1,10 @@
-import { LoadingState } from '@grafana/data';
+import { Field, LoadingState } from '@grafana/data';
 import { ScriptLease } from '../engine/ScriptLease';
 import { leaseResponse } from './leaseResponse';
+import { fixtureLease } from '../test/fixtures';
 
 const ALL_TIME = { from: 0, to: Infinity };
+const T0 = 1_700_000_000_000;
 
 function newLease() {
   return new ScriptLease('k', 'text', { retentionMs: 600_000, pollIntervalMs: 1000, mayControl: true });
@@ -98,7 +100,77 @@ describe('leaseResponse', () => {
     const r = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
     expect(r.data[0].meta?.notices).toEqual([
       { severity: 'warning', text: 'pmproxy cannot be reached (x); retrying.' },
+      { severity: 'info', text: 'Auto: @n as time series (it is a map). Also: Format Table.' },
     ]);
     expect(r.errors).toBeUndefined();
   });
+
+  it('every frame carries the format it was drawn as (meta.custom.view), empty ones too', () => {
+    const auto = leaseResponse({ refId: 'A', code: 'x' }, runningLease(), ALL_TIME);
+    expect(auto.data.map((f) => f.meta?.custom?.view)).toEqual(['timeseries']);
+    const table = leaseResponse({ refId: 'A', code: 'x', format: 'table' }, runningLease(), ALL_TIME);
+    expect(table.data.map((f) => f.meta?.custom?.view)).toEqual(['table']);
+    expect(table.data[0].meta?.notices ?? []).not.toContainEqual(expect.objectContaining({ text: expect.stringMatching(/^Auto: /) }));
+    const waiting = leaseResponse({ refId: 'A', code: 'x', format: 'logs' }, newLease(), ALL_TIME);
+    expect(waiting.data.map((f) => f.meta?.custom?.view)).toEqual(['logs']);
+  });
 });
+
+// Below: leases fed with samples recorded from the real stack (tests/fixtures/*.json, written by
+// tests/fixtures/record.mjs against pmproxy + pmcd + bpftrace PMDA + bpftrace 0.17).
+describe('leaseResponse on recorded data', () => {
+  const notices = (r: ReturnType<typeof leaseResponse>) =>
+    r.data.flatMap((f) => f.meta?.notices?.map((n: { text: string }) => n.text) ?? []);
+
+  it('execsnoop-like printf → logs, and Auto says so in one line', () => {
+    const r = leaseResponse({ refId: 'A', code: 'x' }, fixtureLease('execsnoop.json'), ALL_TIME);
+    expect(r.data[0].meta?.custom?.view).toBe('logs');
+    expect(r.data[0].length).toBeGreaterThan(3);
+    expect(notices(r).filter((n) => n.startsWith('Auto: '))).toEqual([
+      expect.stringMatching(/^Auto: @output as logs \(it printed \d+ lines\)\.( Also: .*)?$/),
+    ]);
+  });
+
+  it('a count map as rates carries "/s"; raw totals do not', () => {
+    const rate = leaseResponse({ refId: 'A', code: 'x', map: '@total' }, fixtureLease('syscount.json'), ALL_TIME);
+    expect(rate.data[0].fields[1].config.unit).toBe('count:/s');
+    const raw = leaseResponse({ refId: 'A', code: 'x', map: '@total', rate: false }, fixtureLease('syscount.json'), ALL_TIME);
+    expect(raw.data[0].fields[1].config.unit).toBeUndefined();
+  });
+
+  it('CSV output → a table of the lines that arrived in the range; the drops of the cap are told', () => {
+    // `// table-retain-lines: 5`: each sample brought 5 new lines (pid 25395, then pid 25557),
+    // and the query keeps as many lines as the PMDA does, so the first five were dropped.
+    const lease = fixtureLease('csvtable.json');
+    const all = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
+    expect(all.data[0].meta?.custom?.view).toBe('table');
+    expect(all.data[0].fields.map((f: Field) => f.name)).toEqual(['comm', 'pid', 'file']);
+    expect(all.data[0].fields[1].values).toEqual([25557, 25557, 25557, 25557, 25557]);
+    expect(notices(all)).toContain(
+      '@output: showing the last 5 lines; 6 older lines were dropped (the query\'s cap). Raise "Output lines" in the query options to keep more.'
+    );
+    // The first sample arrived at T0 + 3000, the second at T0 + 6000 (fixtureLease).
+    const later = leaseResponse({ refId: 'A', code: 'x' }, lease, { from: T0 + 6000, to: Infinity });
+    expect(later.data[0].length).toBe(5);
+    const earlier = leaseResponse({ refId: 'A', code: 'x' }, lease, { from: 0, to: T0 + 4000 });
+    expect(earlier.data[0].length).toBe(0);
+    expect(earlier.data[0].fields.map((f: Field) => f.name)).toEqual(['comm', 'pid', 'file']);
+  });
+
+  it('only the first query of a panel that reads a script tells its news: no message shown twice', () => {
+    const lease = runningLease();
+    lease.setTransport('pmproxy cannot be reached (x); retrying.');
+    const first = leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME);
+    const second = leaseResponse({ refId: 'B', code: 'x', map: '@n' }, lease, { ...ALL_TIME, tellsScriptNews: false });
+    const texts = [...notices(first), ...notices(second)];
+    expect(texts.filter((t) => t.startsWith('pmproxy cannot be reached'))).toHaveLength(1);
+    expect(second.data[0].meta?.custom?.bpflive.warnings).toEqual(['pmproxy cannot be reached (x); retrying.']);
+  });
+
+  it('says nothing of dropped lines while none were', () => {
+    const lease = fixtureLease('execsnoop.json');
+    expect(lease.logs.get('@output')!.dropped).toBe(0);
+    expect(notices(leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME)).join()).not.toMatch(/dropped/);
+  });
+});
+

@@ -1,15 +1,17 @@
+import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { DataFrame, DataQueryError, DataQueryResponse, LoadingState, QueryResultMetaNotice } from '@grafana/data';
 import { LeasePhase } from '../engine/leaseMachine';
 import { ScriptLease, VariableInfo } from '../engine/ScriptLease';
+import { LogLineTracker } from '../frames/logs';
 import { buildFlameGraphFrame } from '../frames/flamegraph';
 import { buildHeatmapRowsFrame } from '../frames/heatmap';
 import { buildHistogramFrame } from '../frames/histogram';
-import { buildCsvTableFrame, buildMapTableFrame, looksLikeCsvTable } from '../frames/table';
+import { buildCsvTableFrame, buildMapTableFrame, csvTextOf, looksLikeCsvTable } from '../frames/table';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
-import { inferUnit } from '../frames/units';
+import { inferUnit, rateUnit } from '../frames/units';
 import { BpftraceQuery } from '../types';
 import { keyNamesOf } from './keyNames';
-import { chooseView, ViewFormat } from './view';
+import { chooseView, Evidence, ViewFormat } from './view';
 
 /** The script's state as the query editor reads it: `frames[0].meta.custom.bpflive`. */
 export interface ScriptState {
@@ -36,6 +38,12 @@ export interface ResponseContext {
   /** The selected time range in ms; `to` is Infinity for a range that ends now. */
   from: number;
   to: number;
+  /**
+   * Whether this query tells the script's own news (warnings, progress, info). Several queries
+   * of one panel often read one script (one query per map): Grafana shows every query's notices
+   * together, so only the first of them tells it; each still has its own note and errors.
+   */
+  tellsScriptNews?: boolean;
 }
 
 /**
@@ -44,19 +52,31 @@ export interface ResponseContext {
  * progress as frame notices.
  */
 export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context: ResponseContext): DataQueryResponse {
-  const isCsv = (v: VariableInfo) => looksLikeCsvTable(lease.texts.get(v.name) ?? '');
-  const view = chooseView(lease.variables, { format: query.format, variable: query.variable }, isCsv);
-  const frames = view.variables.flatMap((v) => framesOf(view.format, v, query, lease, context));
+  const view = chooseView(lease.variables, { format: query.format, map: query.map }, leaseEvidence(lease));
+  const frames = view.variables
+    .flatMap((v) => framesOf(view.format, v, query, lease, context))
+    // The contract with tests and the corpus (view.ts): every frame says what it was drawn as.
+    .map((f): DataFrame => ({ ...f, meta: { ...f.meta, custom: { ...f.meta?.custom, view: view.format } } }));
 
-  const notices: QueryResultMetaNotice[] = lease.warnings.map((text) => ({ severity: 'warning', text }));
+  const news = context.tellsScriptNews !== false;
+  const notices: QueryResultMetaNotice[] = news ? lease.warnings.map((text) => ({ severity: 'warning', text })) : [];
   if (view.note) {
     notices.push({ severity: view.problem ? 'warning' : 'info', text: view.note });
   }
-  const progress = progressNotice(lease, frames.length > 0);
+  for (const v of view.variables) {
+    const log = v.text ? lease.logs.get(v.name) : undefined;
+    if (log && log.dropped > 0) {
+      notices.push({
+        severity: 'info',
+        text: `${v.name}: showing the last ${log.maxLines} lines; ${log.dropped} older line${log.dropped === 1 ? ' was' : 's were'} dropped (the query's cap). Raise "Output lines" in the query options to keep more.`,
+      });
+    }
+  }
+  const progress = news ? progressNotice(lease, frames.length > 0) : undefined;
   if (progress) {
     notices.push(progress);
   }
-  if (lease.info) {
+  if (news && lease.info) {
     notices.push({ severity: 'info', text: lease.info });
   }
   const state: ScriptState = {
@@ -72,7 +92,8 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   };
   if (frames.length === 0) {
     // Never a silent empty panel: an empty frame carries what is going on.
-    frames.push({ refId: query.refId, name: query.refId, fields: [], length: 0 });
+    const empty: DataFrame = { refId: query.refId, name: query.refId, fields: [], length: 0 };
+    frames.push({ ...empty, meta: { custom: { view: view.format } } });
   }
   frames[0] = {
     ...frames[0],
@@ -105,13 +126,18 @@ function framesOf(
   const refId = query.refId;
   const unit = query.unit || inferUnit(v.name);
   const rate = v.counter && query.rate !== false;
+  const range = { from: context.from, to: context.to };
   if (v.text) {
     const text = lease.texts.get(v.name);
-    if (format === 'table') {
-      return text && looksLikeCsvTable(text) ? [buildCsvTableFrame(text, { refId, variable: v.name })] : [];
-    }
     const log = lease.logs.get(v.name);
-    return log && log.lineCount > 0 ? [log.frame({ refId, variable: v.name })] : [];
+    if (format === 'table') {
+      // The lines that arrived in the range (each stamped on arrival), under the header.
+      const lines = log ? log.linesIn(range.from, range.to) : [];
+      return text && looksLikeCsvTable(text)
+        ? [buildCsvTableFrame(csvTextOf(text, lines), { refId, variable: v.name })]
+        : [];
+    }
+    return log && (log.lineCount > 0 || log.partial) ? [log.frame({ refId, variable: v.name, ...range })] : [];
   }
   const buffer = lease.buffers.get(v.name);
   if (!buffer || (buffer.length === 0 && format !== 'flamegraph')) {
@@ -119,12 +145,11 @@ function framesOf(
     // its fields, and the builder gives a root with no samples.)
     return [];
   }
-  const range = { from: context.from, to: context.to };
   switch (format) {
     case 'heatmap':
       return [buildHeatmapRowsFrame(buffer, { refId, variable: v.name, rate, unit })];
     case 'histogram':
-      return [buildHistogramFrame(buffer, { refId, variable: v.name, ...range, unit })];
+      return [buildHistogramFrame(buffer, { refId, variable: v.name, ...latestInterval(buffer.times, range), unit })];
     case 'flamegraph':
       return [buildFlameGraphFrame(buffer, { refId, ...range, ...query.flameGraph })];
     case 'table':
@@ -146,11 +171,55 @@ function framesOf(
           rate,
           legendFormat: query.legendFormat,
           host: context.host,
-          unit,
+          unit: rate ? rateUnit(unit) : unit,
           keyNames: keyNamesOf(lease.text, v.name),
         }),
       ];
   }
+}
+
+/**
+ * "Histogram (latest)": the newest interval between two samples in the range (the heatmap's
+ * newest column), not the whole range.
+ */
+function latestInterval(times: readonly number[], range: { from: number; to: number }): { from: number; to: number } {
+  let last = times.length - 1;
+  while (last >= 0 && times[last] > range.to) {
+    last--;
+  }
+  if (last < 1 || times[last - 1] < range.from) {
+    return range; // fewer than two samples in the range: the builder says so (null counts)
+  }
+  return { from: times[last - 1], to: times[last] };
+}
+
+/** What the lease's data says so far, for Auto (view.ts). */
+function leaseEvidence(lease: ScriptLease): Evidence {
+  return {
+    isCsv: (v) => looksLikeCsvTable(lease.texts.get(v.name) ?? ''),
+    size: (v) => (v.text ? linesOf(lease.logs.get(v.name)) : keysWithValues(lease.buffers.get(v.name))),
+  };
+}
+
+/** Lines printed, the unterminated last one too (a join() tool's events are all on it). */
+function linesOf(log: LogLineTracker | undefined): number {
+  return log ? log.lineCount + (log.partial ? 1 : 0) : 0;
+}
+
+/** Keys whose latest value is a non-zero number (the PMDA reads 0 for a scalar not printed yet). */
+function keysWithValues(buffer: WideSeriesBuffer | undefined): number {
+  if (!buffer || buffer.length === 0) {
+    return 0;
+  }
+  let n = 0;
+  for (const key of buffer.keys()) {
+    const column = buffer.column(key, 'raw');
+    const last = column?.[column.length - 1];
+    if (last) {
+      n++;
+    }
+  }
+  return n;
 }
 
 /** The PMDA-level word for a lease phase, as the editor's status line shows it. */

@@ -1,68 +1,119 @@
 import { VariableInfo } from '../engine/ScriptLease';
-import { chooseView } from './view';
+import { AUTO_LEAD, chooseView, Evidence } from './view';
 
-const v = (name: string, metrictype: string | null = null, text = false): VariableInfo => ({
+const v = (name: string, metrictype: string | null = null, text = false, extra: Partial<VariableInfo> = {}) => ({
   name,
   metric: `bpftrace.scripts.x.data.${name.slice(1)}`,
   counter: !text,
   metrictype,
   text,
+  ...extra,
 });
 const usecs = v('@usecs', 'histogram');
 const stacks = v('@ks', 'stacks');
 const bycomm = v('@bycomm');
 const total = v('@total');
 const output = v('@output', 'output', true);
-const csv = (isCsv: boolean) => () => isCsv;
+const start = v('@start', null, false, { counter: false, scratch: true });
 
-describe('chooseView (Auto and chosen formats)', () => {
-  it('Auto: a histogram becomes a heatmap, and says what else the script has', () => {
-    const view = chooseView([bycomm, usecs], {}, csv(false));
+/** Evidence with the given sizes (keys with values, or lines); CSV or not. */
+function seen(sizes: Record<string, number> = {}, csv = false): Evidence {
+  return { isCsv: () => csv, size: (x: VariableInfo) => sizes[x.name] ?? 0 };
+}
+
+describe('chooseView: Auto decides from evidence', () => {
+  it('a histogram becomes a heatmap; the one-line note says why and what else there is', () => {
+    const view = chooseView([bycomm, usecs], {}, seen());
     expect(view.format).toBe('heatmap');
     expect(view.variables).toEqual([usecs]);
-    expect(view.note).toBe('Showing @usecs as a heatmap; this script also has @bycomm (choose under Variable).');
+    expect(view.note).toBe(
+      'Auto: @usecs as a heatmap (it is a histogram). Also: Format Time series, Histogram, Table; Map @bycomm.'
+    );
+    expect(view.note).not.toContain('\n');
   });
 
-  it('Auto: stacks become a flame graph', () => {
-    expect(chooseView([stacks], {}, csv(false))).toMatchObject({ format: 'flamegraph', variables: [stacks] });
+  it('stacks become a flame graph', () => {
+    expect(chooseView([stacks], {}, seen())).toMatchObject({ format: 'flamegraph', variables: [stacks] });
   });
 
-  it('Auto: numbers become time series, all of them', () => {
-    const view = chooseView([bycomm, total], {}, csv(false));
+  it('maps become time series, all of them', () => {
+    const view = chooseView([bycomm, total], {}, seen({ '@bycomm': 3, '@total': 1 }));
     expect(view).toMatchObject({ format: 'timeseries', variables: [bycomm, total] });
-    expect(view.note).toBeUndefined();
+    expect(view.note?.startsWith(AUTO_LEAD)).toBe(true);
   });
 
-  it('Auto: CSV text with a header becomes a table, other text logs', () => {
-    expect(chooseView([output], {}, csv(true)).format).toBe('table');
-    expect(chooseView([output], {}, csv(false)).format).toBe('logs');
+  it('CSV text with a header becomes a table, other text logs', () => {
+    expect(chooseView([output], {}, seen({ '@output': 5 }, true)).format).toBe('table');
+    expect(chooseView([output], {}, seen({ '@output': 5 })).format).toBe('logs');
   });
 
-  it('a chosen variable decides the format under Auto', () => {
-    expect(chooseView([usecs, bycomm], { variable: '@bycomm' }, csv(false))).toMatchObject({
+  it('snoop-style: a scratch map (per tid, deleted) never hides @output, even before any event', () => {
+    const before = chooseView([start, output], {}, seen());
+    expect(before).toMatchObject({ format: 'logs', variables: [output] });
+    expect(before.note).toMatch(/^Auto: @output as logs \(.*@start is per-event scratch, not shown\)/);
+    // Even when the scratch map holds values (threads in flight), the events stay in view.
+    const after = chooseView([start, output], {}, seen({ '@start': 4, '@output': 300 }));
+    expect(after).toMatchObject({ format: 'logs', variables: [output] });
+    expect(after.note).toContain('it printed 300 lines');
+    expect(after.note).toContain('Map @start');
+  });
+
+  it('@output with events beats an empty map; once the map fills, Auto changes its mind', () => {
+    const events = chooseView([bycomm, output], {}, seen({ '@output': 40 }));
+    expect(events).toMatchObject({ format: 'logs', variables: [output] });
+    expect(events.note).toContain('@bycomm has no data yet');
+    expect(chooseView([bycomm, output], {}, seen({ '@output': 40, '@bycomm': 2 }))).toMatchObject({
       format: 'timeseries',
       variables: [bycomm],
     });
   });
 
-  it('a chosen format picks the first variable that fits', () => {
-    expect(chooseView([bycomm, usecs], { format: 'histogram' }, csv(false))).toMatchObject({
-      format: 'histogram',
-      variables: [usecs],
-    });
-    expect(chooseView([usecs, bycomm], { format: 'table' }, csv(false))).toMatchObject({
-      format: 'table',
+  it('a banner line alone (BEGIN printf) is no event: the empty map is still the choice', () => {
+    expect(chooseView([bycomm, output], {}, seen({ '@output': 1 }))).toMatchObject({
+      format: 'timeseries',
       variables: [bycomm],
     });
   });
 
+  it('a keyed map with many keys is a top-N table, not that many series', () => {
+    const view = chooseView([bycomm], {}, seen({ '@bycomm': 21 }));
+    expect(view).toMatchObject({ format: 'table', variables: [bycomm] });
+    expect(view.note).toContain('it has 21 keys');
+    expect(chooseView([bycomm], {}, seen({ '@bycomm': 20 })).format).toBe('timeseries');
+  });
+
+  it('a script of scratch maps only still shows them', () => {
+    expect(chooseView([start], {}, seen())).toMatchObject({ format: 'timeseries', variables: [start] });
+  });
+});
+
+describe('chooseView: what the user picks', () => {
+  it('a chosen map decides the format, and Auto says nothing', () => {
+    const view = chooseView([usecs, bycomm], { map: '@bycomm' }, seen());
+    expect(view).toMatchObject({ format: 'timeseries', variables: [bycomm] });
+    expect(view.note).toBeUndefined();
+    expect(chooseView([start, output], { map: '@start' }, seen())).toMatchObject({ variables: [start] });
+  });
+
+  it('a chosen format picks the first map that fits', () => {
+    expect(chooseView([bycomm, usecs], { format: 'histogram' }, seen())).toMatchObject({
+      format: 'histogram',
+      variables: [usecs],
+    });
+    expect(chooseView([usecs, bycomm], { format: 'table' }, seen())).toMatchObject({
+      format: 'table',
+      variables: [bycomm],
+    });
+    expect(chooseView([usecs, bycomm], { format: 'table' }, seen()).note?.startsWith(AUTO_LEAD)).toBeFalsy();
+  });
+
   it('says plainly when nothing fits, instead of an empty panel', () => {
-    const view = chooseView([bycomm], { format: 'flamegraph' }, csv(false));
+    const view = chooseView([bycomm], { format: 'flamegraph' }, seen());
     expect(view).toMatchObject({ variables: [], problem: true });
-    expect(view.note).toMatch(/No variable of this script can be shown as a flame graph/);
-    const missing = chooseView([bycomm], { variable: '@nope' }, csv(false));
-    expect(missing.note).toBe('The script has no variable @nope; it has @bycomm.');
-    expect(chooseView([bycomm], { variable: '@bycomm', format: 'heatmap' }, csv(false)).note).toBe(
+    expect(view.note).toMatch(/No map of this script can be shown as a flame graph/);
+    const missing = chooseView([bycomm], { map: '@nope' }, seen());
+    expect(missing.note).toBe('The script has no map @nope; it has @bycomm.');
+    expect(chooseView([bycomm], { map: '@bycomm', format: 'heatmap' }, seen()).note).toBe(
       '@bycomm cannot be shown as a heatmap.'
     );
   });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
+import { ScriptLease } from '../engine/ScriptLease';
 
 export const T0 = 1_700_000_000_000;
 
@@ -53,4 +54,38 @@ export function bufferWith(counter: boolean, rows: Array<Record<string, number |
   const b = new WideSeriesBuffer({ retentionMs: 60_000, counter });
   rows.forEach((row, i) => b.append(T0 + i * 1000, new Map(Object.entries(row))));
   return b;
+}
+
+/**
+ * A lease that read a fixture's samples through its real path (registered with the PMDA's
+ * read-back, then observe() per sample), as the datasource would have on the real stack. The
+ * fixture's script is named, so its metrics carry the name where a lease has the script id.
+ */
+export function fixtureLease(file: string, sampleCount?: number): ScriptLease {
+  const fx = readFixture(file);
+  const record = JSON.parse(JSON.parse(fx.readBack).values[0].instances[0].value);
+  const name = /\/\/ name: (\w+)/.exec(fx.code)![1];
+  const lease = new ScriptLease('k', fx.code, { retentionMs: 600_000, pollIntervalMs: 1000, mayControl: true });
+  lease.hold('test');
+  lease.registerStarted();
+  lease.registered({ script_id: name, variables: record.variables }, T0);
+  const samples = fx.samples.slice(0, sampleCount ?? fx.samples.length);
+  samples.forEach((s: { fetch: string; indom: Record<string, string> }, i: number) => {
+    const fetch = JSON.parse(s.fetch);
+    const names = new Map<string, Map<number, string>>();
+    for (const [metric, text] of Object.entries(s.indom)) {
+      const instances: Array<{ instance: number; name: string }> = JSON.parse(text).instances;
+      names.set(metric, new Map(instances.map((x) => [x.instance, x.name])));
+    }
+    const t = T0 + (i + 1) * 3000;
+    lease.observe(
+      {
+        t,
+        values: new Map(fetch.values.map((v: { name: string }) => [v.name, v])),
+        instanceName: (metric, id) => names.get(metric)?.get(id),
+      },
+      t
+    );
+  });
+  return lease;
 }

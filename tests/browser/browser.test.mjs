@@ -723,7 +723,7 @@ test('(n) editor: a script the PMDA would misread is marked before it runs, and 
   );
 });
 
-test('(o) query options: format, variable, unit, rate, legend, top N, flame-graph options, host', async (t) => {
+test('(o) query options: format, map, unit, rate, legend, top N, flame-graph options, host', async (t) => {
   await withPage(
     t,
     up,
@@ -734,10 +734,10 @@ test('(o) query options: format, variable, unit, rate, legend, top N, flame-grap
       await page.locator('#query-section h2').click();
       await page.waitForFunction(() => window.bpfliveHost.lastQuery?.code?.includes('@lat_ns'));
 
-      // The variable list knows the script's maps before it runs; the unit follows the name.
-      await page.locator('#bpflive-A-variable').click();
+      // The map list knows the script's maps before it runs; the unit follows the name.
+      await page.locator('#bpflive-A-map').click();
       await page.getByRole('option', { name: '@lat_ns', exact: true }).click();
-      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.variable), '@lat_ns');
+      assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery.map), '@lat_ns');
       assert.match(await page.getByTestId('bpflive-inferred-unit').innerText(), /auto: ns/);
 
       await page.locator('#bpflive-A-format').click();

@@ -262,7 +262,7 @@ async function runDashboard(dashboard: Dashboard): Promise<{ runs: QueryRun[]; d
       () => {
         for (const q of runs) {
           const frames = q.run.frames(q.target.refId);
-          const rare = q.target.variable !== undefined && RARE[q.target.variable] !== undefined;
+          const rare = q.target.map !== undefined && RARE[q.target.map] !== undefined;
           const load = LOAD_SEEN.filter((l) => q.target.code.includes(l.probe));
           const ready = rare
             ? stateOf(frames)?.status === 'started' && frames.length > 0
@@ -360,7 +360,7 @@ describe('sample dashboards', () => {
         console.log(
           `${dashboard.title}: data after (ms)\n${runs
             .map((q) => {
-              const rare = q.target.variable && RARE[q.target.variable];
+              const rare = q.target.map && RARE[q.target.map];
               const slow = SLOW.find((x) => q.target.code.includes(x.marker));
               const note = rare
                 ? ` (started only: ${rare})`

@@ -63,7 +63,7 @@ describe('formats on the real stack', () => {
   it('runqlat (hist on sched tracepoints) → heatmap-rows with ordered le buckets of rates', async () => {
     const run = await framesOf(
       RUNQLAT,
-      { variable: '@usecs' },
+      { map: '@usecs' },
       (f) => f.length > 0 && f[0].length >= 3 && f[0].fields.length >= 3
     );
     const [frame] = dataFrames(run);

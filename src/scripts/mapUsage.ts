@@ -1,0 +1,98 @@
+import { stripComments } from './prepare';
+
+/**
+ * How a script uses each of its maps, read from its text. The PMDA exports only a map's values
+ * and a coarse semantics (counter for count()/hist()/lhist(), instant for everything else), so
+ * what Auto and the units need beyond that comes from the code:
+ * - the aggregation (`sum()` is a running total, i.e. a counter; `max()`/`min()` are levels);
+ * - scratch maps: state a snoop-style tool keeps between two probes of one event
+ *   (`@start[tid] = nsecs` … `delete(@start[tid])`). Their values mean nothing on a panel.
+ */
+export interface MapUsage {
+  /** The aggregating function assigned to it (`count`, `sum`, `max`, `hist` …), if any. */
+  aggregation?: string;
+  /** Assigned a plain value somewhere (`= nsecs`, `= arg0`, `+= 1`). */
+  plain: boolean;
+  /** `delete(@x[…])` or `delete(@x)` somewhere in the script. */
+  deleted: boolean;
+  /** The key expressions it is assigned with (`tid`, `comm, pid`); empty for a scalar. */
+  keys: string[];
+}
+
+const AGGREGATIONS = new Set(['count', 'sum', 'max', 'min', 'avg', 'stats', 'hist', 'lhist']);
+/** Keys that name one thread or process in flight: per-event state, not something to chart. */
+const PER_TASK_KEY = /^(tid|pid|arg\d|args->\w+|curtask|cpu)$/;
+
+/** Every map of `code` (names as the PMDA spells them: `@` for the bare map) and how it is used. */
+export function mapUsage(code: string): Map<string, MapUsage> {
+  const text = withoutStrings(stripComments(code));
+  const usage = new Map<string, MapUsage>();
+  const entry = (name: string) => {
+    let u = usage.get(name);
+    if (!u) {
+      u = { plain: false, deleted: false, keys: [] };
+      usage.set(name, u);
+    }
+    return u;
+  };
+  const ref = /@[A-Za-z0-9_]*/g;
+  let m: RegExpExecArray | null;
+  while ((m = ref.exec(text))) {
+    const name = m[0];
+    let at = m.index + name.length;
+    let key: string | undefined;
+    if (text[at] === '[') {
+      const close = matching(text, at);
+      key = text.slice(at + 1, close).trim();
+      at = close + 1;
+    }
+    const before = text.slice(Math.max(0, m.index - 16), m.index);
+    if (/\bdelete\s*\(\s*$/.test(before)) {
+      entry(name).deleted = true;
+      continue;
+    }
+    const op = /^\s*(\+\+|--|[-+*/|&^]?=(?!=))\s*(?:([A-Za-z_]\w*)\s*\()?/.exec(text.slice(at, at + 64));
+    if (!op) {
+      continue;
+    }
+    const u = entry(name);
+    if (key !== undefined && !u.keys.includes(key)) {
+      u.keys.push(key);
+    }
+    if (op[1] === '=' && op[2] && AGGREGATIONS.has(op[2])) {
+      u.aggregation = op[2];
+    } else {
+      u.plain = true;
+    }
+  }
+  return usage;
+}
+
+/**
+ * A scratch map: only plain values (no aggregation), and either deleted per event or keyed by the
+ * task/argument the event belongs to. Never a reason to hide a script's output.
+ */
+export function isScratch(u: MapUsage | undefined): boolean {
+  if (!u || u.aggregation || !u.plain) {
+    return false;
+  }
+  return u.deleted || (u.keys.length > 0 && u.keys.every((k) => PER_TASK_KEY.test(k)));
+}
+
+/** Strings blanked (same length), so `"@x = 1"` in a printf is not a map. */
+function withoutStrings(text: string): string {
+  return text.replace(/"(?:[^"\\\n]|\\.)*"/g, (s) => `"${' '.repeat(s.length - 2)}"`);
+}
+
+/** The index of the `]` closing the `[` at `open` (or the text's end). */
+function matching(text: string, open: number): number {
+  let depth = 0;
+  for (let i = open; i < text.length; i++) {
+    if (text[i] === '[') {
+      depth++;
+    } else if (text[i] === ']' && --depth === 0) {
+      return i;
+    }
+  }
+  return text.length;
+}
