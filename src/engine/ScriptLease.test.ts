@@ -164,12 +164,17 @@ describe('ScriptLease', () => {
 
   it("puts the reason with its fix in front of bpftrace's words when it refuses the script", () => {
     const lease = leaseOf('#include <linux/sched.h>\ntracepoint:sched:sched_switch { @n = count(); }');
-    const error = "definitions.h:1:10: fatal error: 'linux/sched.h' file not found";
+    // Recorded: bpftrace 0.17 on a host with /usr/include/linux (libc's copy) but no kernel headers.
+    const error = [
+      "/usr/include/linux/sched.h:93:2: error: unknown type name '__aligned_u64'",
+      "/usr/include/linux/sched.h:94:2: error: unknown type name '__aligned_u64'",
+      'ERROR: Include headers with missing type definitions or install BTF information to your system.',
+    ].join('\n');
     lease.observe(sample(1000, { status: 'error', error, exit_code: 1 }), 1000);
     expect(lease.error).toMatch(
-      /^The host has no kernel headers, so #include <linux\/sched.h> fails\..*drop the #include line/
+      /^Drop the #include <linux\/sched.h> .*the host has no kernel headers, so bpftrace read the C library's copy/
     );
-    expect(lease.error).toMatch(/file not found$/);
+    expect(lease.error).toMatch(/install BTF information to your system\.$/);
   });
 
   it('output that outruns the retained lines is a warning with its rate', () => {
@@ -204,6 +209,16 @@ describe('bpftrace messages', () => {
       /may trace nothing/
     );
     expect(warningNotice([])).toBeUndefined();
+  });
+
+  it('names a kprobe wildcard that matched nothing on a kernel without kprobes', () => {
+    // Recorded: bpftrace 0.17, `tracepoint:raw_syscalls:sys_enter { … } kprobe:vfs_rea* { … }`.
+    const text =
+      'WARNING: Could not read symbols from /sys/kernel/debug/tracing/available_filter_functions: Operation not permitted';
+    const script = 'tracepoint:raw_syscalls:sys_enter { @a = count(); } kprobe:vfs_rea* { @b = count(); }';
+    expect(warningNotice(bpftraceWarnings(text), text, script)).toMatch(
+      /^bpftrace runs, but some probes may trace nothing: .*so kprobe:vfs_rea\* matched nothing and records nothing; the script runs with its other probes/
+    );
   });
 
   it('names the probes bpftrace skipped, and why, for a script that runs with the rest', () => {

@@ -346,7 +346,7 @@ export class ScriptLease {
       if (typeof errorText === 'string') {
         this.startChecks++;
         // The probe count settles once bpftrace attached everything: judge 0 on the last check.
-        this.lasting = attachProblems(cleanErrorText(errorText));
+        this.lasting = attachProblems(cleanErrorText(errorText), this.text);
         this.bump();
       }
     }
@@ -646,8 +646,8 @@ function retainedLines(text: string): number {
 }
 
 /** What the error text of a running script says about probes that trace nothing. */
-function attachProblems(cleaned: string): string[] {
-  const notice = warningNotice(bpftraceWarnings(cleaned), cleaned);
+function attachProblems(cleaned: string, script: string): string[] {
+  const notice = warningNotice(bpftraceWarnings(cleaned), cleaned, script);
   return notice ? [notice] : [];
 }
 
@@ -677,12 +677,20 @@ export function bpftraceWarnings(text: string): string[] {
  * runs with the rest, so a panel fed by a skipped probe stays empty), then anything else it said.
  * `text` is the whole error text, for the lines that tell why (kprobe_events missing …).
  */
-export function warningNotice(warnings: string[], text = warnings.join('\n')): string | undefined {
+export function warningNotice(warnings: string[], text = warnings.join('\n'), script = ''): string | undefined {
   if (warnings.length === 0) {
     return undefined;
   }
   const attach = warnings.some((w) => /could not attach|skipping|Could not read symbols|not traceable/i.test(w));
   const lead = attach ? 'bpftrace runs, but some probes may trace nothing' : 'bpftrace warned';
+  // Without the kernel's function list (no kprobes), a kprobe wildcard matches nothing, silently.
+  const wildcards = [...script.matchAll(/(?:^|[\s,}])(k(?:ret)?probe:[\w.]*[*?][\w.*?]*)/g)].map((m) => m[1]);
+  if (
+    wildcards.length > 0 &&
+    warnings.some((w) => /Could not read symbols from .*available_filter_functions/.test(w))
+  ) {
+    return `${lead}: bpftrace cannot read the kernel's function list (available_filter_functions; this kernel has no kprobes), so ${wildcards.join(', ')} matched nothing and records nothing; the script runs with its other probes. Use a tracepoint instead (tracepoint:syscalls:sys_enter_… for system calls, tracepoint:sched:… for the scheduler).`;
+  }
   const skipped = [
     ...new Set(warnings.map((w) => /could not attach probe ([^\s,]+)/i.exec(w)?.[1]).filter((p): p is string => !!p)),
   ];

@@ -26,7 +26,7 @@ export interface ErrorReport {
 const LOCATED = /^stdin:(\d+)(?:-(\d+))?(?::(\d+)(?:-(\d+))?)?:\s*(ERROR|WARNING):\s*(.*)$/;
 const ATTACH = /Error attaching probe:\s*'?([^']+?)'?\s*$/;
 /** clang, behind bpftrace: `definitions.h:1:10: fatal error: 'linux/sched.h' file not found`. */
-const HEADER_NOT_FOUND = /'([^'\s]+\.h)' file not found/;
+const HEADER_NOT_FOUND = /'([^'\s]+\.h)' file not found|Include headers with missing type definitions/;
 const PMDA_REFUSALS =
   /every histogram needs|no bpftrace variables|output from printf|is already in use|invalid value '.*' for|must contain only alphanumeric/;
 
@@ -86,13 +86,17 @@ export function parseBpftraceErrors(message: string, code: string, host: HostFac
     const header = HEADER_NOT_FOUND.exec(line);
     if (header) {
       // clang's complaint names the header, not the line: mark the #include that asks for it.
-      const reason = explainFailure(line, host) ?? line;
-      const include = scan(code).tokens.find(
-        (t) => t.kind === 'preproc' && t.text.startsWith('#include') && t.text.includes(header[1])
+      const reason = explainFailure(`${message}\n${code}`, host) ?? line;
+      const includes = scan(code).tokens.filter(
+        (t) =>
+          t.kind === 'preproc' &&
+          /^#include\s*<(linux|asm|net|uapi)\//.test(t.text) &&
+          (!header[1] || t.text.includes(header[1]))
       );
-      if (include) {
+      for (const include of includes) {
         add(diagnosticAt(code, include.start, include.end, 'error', 'bpftrace-include', reason));
-      } else {
+      }
+      if (includes.length === 0) {
         notes.push(reason);
       }
       continue;

@@ -51,16 +51,23 @@ const KERNEL_HEADER = /^(linux|asm|asm-generic|uapi|net|trace|generated|uapi\/li
 
 const RULES: Rule[] = [
   {
-    // clang, behind bpftrace: "definitions.h:1:10: fatal error: 'linux/sched.h' file not found"
-    pattern: /'([^'\n]+\.h)' file not found/,
-    explain([, header], host) {
+    // The host has the C library's copy of the uapi headers (/usr/include/linux/…) but no kernel
+    // headers: clang reads the copy, misses the kernel's types, and bpftrace 0.17 ends with
+    // "Include headers with missing type definitions or install BTF information to your system."
+    pattern: /Include headers with missing type definitions|'([^'\n]+\.h)' file not found/,
+    explain(m, host, text) {
+      const header =
+        m[1] ?? /\/usr\/include\/(\S+?\.h):\d+/.exec(text)?.[1] ?? /#include\s*<([^>]+)>/.exec(text)?.[1] ?? 'linux/…';
       if (!KERNEL_HEADER.test(header)) {
         return `bpftrace could not find the header <${header}> on the host: it is not a kernel header, so BTF cannot stand in for it. Install the package that provides it on the host, or declare the struct you need in the script itself.`;
       }
+      const found = m[1]
+        ? 'the host has no kernel headers'
+        : "the host has no kernel headers, so bpftrace read the C library's copy, which lacks the kernel's types";
       if (host.btf) {
-        return `The host has no kernel headers, so #include <${header}> fails; its kernel has BTF, which gives bpftrace the kernel's types: drop the #include line (and any other kernel #include).`;
+        return `Drop the #include <${header}> (and any other kernel #include): ${found}, and this kernel has BTF, which gives bpftrace the kernel's types without any header.`;
       }
-      return `The host has no kernel headers, so #include <${header}> fails. If its kernel has BTF (/sys/kernel/btf/vmlinux exists, as on most kernels since 5.4), drop the #include line: BTF gives bpftrace the kernel's types. Otherwise install the headers on the host (e.g. linux-headers-$(uname -r)).`;
+      return `Drop the #include <${header}> (and any other kernel #include): ${found}. A kernel with BTF (/sys/kernel/btf/vmlinux; most since 5.4) gives bpftrace the kernel's types without any header; only on a kernel without BTF install the kernel headers (linux-headers-$(uname -r)).`;
     },
   },
   {
@@ -99,7 +106,7 @@ const RULES: Rule[] = [
     explain(_m, _host, text) {
       const probes = [...text.matchAll(/Error attaching probe: '?(k(?:ret)?probe:[^'\s]+)/g)].map((x) => x[1]);
       const which = probes.length ? probes.join(', ') : 'its kprobes';
-      return `This host's kernel has no kprobes (no kprobe_events in tracefs), so bpftrace cannot attach ${which} and has nothing else to run. Use a tracepoint instead (tracepoint:syscalls:sys_enter_… for system calls, tracepoint:sched:… for the scheduler); the editor marks kprobes on this host and suggests one.`;
+      return `This host's kernel has no kprobes (no kprobe_events in tracefs), so bpftrace cannot attach ${which}; bpftrace 0.17 then stops the whole script, its other probes too. Use a tracepoint instead (tracepoint:syscalls:sys_enter_… for system calls, tracepoint:sched:… for the scheduler); the editor marks kprobes on this host and suggests one.`;
     },
   },
   {
@@ -113,6 +120,12 @@ const RULES: Rule[] = [
     pattern: /Could not resolve symbol: ([^\s]+)|could not find (?:binary|the binary|file)[^\n]*?([/\w.-]+)?/i,
     explain(m) {
       return `bpftrace could not find ${m[1] ?? m[2] ?? 'the binary or function'} on the host: check the binary's full path and that the function is in its symbol table (stripped binaries have none).`;
+    },
+  },
+  {
+    pattern: /uprobe target file '([^']+)' does not exist or is not executable/,
+    explain([, file]) {
+      return `${file} is not on the host (or not executable): a uprobe names the binary by its full path on the traced host. Find it there (which, or ls /proc/<pid>/exe for a running process) and use that path.`;
     },
   },
   {

@@ -52,16 +52,19 @@ describe('lint: probes', () => {
     expect(r.message).toMatch(/tracepoint:syscalls:sys_exit_read/);
   });
 
-  it('tells a mixed script that bpftrace skips its kprobes and runs the rest, without "ends in an error"', () => {
+  it('tells a mixed script what bpftrace does: a named kprobe stops it all, a wildcard matches nothing', () => {
     const mixed = 'kprobe:vfs_read { @k = count(); }\ntracepoint:sched:sched_switch { @s = count(); }';
     const d = only(mixed, 'probe-type-not-on-host', host);
     expect(d.message).toMatch(
-      /bpftrace will skip kprobe:vfs_read .* run with the script's other probes \(tracepoint:sched:sched_switch\)/
+      /fail to attach kprobe:vfs_read and the script ends in an error, its other probes \(tracepoint:sched:sched_switch\) too/
     );
-    expect(d.message).not.toMatch(/ends in an error/);
-    // A kprobe-only script does end in an error.
+    const wild = 'kprobe:vfs_rea* { @k = count(); }\ntracepoint:sched:sched_switch { @s = count(); }';
+    const w = only(wild, 'probe-type-not-on-host', host);
+    expect(w.message).toMatch(/kprobe:vfs_rea\* matches nothing: the script runs with its other probes/);
+    expect(w.message).not.toMatch(/ends in an error/);
+    // A kprobe-only script ends in an error.
     expect(only('kprobe:vfs_read { @k = count(); }', 'probe-type-not-on-host', host).message).toMatch(
-      /ends in an error/
+      /fail to attach it and the script ends in an error\./
     );
   });
 

@@ -176,11 +176,21 @@ function noProbesOfType(
 ): string {
   const name = doc.name;
   const others = attachable.length;
-  // With other probes bpftrace prints "could not attach probe …, skipping" and runs without it.
-  const outcome =
-    others > 0
-      ? `bpftrace will skip ${provider}:${rest} ("could not attach probe …, skipping") and run with the script's other probes (${attachable.slice(0, 3).join(', ')}${others > 3 ? ' …' : ''}), so whatever this probe records stays empty.`
-      : 'bpftrace will fail to attach it and the script ends in an error.';
+  const listOthers = `${attachable.slice(0, 3).join(', ')}${others > 3 ? ' …' : ''}`;
+  // Measured with bpftrace 0.17: a probe that fails to attach stops the whole script, its other
+  // probes too; a wildcard that matches nothing is no failure, the script runs without it.
+  let outcome: string;
+  if (/[*?]/.test(rest)) {
+    outcome =
+      others > 0
+        ? `${provider}:${rest} matches nothing: the script runs with its other probes (${listOthers}) and whatever this one records stays empty.`
+        : `${provider}:${rest} matches nothing and the script traces nothing.`;
+  } else {
+    outcome =
+      others > 0
+        ? `bpftrace will fail to attach ${provider}:${rest} and the script ends in an error, its other probes (${listOthers}) too: bpftrace stops when one probe fails to attach.`
+        : 'bpftrace will fail to attach it and the script ends in an error.';
+  }
   let why: string;
   if (name === 'kprobe' || name === 'kretprobe') {
     why = `This host lists no kprobes: its kernel has no kprobe support (or no kprobe_events in tracefs), so ${outcome}`;
