@@ -163,14 +163,14 @@ describe('the corpus on the real stack, Format = Auto', () => {
     'batch %i: %s',
     async (_n, _names, batch) => {
       const results = await Promise.all(batch.map(runCase));
-      // The panels are closed: nothing may stay on the host.
-      await expectNothingLeft();
       for (const r of results) {
         const said = r.outcome.messages.map((m) => m.split('\n')[0].slice(0, 160)).join(' | ');
         summary.push(
           `${r.wrong.length ? 'WRONG' : 'ok   '} ${r.c.file}: ${r.outcome.panel}, ${r.outcome.rows} rows${said ? `; ${said}` : ''}${r.wrong.length ? ` — ${r.wrong.join('; ')}` : ''}`
         );
       }
+      // The panels are closed: nothing may stay on the host.
+      await expectNothingLeft();
       const wrong = results.filter((r) => r.wrong.length > 0);
       expect(
         wrong.map((r) => `${r.c.file}: ${r.wrong.join('; ')} (said: ${JSON.stringify(r.outcome.messages)})`)
