@@ -68,7 +68,7 @@ beforeAll(() => {
     'bash',
     [
       '-c',
-      'while true; do ls /etc >/dev/null; cat /etc/hostname >/dev/null; dd if=/dev/zero of=/dev/null bs=4k count=4 2>/dev/null; f=$(mktemp); rm -f "$f"; kill -0 $$; sleep 0.1; done',
+      'while true; do ls /etc >/dev/null; cat /etc/hostname >/dev/null; dd if=/dev/zero of=/dev/null bs=4k count=4 2>/dev/null; touch /tmp/bpflive-corpus-$$; rm -f /tmp/bpflive-corpus-$$; kill -0 $$; sleep 0.1; done',
     ],
     { stdio: 'ignore' }
   );
@@ -165,9 +165,10 @@ describe('the corpus on the real stack, Format = Auto', () => {
       const results = await Promise.all(batch.map(runCase));
       for (const r of results) {
         const said = r.outcome.messages.map((m) => m.split('\n')[0].slice(0, 160)).join(' | ');
-        summary.push(
-          `${r.wrong.length ? 'WRONG' : 'ok   '} ${r.c.file}: ${r.outcome.panel}, ${r.outcome.rows} rows${said ? `; ${said}` : ''}${r.wrong.length ? ` — ${r.wrong.join('; ')}` : ''}`
-        );
+        const line = `${r.wrong.length ? 'WRONG' : 'ok   '} ${r.c.file}: ${r.outcome.panel}, ${r.outcome.rows} rows${said ? `; ${said}` : ''}${r.wrong.length ? ` — ${r.wrong.join('; ')}` : ''}`;
+        summary.push(line);
+        // As it happens too: jest shows console output only when the file is done.
+        process.stderr.write(`corpus: ${line}\n`);
       }
       // The panels are closed: nothing may stay on the host.
       await expectNothingLeft();
