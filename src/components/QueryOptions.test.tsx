@@ -29,6 +29,13 @@ beforeAll(() => {
 const base: BpftraceQuery = { refId: 'A', code: 'BEGIN { @a = 1; }' };
 
 describe('QueryOptions', () => {
+  it('calls the map option "Map" (not "Variable", which is Grafana\'s dashboard variables) and shows a saved one', () => {
+    setup({ ...base, map: '@lat' });
+    expect(screen.getByText('Map')).toBeInTheDocument();
+    expect(screen.queryByText('Variable')).toBeNull();
+    expect(document.getElementById('bpflive-A-map')).toHaveValue('@lat');
+  });
+
   it('shows the fields that apply: legend for time series, top N for tables, flame-graph options', () => {
     const { view } = setup(base);
     expect(document.getElementById('bpflive-A-legend')).not.toBeNull();

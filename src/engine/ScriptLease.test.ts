@@ -30,6 +30,30 @@ function sample(t: number, v: Record<string, number | string>): LeaseSample {
 }
 
 describe('ScriptLease', () => {
+  it('reads from the code what the PMDA does not say: sum() is a counter, max() a value, scratch maps', () => {
+    const code = `k { @bytes[comm] = sum(arg2); @max = max(arg0); @start[tid] = nsecs; }
+r { printf("%d\\n", nsecs - @start[tid]); delete(@start[tid]); }`;
+    const lease = new ScriptLease('k', code, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    // As the PMDA reports them: every one of these instant (semantics 3).
+    const instant = { single: false, semantics: 3, datatype: 3, metrictype: null };
+    lease.registered(
+      {
+        script_id: 's1',
+        variables: { '@bytes': instant, '@max': instant, '@start': instant, '@output': VARS['@output'] },
+      },
+      0
+    );
+    expect(lease.variables.map((v) => [v.name, v.counter, v.aggregation, v.scratch])).toEqual([
+      ['@bytes', true, 'sum', false],
+      ['@max', false, 'max', false],
+      ['@start', false, undefined, true],
+      ['@output', false, undefined, false],
+    ]);
+    expect(lease.buffers.get('@bytes')?.counter).toBe(true);
+  });
+
   it('takes variables from the PMDA: counters, histograms, text', () => {
     const lease = leaseOf();
     expect(lease.variables.map((v) => [v.name, v.metric, v.counter, v.text])).toEqual([

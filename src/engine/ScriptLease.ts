@@ -3,6 +3,7 @@ import { LogLineTracker } from '../frames/logs';
 import { withReason } from '../language/failureReasons';
 import { beginLines, noEventsAdvice } from '../language/probeTriggers';
 import { MetricValues } from '../pmapi/types';
+import { joinedEventSplitter } from '../scripts/joinOutput';
 import { isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
@@ -99,6 +100,8 @@ export class ScriptLease {
   private accessAtRelease?: string;
   /** Bumped whenever anything a panel shows changes. */
   private versionNow = 0;
+  /** Cuts the events a join() script glues into one line back apart (scripts/joinOutput.ts). */
+  private readonly splitJoined: ((text: string) => string) | undefined;
 
   constructor(
     /** The lease registry's key (a hash of the text). */
@@ -106,7 +109,9 @@ export class ScriptLease {
     /** What is stored to the PMDA, and what a running copy must equal to be joined. */
     readonly text: string,
     private readonly options: ScriptLeaseOptions
-  ) {}
+  ) {
+    this.splitJoined = joinedEventSplitter(text);
+  }
 
   get phase(): LeasePhase {
     return this.phaseNow;
@@ -391,8 +396,9 @@ export class ScriptLease {
         continue;
       }
       if (v.text) {
-        const text = values.instances[0]?.value;
-        if (typeof text === 'string') {
+        const value = values.instances[0]?.value;
+        if (typeof value === 'string') {
+          const text = this.splitJoined ? this.splitJoined(value) : value;
           this.texts.set(v.name, text);
           this.takeLines(v.name, text, sample.t, spanMs);
         }
@@ -418,8 +424,9 @@ export class ScriptLease {
       return;
     }
     const added = log.update(text, t);
-    // A header printed in BEGIN is no event: only lines past it are.
-    if (log.lineCount > beginLines(this.text)) {
+    // A header printed in BEGIN is no event: only lines past it are. A line still without its
+    // newline is an event too (a join() tool's are all on one line).
+    if (log.lineCount > beginLines(this.text) || log.partial) {
       this.sawEvents = true;
     }
     const kept = retainedLines(this.text);

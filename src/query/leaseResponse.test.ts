@@ -172,5 +172,37 @@ describe('leaseResponse on recorded data', () => {
     expect(lease.logs.get('@output')!.dropped).toBe(0);
     expect(notices(leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME)).join()).not.toMatch(/dropped/);
   });
+
+  it('a count keyed by syscall id with many keys → Auto shows a table, ids as numbers, largest first', () => {
+    const r = leaseResponse({ refId: 'A', code: 'x' }, fixtureLease('manykeys.json'), ALL_TIME);
+    const [table] = r.data;
+    expect(table.meta?.custom?.view).toBe('table');
+    expect(table.fields[0]).toMatchObject({ name: 'id', type: 'number' });
+    const counts = table.fields[1].values as number[];
+    expect(table.length).toBeGreaterThan(20);
+    expect([...counts].sort((a, b) => b - a)).toEqual(counts);
+    expect(notices(r).find((n) => n.startsWith('Auto: '))).toMatch(/^Auto: @ as a table \(it has \d+ keys \(more than 20\), largest first\)/);
+  });
+
+  it('sum() is a counter: rates in B/s, and a table shows the increase over the range; max() is a value', () => {
+    const lease = fixtureLease('sumbytes.json');
+    const bytes = lease.variables.find((v) => v.name === '@bytes')!;
+    expect([bytes.counter, bytes.aggregation]).toEqual([true, 'sum']);
+    expect(lease.variables.find((v) => v.name === '@biggest')!.counter).toBe(false);
+
+    const rates = leaseResponse({ refId: 'A', code: 'x', map: '@bytes' }, lease, ALL_TIME).data[0];
+    expect(rates.fields.slice(1).every((f: Field) => f.config.unit === 'binBps')).toBe(true);
+
+    const table = leaseResponse({ refId: 'A', code: 'x', map: '@bytes', format: 'table' }, lease, ALL_TIME).data[0];
+    const buffer = lease.buffers.get('@bytes')!;
+    const comm = table.fields[0].values[0] as string;
+    const column = buffer.column(comm, 'raw')!;
+    // The increase between the two recorded samples, not the total since the start.
+    expect(table.fields[1].values[0]).toBe((column[1] ?? 0) - (column[0] ?? 0));
+    expect(table.fields[1].values[0]).toBeLessThan(column[1]!);
+
+    const biggest = leaseResponse({ refId: 'A', code: 'x', map: '@biggest' }, lease, ALL_TIME).data[0];
+    expect(biggest.fields[1].values).toEqual([65536, 726241]); // as recorded: levels, not rates
+  });
 });
 

@@ -9,6 +9,7 @@ import { buildHistogramFrame } from '../frames/histogram';
 import { buildCsvTableFrame, buildMapTableFrame, csvTextOf, looksLikeCsvTable } from '../frames/table';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
 import { inferUnit, rateUnit } from '../frames/units';
+import { JOIN_NOTICE, usesJoin } from '../scripts/joinOutput';
 import { BpftraceQuery } from '../types';
 import { keyNamesOf } from './keyNames';
 import { chooseView, Evidence, ViewFormat } from './view';
@@ -62,6 +63,9 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   const notices: QueryResultMetaNotice[] = news ? lease.warnings.map((text) => ({ severity: 'warning', text })) : [];
   if (view.note) {
     notices.push({ severity: view.problem ? 'warning' : 'info', text: view.note });
+  }
+  if (news && lease.variables.some((v) => v.text) && usesJoin(lease.text)) {
+    notices.push({ severity: 'info', text: JOIN_NOTICE });
   }
   for (const v of view.variables) {
     const log = v.text ? lease.logs.get(v.name) : undefined;

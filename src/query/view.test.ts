@@ -40,6 +40,10 @@ describe('chooseView: Auto decides from evidence', () => {
     const view = chooseView([bycomm, total], {}, seen({ '@bycomm': 3, '@total': 1 }));
     expect(view).toMatchObject({ format: 'timeseries', variables: [bycomm, total] });
     expect(view.note?.startsWith(AUTO_LEAD)).toBe(true);
+    const sum = v('@bytes', null, false, { aggregation: 'sum' });
+    expect(chooseView([sum], {}, seen({ '@bytes': 2 })).note).toBe(
+      'Auto: @bytes as time series (it is a sum() map). Also: Format Table.'
+    );
   });
 
   it('CSV text with a header becomes a table, other text logs', () => {

@@ -169,7 +169,8 @@ function autoView(variables: readonly VariableInfo[], evidence: Evidence): View 
   } else if (maps.length) {
     format = 'timeseries';
     shown = maps;
-    why = maps.length === 1 ? 'it is a map' : 'they are maps';
+    const fn = maps.length === 1 && maps[0].aggregation ? `${maps[0].aggregation}() ` : '';
+    why = maps.length === 1 ? `it is a ${fn}map` : 'they are maps';
   } else if (text) {
     format = naturalFormat(text, evidence);
     shown = [text];

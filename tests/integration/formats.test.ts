@@ -40,6 +40,21 @@ const CSV = `// table-retain-lines: 20
 BEGIN { printf("comm,pid,file\\n"); }
 tracepoint:syscalls:sys_enter_openat { printf("%s,%d,\\"%s\\"\\n", comm, pid, str(args->filename)); }`;
 const PROFILE = 'profile:hz:99 { @ks[kstack] = count(); }';
+// Snoop-style: a scratch map keyed by thread id, deleted per event, and one printf per event
+// (only cat's opens: opensnoop of a whole busy host makes the PMDA fall behind and out of step).
+const TIDSNOOP = `tracepoint:syscalls:sys_enter_openat /comm == "cat"/ { @fname[tid] = args->filename; }
+tracepoint:syscalls:sys_exit_openat /@fname[tid]/ { printf("%-8d %-16s %4d %s\\n", pid, comm, args->ret, str(@fname[tid])); delete(@fname[tid]); }`;
+// A count keyed by a number with many keys (one per syscall id).
+const BY_SYSCALL_ID = 'tracepoint:raw_syscalls:sys_enter { @[args->id] = count(); }';
+// sum() (the PMDA exports it as an instant value) of bytes read.
+const READ_BYTES = 'tracepoint:syscalls:sys_exit_read /args->ret > 0/ { @bytes = sum(args->ret); }';
+// join() prints a message the PMDA drops, its newline with it: everything after the header is
+// one unterminated line.
+const JOINSNOOP = `BEGIN { printf("PID      ARGS\\n"); }
+tracepoint:syscalls:sys_enter_execve { printf("%-8d ", pid); join(args->argv); }`;
+
+const viewOf = (run: PanelRun) => run.frames()[0]?.meta?.custom?.view;
+const noticesOf = (run: PanelRun) => run.frames().flatMap((f) => f.meta?.notices?.map((n) => n.text) ?? []);
 
 const dataFrames = (run: PanelRun) => run.frames().filter((f) => f.fields.length > 0);
 
@@ -80,8 +95,9 @@ describe('formats on the real stack', () => {
     run.stop();
   });
 
-  it('syscount (count by comm) → time series by default, a sorted table on request', async () => {
-    const ts = await framesOf(SYSCOUNT, {}, (f) => f.length > 0 && f[0].fields.length > 2);
+  it('syscount (count by comm) → time series, or a sorted table, on request', async () => {
+    // (Auto picks either, by how many comms the host shows: see "many keys" below.)
+    const ts = await framesOf(SYSCOUNT, { format: 'timeseries' }, (f) => f.length > 0 && f[0].fields.length > 2);
     const [frame] = dataFrames(ts);
     expect(frame.fields[0].type).toBe(FieldType.time);
     expect(frame.fields.slice(1).map((f) => f.config.displayNameFromDS)).toContain('@bycomm[ls]');
@@ -117,6 +133,66 @@ describe('formats on the real stack', () => {
     expect(frame.fields[1].type).toBe(FieldType.number);
     expect((frame.fields[1].values as number[]).every((pid) => pid > 0)).toBe(true);
     expect((frame.fields[2].values as string[]).some((file) => file.startsWith('/'))).toBe(true);
+    run.stop();
+  });
+
+  it('snoop-style (scratch map by tid + printf per event) → Auto shows the events as logs', async () => {
+    const run = await framesOf(TIDSNOOP, {}, (f) => f.length > 0 && f[0].length >= 5);
+    expect(viewOf(run)).toBe('logs');
+    const [frame] = dataFrames(run);
+    expect(frame.meta?.type).toBe(DataFrameType.LogLines);
+    const body = frame.fields.find((f) => f.name === 'body')!.values as string[];
+    expect(body.some((line) => /\/etc\/hostname/.test(line))).toBe(true);
+    expect(noticesOf(run).find((n) => n.startsWith('Auto: '))).toMatch(
+      /^Auto: @output as logs \(it printed \d+ lines; @fname is per-event scratch, not shown\)/
+    );
+    run.stop();
+  });
+
+  it('a count keyed by a number with many keys → Auto shows a table, numeric keys as numbers', async () => {
+    const run = await framesOf(BY_SYSCALL_ID, {}, (f) => f.length > 0 && f[0].meta?.custom?.view === 'table');
+    const [table] = dataFrames(run);
+    expect(table.length).toBeGreaterThan(20);
+    expect(table.fields[0]).toMatchObject({ name: 'id', type: FieldType.number });
+    const counts = table.fields[table.fields.length - 1].values as number[];
+    expect([...counts].sort((a, b) => b - a)).toEqual(counts);
+    expect(noticesOf(run).find((n) => n.startsWith('Auto: '))).toMatch(/^Auto: @ as a table \(it has \d+ keys/);
+    run.stop();
+  }, 60_000);
+
+  it('a sum() map → a per-second rate in B/s, not the running total', async () => {
+    const run = await framesOf(READ_BYTES, {}, (f) => f.length > 0 && f[0].length >= 4);
+    expect(viewOf(run)).toBe('timeseries');
+    const [frame] = dataFrames(run);
+    const series = frame.fields[1];
+    expect(series.config.unit).toBe('binBps');
+    const rates = (series.values as Array<number | null>).slice(1);
+    expect(rates.every((r) => r === null || r >= 0)).toBe(true);
+    expect(rates.some((r) => r !== null && r > 0)).toBe(true);
+    run.stop();
+
+    const raw = await framesOf(READ_BYTES, { rate: false }, (f) => f.length > 0 && f[0].length >= 3);
+    const totals = dataFrames(raw)[0].fields[1].values as number[];
+    expect([...totals].sort((a, b) => a - b)).toEqual(totals); // a running total only grows
+    raw.stop();
+  });
+
+  it('join() output: the events the PMDA glues into one line are cut apart, and the loss is told', async () => {
+    const run = await framesOf(JOINSNOOP, {}, (f) => f.length > 0 && f[0].length >= 3);
+    expect(viewOf(run)).toBe('logs');
+    const body = dataFrames(run)[0].fields.find((f) => f.name === 'body')!.values as string[];
+    expect(body[0]).toBe('PID      ARGS');
+    expect(body.slice(1).every((line) => /^\d+$/.test(line))).toBe(true);
+    expect(noticesOf(run).some((n) => n.startsWith('join() output never reaches bpflive'))).toBe(true);
+    run.stop();
+  });
+
+  it('an unterminated last line that cannot be cut is shown, marked partial', async () => {
+    const code = JOINSNOOP.replace('printf("%-8d ", pid)', 'printf("%s ", comm)');
+    const run = await framesOf(code, {}, (f) => f.length > 0 && f[0].length >= 2);
+    const body = dataFrames(run)[0].fields.find((f) => f.name === 'body')!.values as string[];
+    expect(body[0]).toBe('PID      ARGS');
+    expect(body[body.length - 1]).toMatch(/ \[partial: no newline yet\]$/);
     run.stop();
   });
 
