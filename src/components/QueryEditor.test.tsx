@@ -157,7 +157,12 @@ describe('QueryEditor: running', () => {
     act(() => fake.current!.type('BEGIN { @n = 2; }'));
     rerender({ ...query, format: 'table' });
     act(() => runAction().run());
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: QUERY_MODEL_VERSION, code: 'BEGIN { @n = 2; }', format: 'table' });
+    expect(onChange).toHaveBeenCalledWith({
+      refId: 'A',
+      version: QUERY_MODEL_VERSION,
+      code: 'BEGIN { @n = 2; }',
+      format: 'table',
+    });
   });
 
   it('refuses an explicit run of a script with an error, says so, and keeps the markers', async () => {
