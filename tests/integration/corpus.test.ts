@@ -76,6 +76,8 @@ beforeAll(() => {
 
 afterAll(() => {
   load.kill();
+  // Hand the next user of the stack a PMDA in step (a busy corpus can leave its manager behind).
+  stackUp();
 });
 
 /** What the panel shows: the view the datasource resolved, or "error". */
