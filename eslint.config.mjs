@@ -12,7 +12,7 @@ const ROOMS = {
   scripts: ['pmapi', 'lexer'],
   buffers: [],
   frames: ['buffers'],
-  engine: ['scripts', 'pmapi', 'buffers'],
+  engine: ['scripts', 'pmapi', 'buffers', 'language'],
   query: ['engine', 'scripts', 'frames', 'buffers', 'lexer'],
   health: ['scripts', 'pmapi'],
   settings: [],

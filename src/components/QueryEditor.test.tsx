@@ -157,7 +157,12 @@ describe('QueryEditor: running', () => {
     act(() => fake.current!.type('BEGIN { @n = 2; }'));
     rerender({ ...query, format: 'table' });
     act(() => runAction().run());
-    expect(onChange).toHaveBeenCalledWith({ refId: 'A', version: QUERY_MODEL_VERSION, code: 'BEGIN { @n = 2; }', format: 'table' });
+    expect(onChange).toHaveBeenCalledWith({
+      refId: 'A',
+      version: QUERY_MODEL_VERSION,
+      code: 'BEGIN { @n = 2; }',
+      format: 'table',
+    });
   });
 
   it('refuses an explicit run of a script with an error, says so, and keeps the markers', async () => {
@@ -253,6 +258,7 @@ describe('QueryEditor: the language in Monaco', () => {
     expect(f.monaco.languages.registerCompletionItemProvider).toHaveBeenCalledWith('bpftrace', expect.anything());
     expect(f.monaco.languages.registerHoverProvider).toHaveBeenCalledTimes(1);
     expect(f.monaco.languages.registerSignatureHelpProvider).toHaveBeenCalledTimes(1);
+    expect(f.monaco.languages.registerCodeActionProvider).toHaveBeenCalledTimes(1);
     expect(screen.getByTestId('fake-code-editor').dataset.language).toBe('bpftrace');
     expect(f.disposables.length).toBeGreaterThanOrEqual(5);
     view.unmount();
@@ -288,6 +294,32 @@ describe('QueryEditor: the language in Monaco', () => {
     await settle();
     expect(datasource.fetchProbeList).toHaveBeenCalledWith('pcp://kprobes-host');
     expect(fake.current!.markers.get('bpflive')).toEqual([]);
+  });
+
+  it('offers the one-click fix of a marker as a quick fix that rewrites the script', async () => {
+    const code = 'tracepoint:syscalls:sys_enter_read { printf("%d\\n", args.fd); }';
+    setup({ refId: 'A', code });
+    await settle();
+    const f = fake.current!;
+    const markers = f.markers.get('bpflive')!;
+    expect(markers.map((m) => m.code)).toEqual(['args-dot']);
+    const provider = f.monaco.languages.registerCodeActionProvider.mock.calls[0][1];
+    const model = {
+      id: f.editor.getModel().id,
+      uri: 'inmemory://model/1',
+      getValue: () => f.value,
+      getVersionId: () => 1,
+      getFullModelRange: () => 'whole text',
+    };
+    const { actions } = provider.provideCodeActions(model, null, { markers });
+    expect(actions).toHaveLength(1);
+    expect(actions[0]).toMatchObject({ kind: 'quickfix', title: expect.stringMatching(/args->field/) });
+    expect(actions[0].edit.edits[0].textEdit).toEqual({
+      range: 'whole text',
+      text: 'tracepoint:syscalls:sys_enter_read { printf("%d\\n", args->fd); }',
+    });
+    // Another editor's model gets nothing from this one's provider.
+    expect(provider.provideCodeActions({ ...model, id: 'other' }, null, { markers }).actions).toEqual([]);
   });
 
   it('lints the text as it is typed, before anything runs', async () => {

@@ -5,6 +5,7 @@ import { DataSource } from '../datasource';
 import { inferUnit } from '../query/units';
 import { blockingDiagnostics, blockingOf } from '../language/blocking';
 import { parseBpftraceErrors } from '../language/bpftraceErrors';
+import { hostFactsOf } from '../language/failureReasons';
 import { Diagnostic, sortDiagnostics } from '../language/diagnostics';
 import { lint, urlBudget } from '../language/lints';
 import { pmdaView, VALID_MAP_NAME } from '../language/pmdaView';
@@ -107,8 +108,8 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource, da
   const errorText = run.errors.join('\n');
   const ranCode = run.code ?? code;
   const report = useMemo(
-    () => (errorText ? parseBpftraceErrors(errorText, ranCode) : { diagnostics: [], notes: [] }),
-    [errorText, ranCode]
+    () => (errorText ? parseBpftraceErrors(errorText, ranCode, hostFactsOf(catalog)) : { diagnostics: [], notes: [] }),
+    [errorText, ranCode, catalog]
   );
   const errorMarks = useMemo<ErrorMarks>(() => ({ code: ranCode, diagnostics: report.diagnostics }), [ranCode, report]);
   const problems: Diagnostic[] = useMemo(

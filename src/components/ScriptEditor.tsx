@@ -3,6 +3,7 @@ import { CodeEditor, Monaco, MonacoEditor, monacoTypes } from '@grafana/ui';
 import { LANGUAGE_ID, MARKER_OWNER, registerBpftraceLanguage, toMarkers } from '../language/bpftrace';
 import { completionProvider } from '../language/completion';
 import { Diagnostic } from '../language/diagnostics';
+import { codeActionProvider } from '../language/fixes';
 import { hoverProvider } from '../language/hover';
 import { ProbeCatalog } from '../language/probeCatalog';
 import { signatureHelpProvider } from '../language/signatureHelp';
@@ -159,6 +160,10 @@ export function ScriptEditor(props: Props) {
         ),
         monaco.languages.registerHoverProvider(LANGUAGE_ID, hoverProvider(monaco, { modelId, catalog })),
         monaco.languages.registerSignatureHelpProvider(LANGUAGE_ID, signatureHelpProvider({ modelId })),
+        // One-click fixes on the markers whose cure is mechanical (args. → args->, …).
+        monaco.languages.registerCodeActionProvider(LANGUAGE_ID, codeActionProvider({ modelId }), {
+          providedCodeActionKinds: ['quickfix'],
+        }),
         editor.addAction({
           id: 'bpflive.run',
           label: 'Run the bpftrace script',

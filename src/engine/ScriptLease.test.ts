@@ -197,6 +197,55 @@ r { printf("%d\\n", nsecs - @start[tid]); delete(@start[tid]); }`;
     expect(lease.warnings.join()).toMatch(/has not printed its maps for \d+ s/);
   });
 
+  it('never lists a name the PMDA misread (`@start[arg0] !`) as a map', () => {
+    const lease = new ScriptLease('k', 'text', { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered(
+      { script_id: 's1', variables: { '@start[arg0] !': VARS['@max'], '@syscalls': VARS['@syscalls'] } },
+      0
+    );
+    expect(lease.variables.map((v) => v.name)).toEqual(['@syscalls']);
+  });
+
+  it('names the probes that have not fired, and does not take a BEGIN header for an event', () => {
+    const code =
+      'BEGIN { printf("Waiting for OOM kills...\\n"); }\ntracepoint:oom:mark_victim { printf("%d\\n", args->pid); }';
+    const lease = new ScriptLease('k', code, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered({ script_id: 's1', variables: { '@output': VARS['@output'] } }, 0);
+    for (let t = 1; t <= 16; t++) {
+      const output = 'Waiting for OOM kills...\n';
+      lease.observe(
+        sample(t * 1000, { status: 'started', probes: 2, data_bytes: 30, 'data.output': output }),
+        t * 1000
+      );
+    }
+    expect(lease.info).toMatch(
+      /^No events in 1\d s: .* tracepoint:oom:mark_victim fires when the OOM killer picks a process to kill/
+    );
+    // The first line past the header is an event.
+    const more = 'Waiting for OOM kills...\n4242\n';
+    lease.observe(sample(17_000, { status: 'started', probes: 2, data_bytes: 40, 'data.output': more }), 17_000);
+    expect(lease.info).toBeUndefined();
+  });
+
+  it("puts the reason with its fix in front of bpftrace's words when it refuses the script", () => {
+    const lease = leaseOf('#include <linux/sched.h>\ntracepoint:sched:sched_switch { @n = count(); }');
+    // Recorded: bpftrace 0.17 on a host with /usr/include/linux (libc's copy) but no kernel headers.
+    const error = [
+      "/usr/include/linux/sched.h:93:2: error: unknown type name '__aligned_u64'",
+      "/usr/include/linux/sched.h:94:2: error: unknown type name '__aligned_u64'",
+      'ERROR: Include headers with missing type definitions or install BTF information to your system.',
+    ].join('\n');
+    lease.observe(sample(1000, { status: 'error', error, exit_code: 1 }), 1000);
+    expect(lease.error).toMatch(
+      /^Drop the #include <linux\/sched.h> .*the host has no kernel headers, so bpftrace read the C library's copy/
+    );
+    expect(lease.error).toMatch(/install BTF information to your system\.$/);
+  });
+
   it('output that outruns the retained lines is a warning with its rate', () => {
     const lease = leaseOf();
     const lines = (from: number) => Array.from({ length: 5 }, (_, i) => `line ${from + i}\n`).join('');
@@ -229,5 +278,33 @@ describe('bpftrace messages', () => {
       /may trace nothing/
     );
     expect(warningNotice([])).toBeUndefined();
+  });
+
+  it('names a kprobe wildcard that matched nothing on a kernel without kprobes', () => {
+    // Recorded: bpftrace 0.17, `tracepoint:raw_syscalls:sys_enter { … } kprobe:vfs_rea* { … }`.
+    const text =
+      'WARNING: Could not read symbols from /sys/kernel/debug/tracing/available_filter_functions: Operation not permitted';
+    const script = 'tracepoint:raw_syscalls:sys_enter { @a = count(); } kprobe:vfs_rea* { @b = count(); }';
+    expect(warningNotice(bpftraceWarnings(text), text, script)).toMatch(
+      /^bpftrace runs, but some probes may trace nothing: .*so kprobe:vfs_rea\* matched nothing and records nothing; the script runs with its other probes/
+    );
+  });
+
+  it('names the probes bpftrace skipped, and why, for a script that runs with the rest', () => {
+    const text = [
+      'stdin:1:1-17: WARNING: vfs_write is not traceable (either non-existing, inlined, or marked as "notrace"); attaching to it will likely fail',
+      'create_probe_event: open(/sys/kernel/debug/tracing/kprobe_events): No such file or directory',
+      'WARNING: could not attach probe kprobe:vfs_write, skipping.',
+    ].join('\n');
+    const notice = warningNotice(bpftraceWarnings(text), text)!;
+    expect(notice).toMatch(
+      /^bpftrace runs, but some probes may trace nothing: bpftrace skipped kprobe:vfs_write \(this host's kernel has no kprobes\) and runs with the script's other probes/
+    );
+    expect(notice).toMatch(/Use a tracepoint instead/);
+    expect(notice).not.toMatch(/not traceable/);
+    const uprobe = 'WARNING: could not attach probe uprobe:/opt/app:handle, skipping.';
+    expect(warningNotice(bpftraceWarnings(uprobe), uprobe)).toMatch(
+      /skipped uprobe:\/opt\/app:handle \(the binary or the function was not found\)/
+    );
   });
 });

@@ -1,5 +1,7 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { LogLineTracker } from '../buffers/LogLineTracker';
+import { withReason } from '../language/failureReasons';
+import { beginLines, noEventsAdvice } from '../language/probeTriggers';
 import { MetricValues } from '../pmapi/types';
 import { joinedEventSplitter } from '../scripts/joinOutput';
 import { isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
@@ -218,7 +220,8 @@ export class ScriptLease {
 
   /** The PMDA or bpftrace refused the text: retrying the same text cannot help. */
   rejected(message: string): boolean {
-    this.errorText = message;
+    // bpftrace's words name the symptom; the reason in front says what to change.
+    this.errorText = withReason(message);
     this.passing = [];
     this.infoText = undefined;
     return this.move('rejected');
@@ -236,10 +239,12 @@ export class ScriptLease {
       return false;
     }
     this.id = record.script_id;
+    // A name the PMDA misread (`@start[arg0] !`) is no map: it never holds data, and listing it
+    // would only show the PMDA's garbage.
     const usage = mapUsage(this.text);
-    this.vars = Object.entries(record.variables ?? {}).map(([name, v]) =>
-      variableInfo(record.script_id, name, v, usage)
-    );
+    this.vars = Object.entries(record.variables ?? {})
+      .filter(([name]) => VALID_VARIABLE.test(name))
+      .map(([name, v]) => variableInfo(record.script_id, name, v, usage));
     for (const v of this.vars) {
       if (v.text && !this.logs.has(v.name)) {
         this.logs.set(v.name, new LogLineTracker({ maxLines: retainedLines(this.text) }));
@@ -359,7 +364,7 @@ export class ScriptLease {
       if (typeof errorText === 'string') {
         this.startChecks++;
         // The probe count settles once bpftrace attached everything: judge 0 on the last check.
-        this.lasting = attachProblems(cleanErrorText(errorText));
+        this.lasting = attachProblems(cleanErrorText(errorText), this.text);
         this.bump();
       }
     }
@@ -439,8 +444,9 @@ export class ScriptLease {
       return;
     }
     const added = log.update(text, t);
-    // A line still without its newline is an event too (a join() tool's are all on one line).
-    if (added > 0 || log.partial) {
+    // A header printed in BEGIN is no event: only lines past it are. A line still without its
+    // newline is an event too (a join() tool's are all on one line).
+    if (log.lineCount > beginLines(this.text) || log.partial) {
       this.sawEvents = true;
     }
     const kept = retainedLines(this.text);
@@ -484,7 +490,7 @@ export class ScriptLease {
       this.startedAt !== undefined &&
       now - this.startedAt >= NO_EVENTS_AFTER_MS;
     const text = quiet
-      ? `No events in ${Math.round((now - this.startedAt!) / 1000)} s: bpftrace runs and its probes are attached, but none has fired. Check that what the probes watch happens on this host now (the process, device, syscall or function), and any filter.`
+      ? `No events in ${Math.round((now - this.startedAt!) / 1000)} s: bpftrace runs and its probes are attached, but none has fired. ${noEventsAdvice(this.text)}`
       : undefined;
     if (text?.replace(/\d+ s/, '') !== this.infoText?.replace(/\d+ s/, '')) {
       this.infoText = text;
@@ -644,6 +650,8 @@ export class ScriptLease {
 export const STACK_HISTORY = { rates: false, coarsen: { afterMs: 2 * 60_000, stepMs: 30_000 } } as const;
 
 const STALL_LEAD = 'bpftrace has not printed';
+/** A map name as bpftrace has it (`@`, `@name`); the PMDA's misreads contain anything. */
+const VALID_VARIABLE = /^@\w*$/;
 const OUTPUT_LEAD = 'The script prints';
 
 function variableInfo(
@@ -673,8 +681,8 @@ function retainedLines(text: string): number {
 }
 
 /** What the error text of a running script says about probes that trace nothing. */
-function attachProblems(cleaned: string): string[] {
-  const notice = warningNotice(bpftraceWarnings(cleaned));
+function attachProblems(cleaned: string, script: string): string[] {
+  const notice = warningNotice(bpftraceWarnings(cleaned), cleaned, script);
   return notice ? [notice] : [];
 }
 
@@ -699,12 +707,50 @@ export function bpftraceWarnings(text: string): string[] {
     .filter((l) => l !== '');
 }
 
-/** The notice a query shows for those warnings. */
-export function warningNotice(warnings: string[]): string | undefined {
+/**
+ * The notice a query shows for those warnings: which probes bpftrace skipped and why (the script
+ * runs with the rest, so a panel fed by a skipped probe stays empty), then anything else it said.
+ * `text` is the whole error text, for the lines that tell why (kprobe_events missing …).
+ */
+export function warningNotice(warnings: string[], text = warnings.join('\n'), script = ''): string | undefined {
   if (warnings.length === 0) {
     return undefined;
   }
   const attach = warnings.some((w) => /could not attach|skipping|Could not read symbols|not traceable/i.test(w));
   const lead = attach ? 'bpftrace runs, but some probes may trace nothing' : 'bpftrace warned';
-  return `${lead}: ${warnings.join('; ')}`;
+  // Without the kernel's function list (no kprobes), a kprobe wildcard matches nothing, silently.
+  const wildcards = [...script.matchAll(/(?:^|[\s,}])(k(?:ret)?probe:[\w.]*[*?][\w.*?]*)/g)].map((m) => m[1]);
+  if (
+    wildcards.length > 0 &&
+    warnings.some((w) => /Could not read symbols from .*available_filter_functions/.test(w))
+  ) {
+    return `${lead}: bpftrace cannot read the kernel's function list (available_filter_functions; this kernel has no kprobes), so ${wildcards.join(', ')} matched nothing and records nothing; the script runs with its other probes. Use a tracepoint instead (tracepoint:syscalls:sys_enter_… for system calls, tracepoint:sched:… for the scheduler).`;
+  }
+  const skipped = [
+    ...new Set(warnings.map((w) => /could not attach probe ([^\s,]+)/i.exec(w)?.[1]).filter((p): p is string => !!p)),
+  ];
+  if (skipped.length === 0) {
+    return `${lead}: ${warnings.join('; ')}`;
+  }
+  const kernel = skipped.some((p) => /^k(ret)?probe:/.test(p));
+  const others = warnings.filter((w) => !/could not attach probe|is not traceable/i.test(w));
+  return (
+    `${lead}: bpftrace skipped ${skipped.map((p) => `${p} (${skipReason(p, text)})`).join(', ')} and runs with the script's other probes, so what the skipped ones record stays empty.` +
+    (kernel
+      ? ' Use a tracepoint instead (tracepoint:syscalls:sys_enter_… for system calls, tracepoint:sched:… for the scheduler).'
+      : '') +
+    (others.length ? ` bpftrace also warned: ${others.join('; ')}` : '')
+  );
+}
+
+function skipReason(probe: string, text: string): string {
+  if (/^k(ret)?probe:/.test(probe)) {
+    return /kprobe_events/.test(text)
+      ? "this host's kernel has no kprobes"
+      : 'the kernel does not list the function as traceable: renamed, inlined or notrace';
+  }
+  if (/^(u|ur|uprobe|uretprobe|usdt|U):/.test(probe)) {
+    return 'the binary or the function was not found';
+  }
+  return 'bpftrace could not attach it';
 }

@@ -1,6 +1,7 @@
 import { stripWithMap } from '../scripts/prepare';
 import { prepareScript } from '../scripts/naming';
 import { Diagnostic, diagnosticAt } from './diagnostics';
+import { explainFailure, HostFacts } from './failureReasons';
 import { pmdaView, VALID_MAP_NAME } from './pmdaView';
 import { offsetOf, scan } from '../lexer/scan';
 
@@ -24,10 +25,12 @@ export interface ErrorReport {
 /** `stdin:L:C1-C2:`, `stdin:L:C:`, `stdin:L1-L2:`; columns 1-based, C2 exclusive. */
 const LOCATED = /^stdin:(\d+)(?:-(\d+))?(?::(\d+)(?:-(\d+))?)?:\s*(ERROR|WARNING):\s*(.*)$/;
 const ATTACH = /Error attaching probe:\s*'?([^']+?)'?\s*$/;
+/** clang, behind bpftrace: `definitions.h:1:10: fatal error: 'linux/sched.h' file not found`. */
+const HEADER_NOT_FOUND = /'([^'\s]+\.h)' file not found|Include headers with missing type definitions/;
 const PMDA_REFUSALS =
   /every histogram needs|no bpftrace variables|output from printf|is already in use|invalid value '.*' for|must contain only alphanumeric/;
 
-export function parseBpftraceErrors(message: string, code: string): ErrorReport {
+export function parseBpftraceErrors(message: string, code: string, host: HostFacts = {}): ErrorReport {
   const diagnostics: Diagnostic[] = [];
   const notes: string[] = [];
   const sent = sentText(code);
@@ -62,7 +65,7 @@ export function parseBpftraceErrors(message: string, code: string): ErrorReport 
           range.end,
           severity,
           `bpftrace-${severity}`,
-          `bpftrace: ${text}${hintFor(text)}`
+          `bpftrace: ${text}${hintFor(text, host)}`
         )
       );
       continue;
@@ -80,12 +83,32 @@ export function parseBpftraceErrors(message: string, code: string): ErrorReport 
       }
       continue;
     }
+    const header = HEADER_NOT_FOUND.exec(line);
+    if (header) {
+      // clang's complaint names the header, not the line: mark the #include that asks for it.
+      const reason = explainFailure(`${message}\n${code}`, host) ?? line;
+      const includes = scan(code).tokens.filter(
+        (t) =>
+          t.kind === 'preproc' &&
+          /^#include\s*<(linux|asm|net|uapi)\//.test(t.text) &&
+          (!header[1] || t.text.includes(header[1]))
+      );
+      for (const include of includes) {
+        add(diagnosticAt(code, include.start, include.end, 'error', 'bpftrace-include', reason));
+      }
+      if (includes.length === 0) {
+        notes.push(reason);
+      }
+      continue;
+    }
     if (PMDA_REFUSALS.test(line)) {
       notes.push(`The bpftrace PMDA refused the script: ${line.replace(/^ERROR:\s*/, '')}`);
       continue;
     }
     if (/^ERROR:/.test(line) && !/RLIMIT_MEMLOCK/.test(line)) {
-      notes.push(`bpftrace: ${line.replace(/^ERROR:\s*/, '')}`);
+      const text = line.replace(/^ERROR:\s*/, '');
+      const reason = explainFailure(text, host);
+      notes.push(`bpftrace: ${text}${reason ? ` — ${reason}` : ''}`);
     }
   }
   if (diagnostics.length === 0 && notes.length === 0 && message.trim() !== '') {
@@ -95,7 +118,11 @@ export function parseBpftraceErrors(message: string, code: string): ErrorReport 
 }
 
 /** A little more than bpftrace says, for its most common complaints. */
-function hintFor(text: string): string {
+function hintFor(text: string, host: HostFacts): string {
+  const reason = explainFailure(text, host);
+  if (reason) {
+    return ` — ${reason}`;
+  }
   if (/Undefined map/.test(text)) {
     return ' (a map must be assigned somewhere before it is read; the PMDA also takes "@name =" inside strings and comparisons for maps)';
   }

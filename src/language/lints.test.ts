@@ -52,6 +52,32 @@ describe('lint: probes', () => {
     expect(r.message).toMatch(/tracepoint:syscalls:sys_exit_read/);
   });
 
+  it('tells a mixed script what bpftrace does: a named kprobe stops it all, a wildcard matches nothing', () => {
+    const mixed = 'kprobe:vfs_read { @k = count(); }\ntracepoint:sched:sched_switch { @s = count(); }';
+    const d = only(mixed, 'probe-type-not-on-host', host);
+    expect(d.message).toMatch(
+      /fail to attach kprobe:vfs_read and the script ends in an error, its other probes \(tracepoint:sched:sched_switch\) too/
+    );
+    const wild = 'kprobe:vfs_rea* { @k = count(); }\ntracepoint:sched:sched_switch { @s = count(); }';
+    const w = only(wild, 'probe-type-not-on-host', host);
+    expect(w.message).toMatch(/kprobe:vfs_rea\* matches nothing: the script runs with its other probes/);
+    expect(w.message).not.toMatch(/ends in an error/);
+    // A kprobe-only script ends in an error.
+    expect(only('kprobe:vfs_read { @k = count(); }', 'probe-type-not-on-host', host).message).toMatch(
+      /fail to attach it and the script ends in an error\./
+    );
+  });
+
+  it('suggests fentry only where the host lists kernel functions for it', () => {
+    const noTrampolines = only('kprobe:tcp_sendmsg { @k = count(); }', 'probe-type-not-on-host', host);
+    expect(noTrampolines.message).toMatch(/Use a tracepoint \(tracepoint:syscalls:…, tracepoint:sched:…\) instead\./);
+    expect(noTrampolines.message).not.toMatch(/fentry/);
+    const trampolines = ProbeCatalog.fromProbes(['kfunc:vmlinux:vfs_read', 'tracepoint:sched:sched_switch']);
+    expect(only('kprobe:tcp_sendmsg { @k = count(); }', 'probe-type-not-on-host', trampolines).message).toMatch(
+      /or fentry instead/
+    );
+  });
+
   it('says nothing about the host before its list has arrived', () => {
     expect(codes('kprobe:vfs_read { @reads = count(); }')).toEqual([]);
   });
@@ -93,7 +119,18 @@ describe('lint: what the PMDA does with the script', () => {
     expect(d.message).toMatch(/every histogram needs to be in a separate variable/);
   });
 
-  it('warns that avg() and stats() are not exported', () => {
+  it('names the keyed histogram, not an earlier map of the same line', () => {
+    const code =
+      'tracepoint:a:b { @start[tid] = nsecs; }\ntracepoint:c:d { $d = nsecs - @start[tid]; @ns[comm] = hist($d); }';
+    const d = only(code, 'pmda-keyed-hist');
+    expect(d.message).toMatch(/e\.g\. @ns = hist\(…\) instead of @ns\[comm\]/);
+    expect(d.message).not.toMatch(/@start/);
+    expect(d).toMatchObject({ startLine: 2, startColumn: 44, endColumn: 53 });
+    // A histogram without a key is what the PMDA wants.
+    expect(codes('tracepoint:c:d { @ns = hist(nsecs); }')).toEqual([]);
+  });
+
+  it('warns about avg() and stats() not being exported', () => {
     const list = lint('tracepoint:a:b { @a = avg(args->ret); @s[comm] = stats(1); }');
     expect(list.filter((d) => d.code === 'pmda-avg-stats').map((d) => d.startColumn)).toEqual([23, 50]);
     expect(list[0].message).toMatch(/sum\(value\).*count\(\)/);
@@ -133,6 +170,11 @@ describe('lint: what the PMDA does with the script', () => {
     expect(d).toMatchObject({ startLine: 2, startColumn: 2 });
   });
 
+  it('does not warn about ++ in a script that prints its own maps (// custom-output-block)', () => {
+    const code = '// custom-output-block\ntracepoint:a:b { @n = count();\n @x++;\n}\ninterval:s:1 { print(@x); }';
+    expect(codes(code)).not.toContain('pmda-not-exported');
+  });
+
   it('warns that join() output never arrives', () => {
     const d = only('tracepoint:syscalls:sys_enter_execve { join(args->argv); @n = count(); }', 'join-output-lost');
     expect(d.message).toMatch(/never reaches Grafana/);
@@ -150,6 +192,26 @@ describe('lint: what the PMDA does with the script', () => {
 
   it('rejects a bad table-retain-lines value', () => {
     expect(only('// table-retain-lines: all\nBEGIN { printf("a\\n"); }', 'pmda-directive').startLine).toBe(1);
+  });
+});
+
+describe('lint: bpftrace versions', () => {
+  it('flags args.field where the host lists probes the way bpftrace before 0.19 does', () => {
+    const code = 'tracepoint:syscalls:sys_enter_openat { printf("%s\\n", str(args.filename)); }';
+    const d = only(code, 'args-dot', host);
+    expect(d).toMatchObject({ severity: 'warning', startColumn: 59, endColumn: 72 });
+    expect(d.message).toMatch(/Write args->filename/);
+  });
+
+  it('accepts args->field, args.field on a newer bpftrace, and fields of other things', () => {
+    expect(codes('tracepoint:syscalls:sys_enter_openat { @[str(args->filename)] = count(); }', host)).toEqual([]);
+    const newer = ProbeCatalog.fromProbes(['fentry:vmlinux:vfs_read', 'tracepoint:syscalls:sys_enter_openat']);
+    expect(codes('tracepoint:syscalls:sys_enter_openat { @[str(args.filename)] = count(); }', newer)).toEqual([]);
+    expect(
+      codes('tracepoint:syscalls:sys_enter_openat { $t = (struct x *)0; @[$t->args.y] = count(); }', host)
+    ).toEqual([]);
+    // Without the host's list the version is unknown: nothing is said.
+    expect(codes('tracepoint:syscalls:sys_enter_openat { @[str(args.filename)] = count(); }')).toEqual([]);
   });
 });
 

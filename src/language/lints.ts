@@ -25,12 +25,22 @@ export function lint(code: string, options: LintOptions = {}): Diagnostic[] {
   const scanned = scan(code);
   const view = pmdaView(code, scanned);
   const out: Diagnostic[] = [];
-  for (const clause of scanned.clauses) {
-    for (const probe of clause.probes) {
-      out.push(...lintProbe(code, probe, options.catalog));
-    }
+  const probes = scanned.clauses.flatMap((c) => c.probes);
+  const catalog = options.catalog;
+  // bpftrace skips what it cannot attach and runs the rest; only a script left with nothing fails.
+  const attachable = probes.filter((p) => !catalog || !typeMissingOnHost(p.text, catalog));
+  for (const probe of probes) {
+    out.push(
+      ...lintProbe(
+        code,
+        probe,
+        catalog,
+        attachable.map((p) => p.text)
+      )
+    );
   }
   out.push(...lintPmda(code, scanned, view));
+  out.push(...lintArgsDot(code, scanned, catalog));
   out.push(...lintCalls(code, scanned));
   const budget = lintUrlLength(code, options.maxEncodedLength ?? MAX_ENCODED_SCRIPT);
   if (budget) {
@@ -42,7 +52,17 @@ export function lint(code: string, options: LintOptions = {}): Diagnostic[] {
 // ---------------------------------------------------------------------------------------------
 // Probes
 
-function lintProbe(code: string, probe: Token, catalog?: ProbeCatalog): Diagnostic[] {
+/** Whether the host lists no probe at all of this probe's type (kprobes on a kernel without them). */
+function typeMissingOnHost(text: string, catalog: ProbeCatalog): boolean {
+  const colon = text.indexOf(':');
+  const doc = probeType(colon < 0 ? text : text.slice(0, colon));
+  if (!doc || doc.bare || doc.listing !== 'host' || colon < 0 || catalog.size === 0) {
+    return false;
+  }
+  return (doc.listedAs ?? []).every((p) => catalog.providerSize(p) === 0);
+}
+
+function lintProbe(code: string, probe: Token, catalog: ProbeCatalog | undefined, attachable: string[]): Diagnostic[] {
   const text = probe.text;
   const colon = text.indexOf(':');
   const provider = colon < 0 ? text : text.slice(0, colon);
@@ -78,7 +98,7 @@ function lintProbe(code: string, probe: Token, catalog?: ProbeCatalog): Diagnost
 
   const listed = (doc.listedAs ?? []).filter((p) => catalog.providerSize(p) > 0);
   if (listed.length === 0) {
-    return [at('warning', 'probe-type-not-on-host', noProbesOfType(provider, doc, rest, catalog), true)];
+    return [at('warning', 'probe-type-not-on-host', noProbesOfType(provider, doc, rest, catalog, attachable), true)];
   }
   const out: Diagnostic[] = [];
   if ((provider === 'fentry' || provider === 'fexit') && !listed.includes('fentry')) {
@@ -147,23 +167,58 @@ function lintStaticEvent(
   return [];
 }
 
-function noProbesOfType(provider: string, doc: ProbeTypeDoc, rest: string, catalog: ProbeCatalog): string {
+function noProbesOfType(
+  provider: string,
+  doc: ProbeTypeDoc,
+  rest: string,
+  catalog: ProbeCatalog,
+  attachable: string[]
+): string {
   const name = doc.name;
+  const others = attachable.length;
+  const listOthers = `${attachable.slice(0, 3).join(', ')}${others > 3 ? ' …' : ''}`;
+  // Measured with bpftrace 0.17: a probe that fails to attach stops the whole script, its other
+  // probes too; a wildcard that matches nothing is no failure, the script runs without it.
+  let outcome: string;
+  if (/[*?]/.test(rest)) {
+    outcome =
+      others > 0
+        ? `${provider}:${rest} matches nothing: the script runs with its other probes (${listOthers}) and whatever this one records stays empty.`
+        : `${provider}:${rest} matches nothing and the script traces nothing.`;
+  } else {
+    outcome =
+      others > 0
+        ? `bpftrace will fail to attach ${provider}:${rest} and the script ends in an error, its other probes (${listOthers}) too: bpftrace stops when one probe fails to attach.`
+        : 'bpftrace will fail to attach it and the script ends in an error.';
+  }
   let why: string;
   if (name === 'kprobe' || name === 'kretprobe') {
-    why =
-      'This host lists no kprobes: its kernel has no kprobe support (or no kprobe_events in tracefs), so bpftrace will fail to attach and the script ends in an error.';
+    why = `This host lists no kprobes: its kernel has no kprobe support (or no kprobe_events in tracefs), so ${outcome}`;
   } else if (name === 'fentry' || name === 'fexit') {
-    why =
-      'This host lists no kernel functions for fentry/fexit (kfunc in bpftrace 0.17): its kernel lacks BTF or BPF trampolines, so bpftrace will fail to attach.';
+    why = `This host lists no kernel functions for fentry/fexit (kfunc in bpftrace 0.17): its kernel lacks BTF or BPF trampolines, so ${outcome}`;
   } else if (name === 'rawtracepoint') {
     why = `This host's bpftrace lists no raw tracepoints (bpftrace 0.17 does not know the type), so the script will be refused.`;
   } else {
-    why = `This host lists no ${name} probes, so bpftrace will fail to attach ${provider}:${rest}.`;
+    why = `This host lists no ${name} probes, so ${outcome}`;
   }
   const alt = tracepointFor(rest, name === 'kretprobe' || name === 'fexit', catalog);
-  const instead = alt ? ` Use a tracepoint instead, e.g. ${alt}.` : doc.instead ? ` Use ${doc.instead} instead.` : '';
+  const suggestion = doc.instead && insteadOnHost(doc.instead, catalog);
+  const instead = alt ? ` Use a tracepoint instead, e.g. ${alt}.` : suggestion ? ` Use ${suggestion} instead.` : '';
   return why + instead;
+}
+
+/** A suggestion without the probe types this host does not have ("or fentry" on a host without kfunc). */
+function insteadOnHost(instead: string, catalog: ProbeCatalog): string {
+  const trampolines = catalog.providerSize('fentry') + catalog.providerSize('kfunc') > 0;
+  const kprobes = catalog.providerSize('kprobe') > 0;
+  let text = instead;
+  if (!trampolines) {
+    text = text.replace(/ or (fentry|fexit)$/, '');
+  }
+  if (!kprobes) {
+    text = text.replace(/, or k(ret)?probe where the kernel has kprobes$/, '');
+  }
+  return text;
 }
 
 /** A tracepoint that sees roughly what a kernel function does, if the host has one. */
@@ -247,12 +302,15 @@ function lintPmda(code: string, scanned: ScanResult, view: PmdaView): Diagnostic
     let end = r.end;
     if (r.message.startsWith('every histogram')) {
       id = 'pmda-keyed-hist';
-      const name = view.matches.find((m) => m.start === r.start);
+      const keyed = keyedHistogram(view.matches.find((m) => m.start === r.start));
       message =
         `The bpftrace PMDA refuses a histogram in a keyed map ("${r.message}"), so registering the script fails. ` +
-        `Give each histogram a map of its own without a key, e.g. ${name?.name ?? '@lat'} = hist(…); ` +
+        `Give each histogram a map of its own without a key, e.g. ${keyed?.name ?? '@lat'} = ${keyed?.func ?? 'hist'}(…) instead of ${keyed ? `${keyed.name}[${keyed.key}]` : 'a keyed one'}; ` +
         'to split by process, use one map per process you care about, or count by key with count()/sum().';
-      end = start + (name?.name.length ?? 1) + (name?.key !== undefined ? name.key.length + 2 : 0);
+      if (keyed) {
+        start = keyed.start;
+        end = keyed.end;
+      }
     } else if (r.message.startsWith('no bpftrace variables')) {
       id = 'pmda-nothing-exported';
       const bumped = scanned.tokens.some((t) => t.kind === 'map');
@@ -307,7 +365,8 @@ function lintPmda(code: string, scanned: ScanResult, view: PmdaView): Diagnostic
     const prev = scanned.tokens[i - 1];
     const bumped =
       (next && (next.text === '++' || next.text === '--')) || (prev && (prev.text === '++' || prev.text === '--'));
-    if (bumped && view.rejection === undefined) {
+    // With // custom-output-block the script prints its maps itself: ++ is fine there.
+    if (bumped && view.rejection === undefined && !view.directives.customOutputBlock) {
       reported.add(t.text);
       out.push(
         diagnosticAt(
@@ -340,6 +399,29 @@ function lintPmda(code: string, scanned: ScanResult, view: PmdaView): Diagnostic
   return out;
 }
 
+/**
+ * The keyed histogram inside what the PMDA matched: its match can start at an earlier map of the
+ * line (`@start[tid]; @ns[comm] = hist(` is one "name"), so the histogram's map is the last one.
+ */
+export function keyedHistogram(
+  m: PmdaVariable | undefined
+): { name: string; key: string; func: string; start: number; end: number } | undefined {
+  if (!m || m.key === undefined) {
+    return undefined;
+  }
+  // Either part may hold the earlier map: "@start" + "tid]; @ns[comm" is also a match.
+  const whole = `${m.name}[${m.key}]`;
+  const maps = [...whole.matchAll(/@\w*\[/g)];
+  const last = maps[maps.length - 1];
+  if (!last) {
+    return undefined;
+  }
+  const at = last.index ?? 0;
+  const name = last[0].slice(0, -1);
+  const key = whole.slice(at + last[0].length, -1);
+  return { name, key, func: m.func ?? 'hist', start: m.start + at, end: m.start + whole.length };
+}
+
 function misreadName(code: string, m: PmdaVariable, customOutputBlock: boolean): Diagnostic {
   const name = m.name.replace(/\s+/g, ' ');
   const lead =
@@ -369,6 +451,60 @@ function misreadName(code: string, m: PmdaVariable, customOutputBlock: boolean):
     customOutputBlock ? 'warning' : 'error',
     'pmda-misread-map',
     lead + fix
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// bpftrace versions
+
+/**
+ * Whether the host's bpftrace is older than 0.19, judged from its probe list: 0.20 lists kernel
+ * functions as fentry and knows rawtracepoint; 0.17 (Debian 12) lists neither.
+ */
+export function bpftraceBefore019(catalog: ProbeCatalog | undefined): boolean {
+  return (
+    catalog !== undefined &&
+    catalog.size > 0 &&
+    catalog.providerSize('fentry') === 0 &&
+    catalog.providerSize('rawtracepoint') === 0
+  );
+}
+
+/** `args.field` (bpftrace 0.19 and later) where the host's bpftrace needs `args->field`. */
+export function argsDotTokens(scanned: ScanResult): Array<{ args: Token; dot: Token; field: Token }> {
+  const out: Array<{ args: Token; dot: Token; field: Token }> = [];
+  const t = scanned.tokens;
+  for (let i = 0; i + 2 < t.length; i++) {
+    const prev = t[i - 1];
+    if (
+      t[i].kind === 'ident' &&
+      t[i].text === 'args' &&
+      t[i].region !== 'top' &&
+      t[i + 1].text === '.' &&
+      t[i + 2].kind === 'ident' &&
+      !(prev && (prev.text === '.' || prev.text === '->'))
+    ) {
+      out.push({ args: t[i], dot: t[i + 1], field: t[i + 2] });
+    }
+  }
+  return out;
+}
+
+function lintArgsDot(code: string, scanned: ScanResult, catalog: ProbeCatalog | undefined): Diagnostic[] {
+  if (!bpftraceBefore019(catalog)) {
+    return [];
+  }
+  return argsDotTokens(scanned).map(({ args, field }) =>
+    diagnosticAt(
+      code,
+      args.start,
+      field.end,
+      // A warning: the datasource judges saved code without the host's list (blocking.ts), and a
+      // host check must block the same scripts there as in the editor.
+      'warning',
+      'args-dot',
+      `args.${field.text} is bpftrace 0.19's syntax; this host's bpftrace is older (it lists no fentry or rawtracepoint probes) and refuses it. Write args->${field.text}, which every version accepts.`
+    )
   );
 }
 

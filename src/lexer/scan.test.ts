@@ -1,4 +1,4 @@
-import { clauseAt, offsetOf, positionOf, regionAt, scan, tokenAt, tokenUnder } from './scan';
+import { clauseAt, offsetOf, positionOf, regionAt, scan, tokenAt, tokenUnder } from '../lexer/scan';
 
 const kinds = (text: string) => scan(text).tokens.map((t) => `${t.kind}:${t.text}`);
 

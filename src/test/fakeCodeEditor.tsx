@@ -58,6 +58,7 @@ function makeFake(initial: string): FakeMonaco {
         registerCompletionItemProvider: jest.fn(() => disposable()),
         registerHoverProvider: jest.fn(() => disposable()),
         registerSignatureHelpProvider: jest.fn(() => disposable()),
+        registerCodeActionProvider: jest.fn(() => disposable()),
         CompletionItemKind: {
           Module: 8,
           Event: 10,
