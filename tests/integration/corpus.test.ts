@@ -18,7 +18,7 @@ import { PMPROXY, stackUp, waitFor } from './stack';
 
 const CORPUS = join(__dirname, '..', 'corpus');
 /** Scripts run at once: bpftrace's start (LLVM) is CPU-bound, and the host has 2 vCPUs. */
-const BATCH = 6;
+const BATCH = 4;
 /** Long enough for "no events" (15 s) and for a slow start under load. */
 const CASE_TIMEOUT_MS = 30_000;
 
