@@ -55,7 +55,7 @@ test('(c) QueryEditor: Monaco shows the script; edits commit on blur and Ctrl+S'
       changes: window.bpfliveHost.changeCount,
       runs: window.bpfliveHost.runQueryCount,
     }));
-    assert.deepEqual(afterBlur.query, { refId: 'A', code: edited });
+    assert.deepEqual(afterBlur.query, { refId: 'A', code: edited, version: 2 });
     assert.equal(afterBlur.changes, 1);
     assert.equal(afterBlur.runs, 1);
     await page.locator('#query-section').screenshot({ path: join(ARTIFACTS, 'query-editor.png') });
