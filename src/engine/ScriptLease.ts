@@ -4,7 +4,7 @@ import { withReason } from '../language/failureReasons';
 import { beginLines, noEventsAdvice } from '../language/probeTriggers';
 import { MetricValues } from '../pmapi/types';
 import { joinedEventSplitter } from '../scripts/joinOutput';
-import { isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
+import { isNameRanking, isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
 import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
@@ -24,6 +24,8 @@ export interface VariableInfo {
   aggregation?: string;
   /** Per-event state of the script (`@start[tid] = nsecs` … `delete()`): nothing to show. */
   scratch?: boolean;
+  /** A count()/sum() keyed by names (comm, probe, str(…)): a ranking, read as a top-N table. */
+  ranking?: boolean;
   /** The PMDA's metrictype label: histogram, stacks, output, or null. */
   metrictype: string | null;
   /** A string variable (printf output), not numbers. */
@@ -671,6 +673,7 @@ function variableInfo(
     text,
     aggregation: used?.aggregation,
     scratch: isScratch(used),
+    ranking: isNameRanking(used),
   };
 }
 

@@ -110,7 +110,9 @@ describe('leaseResponse', () => {
     expect(auto.data.map((f) => f.meta?.custom?.view)).toEqual(['timeseries']);
     const table = leaseResponse({ refId: 'A', code: 'x', format: 'table' }, runningLease(), ALL_TIME);
     expect(table.data.map((f) => f.meta?.custom?.view)).toEqual(['table']);
-    expect(table.data[0].meta?.notices ?? []).not.toContainEqual(expect.objectContaining({ text: expect.stringMatching(/^Auto: /) }));
+    expect(table.data[0].meta?.notices ?? []).not.toContainEqual(
+      expect.objectContaining({ text: expect.stringMatching(/^Auto: /) })
+    );
     const waiting = leaseResponse({ refId: 'A', code: 'x', format: 'logs' }, newLease(), ALL_TIME);
     expect(waiting.data.map((f) => f.meta?.custom?.view)).toEqual(['logs']);
   });
@@ -134,7 +136,11 @@ describe('leaseResponse on recorded data', () => {
   it('a count map as rates carries "/s"; raw totals do not', () => {
     const rate = leaseResponse({ refId: 'A', code: 'x', map: '@total' }, fixtureLease('syscount.json'), ALL_TIME);
     expect(rate.data[0].fields[1].config.unit).toBe('count:/s');
-    const raw = leaseResponse({ refId: 'A', code: 'x', map: '@total', rate: false }, fixtureLease('syscount.json'), ALL_TIME);
+    const raw = leaseResponse(
+      { refId: 'A', code: 'x', map: '@total', rate: false },
+      fixtureLease('syscount.json'),
+      ALL_TIME
+    );
     expect(raw.data[0].fields[1].config.unit).toBeUndefined();
   });
 
@@ -192,7 +198,9 @@ describe('leaseResponse on recorded data', () => {
     const counts = table.fields[1].values as number[];
     expect(table.length).toBeGreaterThan(20);
     expect([...counts].sort((a, b) => b - a)).toEqual(counts);
-    expect(notices(r).find((n) => n.startsWith('Auto: '))).toMatch(/^Auto: @ as a table \(it has \d+ keys \(more than 20\), largest first\)/);
+    expect(notices(r).find((n) => n.startsWith('Auto: '))).toMatch(
+      /^Auto: @ as a table \(it has \d+ keys \(more than 20\), largest first\)/
+    );
   });
 
   it('sum() is a counter: rates in B/s, and a table shows the increase over the range; max() is a value', () => {
@@ -201,7 +209,8 @@ describe('leaseResponse on recorded data', () => {
     expect([bytes.counter, bytes.aggregation]).toEqual([true, 'sum']);
     expect(lease.variables.find((v) => v.name === '@biggest')!.counter).toBe(false);
 
-    const rates = leaseResponse({ refId: 'A', code: 'x', map: '@bytes' }, lease, ALL_TIME).data[0];
+    const rates = leaseResponse({ refId: 'A', code: 'x', map: '@bytes', format: 'timeseries' }, lease, ALL_TIME)
+      .data[0];
     expect(rates.fields.slice(1).every((f: Field) => f.config.unit === 'binBps')).toBe(true);
 
     const table = leaseResponse({ refId: 'A', code: 'x', map: '@bytes', format: 'table' }, lease, ALL_TIME).data[0];
@@ -216,4 +225,3 @@ describe('leaseResponse on recorded data', () => {
     expect(biggest.fields[1].values).toEqual([65536, 726241]); // as recorded: levels, not rates
   });
 });
-

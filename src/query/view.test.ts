@@ -86,6 +86,16 @@ describe('chooseView: Auto decides from evidence', () => {
     expect(chooseView([bycomm], {}, seen({ '@bycomm': 20 })).format).toBe('timeseries');
   });
 
+  it('a count or sum keyed by names is a ranking: a table past a handful of names', () => {
+    const ranking = v('@bytes', null, false, { ranking: true, aggregation: 'sum' });
+    const view = chooseView([ranking], {}, seen({ '@bytes': 9 }));
+    expect(view).toMatchObject({ format: 'table', variables: [ranking] });
+    expect(view.note).toContain('it ranks 9 names');
+    expect(chooseView([ranking], {}, seen({ '@bytes': 8 })).format).toBe('timeseries');
+    // Keys that are not names (a cpu, a syscall id) still need more than 20.
+    expect(chooseView([bycomm], {}, seen({ '@bycomm': 9 })).format).toBe('timeseries');
+  });
+
   it('a script of scratch maps only still shows them', () => {
     expect(chooseView([start], {}, seen())).toMatchObject({ format: 'timeseries', variables: [start] });
   });

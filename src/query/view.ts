@@ -36,6 +36,15 @@ export interface Evidence {
 
 /** A keyed map with more keys than this reads as a top-N table, not that many lines. */
 export const MANY_KEYS = 20;
+/**
+ * A count or sum keyed by names (`@[comm] = count()`) is a ranking: past this many names its
+ * author reads a top-N table, and the number of processes on a host varies around any higher
+ * figure (a corpus run saw 12–29 comms for the same script).
+ */
+export const MANY_NAMES = 8;
+
+/** More keys than a panel of lines reads well: by key kind (see MANY_KEYS, MANY_NAMES). */
+const isWide = (v: VariableInfo, size: number) => size > (v.ranking ? MANY_NAMES : MANY_KEYS);
 
 const LABEL: Record<ViewFormat, string> = {
   timeseries: 'time series',
@@ -89,7 +98,7 @@ function naturalFormat(v: VariableInfo, evidence: Evidence): ViewFormat {
   if (v.text) {
     return evidence.isCsv(v) ? 'table' : 'logs';
   }
-  return evidence.size(v) > MANY_KEYS ? 'table' : 'timeseries';
+  return isWide(v, evidence.size(v)) ? 'table' : 'timeseries';
 }
 
 /**
@@ -157,7 +166,7 @@ function autoView(variables: readonly VariableInfo[], evidence: Evidence): View 
   const special = pool.find(isHistogram) ?? pool.find(isStacks);
   const maps = pool.filter((v) => isNumeric(v) && !isHistogram(v) && !isStacks(v));
   const text = pool.find((v) => v.text);
-  const wide = maps.find((v) => evidence.size(v) > MANY_KEYS);
+  const wide = maps.find((v) => isWide(v, evidence.size(v)));
   if (special) {
     format = naturalFormat(special, evidence);
     shown = [special];
@@ -165,7 +174,9 @@ function autoView(variables: readonly VariableInfo[], evidence: Evidence): View 
   } else if (wide) {
     format = 'table';
     shown = [wide];
-    why = `it has ${evidence.size(wide)} keys (more than ${MANY_KEYS}), largest first`;
+    why = wide.ranking
+      ? `it ranks ${evidence.size(wide)} names (more than ${MANY_NAMES}), largest first`
+      : `it has ${evidence.size(wide)} keys (more than ${MANY_KEYS}), largest first`;
   } else if (maps.length) {
     format = 'timeseries';
     shown = maps;

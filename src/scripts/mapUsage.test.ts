@@ -1,4 +1,4 @@
-import { isScratch, mapUsage } from './mapUsage';
+import { isNameRanking, isScratch, mapUsage } from './mapUsage';
 
 // Script shapes of well-known tool kinds (written here): snoop, latency, count, top.
 const BIOSNOOP_LIKE = `
@@ -42,5 +42,17 @@ describe('mapUsage: how a script uses its maps', () => {
     expect(isScratch(mapUsage('k { @last[comm] = nsecs; }').get('@last'))).toBe(false);
     expect(isScratch(mapUsage('k { @lat = nsecs; }').get('@lat'))).toBe(false);
     expect(isScratch(undefined)).toBe(false);
+  });
+
+  it('a ranking: a count or sum keyed by names (comm, probe, str(…)), not by numbers or per task', () => {
+    const ranking = (code: string, map = '@') => isNameRanking(mapUsage(code).get(map));
+    expect(ranking('k { @[comm] = count(); }')).toBe(true);
+    expect(ranking('k { @bytes[comm, pid] = sum(arg2); }', '@bytes')).toBe(true);
+    expect(ranking('k { @[probe] = count(); }')).toBe(true);
+    expect(ranking('k { @[str(args->filename, 32)] = count(); }')).toBe(true);
+    expect(ranking('k { @[cpu] = count(); }')).toBe(false);
+    expect(ranking('k { @[args->id] = count(); }')).toBe(false);
+    expect(ranking('k { @[comm] = max(arg0); }')).toBe(false);
+    expect(ranking('k { @last[comm] = nsecs; }', '@last')).toBe(false);
   });
 });

@@ -68,6 +68,22 @@ export function mapUsage(code: string): Map<string, MapUsage> {
   return usage;
 }
 
+/** Keys that name things (a process, a probe, a function, a path): what top-N tables rank. */
+const NAME_KEY = /^(?:comm|probe|func|cgroup)$|^(?:str|ksym|usym|path|buf)\s*\(/;
+
+/**
+ * A count or sum keyed by names (`@[comm] = count()`, `@bytes[comm] = sum(…)`): a ranking its
+ * author reads as a top-N table once there are more than a handful of names.
+ */
+export function isNameRanking(u: MapUsage | undefined): boolean {
+  return (
+    !!u &&
+    (u.aggregation === 'count' || u.aggregation === 'sum') &&
+    u.keys.length > 0 &&
+    u.keys.some((k) => k.split(',').some((part) => NAME_KEY.test(part.trim())))
+  );
+}
+
 /**
  * A scratch map: only plain values (no aggregation), and either deleted per event or keyed by the
  * task/argument the event belongs to. Never a reason to hide a script's output.
