@@ -97,13 +97,25 @@ describe('csvTextOf (a CSV table of the selected range)', () => {
 
 describe('buildMapTableFrame', () => {
   it('numeric keys are number columns, so they sort 2 before 10; mixed keys stay strings', () => {
-    const byId = buildMapTableFrame(bufferWith(true, [{ '2': 1, '10': 1, '300': 1 }, { '2': 5, '10': 9, '300': 2 }]), {
-      refId: 'A',
-      variable: '@',
-    });
+    const byId = buildMapTableFrame(
+      bufferWith(true, [
+        { '2': 1, '10': 1, '300': 1 },
+        { '2': 5, '10': 9, '300': 2 },
+      ]),
+      {
+        refId: 'A',
+        variable: '@',
+      }
+    );
     expect(byId.fields[0]).toMatchObject({ name: 'key', type: FieldType.number });
     expect(byId.fields[0].values).toEqual([10, 2, 300]);
-    const mixed = buildMapTableFrame(bufferWith(true, [{ '2': 1, x: 1 }, { '2': 5, x: 9 }]), { refId: 'A', variable: '@' });
+    const mixed = buildMapTableFrame(
+      bufferWith(true, [
+        { '2': 1, x: 1 },
+        { '2': 5, x: 9 },
+      ]),
+      { refId: 'A', variable: '@' }
+    );
     expect(mixed.fields[0]).toMatchObject({ type: FieldType.string, values: ['x', '2'] });
   });
 

@@ -192,10 +192,7 @@ export function buildMapTableFrame(buffer: WideSeriesBuffer, options: MapTableFr
   return {
     refId: options.refId,
     name: options.variable,
-    fields: [
-      ...names.map((name, i): Field => keyField(name, keyColumns[i])),
-      valueField,
-    ],
+    fields: [...names.map((name, i): Field => keyField(name, keyColumns[i])), valueField],
     length: top.length,
     meta: { preferredVisualisationType: 'table' },
   };

@@ -77,4 +77,3 @@ describe('rateUnit: a rate says /s', () => {
     expect(shown(rateUnit('ns'), 500)).toBe('500.0 ns/s');
   });
 });
-

@@ -20,7 +20,12 @@ describe('join() output as the PMDA leaves it', () => {
     const lines = split(first).split('\n');
     expect(lines[0]).toBe('PID      ARGS');
     expect(lines.slice(1, -1).every((l) => /^\d+$/.test(l))).toBe(true);
-    expect(lines.length - 2).toBe(first.slice(first.indexOf('\n') + 1).trim().split(/ +/).length);
+    expect(lines.length - 2).toBe(
+      first
+        .slice(first.indexOf('\n') + 1)
+        .trim()
+        .split(/ +/).length
+    );
     // The second text continues the first: so does its split (each event is cut the same way).
     expect(split(second).startsWith(split(first))).toBe(true);
   });
