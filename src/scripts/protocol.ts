@@ -107,7 +107,14 @@ const MAX_DEREGISTER_CHARS = PMPROXY_MAX_URL - 3000;
 export async function readProbeList(client: PmapiClient): Promise<string> {
   const result = await client.fetch([INFO_TRACEPOINTS]);
   const value = result.values.get(INFO_TRACEPOINTS)?.instances[0]?.value;
-  return typeof value === 'string' ? value : '';
+  // No host lists no probes at all: an empty answer is a PMDA that is restarting or out of step.
+  // Taken as the host's list, it would make the editor say "this host lists no tracepoints".
+  if (typeof value !== 'string' || value.trim() === '') {
+    throw new Error(
+      'The bpftrace PMDA sent no probe list (it may be restarting); completion and host checks wait for it.'
+    );
+  }
+  return value;
 }
 
 /** The PMDA's list of scripts (`bpftrace.info.scripts_json`); unparseable text gives undefined. */
