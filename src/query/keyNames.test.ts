@@ -30,3 +30,10 @@ describe('keyNamesOf reads the script as the editor does', () => {
     expect(keyNamesOf('BEGIN { @x[args->argv[0], cpu] = count(); }', '@x')).toEqual(['argv', 'cpu']);
   });
 });
+
+describe('keyNamesOf: every part keeps its place', () => {
+  it('names a part after its scratch variable, and a literal part by its position', () => {
+    const code = 'k { $dir = "R"; @bytes[comm, $dir, $major, 1] = sum(args->bytes); }';
+    expect(keyNamesOf(code, '@bytes')).toEqual(['comm', 'dir', 'major', 'key3']);
+  });
+});

@@ -68,7 +68,8 @@ function keyParts(tokens: Token[], from: number): { names: string[]; end: number
       depth--;
     } else if (t.text === ']') {
       close();
-      return { names: names.filter((n) => n !== ''), end: j + 1 };
+      // A part with no name (a literal) keeps its place: dropping it would shift every later name.
+      return { names: names.map((n, k) => n || `key${k}`), end: j + 1 };
     } else if (t.text === ',' && depth === 0) {
       close();
       continue;
@@ -78,6 +79,9 @@ function keyParts(tokens: Token[], from: number): { names: string[]; end: number
     any = true;
     if (t.kind === 'ident') {
       last = t.text;
+    } else if (t.kind === 'scratch' && t.text.length > 1) {
+      // `@bytes[comm, $dir]`: the scratch variable names the part (`dir`).
+      last = t.text.slice(1);
     }
   }
   return undefined;
