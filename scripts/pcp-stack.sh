@@ -322,6 +322,27 @@ configure_bpftrace_conf() {
   return 1
 }
 
+# pmproxy serves bpflive's REST calls (/pmapi) only. Its Redis client (no Redis here: it retries
+# the connection forever), archive discovery and series/search modules are turned off: pmproxy
+# 6.0.3 crashed in libuv (segfault, general protection fault) in our CI and soak runs, in the event
+# loop those modules share with /pmapi, and an attack surface nobody uses is better closed anyway.
+PMPROXY_CONF=/etc/pcp/pmproxy/pmproxy.conf
+configure_pmproxy_conf() {
+  [ -f "$PMPROXY_CONF" ] || return 1
+  tmpdir
+  local new=$TMPD/pmproxy.conf
+  ini_set pmproxy redis.enabled false <"$PMPROXY_CONF" |
+    ini_set redis enabled false |
+    ini_set discover enabled false |
+    ini_set pmsearch enabled false |
+    ini_set pmseries enabled false >"$new"
+  if install_if_changed "$PMPROXY_CONF" "$new"; then
+    say "configured $PMPROXY_CONF: the REST API only (Redis, discovery, series and search off)"
+    return 0
+  fi
+  return 1
+}
+
 process_manager_files() {
   local f
   { dpkg -L pcp 2>/dev/null || true; } | { grep '/process_manager\.py$' || true; } | while IFS= read -r f; do
@@ -1090,6 +1111,7 @@ cmd_up() {
   supervise_pmda && pmcd_why+=("pmcd.conf runs the PMDA supervised")
   set_listen "$PMCD_OPTIONS" "$LISTEN_ADDR" && pmcd_why+=("pmcd.options changed")
   set_listen "$PMPROXY_OPTIONS" "$PMPROXY_LISTEN_ADDR" && pmproxy_why+=("pmproxy.options changed")
+  configure_pmproxy_conf && pmproxy_why+=("pmproxy.conf changed")
   if [ -n "$AUTH_USER" ]; then ensure_auth_account; fi
 
   is_running pmcd || pmcd_why+=("pmcd not running")
