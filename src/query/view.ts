@@ -39,7 +39,7 @@ export const MANY_KEYS = 20;
 /**
  * A count or sum keyed by names (`@[comm] = count()`) is a ranking: past this many names its
  * author reads a top-N table, and the number of processes on a host varies around any higher
- * figure (a corpus run saw 12–29 comms for the same script).
+ * figure (corpus runs of one script saw fewer than 21 comms in one run, 22 and 29 in others).
  */
 export const MANY_NAMES = 8;
 
