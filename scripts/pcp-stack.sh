@@ -30,6 +30,10 @@ readonly DEFAULT_CREDENTIALS_FILE=/etc/pcp/bpflive/credentials
 # leaves no manager process or bpftrace behind (see pmda_supervisor_source).
 readonly SUPERVISOR=/usr/local/lib/bpflive/pmda-supervisor
 readonly SUPERVISOR_STATE=/run/bpflive/pmdabpftrace.pgid
+# pmproxy's watchdog (see cmd_watch_pmproxy): its pid, for status and down.
+readonly WATCHDOG_PID=/run/bpflive/pmproxy-watchdog.pid
+SELF=$(readlink -f "${BASH_SOURCE[0]}")
+readonly SELF
 readonly PMDA_COMMAND='python3 /var/lib/pcp/pmdas/bpftrace/pmdabpftrace.python'
 LOG=${BPFLIVE_PCP_STACK_LOG:-/var/log/bpflive-pcp-stack.log}
 READY_TIMEOUT=${BPFLIVE_READY_TIMEOUT:-90}
@@ -53,7 +57,11 @@ ${DEFAULT_CREDENTIALS_FILE} (root only, one line user:password).
   status   report packages, daemons, PMDA, auth and credentials, the PMDA
            supervisor, config, listening addresses and whether register
            answers; exit 0 only when all is well.
-  down     stop pmproxy and pmcd and what the PMDA started (its own process
+  watch-pmproxy
+           (started by 'up' in the background) start pmproxy again when it
+           crashed, as systemd's Restart=always does; a deliberate stop
+           (init script, SIGTERM) is left alone.
+  down     stop pmproxy's watchdog, pmproxy and pmcd and what the PMDA started (its own process
            group). Packages stay installed; 'up' brings everything back.
     --purge  also remove the bpftrace PMDA from pmcd and the PMDA supervisor,
              and restore the original (.dist) bpftrace.conf,
@@ -1161,6 +1169,7 @@ cmd_up() {
     until register_answers || [ "$SECONDS" -ge "$deadline" ]; do sleep 1; done
   fi
   [ "$restarted" = true ] || say "nothing changed; pmcd and pmproxy left running"
+  start_watchdog
   summary
   if [ "$AUTH" = true ]; then
     say "auth on: only ${ALLOWED_USERS} may register scripts; Grafana's datasource: Basic auth, user ${AUTH_USER}, password from ${CREDENTIALS_SOURCE}"
@@ -1274,6 +1283,10 @@ cmd_status() {
     say "PMDA supervisor: NOT installed (a crashed PMDA leaves its bpftrace processes running)"
     bad=1
   fi
+  if pid=$(watchdog_pid); then say "pmproxy watchdog: running (pid $pid; restarts a crashed pmproxy)"; else
+    say "pmproxy watchdog: NOT running (a crashed pmproxy stays down)"
+    bad=1
+  fi
   decide_daemon_control
   say "daemon control: $([ "$DIRECT" = true ] && echo "direct (pid files in $PCP_RUN_DIR)" || echo "/etc/init.d scripts")"
   say "script expiry: $(ini_get "$BPFTRACE_CONF" bpftrace script_expiry_time) s"
@@ -1316,6 +1329,62 @@ cmd_status() {
   return "$bad"
 }
 
+# ---------------------------------------------------------------- pmproxy watchdog
+# pmproxy 6.0.3 crashes now and then in its event loop (segfaults in libuv.so or libpcp_web.so in
+# dmesg: nine in a day of test runs here; PCP's tracker has reports of memory corruption when
+# clients connect and close). On a systemd host pmproxy.service says Restart=always and pmproxy
+# is back within a second, and bpflive's panels show "pmproxy cannot be reached; retrying" in
+# between. Without systemd, this watchdog does what systemd does, so the stack here behaves like
+# the hosts our users run. It tells a crash from a deliberate stop by the pid file: pmproxy
+# removes it when it exits on SIGTERM/SIGINT, and the init script's stop removes it as well; a
+# crash (SIGSEGV, SIGKILL) leaves it behind, naming a process that is gone.
+watchdog_pid() { # prints the pid of the running watchdog, or fails
+  local pid
+  pid=$(cat "$WATCHDOG_PID" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q ' watch-pmproxy' && echo "$pid"
+}
+
+pmproxy_crashed() { # the pid file names a process that is no longer pmproxy
+  local pid
+  pid=$(cat "$PCP_RUN_DIR/pmproxy.pid" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" != pmproxy ] || pid_gone "$pid"
+}
+
+cmd_watch_pmproxy() { # the watchdog itself: started by 'up', stopped by 'down'
+  [ $# -eq 0 ] || die "watch-pmproxy takes no options"
+  require_root
+  mkdir -p "$(dirname "$WATCHDOG_PID")"
+  echo "$$" >"$WATCHDOG_PID"
+  log_note "pmproxy watchdog started (pid $$)"
+  local pid
+  while sleep 1; do
+    pmproxy_crashed || continue
+    pid=$(cat "$PCP_RUN_DIR/pmproxy.pid" 2>/dev/null || true)
+    log_note "pmproxy watchdog: pmproxy (pid $pid) died without removing its pid file (a crash: see dmesg); starting it again"
+    rm -f "$PCP_RUN_DIR/pmproxy.pid"
+    service pmproxy start || true
+    wait_for 20 is_running pmproxy || log_note "pmproxy watchdog: pmproxy did not come back"
+  done
+}
+
+start_watchdog() {
+  [ -z "$(watchdog_pid || true)" ] || return 0
+  mkdir -p "$(dirname "$WATCHDOG_PID")"
+  setsid "$BASH" "$SELF" watch-pmproxy </dev/null >>"$LOG" 2>&1 9>&- &
+  say "pmproxy watchdog started: a crashed pmproxy is started again within a second, as systemd's Restart=always does"
+}
+
+stop_watchdog() {
+  local pid
+  pid=$(watchdog_pid || true)
+  if [ -n "$pid" ]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_for 5 pid_gone "$pid" || true
+  fi
+  rm -f "$WATCHDOG_PID"
+}
+
 # ---------------------------------------------------------------- down
 kill_pids() { # kill_pids SIGNAL pids...
   local sig=$1
@@ -1350,6 +1419,7 @@ cmd_down() {
   fi
 
   local p pid
+  stop_watchdog
   for p in pmproxy pmcd; do
     if is_running "$p"; then
       say "stopping $p"
@@ -1398,6 +1468,7 @@ main() {
     install) cmd_install "$@" ;;
     down) cmd_down "$@" ;;
     status) cmd_status "$@" ;;
+    watch-pmproxy) cmd_watch_pmproxy "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

@@ -251,6 +251,35 @@ describe('faults: pmproxy and pmcd', () => {
     run.stop();
   }, 150_000);
 
+  it('pmproxy crashes (SIGSEGV): the watchdog starts it again, data resumes, the same bpftrace', async () => {
+    // pmproxy 6.0.3 does crash (libuv/libpcp_web segfaults in dmesg). Hosts run it under systemd's
+    // Restart=always; scripts/pcp-stack.sh's watchdog does the same here. What users see must be a
+    // short gap, not a panel that stays dead or a second bpftrace.
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const pids = bpftracePids();
+    const before = sh('cat /run/pcp/pmproxy.pid').trim();
+    const crashedAt = Date.now();
+    sh(`kill -SEGV ${before}`);
+    await waitFor(
+      'pmproxy started again by the watchdog',
+      async () =>
+        sh('cat /run/pcp/pmproxy.pid 2>/dev/null || true').trim() !== before &&
+        (await fetch(`${PMPROXY}/pmapi/context`).catch(() => undefined))?.ok,
+      20_000
+    );
+    const backAt = Date.now();
+    await waitFor('data again', () => run.firstArrivalAfter(backAt) !== undefined, 20_000);
+    const ticks = ticksBetween(backAt, run.firstArrivalAfter(backAt)!);
+    report(
+      `pmproxy crash: back after ${((backAt - crashedAt) / 1000).toFixed(1)} s, data ${ticks} tick(s) later; bpftrace ${JSON.stringify(pids)} → ${JSON.stringify(bpftracePids())}`
+    );
+    expect(ticks).toBeLessThanOrEqual(2);
+    expect(bpftracePids()).toEqual(pids);
+    run.stop();
+  }, 90_000);
+
   it('pmcd restart: registered again, data within 2 ticks of the PMDA being back, one process', async () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: TICKS }]));
