@@ -64,6 +64,7 @@ step "formatting (prettier --check)" npx prettier --check .
 step "dashboards match their .bt files" node scripts/build-dashboards.mjs --check
 step "unit tests" npx jest --ci --maxWorkers 2 --json --outputFile="$ARTIFACTS/unit.json"
 step "build" npm run --silent build
+step "plugin validator (the rules checkable here; docs/releasing.md)" node scripts/validate-plugin.mjs
 step "integration tests (real stack)" npx jest --ci -c jest.integration.config.js --json --outputFile="$ARTIFACTS/integration.json"
 step "browser tests (headless Chromium; Grafana 12 / React 18, then 13 / React 19)" bash tests/browser/run.sh
 
