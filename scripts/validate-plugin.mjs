@@ -281,16 +281,29 @@ function externalsNotBundled(dist) {
   return [...bundled].map((name) => `${name} is bundled into module.js (Grafana provides it: make it external)`);
 }
 
+/** Licences the catalog accepts, as their texts name themselves. */
+const ACCEPTED_LICENCE = /Apache License|MIT License|BSD|GNU (Affero |Lesser )?General Public License/;
+/** Words the catalog's review reads as developer documentation in the README (its "jargon" rule). */
+const JARGON = ['yarn', 'nodejs'];
+
 function documents(plugin, dist) {
   const p = [];
-  if (!present(path.join(dist, 'LICENSE'))) {
+  const licence = readText(path.join(dist, 'LICENSE'));
+  if (!licence?.trim()) {
     p.push('LICENSE is missing');
+  } else if (!ACCEPTED_LICENCE.test(licence)) {
+    p.push('LICENSE is not one the catalog accepts (Apache 2.0, MIT, BSD, GPL3, LGPL3, AGPL3)');
   }
   const readme = readText(path.join(dist, 'README.md'));
   if (!readme?.trim()) {
     p.push('README.md is missing');
   } else if (/This README file is going to be the one displayed|plugin template/.test(readme)) {
     p.push('README.md is still the template');
+  } else {
+    const jargon = JARGON.filter((word) => readme.includes(word));
+    if (jargon.length > 0) {
+      p.push(`README.md has developer jargon (${jargon.join(', ')}): move build notes to the project's own docs`);
+    }
   }
   const changelog = readText(path.join(dist, 'CHANGELOG.md'));
   const version = plugin.info?.version;

@@ -134,6 +134,11 @@ describe('scripts/validate-plugin.mjs', () => {
     ['LICENSE, README, CHANGELOG', (d: string) => fs.rmSync(path.join(d, 'LICENSE')), /LICENSE is missing/],
     [
       'LICENSE, README, CHANGELOG',
+      (d: string) => fs.appendFileSync(path.join(d, 'README.md'), 'Build it with yarn.\n'),
+      /developer jargon \(yarn\)/,
+    ],
+    [
+      'LICENSE, README, CHANGELOG',
       (d: string) => fs.writeFileSync(path.join(d, 'CHANGELOG.md'), '# Changelog\n\n## [1.0.0] - 2026-01-01\n'),
       /no "## 1\.2\.3" section/,
     ],
