@@ -59,6 +59,7 @@ step "Chromium for browser tests" install_browser
 step "npm ci" install_node_modules
 step "npm ci (browser runtime 13)" install_runtime_13
 step "typecheck" npm run --silent typecheck
+step "typecheck src/ against Grafana 13 / React 19" npx tsc -p tests/browser/runtime-13/tsconfig.src.json
 step "lint (incl. the layering rules)" npm run --silent lint
 step "formatting (prettier --check)" npx prettier --check .
 step "dashboards match their .bt files" node scripts/build-dashboards.mjs --check
