@@ -70,9 +70,11 @@ describe('saved dashboards load in the current model', () => {
 
   it('the dashboards bpflive ships are saved in the current model', () => {
     const dir = join(__dirname, '..', 'dashboards');
+    type Panel = { targets?: SavedQuery[]; panels?: Panel[] };
     const targets = readdirSync(dir)
       .filter((f) => f.endsWith('.json'))
-      .flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).panels as Array<{ targets?: SavedQuery[] }>)
+      .flatMap((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')).panels as Panel[])
+      .flatMap((p) => [p, ...(p.panels ?? [])]) // a collapsed row holds its panels
       .flatMap((p) => p.targets ?? []);
     expect(targets.length).toBeGreaterThan(5);
     for (const t of targets) {
