@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import semver from 'semver';
 
 /** The archive's budget: bpflive's own (about 0.3 MB today), so a stray bundle is noticed. */
@@ -401,7 +402,8 @@ export function validate({ dist, zip }) {
   ];
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+// Run as a command (not imported by package-plugin.mjs); real paths, so a symlinked checkout still runs it.
+if (process.argv[1] && fs.realpathSync(process.argv[1]) === fs.realpathSync(fileURLToPath(import.meta.url))) {
   const results = validate(parseArgs(process.argv.slice(2)));
   for (const { rule, problems } of results) {
     console.log(
