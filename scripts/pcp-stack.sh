@@ -4,6 +4,15 @@
 # Works without systemd. See usage() below, or run with --help.
 set -euo pipefail
 
+# Close every descriptor the caller left open: `flock /tmp/pcp-stack.lock scripts/pcp-stack.sh up`
+# passes its lock file as fd 3, and pmcd and pmproxy started from here would inherit it and hold
+# the caller's lock for as long as they run, so every later `flock` on it waits forever. (The
+# caller's flock keeps its own copy, so the lock still covers this script.) 255 is bash's own.
+for inherited in "/proc/$$/fd"/*; do
+  inherited=${inherited##*/}
+  if [ "$inherited" -gt 2 ] && [ "$inherited" -ne 255 ]; then eval "exec $inherited>&-"; fi
+done
+
 readonly PROG=pcp-stack
 readonly CLEAN_PATH=/usr/bin:/bin:/usr/sbin:/sbin
 readonly PMPROXY_URL=http://127.0.0.1:44322

@@ -48,18 +48,26 @@ install_node_modules() {
   npm ci --no-audit --no-fund --loglevel=error
 }
 
+# The browser tests' second runtime (Grafana 13 / React 19), locked by its own package-lock.json.
+install_runtime_13() {
+  (cd tests/browser/runtime-13 && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error)
+}
+
 need_root
 step "PCP stack (scripts/pcp-stack.sh up)" bash scripts/pcp-stack.sh up
 step "Chromium for browser tests" install_browser
 step "npm ci" install_node_modules
+step "npm ci (browser runtime 13)" install_runtime_13
 step "typecheck" npm run --silent typecheck
+step "typecheck src/ against Grafana 13 / React 19" npx tsc -p tests/browser/runtime-13/tsconfig.src.json
 step "lint (incl. the layering rules)" npm run --silent lint
 step "formatting (prettier --check)" npx prettier --check .
 step "dashboards match their .bt files" node scripts/build-dashboards.mjs --check
 step "unit tests" npx jest --ci --maxWorkers 2 --json --outputFile="$ARTIFACTS/unit.json"
 step "build" npm run --silent build
+step "plugin validator (the rules checkable here; docs/releasing.md)" node scripts/validate-plugin.mjs
 step "integration tests (real stack)" npx jest --ci -c jest.integration.config.js --json --outputFile="$ARTIFACTS/integration.json"
-step "browser tests (headless Chromium)" bash tests/browser/run.sh
+step "browser tests (headless Chromium; Grafana 12 / React 18, then 13 / React 19)" bash tests/browser/run.sh
 
 # Totals across runners: jest's JSON reports and node --test's TAP summary.
 counts=$(node -e '
@@ -71,11 +79,14 @@ counts=$(node -e '
       passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
     } catch { failed += 1; }
   }
-  try {
-    const t = fs.readFileSync("artifacts/browser.tap", "utf8");
-    passed += Number((/^# pass (\d+)/m.exec(t) || [0, 0])[1]);
-    failed += Number((/^# fail (\d+)/m.exec(t) || [0, 1])[1]);
-  } catch { failed += 1; }
+  // One TAP file per Grafana runtime (tests/browser/run.sh); a missing one counts as a failure.
+  for (const runtime of ["12", "13"]) {
+    try {
+      const t = fs.readFileSync(`artifacts/browser-${runtime}.tap`, "utf8");
+      passed += Number((/^# pass (\d+)/m.exec(t) || [0, 0])[1]);
+      failed += Number((/^# fail (\d+)/m.exec(t) || [0, 1])[1]);
+    } catch { failed += 1; }
+  }
   console.log(`${passed} ${failed}`);
 ')
 read -r passed failed <<<"$counts"

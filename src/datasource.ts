@@ -109,7 +109,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    * after a grace period, so refreshes and time-range changes reuse it.
    */
   query(request: DataQueryRequest<BpftraceQuery>): Observable<DataQueryResponse> {
-    const targets = request.targets.filter((t) => this.filterQuery(t)).map(migrateQuery);
+    // Migrated first: whether a query runs is decided on the current model.
+    const targets = request.targets.map(migrateQuery).filter((t) => this.filterQuery(t));
     // Queries of one panel that read one script: only the first tells the script's news.
     const seen = new Set<string>();
     return merge(

@@ -56,6 +56,8 @@ export interface BpftraceQuery extends DataQuery {
 }
 
 export const DEFAULT_QUERY: Partial<BpftraceQuery> = {
+  // A new query is born in the current model, so no migration ever mistakes it for an old one.
+  version: QUERY_MODEL_VERSION,
   code: '',
 };
 

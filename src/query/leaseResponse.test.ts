@@ -44,6 +44,17 @@ function runningLease() {
 }
 
 describe('leaseResponse', () => {
+  it('a query saved by a newer bpflive runs, and the panel says its unknown options are ignored', () => {
+    const newer = leaseResponse({ refId: 'A', code: 'x', version: 99 }, runningLease(), ALL_TIME);
+    expect(newer.data[0].fields[1].values).toEqual([null, 20, 30]);
+    const texts = (newer.data[0].meta?.notices ?? []).map((n: { text: string }) => n.text);
+    expect(texts.some((t: string) => t.includes('saved by a newer bpflive (query model 99'))).toBe(true);
+    const current = leaseResponse({ refId: 'A', code: 'x', version: 2 }, runningLease(), ALL_TIME);
+    expect((current.data[0].meta?.notices ?? []).some((n: { text: string }) => n.text.includes('newer bpflive'))).toBe(
+      false
+    );
+  });
+
   it('streams frames keyed by refId', () => {
     const r = leaseResponse({ refId: 'B', code: 'x' }, runningLease(), ALL_TIME);
     expect(r.key).toBe('B');

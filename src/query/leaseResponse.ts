@@ -12,6 +12,7 @@ import { inferUnit, rateUnit } from './units';
 import { JOIN_NOTICE, usesJoin } from '../scripts/joinOutput';
 import { BpftraceQuery } from '../types';
 import { keyNamesOf } from './keyNames';
+import { newerModelNotice } from './migrate';
 import { chooseView, Evidence, ViewFormat } from './view';
 
 /** The script's state as the query editor reads it: `frames[0].meta.custom.bpflive`. */
@@ -82,6 +83,10 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   }
   if (news && lease.info) {
     notices.push({ severity: 'info', text: lease.info });
+  }
+  const newer = newerModelNotice(query);
+  if (newer) {
+    notices.push({ severity: 'warning', text: newer });
   }
   const state: ScriptState = {
     status: statusOf(lease.phase),

@@ -4,9 +4,10 @@
  * tests/browser/dist/flamegraph/, which server.ts serves under /host/flamegraph/.
  *
  * @grafana/flamegraph has no 12.x release; 13.0.1 runs on @grafana/ui and @grafana/data 12.4.2
- * (what Grafana 12 gives a plugin) with three changes made here:
- * - every import of @grafana/ui, @grafana/data and @grafana/flamegraph goes to the TOP-LEVEL
- *   12.4.2 (resp. 13.0.1) packages, never to the 13.0.1 copies npm nests under @grafana/flamegraph;
+ * (what Grafana 12 gives a plugin) and on 13.x (runtime.ts: BPFLIVE_RUNTIME) with three changes
+ * made here:
+ * - every import of @grafana/ui, @grafana/data and @grafana/flamegraph goes to the runtime's
+ *   TOP-LEVEL packages, never to the 13.0.1 copies npm nests under @grafana/flamegraph;
  * - their CJS builds are bundled: the ESM build of @grafana/ui hits a default-import interop bug
  *   with react-custom-scrollbars-2 ("Element type is invalid … CustomScrollbar");
  * - @grafana/assistant (a peer of the flame graph, provided by Grafana) is a stub.
@@ -19,6 +20,7 @@ import type { Plugin } from 'esbuild';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
+import { assertOneRuntime, describeRuntime, Runtime, runtimeResolver, selectedRuntime } from './runtime';
 
 const HERE = __dirname;
 const ROOT = join(HERE, '..', '..');
@@ -26,11 +28,10 @@ export const FLAMEGRAPH_DIST = join(HERE, 'dist', 'flamegraph');
 /** Where server.ts serves FLAMEGRAPH_DIST. */
 export const FLAMEGRAPH_PAGE = '/host/flamegraph/index.html';
 
-const requireFromRoot = createRequire(join(ROOT, 'package.json'));
-
-/** Package → the file every import of it must load, whoever imports it. */
-function pinnedModules(): Map<string, string> {
-  const cjs = (name: string) => requireFromRoot.resolve(name); // the "require" condition: the CJS build
+/** Package → the file every import of it must load, whoever imports it: the runtime's own copy. */
+function pinnedModules(runtime: Runtime): Map<string, string> {
+  const requireFromRuntime = createRequire(join(runtime.dir, 'package.json'));
+  const cjs = (name: string) => requireFromRuntime.resolve(name); // the "require" condition: the CJS build
   return new Map([
     ['@grafana/ui', cjs('@grafana/ui')],
     ['@grafana/data', cjs('@grafana/data')],
@@ -52,10 +53,12 @@ function pinPlugin(pinned: Map<string, string>): Plugin {
   };
 }
 
+/** Builds the page for the runtime BPFLIVE_RUNTIME selects (runtime.ts). */
 export async function buildFlameGraphPage({ quiet = false } = {}): Promise<void> {
+  const runtime = selectedRuntime();
   mkdirSync(FLAMEGRAPH_DIST, { recursive: true });
   const started = Date.now();
-  await esbuild.build({
+  const built = await esbuild.build({
     entryPoints: { flamegraph: join(HERE, 'flamegraph-host.tsx') },
     outdir: FLAMEGRAPH_DIST,
     bundle: true,
@@ -75,11 +78,15 @@ export async function buildFlameGraphPage({ quiet = false } = {}): Promise<void>
       '.woff2': 'file',
       '.ttf': 'file',
     },
-    plugins: [pinPlugin(pinnedModules())],
+    metafile: true,
+    plugins: [pinPlugin(pinnedModules(runtime)), runtimeResolver(runtime)],
   });
+  assertOneRuntime(runtime, built.metafile, ROOT);
   copyFileSync(join(HERE, 'flamegraph.html'), join(FLAMEGRAPH_DIST, 'index.html'));
   if (!quiet) {
-    console.log(`flame-graph page: ${relative(ROOT, FLAMEGRAPH_DIST)}/ in ${Date.now() - started} ms`);
+    console.log(
+      `flame-graph page (${describeRuntime(runtime)}): ${relative(ROOT, FLAMEGRAPH_DIST)}/ in ${Date.now() - started} ms`
+    );
   }
 }
 

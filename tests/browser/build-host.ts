@@ -12,6 +12,7 @@ import type { BuildOptions, Plugin } from 'esbuild';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { hostDependencies } from './deps';
+import { assertOneRuntime, describeRuntime, Runtime, runtimeFile, runtimeResolver, selectedRuntime } from './runtime';
 
 const HERE = __dirname;
 export const ROOT = join(HERE, '..', '..');
@@ -35,7 +36,7 @@ function depsModuleSource(deps: string[]): string {
   return lines.join('\n');
 }
 
-function depsPlugin(deps: string[]): Plugin {
+function depsPlugin(deps: string[], runtime: Runtime): Plugin {
   return {
     name: 'bpflive-host-deps',
     setup(build) {
@@ -45,18 +46,20 @@ function depsPlugin(deps: string[]): Plugin {
       }));
       build.onLoad({ filter: /.*/, namespace: 'bpflive-host' }, () => ({
         contents: depsModuleSource(deps),
-        resolveDir: ROOT,
+        resolveDir: runtime.dir,
         loader: 'js',
       }));
     },
   };
 }
 
+/** Builds the host for the runtime BPFLIVE_RUNTIME selects (runtime.ts). */
 export async function buildHost({ quiet = false } = {}): Promise<{ deps: string[] }> {
   if (!existsSync(PLUGIN_MODULE)) {
     throw new Error(`${relative(process.cwd(), PLUGIN_MODULE)} is missing: run \`npm run build\` first`);
   }
   const deps = hostDependencies(PLUGIN_MODULE);
+  const runtime = selectedRuntime();
   mkdirSync(HOST_DIST, { recursive: true });
   const started = Date.now();
   const common: BuildOptions = {
@@ -69,8 +72,10 @@ export async function buildHost({ quiet = false } = {}): Promise<{ deps: string[
     // Development React: its warnings reach the console, where the tests collect them.
     define: { 'process.env.NODE_ENV': '"development"', global: 'globalThis' },
     legalComments: 'none',
+    metafile: true,
+    plugins: [runtimeResolver(runtime)],
   };
-  await Promise.all([
+  const builds = await Promise.all([
     esbuild.build({
       ...common,
       entryPoints: { host: join(HERE, 'host.tsx') },
@@ -88,16 +93,19 @@ export async function buildHost({ quiet = false } = {}): Promise<{ deps: string[
       },
       assetNames: '[name]',
       publicPath: '/host/',
-      plugins: [depsPlugin(deps)],
+      plugins: [depsPlugin(deps, runtime), runtimeResolver(runtime)],
     }),
     esbuild.build({
       ...common,
-      entryPoints: { 'editor.worker': 'monaco-editor/esm/vs/editor/editor.worker.js' },
+      entryPoints: { 'editor.worker': runtimeFile(runtime, 'monaco-editor/esm/vs/editor/editor.worker.js') },
       outdir: HOST_DIST,
     }),
   ]);
+  builds.forEach((b) => assertOneRuntime(runtime, b.metafile, ROOT));
   if (!quiet) {
-    console.log(`host bundle: ${relative(ROOT, HOST_DIST)}/ in ${Date.now() - started} ms; deps: ${deps.join(', ')}`);
+    console.log(
+      `host bundle (${describeRuntime(runtime)}): ${relative(ROOT, HOST_DIST)}/ in ${Date.now() - started} ms; deps: ${deps.join(', ')}`
+    );
   }
   return { deps };
 }

@@ -7,9 +7,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
+import { selectedRuntime } from './runtime';
 
-/** Screenshots land here (README: artifacts/browser/). */
-export const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'browser');
+/** Screenshots land here, one directory per runtime (README: artifacts/browser/grafana-12/ …). */
+export const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'browser', `grafana-${selectedRuntime().name}`);
 
 export async function launchChromium(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });

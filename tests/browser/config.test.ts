@@ -7,8 +7,19 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { ARTIFACTS, closedPort, down, PROXY_PREFIX, up, useHarness, waitForPmproxy, withPage } from './harness';
+import { describeRuntime, installedVersion, selectedRuntime } from './runtime';
 
 useHarness();
+
+const runtime = selectedRuntime();
+
+test(`(a) the page gives the plugin the selected runtime: ${describeRuntime(runtime)}`, async (t) => {
+  await withPage(t, up, async (page) => {
+    await page.locator('#config-section').getByLabel('Host specification').waitFor();
+    // The plugin's `react` external is the host's: a second React would fail the hooks anyway.
+    assert.equal(await page.evaluate(() => window.__deps.react.version), installedVersion(runtime, 'react'));
+  });
+});
 
 test('(b) ConfigEditor: URL, PCP fields, and the refusal of a sub-second poll interval', async (t) => {
   await withPage(t, up, async (page) => {

@@ -18,7 +18,7 @@ import { WideSeriesBuffer } from '../../src/buffers/WideSeriesBuffer';
 import { buildFlameGraphFrame } from '../../src/frames/flamegraph';
 import type { FlameHost } from './pageApi';
 
-const host: FlameHost = { ready: false, error: undefined };
+const host: FlameHost = { ready: false, reactVersion: React.version, error: undefined };
 window.flameHost = host;
 
 const params = new URLSearchParams(location.search);

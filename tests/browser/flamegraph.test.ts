@@ -7,7 +7,8 @@
  *
  *   TS_NODE_PROJECT=tests/tsconfig.json node -r ts-node/register --test tests/browser/flamegraph.test.ts
  *
- * Env: CHROMIUM (default /usr/bin/chromium). Screenshots: artifacts/browser/flamegraph*.png.
+ * Env: CHROMIUM (default /usr/bin/chromium), BPFLIVE_RUNTIME (runtime.ts). Screenshots:
+ * artifacts/browser/grafana-<runtime>/flamegraph*.png.
  */
 import { after, before, test, TestContext } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +17,7 @@ import { Browser, Page } from 'playwright-core';
 import { buildFlameGraphPage, FLAMEGRAPH_PAGE } from './build-flamegraph';
 import { ARTIFACTS, assertNoPageErrors, launchChromium, reportConsole, watchPage } from './chromium';
 import type { FlameHost } from './pageApi';
+import { installedVersion, selectedRuntime } from './runtime';
 import { startServer, TestServer } from './server';
 
 const VIEWPORT = { width: 1400, height: 900 };
@@ -123,6 +125,7 @@ async function topTable(page: Page): Promise<Array<[string, number, number]>> {
 
 test('@ks from the real-stack fixture renders: top table, canvas, root at the top, callers above callees', async (t) => {
   await withFlameGraph(t, '', async (page, host) => {
+    assert.equal(host.reactVersion, installedVersion(selectedRuntime(), 'react'), 'the selected runtime runs the page');
     assert.equal(host.total, 591, 'every sample of the two prints');
     assert.deepEqual(host.topLevel, [
       'asm_exc_page_fault',

@@ -6,7 +6,7 @@
  * and stops them after. Run with tests/browser/run.sh (builds what is missing).
  *
  * Env: BPFLIVE_UPSTREAM (pmproxy, default http://127.0.0.1:44322), CHROMIUM (default /usr/bin/chromium).
- * Screenshots: artifacts/browser/.
+ * Screenshots: artifacts/browser/grafana-<runtime>/ (runtime.ts).
  */
 import { after, before, TestContext } from 'node:test';
 import assert from 'node:assert/strict';

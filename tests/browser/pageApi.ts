@@ -78,6 +78,8 @@ export interface BpfliveHost {
 /** window.flameHost (flamegraph-host.tsx). */
 export interface FlameHost {
   ready: boolean;
+  /** The React the page runs (runtime.ts: the selected runtime's). */
+  reactVersion: string;
   error?: string;
   rows?: number;
   total?: number;
