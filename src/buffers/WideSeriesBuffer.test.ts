@@ -50,6 +50,31 @@ describe('WideSeriesBuffer', () => {
     });
   });
 
+  describe('precision of raw counts', () => {
+    it('keeps every count exact, past float32 (2^24) and up to 2^53, and rates from exact counts', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      const big = 2 ** 53 - 1;
+      fill(b, [
+        { a: 16_777_215, b: 7 },
+        { a: 16_777_217, b: 9 },
+        { a: big - 4, b: 11 },
+        { a: big, b: 11 },
+      ]);
+      expect(Array.from(b.values('a')!)).toEqual([16_777_215, 16_777_217, big - 4, big]);
+      expect(b.column('a', 'raw')).toEqual([16_777_215, 16_777_217, big - 4, big]);
+      expect(b.column('a', 'rate')).toEqual([null, 2, big - 4 - 16_777_217, 4]);
+      expect(Array.from(b.values('b')!)).toEqual([7, 9, 11, 11]);
+      expect(b.latest('a')).toBe(big);
+    });
+
+    it('keeps fractional raw values (a sum() of fractions, if a PMDA sends one) as they came', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ a: 0.5 }, { a: 0.75 }, { a: 1.1 }]);
+      expect(Array.from(b.values('a')!)).toEqual([0.5, 0.75, 1.1]);
+      expect(b.column('a', 'rate')![2]).toBeCloseTo(0.35, 12);
+    });
+  });
+
   describe('instances that come and go', () => {
     it('gives null to a key absent this tick, and no rate across the gap', () => {
       const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
@@ -274,6 +299,32 @@ describe('WideSeriesBuffer', () => {
             const expected = rows.slice(firstRow, i + 1).map((r) => r.values.get(key) ?? null);
             expect(b.column(key, 'raw')).toEqual(expected);
             expect(b.column(key, 'rate')).toHaveLength(n);
+          }
+        }
+      });
+    });
+
+    it('keeps the raw values of a counter with rates apart, exact across migrations, until a frame asks for them', () => {
+      const rows = stream(5, 3000);
+      const b = new WideSeriesBuffer({ retentionMs, counter: true });
+      const expected = (key: string, i: number) =>
+        rows.slice(i + 1 - b.length, i + 1).map((r) => r.values.get(key) ?? null);
+      rows.forEach(({ t, values }, i) => {
+        b.append(t, values);
+        if (i % 89 === 0) {
+          for (const key of b.keys()) {
+            const read = Array.from(b.values(key)!, (v) => (v === null || Number.isNaN(v) ? null : v));
+            expect(read).toEqual(expected(key, i));
+            expect(b.latest(key)).toBe(values.get(key) ?? null);
+          }
+        }
+        // A frame of counts (rate off) first asks for a key's plain column late in the run, each key
+        // at another row (k0 at 1700, k1 at 1711, …: before, during and after migrations); from then
+        // on the plain column is kept up as well.
+        for (const key of b.keys()) {
+          const first = 1700 + 11 * Number(key.slice(1));
+          if (i === first || (i > first && i % 13 === 0)) {
+            expect(b.column(key, 'raw')).toEqual(expected(key, i));
           }
         }
       });

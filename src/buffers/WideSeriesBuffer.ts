@@ -4,6 +4,12 @@ import { upperBound } from '../shared/sorted';
  * Bounded history of ONE bpftrace variable: a shared time column and, per instance (map key),
  * a column of raw values and, for counters, a column of per-second rates computed at append time.
  *
+ * Where the columns live: what a frame draws is a plain array (Grafana's panels copy a field's
+ * values with `values.map`, which on a typed array would turn a gap, null, into 0). A counter
+ * with rates draws its rates, so its raw values are kept apart in a typed array (see RawStore:
+ * half the bytes while exact, and outside the JS heap the garbage collector copies); a plain
+ * array of them is made only if a frame asks for them as a column (counts instead of rates).
+ *
  * Invariants the frame builders rely on:
  * - `times` is strictly increasing; every column has exactly `length` entries.
  * - An entry, once written, never changes: the arrays only grow by appending. Dropping old rows
@@ -16,6 +22,20 @@ import { upperBound } from '../shared/sorted';
 
 /** A column of values; null is a gap (no sample, counter reset, first sample of a counter). */
 export type SeriesColumn = ReadonlyArray<number | null>;
+
+/**
+ * Values to read (not to hand to a frame): null or NaN is a gap. Its length is the buffer's. Read
+ * it at once; it is not kept up to date.
+ */
+export type ValueColumn = ArrayLike<number | null>;
+
+/**
+ * The raw values of a counter with rates, NaN for none: Float32 while every value is exactly a
+ * float32 (whole counts up to 2^24 = 16,777,216, and small fractions), widened to Float64 for
+ * good at the first value that is not. No value is ever rounded. Rows beyond the buffer's length
+ * are room to grow.
+ */
+type RawStore = Float32Array | Float64Array;
 
 export type ColumnKind = 'raw' | 'rate';
 
@@ -40,13 +60,22 @@ export interface WideSeriesBufferOptions {
 }
 
 interface Series {
-  raw: Array<number | null>;
+  /**
+   * The raw values as a plain array: always without rates (frames draw them); for a counter with
+   * rates only once asked for as a column, then kept up like the others.
+   */
+  raw?: Array<number | null>;
+  /** A counter with rates: its raw values (see RawStore). */
+  store?: RawStore;
   /** Present only for counters with rates. */
   rate?: Array<number | null>;
+  /** The newest row's raw value (null for none): the next rate is counted from it. */
+  latest: number | null;
   /** Row of the newest non-null raw value, -1 for none: a key with none left is forgotten. */
   lastSeen: number;
   /** The successor arrays while a migration runs (see Migration). */
   nextRaw?: Array<number | null>;
+  nextStore?: RawStore;
   nextRate?: Array<number | null>;
 }
 
@@ -128,15 +157,27 @@ export class WideSeriesBuffer {
   }
 
   /**
-   * The column of one key, or undefined for an unknown key or for 'rate' without rates.
-   * Re-read it after each append: a migration swaps it.
+   * The column of one key as a plain array a frame may reference, or undefined for an unknown key
+   * or for 'rate' without rates. Re-read it after each append: a migration swaps it. (The first
+   * 'raw' of a counter with rates makes that plain array; to read values, `values` costs less.)
    */
   column(key: string, kind: ColumnKind): SeriesColumn | undefined {
     const s = this.series.get(key);
     if (!s) {
       return undefined;
     }
-    return kind === 'raw' ? s.raw : s.rate;
+    return kind === 'raw' ? this.plainRaw(s) : s.rate;
+  }
+
+  /** The raw values of one key to read now (see ValueColumn), or undefined for an unknown key. */
+  values(key: string): ValueColumn | undefined {
+    const s = this.series.get(key);
+    return s && (s.raw ?? s.store!.subarray(0, this.timeColumn.length));
+  }
+
+  /** The newest row's raw value of one key (null for none, or an unknown key). */
+  latest(key: string): number | null {
+    return this.series.get(key)?.latest ?? null;
   }
 
   /**
@@ -204,16 +245,21 @@ export class WideSeriesBuffer {
       if (this.series.has(key)) {
         continue;
       }
-      const s: Series = { raw: nulls(n), lastSeen: -1 };
-      if (this.hasRates) {
-        s.rate = nulls(n);
-      }
+      const s: Series = { latest: null, lastSeen: -1 };
       const m = this.migration;
+      if (this.hasRates) {
+        s.store = gaps(n + 1);
+        s.rate = nulls(n);
+      } else {
+        s.raw = nulls(n);
+      }
       if (m) {
         // As if migrated already: null for every row the successor holds so far.
-        s.nextRaw = nulls(m.sources.length, m.capacity);
-        if (s.rate) {
+        if (s.store) {
+          s.nextStore = gaps(m.capacity);
           s.nextRate = nulls(m.sources.length, m.capacity);
+        } else {
+          s.nextRaw = nulls(m.sources.length, m.capacity);
         }
       }
       this.pushValue(s, v, dtSeconds, n);
@@ -225,19 +271,43 @@ export class WideSeriesBuffer {
 
   private pushValue(s: Series, value: number | null, dtSeconds: number, row: number): void {
     const v = value !== null && Number.isFinite(value) ? value : null;
-    const raw = s.raw;
     if (s.rate) {
-      const prev = row > 0 ? raw[row - 1] : null;
+      const prev = s.latest;
       // No previous sample, a gap before, or a reset (clear(), restart): a gap, never a negative spike.
       const rate = v !== null && prev !== null && v >= prev && dtSeconds > 0 ? (v - prev) / dtSeconds : null;
       s.rate.push(rate);
       s.nextRate?.push(rate);
     }
-    raw.push(v);
+    if (s.store) {
+      if (v !== null && Math.fround(v) !== v && s.store instanceof Float32Array) {
+        widen(s);
+      }
+      s.store = withRoom(s.store, row);
+      s.store[row] = v ?? NaN;
+      if (s.nextStore) {
+        // The successor's row: the rows it holds so far (this one is added to `sources` after).
+        s.nextStore = withRoom(s.nextStore, this.migration!.sources.length);
+        s.nextStore[this.migration!.sources.length] = v ?? NaN;
+      }
+    }
+    s.raw?.push(v);
     s.nextRaw?.push(v);
+    s.latest = v;
     if (v !== null) {
       s.lastSeen = row;
     }
+  }
+
+  /** The plain raw column of a series, made from its store the first time (see Series.raw). */
+  private plainRaw(s: Series): Array<number | null> {
+    if (!s.raw) {
+      s.raw = plainOf(s.store!, this.timeColumn.length);
+      const m = this.migration;
+      if (m && s.nextStore) {
+        s.nextRaw = plainOf(s.nextStore, m.sources.length, m.capacity);
+      }
+    }
+    return s.raw;
   }
 
   /**
@@ -292,7 +362,12 @@ export class WideSeriesBuffer {
   private migrate(m: Migration): void {
     for (let k = 0; k < m.step && m.pending.length > 0; k++) {
       const s = m.pending.pop()!;
-      s.nextRaw = copyRows(s.raw, preallocated(m.capacity), m.sources);
+      if (s.raw) {
+        s.nextRaw = copyRows(s.raw, preallocated(m.capacity), m.sources);
+      }
+      if (s.store) {
+        s.nextStore = copyRows(s.store, new (s.store.constructor as typeof Float64Array)(m.capacity), m.sources);
+      }
       if (s.rate) {
         s.nextRate = copyRows(s.rate, preallocated(m.capacity), m.sources);
       }
@@ -315,8 +390,14 @@ export class WideSeriesBuffer {
         dropped = true;
         continue;
       }
-      s.raw = withLength(s.nextRaw!, rows);
-      s.nextRaw = undefined;
+      if (s.raw) {
+        s.raw = withLength(s.nextRaw!, rows);
+        s.nextRaw = undefined;
+      }
+      if (s.store) {
+        s.store = s.nextStore!;
+        s.nextStore = undefined;
+      }
       if (s.rate) {
         s.rate = withLength(s.nextRate!, rows);
         s.nextRate = undefined;
@@ -353,10 +434,51 @@ function withLength<T>(a: T[], n: number): T[] {
   return a;
 }
 
-/** dst[i] = src[sources[i]] for every i, and dst's length set to that: later rows are pushed. */
-function copyRows<T>(src: readonly T[], dst: T[], sources: readonly number[]): T[] {
+/**
+ * dst[i] = src[sources[i]] for every i; a plain dst's length is set to that (later rows are
+ * pushed), a store keeps its room.
+ */
+function copyRows<T extends Array<number | null> | RawStore>(
+  src: ArrayLike<number | null>,
+  dst: T,
+  sources: readonly number[]
+): T {
   for (let i = 0; i < sources.length; i++) {
-    dst[i] = src[sources[i]];
+    dst[i] = src[sources[i]]!;
   }
-  return withLength(dst, sources.length);
+  return Array.isArray(dst) ? (withLength(dst, sources.length) as T) : dst;
+}
+
+/** A store of `capacity` rows, all gaps (Float32: the narrowest, see RawStore). */
+function gaps(capacity: number): RawStore {
+  return new Float32Array(capacity).fill(NaN);
+}
+
+/** `store`, or a copy with more room when `row` is past its end (before the first migration). */
+function withRoom(store: RawStore, row: number): RawStore {
+  if (row < store.length) {
+    return store;
+  }
+  const grown = new (store.constructor as typeof Float64Array)(Math.max(16, Math.ceil(row * 1.5)));
+  grown.set(store);
+  grown.fill(NaN, store.length);
+  return grown;
+}
+
+/** From now on a series' stores hold float64: a value came that float32 would round. */
+function widen(s: Series): void {
+  s.store = Float64Array.from(s.store!);
+  if (s.nextStore) {
+    s.nextStore = Float64Array.from(s.nextStore);
+  }
+}
+
+/** The first `n` rows of a store as a plain array (null for NaN), with room for `capacity`. */
+function plainOf(store: RawStore, n: number, capacity = n): Array<number | null> {
+  const a: Array<number | null> = preallocated(Math.max(n, capacity));
+  for (let i = 0; i < n; i++) {
+    const v = store[i];
+    a[i] = v === v ? v : null;
+  }
+  return withLength(a, n);
 }

@@ -1,5 +1,5 @@
 import { lowerBound, upperBound } from '../shared/sorted';
-import type { SeriesColumn } from './WideSeriesBuffer';
+import type { ValueColumn } from './WideSeriesBuffer';
 
 /**
  * How much a cumulative counter grew during a time range: the one definition the histogram,
@@ -37,13 +37,14 @@ export function increaseRows(times: ArrayLike<number>, from: number, to: number)
 }
 
 /** The increase of a counter column over rows first..last (see above); 0 for an empty range. */
-export function increaseOverRows(column: SeriesColumn, rows: IncreaseRows): number {
+export function increaseOverRows(column: ValueColumn, rows: IncreaseRows): number {
   let sum = 0;
   let prev = rows.first > 0 ? column[rows.first - 1] : null;
   for (let r = rows.first; r <= rows.last; r++) {
     const cur = column[r];
-    if (cur !== null) {
-      sum += prev === null || cur < prev ? cur : cur - prev;
+    // (A gap is null, or NaN in a typed column: NaN is the one value not equal to itself.)
+    if (cur !== null && cur === cur) {
+      sum += prev === null || prev !== prev || cur < prev ? cur : cur - prev;
     }
     prev = cur;
   }
@@ -53,7 +54,7 @@ export function increaseOverRows(column: SeriesColumn, rows: IncreaseRows): numb
 /** The increase during [from, to], or null when no row of the range tells one (see above). */
 export function counterIncrease(
   times: ArrayLike<number>,
-  column: SeriesColumn,
+  column: ValueColumn,
   from: number,
   to: number
 ): number | null {

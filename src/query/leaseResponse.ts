@@ -218,9 +218,7 @@ function keysWithValues(buffer: WideSeriesBuffer | undefined): number {
   }
   let n = 0;
   for (const key of buffer.keys()) {
-    const column = buffer.column(key, 'raw');
-    const last = column?.[column.length - 1];
-    if (last) {
+    if (buffer.latest(key)) {
       n++;
     }
   }
