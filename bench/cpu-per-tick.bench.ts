@@ -13,6 +13,7 @@
 import { DataFrame } from '@grafana/data';
 
 import { WideSeriesBuffer } from '../src/buffers/WideSeriesBuffer';
+import { InstanceNames } from '../src/engine/instanceNames';
 import { buildTimeSeriesFrame } from '../src/frames/timeseries';
 import { parsePmproxyJson } from '../src/pmapi/json';
 import { WideSeriesBuffer as MainBuffer } from './baseline/WideSeriesBuffer';
@@ -40,42 +41,42 @@ function bodies(series: number, seed: number) {
       return `{"instance":${i},"value":${counts[i]}}`;
     });
     // The unpadded fraction pmproxy prints (see pmapi/json.ts).
-    return `{"context":1,"timestamp":${Math.floor(t / 1000)}.${(t % 1000) * 1000},"values":[{"pmid":"1.2.3","name":"bpftrace.scripts.s.data.bycomm","instances":[${instances.join(',')}]}]}`;
+    return `{"context":1,"timestamp":${Math.floor(t / 1000)}.${(t % 1000) * 1000},"values":[{"pmid":"1.2.3","name":"${METRIC}","instances":[${instances.join(',')}]}]}`;
   };
 }
 
-interface Path {
-  parse: (text: string) => RawFetch;
-  append: (t: number, values: Map<string, number | null>) => void;
-  frame: () => DataFrame;
-}
+const METRIC = 'bpftrace.scripts.s.data.bycomm';
 
-/** What ScriptLease.ingest does with a fetch: instance ids to names, into a Map. */
-function ingest(path: Path, text: string, names: string[]): DataFrame {
-  const raw = path.parse(text);
-  const byName = new Map<string, number | null>();
-  for (const i of raw.values[0].instances) {
-    byName.set(names[i.instance] ?? String(i.instance), typeof i.value === 'number' ? i.value : null);
-  }
-  path.append(Math.round(raw.timestamp * 1000), byName);
-  return path.frame();
-}
+/** One tick: a fetch body in, the frame out. */
+type Path = (text: string) => DataFrame;
 
-function newPath(points: number): Path {
+/** Today's engine: InstanceNames names the instances (the same keys array while they stay), appendRow. */
+function newPath(points: number, names: string[]): Path {
   const b = new WideSeriesBuffer({ retentionMs: points * STEP_MS, counter: true });
-  return {
-    parse: (text) => parsePmproxyJson<RawFetch>(text),
-    append: (t, v) => b.append(t, v),
-    frame: () => buildTimeSeriesFrame(b, OPTIONS),
+  const instanceNames = new InstanceNames();
+  instanceNames.learn(
+    METRIC,
+    names.map((name, instance) => ({ instance, name }))
+  );
+  return (text) => {
+    const raw = parsePmproxyJson<RawFetch>(text);
+    const instances = raw.values[0].instances;
+    b.appendRow(Math.round(raw.timestamp * 1000), instanceNames.keysOf(METRIC, instances).keys, instances);
+    return buildTimeSeriesFrame(b, OPTIONS);
   };
 }
 
-function mainPath(points: number): Path {
+/** main before issue 13: what ScriptLease.ingest did with a fetch (ids to names, into a Map), main's buffer. */
+function mainPath(points: number, names: string[]): Path {
   const b = new MainBuffer({ retentionMs: points * STEP_MS, counter: true });
-  return {
-    parse: (text) => mainParse<RawFetch>(text),
-    append: (t, v) => b.append(t, v),
-    frame: () => mainBuildFrame(b, OPTIONS),
+  return (text) => {
+    const raw = mainParse<RawFetch>(text);
+    const byName = new Map<string, number | null>();
+    for (const i of raw.values[0].instances) {
+      byName.set(names[i.instance] ?? String(i.instance), typeof i.value === 'number' ? i.value : null);
+    }
+    b.append(Math.round(raw.timestamp * 1000), byName);
+    return mainBuildFrame(b, OPTIONS);
   };
 }
 
@@ -83,13 +84,13 @@ function mainPath(points: number): Path {
 function run(series: number, points: number, ticks: number): Array<[string, Summary]> {
   const names = Array.from({ length: series }, (_, i) => `comm${i}`);
   const paths: Array<[string, Path]> = [
-    ['before', mainPath(points)],
-    ['after', newPath(points)],
+    ['before', mainPath(points, names)],
+    ['after', newPath(points, names)],
   ];
   const next = bodies(series, series * points);
   for (let i = 0; i < points; i++) {
     const text = next();
-    paths.forEach(([, p]) => ingest(p, text, names));
+    paths.forEach(([, tick]) => tick(text));
   }
   collectGarbage();
   const samples = paths.map(() => [] as number[]);
@@ -99,7 +100,7 @@ function run(series: number, points: number, ticks: number): Array<[string, Summ
     const order = i % 2 === 0 ? [0, 1] : [1, 0];
     for (const k of order) {
       const cpu0 = process.cpuUsage();
-      ingest(paths[k][1], text, names);
+      paths[k][1](text);
       const cpu = process.cpuUsage(cpu0);
       samples[k].push((cpu.user + cpu.system) / 1000);
     }

@@ -50,6 +50,25 @@ describe('WideSeriesBuffer', () => {
     });
   });
 
+  describe('appendRow', () => {
+    it('gives a key that comes twice in one row its last value, like a Map would', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: false });
+      b.appendRow(T0, ['a', 'b', 'a'], [{ value: 1 }, { value: 2 }, { value: 3 }]);
+      expect(b.keys()).toEqual(['a', 'b']);
+      expect(b.column('a', 'raw')).toEqual([3]);
+    });
+
+    it('takes a value that is not a number (a string, null) as no value', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: false });
+      const keys = ['a', 'b'];
+      b.appendRow(T0, keys, [{ value: 1 }, { value: 2 }]);
+      b.appendRow(T0 + 1000, keys, [{ value: 'x' }, { value: null }]);
+      b.appendRow(T0 + 2000, ['b'], [{ value: 5 }]);
+      expect(b.column('a', 'raw')).toEqual([1, null, null]);
+      expect(b.column('b', 'raw')).toEqual([2, null, 5]);
+    });
+  });
+
   describe('precision of raw counts', () => {
     it('keeps every count exact, past float32 (2^24) and up to 2^53, and rates from exact counts', () => {
       const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
@@ -325,6 +344,34 @@ describe('WideSeriesBuffer', () => {
           const first = 1700 + 11 * Number(key.slice(1));
           if (i === first || (i > first && i % 13 === 0)) {
             expect(b.column(key, 'raw')).toEqual(expected(key, i));
+          }
+        }
+      });
+    });
+
+    it('takes a fetch by position (appendRow) exactly as by name (append), keys coming and going', () => {
+      const rows = stream(13, 3000);
+      const byName = new WideSeriesBuffer({ retentionMs, counter: true });
+      const byPosition = new WideSeriesBuffer({ retentionMs, counter: true });
+      let keys: string[] = [];
+      rows.forEach(({ t, values }, i) => {
+        byName.append(t, values);
+        // The same keys array while the keys stay, as the engine's InstanceNames hands them out.
+        const now = [...values.keys()];
+        if (now.join() !== keys.join()) {
+          keys = now;
+        }
+        byPosition.appendRow(
+          t,
+          keys,
+          keys.map((k) => ({ value: values.get(k) }))
+        );
+        if (i % 53 === 0) {
+          expect(byPosition.times).toEqual(byName.times);
+          expect(byPosition.keys()).toEqual(byName.keys());
+          for (const key of byName.keys()) {
+            expect(byPosition.column(key, 'rate')).toEqual(byName.column(key, 'rate'));
+            expect(Array.from(byPosition.values(key)!)).toEqual(Array.from(byName.values(key)!));
           }
         }
       });

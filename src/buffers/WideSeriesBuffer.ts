@@ -73,6 +73,8 @@ interface Series {
   latest: number | null;
   /** Row of the newest non-null raw value, -1 for none: a key with none left is forgotten. */
   lastSeen: number;
+  /** Rows appended (the buffer's length once this row is complete). */
+  rows: number;
   /** The successor arrays while a migration runs (see Migration). */
   nextRaw?: Array<number | null>;
   nextStore?: RawStore;
@@ -103,6 +105,20 @@ interface Migration {
   times: number[];
 }
 
+/** The series of one keys array, by position: valid while the buffer's key list is the same. */
+interface RowOrder {
+  keys: readonly string[];
+  keyList: readonly string[];
+  series: Series[];
+  /** Whether the keys are every key of the buffer (else the others get a gap). */
+  all: boolean;
+}
+
+/** A value as the PMDA gave it: a number, or no value. */
+function asNumber(value: unknown): number | null {
+  return typeof value === 'number' ? value : null;
+}
+
 /** A migration starts when the oldest row is this fraction of the retention past due. */
 const SLACK = 0.2;
 /** A migration copies its rows within about this fraction of the rows it drops (in appends). */
@@ -118,6 +134,8 @@ export class WideSeriesBuffer {
   private series = new Map<string, Series>();
   /** Copy-on-write: replaced (never mutated) when keys are added or dropped. */
   private keyList: readonly string[] = [];
+  /** appendRow's series by position for the last keys array (see orderOf). */
+  private rowOrder?: RowOrder;
   private migration?: Migration;
   /** First row that `coarsen` has not thinned yet. */
   private fineFrom = 0;
@@ -192,16 +210,11 @@ export class WideSeriesBuffer {
    * @returns whether the sample was accepted.
    */
   append(timestampMs: number, values: ReadonlyMap<string, number | null>, spanMs?: number): boolean {
-    if (!Number.isFinite(timestampMs)) {
+    const dtSeconds = this.secondsSince(timestampMs, spanMs);
+    if (dtSeconds === undefined) {
       return false;
     }
-    const times = this.timeColumn;
-    const n = times.length;
-    if (n > 0 && timestampMs <= times[n - 1]) {
-      return false;
-    }
-    const dtSeconds = n > 0 ? (spanMs !== undefined && spanMs > 0 ? spanMs : timestampMs - times[n - 1]) / 1000 : 0;
-
+    const n = this.timeColumn.length;
     // One pass over the known keys; counting the hits tells whether `values` has new ones.
     let known = 0;
     for (const [key, s] of this.series) {
@@ -214,6 +227,86 @@ export class WideSeriesBuffer {
     if (known < values.size) {
       this.addKeys(values, dtSeconds, n);
     }
+    this.endRow(timestampMs);
+    return true;
+  }
+
+  /**
+   * `append` for a fetch as it comes: `row[j].value` is the value of `keys[j]` (a number; anything
+   * else is no value). The way a tick takes: while the same `keys` array comes again (the engine's
+   * InstanceNames hands out the same one while a map's keys stay), each value goes to its series
+   * by position, with no lookup and nothing built per tick.
+   */
+  appendRow(
+    timestampMs: number,
+    keys: readonly string[],
+    row: ReadonlyArray<{ readonly value: unknown }>,
+    spanMs?: number
+  ): boolean {
+    const order = this.orderOf(keys);
+    if (!order) {
+      // A key twice in one row (or a new key): the general way.
+      const values = new Map<string, number | null>();
+      keys.forEach((key, j) => values.set(key, asNumber(row[j].value)));
+      return this.append(timestampMs, values, spanMs);
+    }
+    const dtSeconds = this.secondsSince(timestampMs, spanMs);
+    if (dtSeconds === undefined) {
+      return false;
+    }
+    const n = this.timeColumn.length;
+    for (let j = 0; j < order.series.length; j++) {
+      this.pushValue(order.series[j], asNumber(row[j].value), dtSeconds, n);
+    }
+    if (!order.all) {
+      // Known keys this row does not have: a gap.
+      for (const s of this.series.values()) {
+        if (s.rows <= n) {
+          this.pushValue(s, null, dtSeconds, n);
+        }
+      }
+    }
+    this.endRow(timestampMs);
+    return true;
+  }
+
+  /** The time since the last row in s (or the span given), or undefined for a timestamp to ignore. */
+  private secondsSince(timestampMs: number, spanMs: number | undefined): number | undefined {
+    const times = this.timeColumn;
+    const n = times.length;
+    if (!Number.isFinite(timestampMs) || (n > 0 && timestampMs <= times[n - 1])) {
+      return undefined;
+    }
+    return n > 0 ? (spanMs !== undefined && spanMs > 0 ? spanMs : timestampMs - times[n - 1]) / 1000 : 0;
+  }
+
+  /**
+   * The series of `keys` by position, made once per keys array and kept while the buffer's keys
+   * stay; undefined when a key is new or comes twice (then `append` sorts it out).
+   */
+  private orderOf(keys: readonly string[]): RowOrder | undefined {
+    const cached = this.rowOrder;
+    if (cached && cached.keys === keys && cached.keyList === this.keyList) {
+      return cached;
+    }
+    const series: Series[] = new Array(keys.length);
+    const seen = new Set<Series>();
+    for (let j = 0; j < keys.length; j++) {
+      const s = this.series.get(keys[j]);
+      if (!s || seen.has(s)) {
+        return undefined;
+      }
+      seen.add(s);
+      series[j] = s;
+    }
+    this.rowOrder = { keys, keyList: this.keyList, series, all: series.length === this.series.size };
+    return this.rowOrder;
+  }
+
+  /** The row's time, and dropping old rows when due. */
+  private endRow(timestampMs: number): void {
+    const times = this.timeColumn;
+    const n = times.length;
     times.push(timestampMs);
 
     if (this.migration) {
@@ -226,7 +319,6 @@ export class WideSeriesBuffer {
     ) {
       this.startMigration(timestampMs);
     }
-    return true;
   }
 
   /** Forgets every sample and key. */
@@ -234,6 +326,7 @@ export class WideSeriesBuffer {
     this.timeColumn = [];
     this.series = new Map();
     this.keyList = [];
+    this.rowOrder = undefined;
     this.migration = undefined;
     this.fineFrom = 0;
   }
@@ -245,7 +338,7 @@ export class WideSeriesBuffer {
       if (this.series.has(key)) {
         continue;
       }
-      const s: Series = { latest: null, lastSeen: -1 };
+      const s: Series = { latest: null, lastSeen: -1, rows: n };
       const m = this.migration;
       if (this.hasRates) {
         s.store = gaps(n + 1);
@@ -293,6 +386,7 @@ export class WideSeriesBuffer {
     s.raw?.push(v);
     s.nextRaw?.push(v);
     s.latest = v;
+    s.rows = row + 1;
     if (v !== null) {
       s.lastSeen = row;
     }
@@ -404,6 +498,7 @@ export class WideSeriesBuffer {
       }
       // Its row now (or the kept row before it, when thinning dropped that row).
       s.lastSeen = Math.max(0, upperBound(m.sources, s.lastSeen) - 1);
+      s.rows = rows;
     }
     if (dropped) {
       this.keyList = this.keyList.filter((k) => this.series.has(k));

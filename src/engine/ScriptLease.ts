@@ -426,17 +426,12 @@ export class ScriptLease {
       if (values.instances.length === 0) {
         emptyMaps++;
       }
-      const keys = sample.keysOf(v.metric, values.instances).keys;
-      const byName = new Map<string, number | null>();
-      for (let k = 0; k < keys.length; k++) {
-        const value = values.instances[k].value;
-        const n = typeof value === 'number' ? value : null;
-        byName.set(keys[k], n);
-        if (n) {
-          this.sawEvents = true;
-        }
+      if (!this.sawEvents) {
+        this.sawEvents = values.instances.some((i) => typeof i.value === 'number' && !!i.value);
       }
-      this.buffers.get(v.name)?.append(sample.t, byName, spanMs);
+      // By position: the keys array stays the same while the map's keys do (InstanceNames).
+      const keys = sample.keysOf(v.metric, values.instances).keys;
+      this.buffers.get(v.name)?.appendRow(sample.t, keys, values.instances, spanMs);
     }
     this.mapsEmpty = maps > 0 && emptyMaps === maps;
   }
