@@ -3,7 +3,8 @@
  * the instances, append to the variable's buffer, emit the time-series frame (rates on).
  * "before" is main's code as it was before issue 13 (bench/baseline/), "after" today's, on the
  * same fetches in the same run, for: 200 series × 1800 points (30 min at 1 s), 2000 × 1800 and
- * 200 × 7200 (2 h). Also the memory of one 200 × 1800 buffer (heap after a forced GC).
+ * 200 × 7200 (2 h): medians with both paths interleaved, then each path alone for its tail (p99,
+ * max). Also the memory of one 200 × 1800 buffer (heap and array buffers after a forced GC).
  *
  * Goals (issue 13): median tick ≤ 0.1 ms at 200×1800 and ≤ 0.8 ms at 2000×1800; p99 ≤ 2× median
  * at 200×7200 and 2000×1800; ≤ 6 MiB per 200×1800 buffer.
@@ -80,8 +81,18 @@ function mainPath(points: number, names: string[]): Path {
   };
 }
 
+interface Result {
+  /** Ticks of both paths interleaved on the same fetches: the medians and their ratio. */
+  interleaved: Array<[string, Summary]>;
+  /**
+   * Ticks of each path alone (the other one idle): its tail (p99) holds the garbage collections
+   * that its OWN garbage causes, not those of the other path's garbage, as interleaving would.
+   */
+  alone: Array<[string, Summary]>;
+}
+
 /** Ticks after a full retention of history, long enough to include several evictions. */
-function run(series: number, points: number, ticks: number): Array<[string, Summary]> {
+function run(series: number, points: number, ticks: number): Result {
   const names = Array.from({ length: series }, (_, i) => `comm${i}`);
   const paths: Array<[string, Path]> = [
     ['before', mainPath(points, names)],
@@ -99,13 +110,31 @@ function run(series: number, points: number, ticks: number): Array<[string, Summ
     // Alternate which goes first, so neither always pays for the other's garbage.
     const order = i % 2 === 0 ? [0, 1] : [1, 0];
     for (const k of order) {
-      const cpu0 = process.cpuUsage();
-      paths[k][1](text);
-      const cpu = process.cpuUsage(cpu0);
-      samples[k].push((cpu.user + cpu.system) / 1000);
+      samples[k].push(cpuMs(() => paths[k][1](text)));
     }
   }
-  return paths.map(([label], k) => [`${series}×${points} ${label}`, summarize(samples[k])]);
+  // Alone: after first, then before (whose fetches then resume after a gap: no matter for CPU).
+  const alone = [1, 0].map((k): [string, Summary] => {
+    collectGarbage();
+    const own: number[] = [];
+    for (let i = 0; i < ticks; i++) {
+      const text = next();
+      own.push(cpuMs(() => paths[k][1](text)));
+    }
+    return [`${series}×${points} ${paths[k][0]} alone`, summarize(own)];
+  });
+  return {
+    interleaved: paths.map(([label], k) => [`${series}×${points} ${label}`, summarize(samples[k])]),
+    alone: alone.reverse(),
+  };
+}
+
+/** CPU time of the whole process (user + system) while `fn` runs, ms. */
+function cpuMs(fn: () => void): number {
+  const cpu0 = process.cpuUsage();
+  fn();
+  const cpu = process.cpuUsage(cpu0);
+  return (cpu.user + cpu.system) / 1000;
 }
 
 /**
@@ -142,14 +171,18 @@ function memory(make: () => { append: (t: number, v: Map<string, number | null>)
   return summarize(mib);
 }
 
-function ratio(label: string, before: Summary, after: Summary, goal: number): string {
+function ratio(label: string, r: Result, goal: number): string {
+  const [before, after] = r.interleaved.map(([, x]) => x);
+  const [beforeAlone, afterAlone] = r.alone.map(([, x]) => x);
   return `${label}: median ${after.median.toFixed(3)} ms (before ${before.median.toFixed(3)} ms, ×${(
     before.median / after.median
-  ).toFixed(1)} faster); p99 ${after.p99.toFixed(3)} ms = ${(after.p99 / after.median).toFixed(1)}× median (before ${(
-    before.p99 / before.median
-  ).toFixed(1)}×); max ${after.max.toFixed(2)} ms (before ${before.max.toFixed(2)} ms); goal median ≤ ${goal} ms: ${
-    after.median <= goal ? 'MET' : 'MISSED'
-  }`;
+  ).toFixed(
+    1
+  )} faster); goal median ≤ ${goal} ms: ${after.median <= goal ? 'MET' : 'MISSED'}; alone: p99 ${afterAlone.p99.toFixed(
+    3
+  )} ms = ${(afterAlone.p99 / afterAlone.median).toFixed(1)}× median (before ${(
+    beforeAlone.p99 / beforeAlone.median
+  ).toFixed(1)}×), max ${afterAlone.max.toFixed(2)} ms (before ${beforeAlone.max.toFixed(2)} ms)`;
 }
 
 function main(): void {
@@ -157,11 +190,11 @@ function main(): void {
   const a = run(200, 1800, 2000);
   const b = run(2000, 1800, 800);
   const c = run(200, 7200, 2000);
-  printTable([...a, ...b, ...c]);
-  console.log(ratio('200×1800', a[0][1], a[1][1], 0.1));
-  console.log(ratio('2000×1800', b[0][1], b[1][1], 0.8));
-  console.log(ratio('200×7200', c[0][1], c[1][1], Infinity));
-  for (const [label, s] of [b[1], c[1]] as Array<[string, Summary]>) {
+  printTable([a, b, c].flatMap((r) => [...r.interleaved, ...r.alone]));
+  console.log(ratio('200×1800', a, 0.1));
+  console.log(ratio('2000×1800', b, 0.8));
+  console.log(ratio('200×7200', c, Infinity));
+  for (const [label, s] of [b.alone[1], c.alone[1]]) {
     console.log(
       `${label}: p99/median ${(s.p99 / s.median).toFixed(2)}; goal ≤ 2: ${s.p99 <= 2 * s.median ? 'MET' : 'MISSED'}`
     );
