@@ -220,7 +220,7 @@ describe('WideSeriesBuffer', () => {
           times = b.times;
         }
       }
-      // A swap every ~12 rows (SLACK 20 % of 60, plus the migration); one-per-append would be ~525.
+      // A swap every ~9 rows (SLACK 15 % of 60, plus the migration); one-per-append would be ~525.
       expect(swaps).toBeGreaterThan(20);
       expect(swaps).toBeLessThan(60);
     });
