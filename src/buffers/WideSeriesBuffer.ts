@@ -1,4 +1,5 @@
 import { upperBound } from '../shared/sorted';
+import { RawStore } from './rawStore';
 
 /**
  * Bounded history of ONE bpftrace variable: a shared time column and, per instance (map key),
@@ -6,8 +7,8 @@ import { upperBound } from '../shared/sorted';
  *
  * Where the columns live: what a frame draws is a plain array (Grafana's panels copy a field's
  * values with `values.map`, which on a typed array would turn a gap, null, into 0). A counter
- * with rates draws its rates, so its raw values are kept apart in a typed array (see RawStore:
- * half the bytes while exact, and outside the JS heap the garbage collector copies); a plain
+ * with rates draws its rates, so its raw values are kept apart in a typed array (rawStore.ts:
+ * mostly half the bytes, exact, and outside the JS heap the garbage collector copies); a plain
  * array of them is made only if a frame asks for them as a column (counts instead of rates).
  *
  * Invariants the frame builders rely on:
@@ -24,18 +25,13 @@ import { upperBound } from '../shared/sorted';
 export type SeriesColumn = ReadonlyArray<number | null>;
 
 /**
- * Values to read (not to hand to a frame): null or NaN is a gap. Its length is the buffer's. Read
- * it at once; it is not kept up to date.
+ * Raw values to read at once (not to hand to a frame): row i's value is values[i] + offset, and
+ * null or NaN is no value. As many rows as the buffer has; not kept up to date.
  */
-export type ValueColumn = ArrayLike<number | null>;
-
-/**
- * The raw values of a counter with rates, NaN for none: Float32 while every value is exactly a
- * float32 (whole counts up to 2^24 = 16,777,216, and small fractions), widened to Float64 for
- * good at the first value that is not. No value is ever rounded. Rows beyond the buffer's length
- * are room to grow.
- */
-type RawStore = Float32Array | Float64Array;
+export interface RawValues {
+  values: ArrayLike<number | null>;
+  offset: number;
+}
 
 export type ColumnKind = 'raw' | 'rate';
 
@@ -191,10 +187,13 @@ export class WideSeriesBuffer {
     return kind === 'raw' ? this.plainRaw(s) : s.rate;
   }
 
-  /** The raw values of one key to read now (see ValueColumn), or undefined for an unknown key. */
-  values(key: string): ValueColumn | undefined {
+  /** The raw values of one key to read now (see RawValues), or undefined for an unknown key. */
+  values(key: string): RawValues | undefined {
     const s = this.series.get(key);
-    return s && (s.raw ?? s.store!.subarray(0, this.timeColumn.length));
+    if (!s) {
+      return undefined;
+    }
+    return s.raw ? { values: s.raw, offset: 0 } : s.store!.view(this.timeColumn.length);
   }
 
   /** The newest row's raw value of one key (null for none, or an unknown key). */
@@ -345,7 +344,7 @@ export class WideSeriesBuffer {
       const s: Series = { latest: null, lastSeen: -1, rows: n };
       const m = this.migration;
       if (this.hasRates) {
-        s.store = gaps(n + 1);
+        s.store = new RawStore(n + 1);
         s.rate = nulls(n);
       } else {
         s.raw = nulls(n);
@@ -353,7 +352,7 @@ export class WideSeriesBuffer {
       if (m) {
         // As if migrated already: null for every row the successor holds so far.
         if (s.store) {
-          s.nextStore = gaps(m.capacity);
+          s.nextStore = new RawStore(m.capacity);
           s.nextRate = nulls(m.sources.length, m.capacity);
         } else {
           s.nextRaw = nulls(m.sources.length, m.capacity);
@@ -375,18 +374,9 @@ export class WideSeriesBuffer {
       s.rate.push(rate);
       s.nextRate?.push(rate);
     }
-    if (s.store) {
-      if (v !== null && Math.fround(v) !== v && s.store instanceof Float32Array) {
-        widen(s);
-      }
-      s.store = withRoom(s.store, row);
-      s.store[row] = v ?? NaN;
-      if (s.nextStore) {
-        // The successor's row: the rows it holds so far (this one is added to `sources` after).
-        s.nextStore = withRoom(s.nextStore, this.migration!.sources.length);
-        s.nextStore[this.migration!.sources.length] = v ?? NaN;
-      }
-    }
+    s.store?.set(row, v);
+    // The successor's row: the rows it holds so far (this one is added to `sources` after).
+    s.nextStore?.set(this.migration!.sources.length, v);
     s.raw?.push(v);
     s.nextRaw?.push(v);
     s.latest = v;
@@ -399,10 +389,10 @@ export class WideSeriesBuffer {
   /** The plain raw column of a series, made from its store the first time (see Series.raw). */
   private plainRaw(s: Series): Array<number | null> {
     if (!s.raw) {
-      s.raw = plainOf(s.store!, this.timeColumn.length);
+      s.raw = s.store!.plain(this.timeColumn.length);
       const m = this.migration;
       if (m && s.nextStore) {
-        s.nextRaw = plainOf(s.nextStore, m.sources.length, m.capacity);
+        s.nextRaw = s.nextStore.plain(m.sources.length, m.capacity);
       }
     }
     return s.raw;
@@ -464,7 +454,7 @@ export class WideSeriesBuffer {
         s.nextRaw = copyRows(s.raw, preallocated(m.capacity), m.sources);
       }
       if (s.store) {
-        s.nextStore = copyRows(s.store, new (s.store.constructor as typeof Float64Array)(m.capacity), m.sources);
+        s.nextStore = s.store.copyRows(m.sources, m.capacity, s.latest);
       }
       if (s.rate) {
         s.nextRate = copyRows(s.rate, preallocated(m.capacity), m.sources);
@@ -533,51 +523,10 @@ function withLength<T>(a: T[], n: number): T[] {
   return a;
 }
 
-/**
- * dst[i] = src[sources[i]] for every i; a plain dst's length is set to that (later rows are
- * pushed), a store keeps its room.
- */
-function copyRows<T extends Array<number | null> | RawStore>(
-  src: ArrayLike<number | null>,
-  dst: T,
-  sources: readonly number[]
-): T {
+/** dst[i] = src[sources[i]] for every i, and dst's length set to that: later rows are pushed. */
+function copyRows<T>(src: readonly T[], dst: T[], sources: readonly number[]): T[] {
   for (let i = 0; i < sources.length; i++) {
-    dst[i] = src[sources[i]]!;
+    dst[i] = src[sources[i]];
   }
-  return Array.isArray(dst) ? (withLength(dst, sources.length) as T) : dst;
-}
-
-/** A store of `capacity` rows, all gaps (Float32: the narrowest, see RawStore). */
-function gaps(capacity: number): RawStore {
-  return new Float32Array(capacity).fill(NaN);
-}
-
-/** `store`, or a copy with more room when `row` is past its end (before the first migration). */
-function withRoom(store: RawStore, row: number): RawStore {
-  if (row < store.length) {
-    return store;
-  }
-  const grown = new (store.constructor as typeof Float64Array)(Math.max(16, Math.ceil(row * 1.5)));
-  grown.set(store);
-  grown.fill(NaN, store.length);
-  return grown;
-}
-
-/** From now on a series' stores hold float64: a value came that float32 would round. */
-function widen(s: Series): void {
-  s.store = Float64Array.from(s.store!);
-  if (s.nextStore) {
-    s.nextStore = Float64Array.from(s.nextStore);
-  }
-}
-
-/** The first `n` rows of a store as a plain array (null for NaN), with room for `capacity`. */
-function plainOf(store: RawStore, n: number, capacity = n): Array<number | null> {
-  const a: Array<number | null> = preallocated(Math.max(n, capacity));
-  for (let i = 0; i < n; i++) {
-    const v = store[i];
-    a[i] = v === v ? v : null;
-  }
-  return withLength(a, n);
+  return withLength(dst, sources.length);
 }
