@@ -47,6 +47,21 @@ describe('RawStore', () => {
     expect(moved.get(3)).toBe(start + 30 + 16_000_001);
   });
 
+  it('moves the base to the newest count once the counts drift from it, so a growing count stays narrow', () => {
+    const s = new RawStore(4);
+    const start = 7_000_000_001;
+    [start, start + 4_500_001, start + 9_000_001].forEach((v, i) => s.set(i, v));
+    const next = s.copyRows([1, 2], 4, start + 9_000_001);
+    expect(rows(next, 2)).toEqual([start + 4_500_001, start + 9_000_001]);
+    // 16 M past the newest: 25 M past the first count, which float32 could not hold as a difference.
+    next.set(2, start + 25_000_003);
+    expect(next.wide).toBe(false);
+    expect(rows(next, 3)).toEqual([start + 4_500_001, start + 9_000_001, start + 25_000_003]);
+    // Without moving the base (the same store, written on) it widens.
+    s.set(3, start + 25_000_003);
+    expect(s.wide).toBe(true);
+  });
+
   it('makes a plain array of its rows, null for none', () => {
     const s = new RawStore(3);
     [7, null, 2 ** 33].forEach((v, i) => s.set(i, v));

@@ -17,6 +17,8 @@ export class RawStore {
   private base = 0;
   /** Whether `base` is set (the first value sets it). */
   private based = false;
+  /** Whether `rows` is a Float64Array (a field: read on every write). */
+  private isWide = false;
 
   constructor(capacity: number) {
     this.rows = new Float32Array(capacity).fill(NaN);
@@ -24,7 +26,7 @@ export class RawStore {
 
   /** Rows hold float64 (see above): for tests and memory figures. */
   get wide(): boolean {
-    return this.rows instanceof Float64Array;
+    return this.isWide;
   }
 
   /** Row `row`'s value (null for none). */
@@ -43,10 +45,10 @@ export class RawStore {
       return;
     }
     if (!this.based) {
-      this.base = this.wide ? 0 : value;
+      this.base = this.isWide ? 0 : value;
       this.based = true;
     }
-    if (!this.wide && !fits(value, this.base)) {
+    if (!this.isWide && !fits(value, this.base)) {
       this.widen();
     }
     this.rows[row] = value - this.base;
@@ -54,24 +56,29 @@ export class RawStore {
 
   /**
    * A successor holding this store's rows `sources` (in that order), with room for `capacity`
-   * rows, its base moved to `newest` (the series' newest count) so the differences stay small.
+   * rows. Its base moves to `newest` (the series' newest count) once the counts have drifted half
+   * of float32's exact range from it, so the differences stay small; until then rows are copied
+   * as they are (the cheap, usual case).
    */
   copyRows(sources: readonly number[], capacity: number, newest: number | null): RawStore {
     const next = new RawStore(capacity);
-    if (this.wide) {
-      next.rows = new Float64Array(capacity);
-      next.based = true;
+    if (this.isWide || newest === null || Math.abs(newest - this.base) < REBASE_AFTER) {
+      if (this.isWide) {
+        next.rows = new Float64Array(capacity);
+        next.isWide = true;
+      }
+      next.base = this.base;
+      next.based = this.based;
       for (let i = 0; i < sources.length; i++) {
         next.rows[i] = this.rows[sources[i]];
       }
       return next;
     }
-    const base = newest ?? this.base;
-    next.base = base;
-    next.based = this.based || newest !== null;
+    next.base = newest;
+    next.based = true;
     for (let i = 0; i < sources.length; i++) {
       const v = this.get(sources[i]);
-      if (v !== null && !next.wide && !fits(v, next.base)) {
+      if (v !== null && !next.isWide && !fits(v, next.base)) {
         next.widen();
       }
       next.rows[i] = v === null ? NaN : v - next.base;
@@ -110,8 +117,12 @@ export class RawStore {
     }
     this.rows = rows;
     this.base = 0;
+    this.isWide = true;
   }
 }
+
+/** How far the newest count may drift from the base before a successor moves it (2^23). */
+const REBASE_AFTER = 2 ** 23;
 
 /** Whether `value - base` is a float32 that gives back exactly `value`. */
 function fits(value: number, base: number): boolean {
