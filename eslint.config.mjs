@@ -27,6 +27,8 @@ const ROOMS = {
 const TOP_FILES = new Set(['datasource', 'module']);
 /** Files of a room it may not import although the room is allowed (language reads text, never the protocol). */
 const NEVER = { language: ['scripts/protocol'] };
+/** Packages a room may not import: buffers are storage, and what a DataFrame is belongs to frames/. */
+const NEVER_PACKAGES = { buffers: ['@grafana/data'] };
 
 function layering(room) {
   const prefix = TOP_FILES.has(room) ? './' : '../';
@@ -38,7 +40,13 @@ function layering(room) {
   }${NEVER[room] ? ` but not ${NEVER[room].join(', ')}` : ''} (and types.ts): see docs/ARCHITECTURE.md "Rooms".`;
   const restrict = (names) => ({
     // Grafana's base config forbids moment; an override replaces the rule, so it is repeated here.
-    paths: ['moment'],
+    paths: [
+      'moment',
+      ...(NEVER_PACKAGES[room] ?? []).map((name) => ({
+        name,
+        message: `src/${room}/ may not import ${name}: see docs/ARCHITECTURE.md "Rooms".`,
+      })),
+    ],
     patterns: [{ group: names.flatMap((r) => [`${prefix}${r}`, `${prefix}${r}/**`]), message }],
   });
   const files = TOP_FILES.has(room) ? [`src/${room}.ts`] : [`src/${room}/**/*.{ts,tsx}`];

@@ -127,7 +127,7 @@ function main(): void {
   const naiveWall = summarize(naiveSamples.map((s) => s.wallMs));
   const copyCpu = summarize(copySamples.map((s) => s.cpuMs));
   console.log(
-    `rows per frame during the run: ${Math.min(...lengths)}–${Math.max(...lengths)} (old rows dropped once 20 % past the retention)`
+    `rows per frame during the run: ${Math.min(...lengths)}–${Math.max(...lengths)} (old rows dropped once 15 % past the retention)`
   );
   console.log('ms per tick (ingest one fetch + emit the frame):');
   printTable([

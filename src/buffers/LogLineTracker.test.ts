@@ -1,13 +1,11 @@
 // execsnoop.json and csvtable.json are tests/fixtures recorded from the real stack (pmproxy + pmcd
 // + bpftrace PMDA + bpftrace 0.17): the PMDA's printf text in two fetches a few seconds apart,
 // accumulated (execsnoop) and header + last 5 lines (csvtable, `// table-retain-lines: 5`).
-import { DataFrameType, FieldType } from '@grafana/data';
-
-import { LogLineTracker, longestOverlap, PARTIAL_MARK } from './LogLineTracker';
+import { LogLineTracker, longestOverlap } from './LogLineTracker';
 import { fixtureOutput, T0 } from '../test/fixtures';
 
-function bodies(t: LogLineTracker): string[] {
-  return t.frame({ refId: 'A', variable: '@output' }).fields[1].values as string[];
+function bodies(t: LogLineTracker): readonly string[] {
+  return t.columns.bodies;
 }
 
 describe('LogLineTracker', () => {
@@ -26,12 +24,11 @@ describe('LogLineTracker', () => {
     expect(bodies(t)).toEqual(allLines);
     expect(bodies(t)[0]).toBe('24838    bash             /usr/bin/ls');
 
-    const frame = t.frame({ refId: 'A', variable: '@output' });
-    const times = frame.fields[0].values as number[];
+    const { times, ids } = t.columns;
     expect(times[0]).toBe(T0);
     expect(times[firstLines.length - 1]).toBe(T0);
     expect(times[firstLines.length]).toBe(T0 + 3000);
-    expect(new Set(frame.fields[2].values).size).toBe(allLines.length);
+    expect(new Set(ids).size).toBe(allLines.length);
   });
 
   it('takes the real retained CSV output without repeating its header', () => {
@@ -45,22 +42,10 @@ describe('LogLineTracker', () => {
     expect(bodies(t).slice(6)).toEqual(second.split('\n').slice(1, 6));
   });
 
-  it('builds a log-lines frame Grafana’s logs panel reads', () => {
+  it('numbers the lines of one tick in order, with an id unique per line', () => {
     const t = new LogLineTracker();
     t.update('a\nb\n', T0);
-    const frame = t.frame({ refId: 'B', variable: '@output' });
-    expect(frame.refId).toBe('B');
-    expect(frame.meta?.type).toBe(DataFrameType.LogLines);
-    expect(frame.meta?.preferredVisualisationType).toBe('logs');
-    expect(frame.fields.map((f) => [f.name, f.type])).toEqual([
-      ['timestamp', FieldType.time],
-      ['body', FieldType.string],
-      ['id', FieldType.string],
-    ]);
-    expect(frame.length).toBe(2);
-    expect(frame.fields[2].values).toEqual([`${T0}_0`, `${T0}_1`]);
-    // Same millisecond: the nanoseconds keep the lines of one tick in order.
-    expect(frame.fields[0].nanos).toEqual([0, 1]);
+    expect(t.columns).toEqual({ times: [T0, T0], nanos: [0, 1], bodies: ['a', 'b'], ids: [`${T0}_0`, `${T0}_1`] });
   });
 
   it('waits for an unfinished last line until it is complete', () => {
@@ -69,7 +54,7 @@ describe('LogLineTracker', () => {
     expect(t.update('one\ntwo\nthr', T0 + 1000)).toBe(1);
     expect(t.update('one\ntwo\nthree\n', T0 + 2000)).toBe(1);
     expect(bodies(t)).toEqual(['one', 'two', 'three']);
-    expect(t.frame({ refId: 'A', variable: '@output' }).fields[0].values).toEqual([T0, T0 + 1000, T0 + 2000]);
+    expect(t.columns.times).toEqual([T0, T0 + 1000, T0 + 2000]);
   });
 
   it('counts repeated identical lines when the text grows', () => {
@@ -129,16 +114,16 @@ describe('LogLineTracker', () => {
     expect(bodies(t)).toEqual(['a', '', 'b']);
   });
 
-  it('keeps at most maxLines, dropping the oldest, without changing a frame handed out before', () => {
+  it('keeps at most maxLines, dropping the oldest, without changing columns handed out before', () => {
     const t = new LogLineTracker({ maxLines: 3 });
     t.update('1\n2\n', T0);
-    const before = t.frame({ refId: 'A', variable: '@output' });
-    const snapshot = before.fields.map((f) => f.values.slice(0, before.length));
+    const before = t.columns;
+    const snapshot = JSON.parse(JSON.stringify(before));
     expect(t.update('1\n2\n3\n4\n5\n', T0 + 1000)).toBe(3);
     expect(bodies(t)).toEqual(['3', '4', '5']);
     expect(t.lineCount).toBe(3);
-    expect(before.fields.map((f) => f.values.slice(0, before.length))).toEqual(snapshot);
-    const ids = t.frame({ refId: 'A', variable: '@output' }).fields[2].values;
+    expect(before).toEqual(snapshot);
+    const ids = t.columns.ids;
     expect(ids).toEqual([`${T0 + 1000}_2`, `${T0 + 1000}_3`, `${T0 + 1000}_4`]);
     // More new lines than maxLines in one tick: the newest maxLines.
     expect(t.update('1\n2\n3\n4\n5\n6\n7\n8\n9\n', T0 + 2000)).toBe(4);
@@ -182,35 +167,26 @@ describe('longestOverlap', () => {
     expect(Date.now() - start).toBeLessThan(1000);
   });
 
-  it('shows an unterminated last line marked partial, and replaces it once the line completes', () => {
+  it('keeps an unterminated last line apart until it is complete', () => {
     const t = new LogLineTracker();
     t.update('HEADER\n123 ls', T0);
     expect(t.partial).toBe('123 ls');
+    expect(t.partialLine).toEqual({ text: '123 ls', at: T0, id: 'partial_1' });
     expect(t.lineCount).toBe(1);
-    const open = t.frame({ refId: 'A', variable: '@output' });
-    expect(open.fields[1].values).toEqual(['HEADER', `123 ls${PARTIAL_MARK}`]);
-    expect(open.length).toBe(2);
-    const partialId = open.fields[2].values[1];
-
     t.update('HEADER\n123 ls -l /etc\n', T0 + 1000);
-    expect(t.partial).toBe('');
-    const done = t.frame({ refId: 'A', variable: '@output' });
-    expect(done.fields[1].values).toEqual(['HEADER', '123 ls -l /etc']);
-    expect(done.fields[2].values).not.toContain(partialId);
+    expect(t.partialLine).toBeUndefined();
+    expect(bodies(t)).toEqual(['HEADER', '123 ls -l /etc']);
   });
 
-  it('scopes lines to the selected time range (partial line included when it arrived in it)', () => {
+  it('finds the lines that arrived in a time range', () => {
     const t = new LogLineTracker();
     t.update('a\n', T0);
     t.update('a\nb\nc\n', T0 + 1000);
-    t.update('a\nb\nc\nd\ne', T0 + 2000);
-    const inRange = (from: number, to: number) =>
-      t.frame({ refId: 'A', variable: '@output', from, to }).fields[1].values;
-    expect(inRange(T0 + 500, T0 + 1500)).toEqual(['b', 'c']);
-    expect(inRange(T0 + 1000, Infinity)).toEqual(['b', 'c', 'd', `e${PARTIAL_MARK}`]);
-    expect(inRange(T0 - 10_000, T0 - 1)).toEqual([]);
+    t.update('a\nb\nc\nd\n', T0 + 2000);
+    expect(t.linesIn(T0 + 500, T0 + 1500)).toEqual(['b', 'c']);
     expect(t.linesIn(T0 + 2000)).toEqual(['d']);
-    expect(t.frame({ refId: 'A', variable: '@output', from: T0, to: T0 }).length).toBe(1);
+    expect(t.linesIn(T0 - 10_000, T0 - 1)).toEqual([]);
+    expect(t.rowsIn(T0, T0)).toEqual([0, 1]);
   });
 
   it('counts the lines its cap drops, so the panel can say so', () => {

@@ -1,4 +1,3 @@
-import { DataFrame, DataFrameType, FieldType } from '@grafana/data';
 import { lowerBound, upperBound } from '../shared/sorted';
 
 export interface LogLineTrackerOptions {
@@ -6,20 +5,29 @@ export interface LogLineTrackerOptions {
   maxLines?: number;
 }
 
-export interface LogFrameOptions {
-  refId: string;
-  variable: string;
-  /** The selected time range in ms (`to` may be Infinity): only lines that arrived in it. */
-  from?: number;
-  to?: number;
+/**
+ * The complete lines held, as columns (one entry per line, oldest first). The arrays are only
+ * appended to; dropping old lines replaces them. So a frame may reference them with its own
+ * length (frames/logs.ts): its rows never change. Re-read them after each update.
+ */
+export interface LogColumns {
+  /** Arrival time (ms) of each line; never decreasing. */
+  readonly times: readonly number[];
+  /** Position of the line within its tick (0, 1, …): orders the lines of one tick. */
+  readonly nanos: readonly number[];
+  readonly bodies: readonly string[];
+  /** Unique per line, stable while it is held. */
+  readonly ids: readonly string[];
 }
 
-/**
- * Appended to the body of the last line while bpftrace has not ended it with '\n' yet: a printf
- * without '\n', or a line whose end the PMDA lost (join() prints its own message type, which the
- * PMDA drops, newline included). The row is replaced by the complete line once it comes.
- */
-export const PARTIAL_MARK = ' [partial: no newline yet]';
+/** The unterminated last line (a printf without '\n', or a line whose end the PMDA lost). */
+export interface PartialLine {
+  text: string;
+  /** When the text first read so (ms). */
+  at: number;
+  /** Changes with the line that completes it, so the row is replaced rather than kept. */
+  id: string;
+}
 
 const DEFAULT_MAX_LINES = 10_000;
 /**
@@ -29,7 +37,8 @@ const DEFAULT_MAX_LINES = 10_000;
 const CHECK_CHARS = 4096;
 
 /**
- * Turns the PMDA's printf output into log lines, each complete line exactly once, in order.
+ * Turns the PMDA's printf output into log lines, each complete line exactly once, in order, and
+ * keeps them (storage only: frames/logs.ts turns them into a logs frame).
  *
  * The PMDA hands over the whole text every tick, not what is new:
  * - normally ALL output so far (it only grows: hundreds of KB after a while);
@@ -52,8 +61,8 @@ const CHECK_CHARS = 4096;
  * in general the LONGEST overlap wins (the fewest new lines: the new text continues the old one).
  * Without table-retain-lines the text only grows and nothing is ambiguous.
  *
- * Every line of one tick gets that tick's arrival time; its position within the tick goes into the
- * time field's nanoseconds, so Grafana keeps the lines of one tick in order in either sort order.
+ * Every line of one tick gets that tick's arrival time and its position within the tick (`nanos`),
+ * so the lines of one tick keep their order in either sort order.
  */
 export class LogLineTracker {
   readonly maxLines: number;
@@ -97,7 +106,7 @@ export class LogLineTracker {
     return this.droppedLines;
   }
 
-  /** The unterminated last line, or '' (see PARTIAL_MARK). */
+  /** The unterminated last line, or '' (see partialLine). */
   get partial(): string {
     return this.partialText;
   }
@@ -125,44 +134,20 @@ export class LogLineTracker {
     return lines.length;
   }
 
-  /**
-   * The lines that arrived in the range, and the unterminated last line (marked PARTIAL_MARK) if
-   * it arrived in it. The whole range without a partial line hands out our own arrays (no copy).
-   */
-  frame(options: LogFrameOptions): DataFrame {
-    const from = options.from ?? -Infinity;
-    const to = options.to ?? Infinity;
-    const [start, end] = this.rowsIn(from, to);
-    const whole = start === 0 && end === this.bodies.length;
-    const partial = this.partialText !== '' && this.partialAt >= from && this.partialAt <= to;
-    const pick = <T>(column: T[], extra: T): T[] => {
-      const rows = whole ? column : column.slice(start, end);
-      return partial ? [...rows, extra] : rows;
-    };
-    const bodies = pick(this.bodies, this.partialText + PARTIAL_MARK);
-    return {
-      refId: options.refId,
-      name: options.variable,
-      fields: [
-        // Grafana's Field.values is typed mutable; we hand it our arrays and never expect writes.
-        {
-          name: 'timestamp',
-          type: FieldType.time,
-          config: {},
-          values: pick(this.times, this.partialAt),
-          nanos: pick(this.nanos, 999_999),
-        },
-        { name: 'body', type: FieldType.string, config: {}, values: bodies },
-        // The partial row's id changes with the line that completes it: Grafana replaces the row.
-        { name: 'id', type: FieldType.string, config: {}, values: pick(this.ids, `partial_${this.seq}`) },
-      ],
-      length: bodies.length,
-      meta: { type: DataFrameType.LogLines, typeVersion: [0, 0], preferredVisualisationType: 'logs' },
-    };
+  /** The lines held, as columns (see LogColumns). */
+  get columns(): LogColumns {
+    return { times: this.times, nanos: this.nanos, bodies: this.bodies, ids: this.ids };
+  }
+
+  /** The unterminated last line, when there is one (see PartialLine). */
+  get partialLine(): PartialLine | undefined {
+    return this.partialText === ''
+      ? undefined
+      : { text: this.partialText, at: this.partialAt, id: `partial_${this.seq}` };
   }
 
   /** [start, end) of the rows with from <= time <= to (times never decrease). */
-  private rowsIn(from: number, to: number): [number, number] {
+  rowsIn(from: number, to: number): [number, number] {
     const start = lowerBound(this.times, from);
     return [start, Math.max(start, upperBound(this.times, to))];
   }

@@ -2,6 +2,12 @@ import { SeriesColumn as SeriesColumnRef, WideSeriesBuffer } from './WideSeriesB
 
 const T0 = 1_700_000_000_000;
 
+/** The raw values of a key as numbers (null for none), read through values(). */
+function read(b: WideSeriesBuffer, key: string): Array<number | null> {
+  const { values, offset } = b.values(key)!;
+  return Array.from(values, (v) => (v === null || Number.isNaN(v) ? null : v + offset));
+}
+
 function m(entries: Record<string, number | null>): Map<string, number | null> {
   return new Map(Object.entries(entries));
 }
@@ -47,6 +53,50 @@ describe('WideSeriesBuffer', () => {
       fill(b, [{ a: 1 }, { a: NaN }, { a: 3 }, { a: 4 }]);
       expect(b.column('a', 'raw')).toEqual([1, null, 3, 4]);
       expect(b.column('a', 'rate')).toEqual([null, null, null, 1]);
+    });
+  });
+
+  describe('appendRow', () => {
+    it('gives a key that comes twice in one row its last value, like a Map would', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: false });
+      b.appendRow(T0, ['a', 'b', 'a'], [{ value: 1 }, { value: 2 }, { value: 3 }]);
+      expect(b.keys()).toEqual(['a', 'b']);
+      expect(b.column('a', 'raw')).toEqual([3]);
+    });
+
+    it('takes a value that is not a number (a string, null) as no value', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: false });
+      const keys = ['a', 'b'];
+      b.appendRow(T0, keys, [{ value: 1 }, { value: 2 }]);
+      b.appendRow(T0 + 1000, keys, [{ value: 'x' }, { value: null }]);
+      b.appendRow(T0 + 2000, ['b'], [{ value: 5 }]);
+      expect(b.column('a', 'raw')).toEqual([1, null, null]);
+      expect(b.column('b', 'raw')).toEqual([2, null, 5]);
+    });
+  });
+
+  describe('precision of raw counts', () => {
+    it('keeps every count exact, past float32 (2^24) and up to 2^53, and rates from exact counts', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      const big = 2 ** 53 - 1;
+      fill(b, [
+        { a: 16_777_215, b: 7 },
+        { a: 16_777_217, b: 9 },
+        { a: big - 4, b: 11 },
+        { a: big, b: 11 },
+      ]);
+      expect(read(b, 'a')).toEqual([16_777_215, 16_777_217, big - 4, big]);
+      expect(b.column('a', 'raw')).toEqual([16_777_215, 16_777_217, big - 4, big]);
+      expect(b.column('a', 'rate')).toEqual([null, 2, big - 4 - 16_777_217, 4]);
+      expect(read(b, 'b')).toEqual([7, 9, 11, 11]);
+      expect(b.latest('a')).toBe(big);
+    });
+
+    it('keeps fractional raw values (a sum() of fractions, if a PMDA sends one) as they came', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [{ a: 0.5 }, { a: 0.75 }, { a: 1.1 }]);
+      expect(read(b, 'a')).toEqual([0.5, 0.75, 1.1]);
+      expect(b.column('a', 'rate')![2]).toBeCloseTo(0.35, 12);
     });
   });
 
@@ -176,7 +226,7 @@ describe('WideSeriesBuffer', () => {
           times = b.times;
         }
       }
-      // A swap every ~12 rows (SLACK 20 % of 60, plus the migration); one-per-append would be ~525.
+      // A swap every ~9 rows (SLACK 15 % of 60, plus the migration); one-per-append would be ~525.
       expect(swaps).toBeGreaterThan(20);
       expect(swaps).toBeLessThan(60);
     });
@@ -235,7 +285,7 @@ describe('WideSeriesBuffer', () => {
     const retentionMs = 600_000; // 600 rows at 1 s
 
     /** A random stream: keys come and go, some appends skip seconds, a few values are null. */
-    function stream(seed: number, count: number) {
+    function stream(seed: number, count: number, from = 0) {
       let a = seed;
       const random = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
       const rows: Array<{ t: number; values: Map<string, number | null> }> = [];
@@ -250,7 +300,7 @@ describe('WideSeriesBuffer', () => {
             continue;
           }
           const key = `k${k}`;
-          const v = (counts.get(key) ?? 0) + Math.floor(random() * 10);
+          const v = (counts.get(key) ?? from) + Math.floor(random() * 10);
           counts.set(key, v);
           values.set(key, random() < 0.02 ? null : v);
         }
@@ -274,6 +324,63 @@ describe('WideSeriesBuffer', () => {
             const expected = rows.slice(firstRow, i + 1).map((r) => r.values.get(key) ?? null);
             expect(b.column(key, 'raw')).toEqual(expected);
             expect(b.column(key, 'rate')).toHaveLength(n);
+          }
+        }
+      });
+    });
+
+    // From 0, and from 2^40 + 1 (counts float32 holds only as differences to a count of the series).
+    it.each([0, 2 ** 40 + 1])(
+      'keeps the raw values of a counter with rates apart, exact across migrations, until a frame asks for them (counts from %d)',
+      (from) => {
+        const rows = stream(5, 3000, from);
+        const b = new WideSeriesBuffer({ retentionMs, counter: true });
+        const expected = (key: string, i: number) =>
+          rows.slice(i + 1 - b.length, i + 1).map((r) => r.values.get(key) ?? null);
+        rows.forEach(({ t, values }, i) => {
+          b.append(t, values);
+          if (i % 89 === 0) {
+            for (const key of b.keys()) {
+              expect(read(b, key)).toEqual(expected(key, i));
+              expect(b.latest(key)).toBe(values.get(key) ?? null);
+            }
+          }
+          // A frame of counts (rate off) first asks for a key's plain column late in the run, each key
+          // at another row (k0 at 1700, k1 at 1711, …: before, during and after migrations); from then
+          // on the plain column is kept up as well.
+          for (const key of b.keys()) {
+            const first = 1700 + 11 * Number(key.slice(1));
+            if (i === first || (i > first && i % 13 === 0)) {
+              expect(b.column(key, 'raw')).toEqual(expected(key, i));
+            }
+          }
+        });
+      }
+    );
+
+    it('takes a fetch by position (appendRow) exactly as by name (append), keys coming and going', () => {
+      const rows = stream(13, 3000);
+      const byName = new WideSeriesBuffer({ retentionMs, counter: true });
+      const byPosition = new WideSeriesBuffer({ retentionMs, counter: true });
+      let keys: string[] = [];
+      rows.forEach(({ t, values }, i) => {
+        byName.append(t, values);
+        // The same keys array while the keys stay, as the engine's InstanceNames hands them out.
+        const now = [...values.keys()];
+        if (now.join() !== keys.join()) {
+          keys = now;
+        }
+        byPosition.appendRow(
+          t,
+          keys,
+          keys.map((k) => ({ value: values.get(k) }))
+        );
+        if (i % 53 === 0) {
+          expect(byPosition.times).toEqual(byName.times);
+          expect(byPosition.keys()).toEqual(byName.keys());
+          for (const key of byName.keys()) {
+            expect(byPosition.column(key, 'rate')).toEqual(byName.column(key, 'rate'));
+            expect(read(byPosition, key)).toEqual(read(byName, key));
           }
         }
       });

@@ -1,8 +1,15 @@
 import { upperBound } from '../shared/sorted';
+import { RawStore } from './rawStore';
 
 /**
  * Bounded history of ONE bpftrace variable: a shared time column and, per instance (map key),
  * a column of raw values and, for counters, a column of per-second rates computed at append time.
+ *
+ * Where the columns live: what a frame draws is a plain array (Grafana's panels copy a field's
+ * values with `values.map`, which on a typed array would turn a gap, null, into 0). A counter
+ * with rates draws its rates, so its raw values are kept apart in a typed array (rawStore.ts:
+ * mostly half the bytes, exact, and outside the JS heap the garbage collector copies); a plain
+ * array of them is made only if a frame asks for them as a column (counts instead of rates).
  *
  * Invariants the frame builders rely on:
  * - `times` is strictly increasing; every column has exactly `length` entries.
@@ -16,6 +23,15 @@ import { upperBound } from '../shared/sorted';
 
 /** A column of values; null is a gap (no sample, counter reset, first sample of a counter). */
 export type SeriesColumn = ReadonlyArray<number | null>;
+
+/**
+ * Raw values to read at once (not to hand to a frame): row i's value is values[i] + offset, and
+ * null or NaN is no value. As many rows as the buffer has; not kept up to date.
+ */
+export interface RawValues {
+  values: ArrayLike<number | null>;
+  offset: number;
+}
 
 export type ColumnKind = 'raw' | 'rate';
 
@@ -40,13 +56,24 @@ export interface WideSeriesBufferOptions {
 }
 
 interface Series {
-  raw: Array<number | null>;
+  /**
+   * The raw values as a plain array: always without rates (frames draw them); for a counter with
+   * rates only once asked for as a column, then kept up like the others.
+   */
+  raw?: Array<number | null>;
+  /** A counter with rates: its raw values (see RawStore). */
+  store?: RawStore;
   /** Present only for counters with rates. */
   rate?: Array<number | null>;
+  /** The newest row's raw value (null for none): the next rate is counted from it. */
+  latest: number | null;
   /** Row of the newest non-null raw value, -1 for none: a key with none left is forgotten. */
   lastSeen: number;
+  /** Rows appended (the buffer's length once this row is complete). */
+  rows: number;
   /** The successor arrays while a migration runs (see Migration). */
   nextRaw?: Array<number | null>;
+  nextStore?: RawStore;
   nextRate?: Array<number | null>;
 }
 
@@ -74,8 +101,26 @@ interface Migration {
   times: number[];
 }
 
-/** A migration starts when the oldest row is this fraction of the retention past due. */
-const SLACK = 0.2;
+/** The series of one keys array, by position: valid while the buffer's key list is the same. */
+interface RowOrder {
+  keys: readonly string[];
+  keyList: readonly string[];
+  series: Series[];
+  /** Whether the keys are every key of the buffer (else the others get a gap). */
+  all: boolean;
+}
+
+/** A value as the PMDA gave it: a number, or no value. */
+function asNumber(value: unknown): number | null {
+  return typeof value === 'number' ? value : null;
+}
+
+/**
+ * A migration starts when the oldest row is this fraction of the retention past due. Memory is
+ * about (1 + 2 × SLACK) × the retained rows (the arrays' room) plus a successor during a
+ * migration; less slack means more frequent migrations (15 %: a 200×1800 counter buffer ~5.6 MiB).
+ */
+const SLACK = 0.15;
 /** A migration copies its rows within about this fraction of the rows it drops (in appends). */
 const MIGRATION_SPEED = 0.5;
 
@@ -89,6 +134,8 @@ export class WideSeriesBuffer {
   private series = new Map<string, Series>();
   /** Copy-on-write: replaced (never mutated) when keys are added or dropped. */
   private keyList: readonly string[] = [];
+  /** appendRow's series by position for the last keys array (see orderOf). */
+  private rowOrder?: RowOrder;
   private migration?: Migration;
   /** First row that `coarsen` has not thinned yet. */
   private fineFrom = 0;
@@ -128,15 +175,30 @@ export class WideSeriesBuffer {
   }
 
   /**
-   * The column of one key, or undefined for an unknown key or for 'rate' without rates.
-   * Re-read it after each append: a migration swaps it.
+   * The column of one key as a plain array a frame may reference, or undefined for an unknown key
+   * or for 'rate' without rates. Re-read it after each append: a migration swaps it. (The first
+   * 'raw' of a counter with rates makes that plain array; to read values, `values` costs less.)
    */
   column(key: string, kind: ColumnKind): SeriesColumn | undefined {
     const s = this.series.get(key);
     if (!s) {
       return undefined;
     }
-    return kind === 'raw' ? s.raw : s.rate;
+    return kind === 'raw' ? this.plainRaw(s) : s.rate;
+  }
+
+  /** The raw values of one key to read now (see RawValues), or undefined for an unknown key. */
+  values(key: string): RawValues | undefined {
+    const s = this.series.get(key);
+    if (!s) {
+      return undefined;
+    }
+    return s.raw ? { values: s.raw, offset: 0 } : s.store!.view(this.timeColumn.length);
+  }
+
+  /** The newest row's raw value of one key (null for none, or an unknown key). */
+  latest(key: string): number | null {
+    return this.series.get(key)?.latest ?? null;
   }
 
   /**
@@ -151,16 +213,11 @@ export class WideSeriesBuffer {
    * @returns whether the sample was accepted.
    */
   append(timestampMs: number, values: ReadonlyMap<string, number | null>, spanMs?: number): boolean {
-    if (!Number.isFinite(timestampMs)) {
+    const dtSeconds = this.secondsSince(timestampMs, spanMs);
+    if (dtSeconds === undefined) {
       return false;
     }
-    const times = this.timeColumn;
-    const n = times.length;
-    if (n > 0 && timestampMs <= times[n - 1]) {
-      return false;
-    }
-    const dtSeconds = n > 0 ? (spanMs !== undefined && spanMs > 0 ? spanMs : timestampMs - times[n - 1]) / 1000 : 0;
-
+    const n = this.timeColumn.length;
     // One pass over the known keys; counting the hits tells whether `values` has new ones.
     let known = 0;
     for (const [key, s] of this.series) {
@@ -173,6 +230,86 @@ export class WideSeriesBuffer {
     if (known < values.size) {
       this.addKeys(values, dtSeconds, n);
     }
+    this.endRow(timestampMs);
+    return true;
+  }
+
+  /**
+   * `append` for a fetch as it comes: `row[j].value` is the value of `keys[j]` (a number; anything
+   * else is no value). The way a tick takes: while the same `keys` array comes again (the engine's
+   * InstanceNames hands out the same one while a map's keys stay), each value goes to its series
+   * by position, with no lookup and nothing built per tick.
+   */
+  appendRow(
+    timestampMs: number,
+    keys: readonly string[],
+    row: ReadonlyArray<{ readonly value: unknown }>,
+    spanMs?: number
+  ): boolean {
+    const order = this.orderOf(keys);
+    if (!order) {
+      // A key twice in one row (or a new key): the general way.
+      const values = new Map<string, number | null>();
+      keys.forEach((key, j) => values.set(key, asNumber(row[j].value)));
+      return this.append(timestampMs, values, spanMs);
+    }
+    const dtSeconds = this.secondsSince(timestampMs, spanMs);
+    if (dtSeconds === undefined) {
+      return false;
+    }
+    const n = this.timeColumn.length;
+    for (let j = 0; j < order.series.length; j++) {
+      this.pushValue(order.series[j], asNumber(row[j].value), dtSeconds, n);
+    }
+    if (!order.all) {
+      // Known keys this row does not have: a gap.
+      for (const s of this.series.values()) {
+        if (s.rows <= n) {
+          this.pushValue(s, null, dtSeconds, n);
+        }
+      }
+    }
+    this.endRow(timestampMs);
+    return true;
+  }
+
+  /** The time since the last row in s (or the span given), or undefined for a timestamp to ignore. */
+  private secondsSince(timestampMs: number, spanMs: number | undefined): number | undefined {
+    const times = this.timeColumn;
+    const n = times.length;
+    if (!Number.isFinite(timestampMs) || (n > 0 && timestampMs <= times[n - 1])) {
+      return undefined;
+    }
+    return n > 0 ? (spanMs !== undefined && spanMs > 0 ? spanMs : timestampMs - times[n - 1]) / 1000 : 0;
+  }
+
+  /**
+   * The series of `keys` by position, made once per keys array and kept while the buffer's keys
+   * stay; undefined when a key is new or comes twice (then `append` sorts it out).
+   */
+  private orderOf(keys: readonly string[]): RowOrder | undefined {
+    const cached = this.rowOrder;
+    if (cached && cached.keys === keys && cached.keyList === this.keyList) {
+      return cached;
+    }
+    const series: Series[] = new Array(keys.length);
+    const seen = new Set<Series>();
+    for (let j = 0; j < keys.length; j++) {
+      const s = this.series.get(keys[j]);
+      if (!s || seen.has(s)) {
+        return undefined;
+      }
+      seen.add(s);
+      series[j] = s;
+    }
+    this.rowOrder = { keys, keyList: this.keyList, series, all: series.length === this.series.size };
+    return this.rowOrder;
+  }
+
+  /** The row's time, and dropping old rows when due. */
+  private endRow(timestampMs: number): void {
+    const times = this.timeColumn;
+    const n = times.length;
     times.push(timestampMs);
 
     if (this.migration) {
@@ -185,7 +322,6 @@ export class WideSeriesBuffer {
     ) {
       this.startMigration(timestampMs);
     }
-    return true;
   }
 
   /** Forgets every sample and key. */
@@ -193,6 +329,7 @@ export class WideSeriesBuffer {
     this.timeColumn = [];
     this.series = new Map();
     this.keyList = [];
+    this.rowOrder = undefined;
     this.migration = undefined;
     this.fineFrom = 0;
   }
@@ -204,16 +341,21 @@ export class WideSeriesBuffer {
       if (this.series.has(key)) {
         continue;
       }
-      const s: Series = { raw: nulls(n), lastSeen: -1 };
-      if (this.hasRates) {
-        s.rate = nulls(n);
-      }
+      const s: Series = { latest: null, lastSeen: -1, rows: n };
       const m = this.migration;
+      if (this.hasRates) {
+        s.store = new RawStore(n + 1);
+        s.rate = nulls(n);
+      } else {
+        s.raw = nulls(n);
+      }
       if (m) {
         // As if migrated already: null for every row the successor holds so far.
-        s.nextRaw = nulls(m.sources.length, m.capacity);
-        if (s.rate) {
+        if (s.store) {
+          s.nextStore = new RawStore(m.capacity);
           s.nextRate = nulls(m.sources.length, m.capacity);
+        } else {
+          s.nextRaw = nulls(m.sources.length, m.capacity);
         }
       }
       this.pushValue(s, v, dtSeconds, n);
@@ -225,19 +367,35 @@ export class WideSeriesBuffer {
 
   private pushValue(s: Series, value: number | null, dtSeconds: number, row: number): void {
     const v = value !== null && Number.isFinite(value) ? value : null;
-    const raw = s.raw;
     if (s.rate) {
-      const prev = row > 0 ? raw[row - 1] : null;
+      const prev = s.latest;
       // No previous sample, a gap before, or a reset (clear(), restart): a gap, never a negative spike.
       const rate = v !== null && prev !== null && v >= prev && dtSeconds > 0 ? (v - prev) / dtSeconds : null;
       s.rate.push(rate);
       s.nextRate?.push(rate);
     }
-    raw.push(v);
+    s.store?.set(row, v);
+    // The successor's row: the rows it holds so far (this one is added to `sources` after).
+    s.nextStore?.set(this.migration!.sources.length, v);
+    s.raw?.push(v);
     s.nextRaw?.push(v);
+    s.latest = v;
+    s.rows = row + 1;
     if (v !== null) {
       s.lastSeen = row;
     }
+  }
+
+  /** The plain raw column of a series, made from its store the first time (see Series.raw). */
+  private plainRaw(s: Series): Array<number | null> {
+    if (!s.raw) {
+      s.raw = s.store!.plain(this.timeColumn.length);
+      const m = this.migration;
+      if (m && s.nextStore) {
+        s.nextRaw = s.nextStore.plain(m.sources.length, m.capacity);
+      }
+    }
+    return s.raw;
   }
 
   /**
@@ -292,7 +450,12 @@ export class WideSeriesBuffer {
   private migrate(m: Migration): void {
     for (let k = 0; k < m.step && m.pending.length > 0; k++) {
       const s = m.pending.pop()!;
-      s.nextRaw = copyRows(s.raw, preallocated(m.capacity), m.sources);
+      if (s.raw) {
+        s.nextRaw = copyRows(s.raw, preallocated(m.capacity), m.sources);
+      }
+      if (s.store) {
+        s.nextStore = s.store.copyRows(m.sources, m.capacity, s.latest);
+      }
       if (s.rate) {
         s.nextRate = copyRows(s.rate, preallocated(m.capacity), m.sources);
       }
@@ -315,14 +478,21 @@ export class WideSeriesBuffer {
         dropped = true;
         continue;
       }
-      s.raw = withLength(s.nextRaw!, rows);
-      s.nextRaw = undefined;
+      if (s.raw) {
+        s.raw = withLength(s.nextRaw!, rows);
+        s.nextRaw = undefined;
+      }
+      if (s.store) {
+        s.store = s.nextStore!;
+        s.nextStore = undefined;
+      }
       if (s.rate) {
         s.rate = withLength(s.nextRate!, rows);
         s.nextRate = undefined;
       }
       // Its row now (or the kept row before it, when thinning dropped that row).
       s.lastSeen = Math.max(0, upperBound(m.sources, s.lastSeen) - 1);
+      s.rows = rows;
     }
     if (dropped) {
       this.keyList = this.keyList.filter((k) => this.series.has(k));

@@ -1,5 +1,5 @@
 import { lowerBound, upperBound } from '../shared/sorted';
-import type { SeriesColumn } from './WideSeriesBuffer';
+import type { RawValues, SeriesColumn } from './WideSeriesBuffer';
 
 /**
  * How much a cumulative counter grew during a time range: the one definition the histogram,
@@ -36,14 +36,20 @@ export function increaseRows(times: ArrayLike<number>, from: number, to: number)
   return { first: Math.max(1, lowerBound(times, from)), last: upperBound(times, to) - 1 };
 }
 
-/** The increase of a counter column over rows first..last (see above); 0 for an empty range. */
-export function increaseOverRows(column: SeriesColumn, rows: IncreaseRows): number {
+/**
+ * The increase of a counter over rows first..last (see above); 0 for an empty range. A plain
+ * column, or a buffer's RawValues (values + offset, NaN for none).
+ */
+export function increaseOverRows(column: SeriesColumn | RawValues, rows: IncreaseRows): number {
+  const { values, offset } = 'offset' in column ? column : { values: column, offset: 0 };
   let sum = 0;
-  let prev = rows.first > 0 ? column[rows.first - 1] : null;
+  let prev = rows.first > 0 ? values[rows.first - 1] : null;
   for (let r = rows.first; r <= rows.last; r++) {
-    const cur = column[r];
-    if (cur !== null) {
-      sum += prev === null || cur < prev ? cur : cur - prev;
+    const cur = values[r];
+    // (No value is null, or NaN in a typed column: NaN is the one value not equal to itself. The
+    // offset cancels out of a difference; a count taken in full is cur + offset.)
+    if (cur !== null && cur === cur) {
+      sum += prev === null || prev !== prev || cur < prev ? cur + offset : cur - prev;
     }
     prev = cur;
   }
@@ -53,7 +59,7 @@ export function increaseOverRows(column: SeriesColumn, rows: IncreaseRows): numb
 /** The increase during [from, to], or null when no row of the range tells one (see above). */
 export function counterIncrease(
   times: ArrayLike<number>,
-  column: SeriesColumn,
+  column: SeriesColumn | RawValues,
   from: number,
   to: number
 ): number | null {

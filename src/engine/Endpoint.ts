@@ -12,6 +12,7 @@ import {
   ScriptRecord,
   ScriptRejectedError,
 } from '../scripts/protocol';
+import { InstanceNames } from './instanceNames';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
 import { cleanErrorText, ScriptLease } from './ScriptLease';
@@ -70,8 +71,8 @@ export class Endpoint {
   private readonly leaseOfHolder = new Map<string, ScriptLease>();
   /** Per lease, each subscriber's listener and the holder it subscribed for. */
   private readonly listeners = new Map<ScriptLease, Map<Listener, string>>();
-  /** metric name → instance id → instance name (PCP sends ids; names only from /pmapi/indom). */
-  private readonly instanceNames = new Map<string, Map<number, string>>();
+  /** The keys of each data metric's instances (PCP sends ids; names only from /pmapi/indom). */
+  private readonly instanceNames = new InstanceNames();
   /** Scripts of our namespace that no lease of ours holds, and when their last_accessed_at last moved. */
   private readonly strangers = new Map<string, { lastAccessed: string; since: number }>();
   private readonly poller: Poller;
@@ -278,7 +279,7 @@ export class Endpoint {
       lease.setTransport(undefined);
       await this.resolveInstances(lease, result);
       const changed = lease.observe(
-        { t, values: result.values, instanceName: (metric, id) => this.instanceNames.get(metric)?.get(id) },
+        { t, values: result.values, keysOf: (metric, instances) => this.instanceNames.keysOf(metric, instances) },
         this.now()
       );
       if (!result.values.has(scriptMetric(lease.scriptId ?? '', 'status')) && lease.scriptId) {
@@ -534,18 +535,18 @@ export class Endpoint {
     return serverMs + this.clockOffset;
   }
 
-  /** Instance names for ids not seen before (PCP sends ids; names only from /pmapi/indom). */
+  /**
+   * Names for instance ids not seen before: one /pmapi/indom request per metric that has some.
+   * The usual tick (the same ids as the last) compares ids only (see InstanceNames); the keys made
+   * here are the ones ScriptLease.observe then reads, at no further cost.
+   */
   private async resolveInstances(lease: ScriptLease, result: FetchResult) {
     for (const v of lease.variables) {
-      if (v.text) {
-        continue;
-      }
-      const values = result.values.get(v.metric);
-      const known = this.instanceNames.get(v.metric);
-      if (values?.instances.some((i) => i.instance !== null && !known?.has(i.instance))) {
+      const values = v.text ? undefined : result.values.get(v.metric);
+      if (values && !this.instanceNames.keysOf(v.metric, values.instances).complete) {
         try {
           const indom = await this.client.indom(v.metric);
-          this.instanceNames.set(v.metric, new Map(indom.instances.map((i) => [i.instance, i.name])));
+          this.instanceNames.learn(v.metric, indom.instances);
         } catch {
           // Names come next tick; ids stand in meanwhile.
         }
@@ -559,7 +560,7 @@ export class Endpoint {
     }
     this.listeners.delete(lease);
     for (const v of lease.variables) {
-      this.instanceNames.delete(v.metric);
+      this.instanceNames.forget(v.metric);
     }
   }
 

@@ -1,5 +1,10 @@
 import { MetricValues } from '../pmapi/types';
+import { InstanceNames } from './instanceNames';
 import { bpftraceWarnings, cleanErrorText, LeaseSample, ScriptLease, warningNotice } from './ScriptLease';
+
+/** Keys of instances no indom named (scalars here: their key is ''). */
+const nameless = new InstanceNames();
+const unnamed: LeaseSample['keysOf'] = (metric, instances) => nameless.keysOf(metric, instances);
 
 // Error texts recorded from the bpftrace PMDA on Debian 12 (bpftrace 0.17).
 const RLIMIT = `ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace. If your program is not loading, you can try "ulimit -l 8192" to fix the problem`;
@@ -26,7 +31,7 @@ function sample(t: number, v: Record<string, number | string>): LeaseSample {
     const name = `bpftrace.scripts.s1.${leaf}`;
     values.set(name, { pmid: '1', name, instances: [{ instance: null, value }] });
   }
-  return { t, values, instanceName: () => undefined };
+  return { t, values, keysOf: unnamed };
 }
 
 describe('ScriptLease', () => {
@@ -179,7 +184,11 @@ r { printf("%d\\n", nsecs - @start[tid]); delete(@start[tid]); }`;
     const at = (t: number, dataBytes: number, instances: Array<{ instance: number; value: number }>): LeaseSample => {
       const values = new Map(sample(t, { status: 'started', error: RLIMIT, probes: 1, data_bytes: dataBytes }).values);
       values.set(name, { pmid: '1', name, instances });
-      return { t, values, instanceName: (_m, i) => `key${i}` };
+      return {
+        t,
+        values,
+        keysOf: (_m, instances) => ({ keys: instances.map((i) => `key${i.instance}`), complete: true }),
+      };
     };
     // Only bpftrace's "attached_probes" line was printed; the map stays empty for 12 s.
     for (let t = 1; t <= 12; t++) {

@@ -2,11 +2,12 @@ import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { LogLineTracker } from '../buffers/LogLineTracker';
 import { withReason } from '../language/failureReasons';
 import { beginLines, noEventsAdvice } from '../language/probeTriggers';
-import { MetricValues } from '../pmapi/types';
+import { InstanceValue, MetricValues } from '../pmapi/types';
 import { joinedEventSplitter } from '../scripts/joinOutput';
 import { isNameRanking, isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
 import { dataMetric, scriptMetric } from '../scripts/names';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
+import type { NamedInstances } from './instanceNames';
 import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
 import { estimatePrints, PRINT_INTERVAL_MS } from './printCount';
 
@@ -37,8 +38,8 @@ export interface LeaseSample {
   /** Sample time on the browser's clock (pmproxy's timestamp moved onto it). */
   t: number;
   values: ReadonlyMap<string, MetricValues>;
-  /** Instance id → name for a data metric (PCP sends ids; names come from /pmapi/indom). */
-  instanceName: (metric: string, id: number) => string | undefined;
+  /** The keys (instance names) of a data metric's fetched instances, in order (InstanceNames). */
+  keysOf: (metric: string, instances: readonly InstanceValue[]) => NamedInstances;
 }
 
 export interface ScriptLeaseOptions {
@@ -425,16 +426,12 @@ export class ScriptLease {
       if (values.instances.length === 0) {
         emptyMaps++;
       }
-      const byName = new Map<string, number | null>();
-      for (const i of values.instances) {
-        const key = i.instance === null ? '' : (sample.instanceName(v.metric, i.instance) ?? String(i.instance));
-        const n = typeof i.value === 'number' ? i.value : null;
-        byName.set(key, n);
-        if (n) {
-          this.sawEvents = true;
-        }
+      if (!this.sawEvents) {
+        this.sawEvents = values.instances.some((i) => typeof i.value === 'number' && !!i.value);
       }
-      this.buffers.get(v.name)?.append(sample.t, byName, spanMs);
+      // By position: the keys array stays the same while the map's keys do (InstanceNames).
+      const keys = sample.keysOf(v.metric, values.instances).keys;
+      this.buffers.get(v.name)?.appendRow(sample.t, keys, values.instances, spanMs);
     }
     this.mapsEmpty = maps > 0 && emptyMaps === maps;
   }

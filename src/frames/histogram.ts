@@ -1,7 +1,7 @@
 import { DataFrame, FieldType } from '@grafana/data';
 
 import { increaseOverRows, increaseRows } from '../buffers/increase';
-import type { SeriesColumn, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
+import type { RawValues, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { bucketSpans, formatBucketRange, orderBuckets } from './buckets';
 
 export interface HistogramFrameOptions {
@@ -44,7 +44,7 @@ export function buildHistogramFrame(buffer: WideSeriesBuffer, options: Histogram
       // A gap between two buckets the PMDA reported: nothing was counted there.
       counts.push(0);
     } else {
-      counts.push(increaseOverRows(buffer.column(span.key, 'raw') as SeriesColumn, rows));
+      counts.push(increaseOverRows(buffer.values(span.key) as RawValues, rows));
     }
   }
   return {

@@ -1,6 +1,6 @@
 import { DataFrame, Field, FieldType } from '@grafana/data';
 
-import type { SeriesColumn, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
+import type { RawValues, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { parseCsvRecords } from './csv';
 import { counterIncrease } from './histogram';
 
@@ -163,7 +163,7 @@ export function buildMapTableFrame(buffer: WideSeriesBuffer, options: MapTableFr
   const times = buffer.times;
   const rows: MapRow[] = [];
   for (const key of buffer.keys()) {
-    const column = buffer.column(key, 'raw') as SeriesColumn;
+    const column = buffer.values(key) as RawValues;
     const value = buffer.counter ? counterIncrease(times, column, from, to) : latestValue(times, column, from, to);
     if (value !== null && (!buffer.counter || value > 0)) {
       rows.push({ key, value });
@@ -207,11 +207,12 @@ function keyField(name: string, parts: string[]): Field {
 }
 
 /** The newest non-null value with from <= time <= to. */
-function latestValue(times: readonly number[], column: SeriesColumn, from: number, to: number): number | null {
+function latestValue(times: readonly number[], column: RawValues, from: number, to: number): number | null {
   for (let i = times.length - 1; i >= 0 && times[i] >= from; i--) {
-    const v = column[i];
-    if (times[i] <= to && v !== null && v !== undefined) {
-      return v;
+    const v = column.values[i];
+    // (null or NaN is no value, see RawValues.)
+    if (times[i] <= to && v !== null && v !== undefined && v === v) {
+      return v + column.offset;
     }
   }
   return null;

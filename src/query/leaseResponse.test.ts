@@ -1,4 +1,5 @@
 import { Field, LoadingState } from '@grafana/data';
+import { InstanceNames } from '../engine/instanceNames';
 import { ScriptLease } from '../engine/ScriptLease';
 import { leaseResponse } from './leaseResponse';
 import { fixtureLease } from '../test/fixtures';
@@ -32,7 +33,7 @@ function runningLease() {
         status(2, 'probes'),
         status('', 'error'),
       ] as never),
-      instanceName: () => undefined,
+      keysOf: (metric, instances) => new InstanceNames().keysOf(metric, instances),
     },
     500
   );
@@ -94,7 +95,7 @@ describe('leaseResponse', () => {
       {
         t: 4000,
         values: new Map([stopped('stopped', 'status'), stopped(0, 'exit_code'), stopped('', 'error')] as never),
-        instanceName: () => undefined,
+        keysOf: (metric, instances) => new InstanceNames().keysOf(metric, instances),
       },
       4000
     );

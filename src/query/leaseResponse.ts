@@ -6,6 +6,7 @@ import { LogLineTracker } from '../buffers/LogLineTracker';
 import { buildFlameGraphFrame } from '../frames/flamegraph';
 import { buildHeatmapRowsFrame } from '../frames/heatmap';
 import { buildHistogramFrame } from '../frames/histogram';
+import { buildLogFrame } from '../frames/logs';
 import { buildCsvTableFrame, buildMapTableFrame, csvTextOf, looksLikeCsvTable } from '../frames/table';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
 import { inferUnit, rateUnit } from './units';
@@ -146,7 +147,7 @@ function framesOf(
         ? [buildCsvTableFrame(csvTextOf(text, lines), { refId, variable: v.name })]
         : [];
     }
-    return log && (log.lineCount > 0 || log.partial) ? [log.frame({ refId, variable: v.name, ...range })] : [];
+    return log && (log.lineCount > 0 || log.partial) ? [buildLogFrame(log, { refId, variable: v.name, ...range })] : [];
   }
   const buffer = lease.buffers.get(v.name);
   if (!buffer || (buffer.length === 0 && format !== 'flamegraph')) {
@@ -222,9 +223,7 @@ function keysWithValues(buffer: WideSeriesBuffer | undefined): number {
   }
   let n = 0;
   for (const key of buffer.keys()) {
-    const column = buffer.column(key, 'raw');
-    const last = column?.[column.length - 1];
-    if (last) {
+    if (buffer.latest(key)) {
       n++;
     }
   }

@@ -5,6 +5,7 @@
 import { readFileSync } from 'fs';
 import { join } from 'path';
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
+import { InstanceNames } from '../engine/instanceNames';
 import { ScriptLease } from '../engine/ScriptLease';
 
 export const T0 = 1_700_000_000_000;
@@ -72,17 +73,16 @@ export function fixtureLease(file: string, sampleCount?: number): ScriptLease {
   const samples = fx.samples.slice(0, sampleCount ?? fx.samples.length);
   samples.forEach((s: { fetch: string; indom: Record<string, string> }, i: number) => {
     const fetch = JSON.parse(s.fetch);
-    const names = new Map<string, Map<number, string>>();
+    const names = new InstanceNames();
     for (const [metric, text] of Object.entries(s.indom)) {
-      const instances: Array<{ instance: number; name: string }> = JSON.parse(text).instances;
-      names.set(metric, new Map(instances.map((x) => [x.instance, x.name])));
+      names.learn(metric, JSON.parse(text).instances);
     }
     const t = T0 + (i + 1) * 3000;
     lease.observe(
       {
         t,
         values: new Map(fetch.values.map((v: { name: string }) => [v.name, v])),
-        instanceName: (metric, id) => names.get(metric)?.get(id),
+        keysOf: (metric, instances) => names.keysOf(metric, instances),
       },
       t
     );

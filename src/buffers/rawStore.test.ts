@@ -1,0 +1,70 @@
+import { RawStore } from './rawStore';
+
+/** Rows 0..n-1 read back. */
+const rows = (s: RawStore, n: number) => Array.from({ length: n }, (_, i) => s.get(i));
+
+describe('RawStore', () => {
+  it('keeps large counts exact in float32 while they differ from the first by less than 2^24', () => {
+    const s = new RawStore(4);
+    const base = 2 ** 40 + 3;
+    const counts = [base, base + 1, null, base + 16_777_215, base - 16_777_216];
+    counts.forEach((v, i) => s.set(i, v));
+    expect(rows(s, counts.length)).toEqual(counts);
+    expect(s.wide).toBe(false);
+    // Read without a copy: values + offset.
+    const { values, offset } = s.view(2);
+    expect(Array.from(values, (x) => x + offset)).toEqual([base, base + 1]);
+  });
+
+  it('widens to float64 at the first value float32 would round, and every value stays exact', () => {
+    const s = new RawStore(2);
+    s.set(0, 1000);
+    s.set(1, 1000 + 2 ** 24 + 1);
+    expect(s.wide).toBe(true);
+    s.set(2, 0.1);
+    s.set(3, 2 ** 53 - 1);
+    expect(rows(s, 4)).toEqual([1000, 1000 + 2 ** 24 + 1, 0.1, 2 ** 53 - 1]);
+  });
+
+  it('copies chosen rows to a successor based on the newest count, so a long-running count stays narrow', () => {
+    const s = new RawStore(8);
+    const start = 5_000_000_000;
+    for (let i = 0; i < 8; i++) {
+      s.set(i, start + i * 4_000_001);
+    }
+    // The last differs from the first by 28 M (> 2^24, odd: not a float32): this store widened.
+    expect(s.wide).toBe(true);
+    const next = s.copyRows([5, 6, 7], 6, start + 7 * 4_000_001);
+    expect(next.wide).toBe(true); // a wide store's successor stays wide
+    expect(rows(next, 3)).toEqual([5, 6, 7].map((i) => start + i * 4_000_001));
+    const narrow = new RawStore(4);
+    [start, start + 10, null, start + 30].forEach((v, i) => narrow.set(i, v));
+    const moved = narrow.copyRows([1, 2, 3], 5, start + 30);
+    expect(moved.wide).toBe(false);
+    expect(rows(moved, 3)).toEqual([start + 10, null, start + 30]);
+    moved.set(3, start + 30 + 16_000_001);
+    expect(moved.wide).toBe(false);
+    expect(moved.get(3)).toBe(start + 30 + 16_000_001);
+  });
+
+  it('moves the base to the newest count once the counts drift from it, so a growing count stays narrow', () => {
+    const s = new RawStore(4);
+    const start = 7_000_000_001;
+    [start, start + 4_500_001, start + 9_000_001].forEach((v, i) => s.set(i, v));
+    const next = s.copyRows([1, 2], 4, start + 9_000_001);
+    expect(rows(next, 2)).toEqual([start + 4_500_001, start + 9_000_001]);
+    // 16 M past the newest: 25 M past the first count, which float32 could not hold as a difference.
+    next.set(2, start + 25_000_003);
+    expect(next.wide).toBe(false);
+    expect(rows(next, 3)).toEqual([start + 4_500_001, start + 9_000_001, start + 25_000_003]);
+    // Without moving the base (the same store, written on) it widens.
+    s.set(3, start + 25_000_003);
+    expect(s.wide).toBe(true);
+  });
+
+  it('makes a plain array of its rows, null for none', () => {
+    const s = new RawStore(3);
+    [7, null, 2 ** 33].forEach((v, i) => s.set(i, v));
+    expect(s.plain(3)).toEqual([7, null, 2 ** 33]);
+  });
+});
