@@ -1,3 +1,4 @@
+import { ScopedVars } from '@grafana/data';
 import { scan, Token } from '../lexer/scan';
 import { keyNamesOf } from './keyNames';
 
@@ -163,14 +164,10 @@ export function interpolateLegend(legend: string, code: string, source: Variable
   });
 }
 
-/** Does the text name a dashboard variable anywhere (for the editor: is there anything to show)? */
-export function mentionsVariables(text: string, source: VariableSource): boolean {
-  for (const m of text.matchAll(REFERENCE)) {
-    if (source.has(m[1] ?? m[2])) {
-      return true;
-    }
-  }
-  return false;
+/** The dashboard variables a text names (`$name`, `${name}`), each once, in order. */
+export function referencedVariables(text: string, source: VariableSource): string[] {
+  const names = [...text.matchAll(REFERENCE)].map((m) => m[1] ?? m[2]).filter((n) => source.has(n));
+  return [...new Set(names)];
 }
 
 // ------------------------------------------------------------------ the places
@@ -561,4 +558,37 @@ function legendNamesOf(code: string): Set<string> {
     }
   }
   return names;
+}
+
+/** The part of Grafana's template service bpflive reads. */
+export interface TemplateService {
+  getVariables(): Array<{ name: string; type?: string }>;
+  replace(target: string, scopedVars?: ScopedVars, format?: (value: unknown) => string): string;
+}
+
+/**
+ * The dashboard's variables (and a repeated panel's scoped ones) as a VariableSource. Values are
+ * read through the template service's own formatting hook, so "All" and multi-value selections
+ * arrive as the list of values they stand for. Ad-hoc filter variables are no `$name` in a script:
+ * they are applied as filters. Grafana's built-ins (`$__interval` …) are not offered.
+ */
+export function templateSource(service: TemplateService, scopedVars: ScopedVars = {}): VariableSource {
+  const names = new Set([
+    ...service
+      .getVariables()
+      .filter((v) => v.type !== 'adhoc')
+      .map((v) => v.name),
+    ...Object.keys(scopedVars).filter((n) => !n.startsWith('__')),
+  ]);
+  return {
+    has: (name) => names.has(name),
+    values: (name) => {
+      let values: string[] = [];
+      service.replace(`\${${name}}`, scopedVars, (value: unknown) => {
+        values = (Array.isArray(value) ? value : [value]).filter((v) => v !== undefined && v !== null).map(String);
+        return '';
+      });
+      return values;
+    },
+  };
 }
