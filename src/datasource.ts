@@ -28,6 +28,7 @@ import {
   referencedVariables,
   Replacement,
   templateSource,
+  TemplateService,
   VariableError,
 } from './query/variables';
 import { ControlRoute, PmapiClient, proxyClient } from './pmapi';
@@ -174,7 +175,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
 
   /** What interpolation makes of a query, and which variables it wrote where (the editor shows it). */
   interpolate(query: BpftraceQuery, scopedVars: ScopedVars = {}, filters: AdHocVariableFilter[] = []): Interpolation {
-    const source = templateSource(getTemplateSrv(), scopedVars);
+    const source = templateSource(templateService(), scopedVars);
     const { code, replaced } = interpolateScript(query.code ?? '', source, filters);
     let hostspec = query.hostspec;
     const hostVariables = hostspec ? referencedVariables(hostspec, source) : [];
@@ -196,7 +197,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
 
   /** The ad-hoc filters of the dashboard for this datasource (when the request does not carry them). */
   private adHocFilters(): AdHocVariableFilter[] {
-    const srv = getTemplateSrv() as { getAdhocFilters?: (name: string) => AdHocVariableFilter[] };
+    const srv = templateService() as { getAdhocFilters?: (name: string) => AdHocVariableFilter[] };
     return srv.getAdhocFilters?.(this.name) ?? [];
   }
 
@@ -221,7 +222,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     if (this.refusal) {
       throw new Error(this.refusal);
     }
-    const srv = getTemplateSrv();
+    const srv = templateService();
     const text = (value: string | undefined) => srv.replace(value ?? '', scopedVars).trim();
     const hostspec = query.hostspec?.trim()
       ? interpolateHostspec(query.hostspec, templateSource(srv, scopedVars))[0]
@@ -345,6 +346,11 @@ function refusedCode(code: string): string | undefined {
   }
   const where = errors.map((d) => `line ${d.startLine}: ${d.message}`).join('; ');
   return `Not run: the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} the editor marks (${where}). Fix ${errors.length === 1 ? 'it' : 'them'} and run the query again.`;
+}
+
+/** Grafana's template service; none (no variables) where Grafana has not set one up, as in unit tests. */
+function templateService(): TemplateService {
+  return getTemplateSrv() ?? { getVariables: () => [], replace: (text: string) => text };
 }
 
 /** A query as it runs, and the variables written into it. */

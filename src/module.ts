@@ -1,5 +1,6 @@
 import { DataSourceInstanceSettings, DataSourcePlugin } from '@grafana/data';
 import { DataSource } from './datasource';
+import { CheatSheet } from './components/CheatSheet';
 import { ConfigEditor } from './components/ConfigEditor';
 import { QueryEditor } from './components/QueryEditor';
 import { BpfliveVariableSupport } from './components/variableSupport';
@@ -15,4 +16,6 @@ class BpfliveDataSource extends DataSource {
 
 export const plugin = new DataSourcePlugin<DataSource, BpftraceQuery, BpfliveOptions>(BpfliveDataSource)
   .setConfigEditor(ConfigEditor)
-  .setQueryEditor(QueryEditor);
+  .setQueryEditor(QueryEditor)
+  // Explore's query help: the same examples as the editor's Examples button.
+  .setQueryEditorHelp(CheatSheet);

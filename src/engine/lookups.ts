@@ -1,3 +1,4 @@
+import { globToRegExp } from '../language/probeCatalog';
 import { PmapiClient } from '../pmapi/client';
 import { isPmapiError } from '../pmapi/errors';
 import { MARKER_PREFIX } from '../scripts/naming';
@@ -35,7 +36,7 @@ export async function processesOf(client: PmapiClient): Promise<Process[]> {
 /** The host's probes that match `pattern`, bpftrace's wildcard (`kprobe:vfs_*`); all when empty. */
 export async function probesOf(client: PmapiClient, pattern = ''): Promise<string[]> {
   const all = (await readProbeList(client)).split(',').map((p) => p.trim());
-  const match = wildcard(pattern.trim() || '*');
+  const match = globToRegExp(pattern.trim() || '*');
   return all.filter((p) => p !== '' && match.test(p)).slice(0, MAX_VALUES);
 }
 
@@ -123,10 +124,4 @@ function firstCodeLine(code: string): string {
       .map((l) => l.trim())
       .find((l) => l !== '' && !l.startsWith(MARKER_PREFIX.trim())) ?? ''
   );
-}
-
-/** bpftrace's wildcard: `*` any run of characters, everything else literal. */
-function wildcard(pattern: string): RegExp {
-  const escaped = pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*');
-  return new RegExp(`^${escaped}$`);
 }
