@@ -143,7 +143,7 @@ describe('ad-hoc filters', () => {
     const code = 'BEGIN { }\nk:f /uid == 0/ { @ = count(); }\nk:g { }\ninterval:s:1 { print(@); }\nEND { }';
     const out = interpolateScript(code, dashboard, [{ key: 'comm', operator: '=', value: 'bash' }]).code;
     expect(out).toBe(
-      'BEGIN { }\nk:f /(uid == 0) && comm == "bash"/ { @ = count(); }\nk:g /comm == "bash"/ { }\ninterval:s:1 { print(@); }\nEND { }'
+      'BEGIN { }\nk:f /comm == "bash" && (uid == 0)/ { @ = count(); }\nk:g /comm == "bash"/ { }\ninterval:s:1 { print(@); }\nEND { }'
     );
   });
 
@@ -152,7 +152,7 @@ describe('ad-hoc filters', () => {
       { key: 'pid', operator: '=|', value: '1', values: ['1', '2'] },
       { key: 'comm', operator: '!=', value: 'sshd' },
     ]).code;
-    expect(out).toBe('k:f /(pid == 1 || pid == 2) && comm != "sshd"/ { }');
+    expect(out).toBe('k:f /(pid == 1 || pid == 2) && !(comm == "sshd")/ { }');
   });
 
   it('refuse keys, operators and values bpftrace cannot apply', () => {

@@ -452,7 +452,7 @@ function matching(tokens: Token[], i: number, dir: 1 | -1): number | undefined {
 
 /**
  * Ad-hoc filters as one predicate added to every clause whose probes run in a process's context:
- * `/X/` becomes `/(X) && PRED/`, a clause without a filter gets `/PRED/`. BEGIN, END and
+ * `/X/` becomes `/PRED && (X)/`, a clause without a filter gets `/PRED/`. BEGIN, END and
  * interval clauses are left alone (no process is current there).
  */
 function adHocEdits(clauses: ReturnType<typeof scan>['clauses'], filters: AdHocFilter[], note: Note): Edit[] {
@@ -466,8 +466,10 @@ function adHocEdits(clauses: ReturnType<typeof scan>['clauses'], filters: AdHocF
       continue;
     }
     if (c.filter) {
-      edits.push({ start: c.filter.start, end: c.filter.start, text: '(' });
-      edits.push({ start: c.filter.end, end: c.filter.end, text: `) && ${predicate}` });
+      // The predicate first: the PMDA reads a map name from an `@` to the next `=` on its line, so
+      // a comparison after `/@start[tid]/` would become part of that name.
+      edits.push({ start: c.filter.start, end: c.filter.start, text: `${predicate} && (` });
+      edits.push({ start: c.filter.end, end: c.filter.end, text: ')' });
     } else {
       edits.push({ start: c.open, end: c.open, text: `/${predicate}/ ` });
     }
@@ -502,8 +504,13 @@ function adHocPredicate(f: AdHocFilter, note: Note): string {
     return v;
   });
   note(name, values, 0, 'filter');
-  const each = written.map((v) => `${f.key} ${op} ${v}`);
-  return each.length === 1 ? each[0] : `(${each.join(op === '==' ? ' || ' : ' && ')})`;
+  const any = written.map((v) => `${f.key} == ${v}`).join(' || ');
+  const one = written.length === 1;
+  // "Not" as !(…) rather than !=: the PMDA misreads a `!=` on a line that reads a map (`@start[tid]`).
+  if (op === '!=') {
+    return `!(${any})`;
+  }
+  return one ? any : `(${any})`;
 }
 
 // ------------------------------------------------------------------ helpers
