@@ -255,7 +255,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     const answers = await Promise.all(
       this.settings.hosts.map(async (host) => {
         try {
-          const name = await hostnameOf(this.newClient(host));
+          const name = await withinMs(HOST_ANSWER_MS, hostnameOf(this.newClient(host)));
           return { text: name && name !== host ? `${host} (${name})` : host, value: host };
         } catch {
           return undefined;
@@ -357,6 +357,17 @@ function templateService(): TemplateService {
 export interface Interpolation {
   query: BpftraceQuery;
   replaced: Replacement[];
+}
+
+/** A host whose pmcd has not answered in this time is left out of a Hosts variable (pmproxy may wait far longer). */
+const HOST_ANSWER_MS = 5000;
+
+function withinMs<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
 const naturalOrder = new Intl.Collator(undefined, { numeric: true }).compare;
