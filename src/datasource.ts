@@ -141,7 +141,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
         const script = JSON.stringify([target.hostspec?.trim() || '', target.code.trim(), target.outputLines]);
         const first = !seen.has(script);
         seen.add(script);
-        return this.safeStream(request, target, first);
+        return this.safeStream(request, target, first, describeReplaced(interpolated.replaced));
       })
     );
   }
@@ -274,10 +274,11 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   private safeStream(
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
-    tellsScriptNews: boolean
+    tellsScriptNews: boolean,
+    variables?: string
   ): Observable<DataQueryResponse> {
     try {
-      return this.stream(request, target, tellsScriptNews);
+      return this.stream(request, target, tellsScriptNews, variables);
     } catch (e) {
       return of(
         errorResponse(target, `bpflive could not run this query: ${e instanceof Error ? e.message : String(e)}`)
@@ -288,7 +289,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   private stream(
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
-    tellsScriptNews: boolean
+    tellsScriptNews: boolean,
+    variables?: string
   ): Observable<DataQueryResponse> {
     const refused = this.refusal ?? refusedCode(target.code);
     if (refused) {
@@ -298,7 +300,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       try {
         const host = target.hostspec?.trim() || this.settings.hostspec;
         const range = rangeOf(request);
-        const respond = () => leaseResponse(target, lease, { host, ...range(), tellsScriptNews });
+        const respond = () => leaseResponse(target, lease, { host, ...range(), tellsScriptNews, variables });
         const { lease, release } = this.endpointFor(host).subscribe(
           holderKey(request, target),
           target.code,
@@ -351,6 +353,12 @@ function refusedCode(code: string): string | undefined {
 /** Grafana's template service; none (no variables) where Grafana has not set one up, as in unit tests. */
 function templateService(): TemplateService {
   return getTemplateSrv() ?? { getVariables: () => [], replace: (text: string) => text };
+}
+
+/** `$pid = 1, 2; $comm = bash`, or undefined when no variable was written in. */
+function describeReplaced(replaced: Replacement[]): string | undefined {
+  const parts = replaced.map((r) => `${r.where === 'filter' ? r.name : `$${r.name}`} = ${r.values.join(', ')}`);
+  return parts.length ? parts.join('; ') : undefined;
 }
 
 /** A query as it runs, and the variables written into it. */
