@@ -86,7 +86,8 @@ export async function instancesOf(client: PmapiClient, metric: string): Promise<
     const indom = await client.indom(metric);
     return indom.instances.map((i) => i.name).slice(0, MAX_VALUES);
   } catch (e) {
-    if (isPmapiError(e, 'unknownMetric')) {
+    // /pmapi/indom says "<name> - failed to lookup metric" (pmproxy 6.0.3), not "Unknown metric name".
+    if (isPmapiError(e, 'unknownMetric') || /failed to lookup metric/i.test(e instanceof Error ? e.message : '')) {
       throw new Error(`The host has no metric ${metric}.`);
     }
     throw e;
