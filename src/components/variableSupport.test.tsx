@@ -39,7 +39,9 @@ describe('BpfliveVariableSupport', () => {
 
 describe('VariableQueryEditor', () => {
   const props = (query: BpfliveVariableQuery, onChange = jest.fn()) =>
-    ({ query, onChange, onRunQuery: jest.fn(), datasource: {} as DataSource }) as never;
+    ({ query, onChange, onRunQuery: jest.fn(), datasource: {} as DataSource }) as unknown as React.ComponentProps<
+      typeof VariableQueryEditor
+    >;
 
   it('shows the fields the chosen list needs, and saves one when it is left', () => {
     const onChange = jest.fn();
