@@ -147,6 +147,13 @@ describe('ad-hoc filters', () => {
     );
   });
 
+  it('go into the right clauses when a filter uses ${name}', () => {
+    const out = interpolateScript('k:f /pid == ${pid}/ { @ = count(); }\nEND { }', dashboard, [
+      { key: 'comm', operator: '=', value: 'bash' },
+    ]).code;
+    expect(out).toBe('k:f /comm == "bash" && (pid == 42)/ { @ = count(); }\nEND { }');
+  });
+
   it('combine with &&; one-of filters become a disjunction', () => {
     const out = interpolateScript('k:f { }', dashboard, [
       { key: 'pid', operator: '=|', value: '1', values: ['1', '2'] },

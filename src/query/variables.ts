@@ -113,8 +113,11 @@ export function interpolateScript(code: string, source: VariableSource, filters:
       }
     }
   }
-  edits.push(...adHocEdits(scanned.clauses, filters, note));
-  return { code: applyEdits(code, edits), replaced: [...replaced.values()] };
+  const written = applyEdits(code, edits);
+  // Ad-hoc filters go into the clauses of the written script, scanned again: `${pid}` in a filter
+  // reads to the lexer like an action's brace, the value written in its place does not.
+  const filtered = applyEdits(written, adHocEdits(scan(written).clauses, filters, note));
+  return { code: filtered, replaced: [...replaced.values()] };
 }
 
 /**

@@ -99,6 +99,28 @@ describe('variables written into a running script', () => {
   });
 });
 
+describe('a Viewer and a script written with variables', () => {
+  it('waits for an Editor to start that choice of values, and says so', async () => {
+    const pid = String(process.pid);
+    setTemplateSrv({
+      getVariables: () => [{ name: 'pid', type: 'custom' }],
+      replace: (target: string, _s?: unknown, format?: (v: unknown) => string) =>
+        target === '${pid}' && format ? format(pid) : target,
+    } as unknown as TemplateSrv);
+    const viewer = newDataSource({}, { role: 'Viewer' });
+    const run = new PanelRun(
+      viewer,
+      request([{ code: 'tracepoint:raw_syscalls:sys_exit /pid == $pid/ { @viewer_waits = count(); }' }])
+    );
+    await waitFor('the waiting notice', () => run.notices().some((n) => n.includes("dashboard's variables")), 30_000);
+    expect(run.notices()).toContain(
+      `The script is written with the dashboard's variables ($pid = ${pid}): each choice of values is a script of its own, which an Editor's panel must have started.`
+    );
+    expect(await scriptsOf()).toEqual([]);
+    run.stop();
+  });
+});
+
 describe('the cheat sheet on the real stack', () => {
   it("passes the editor's checks against this host's real probe list", async () => {
     const catalog = await loadProbeCatalog(newDataSource());
