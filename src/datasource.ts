@@ -1,23 +1,39 @@
 import { merge, Observable, of } from 'rxjs';
 import {
+  AdHocVariableFilter,
   CoreApp,
   DataQueryRequest,
   DataQueryResponse,
   DataSourceApi,
   DataSourceInstanceSettings,
   LoadingState,
+  MetricFindValue,
+  ScopedVars,
   TestDataSourceResponse,
 } from '@grafana/data';
-import { config } from '@grafana/runtime';
+import { config, getTemplateSrv } from '@grafana/runtime';
 import { Endpoint, ScriptBudget } from './engine/Endpoint';
 import { holderKey } from './engine/holders';
+import { hostnameOf, instancesOf, mapKeysOf, probesOf, processesOf, scriptsOf } from './engine/lookups';
 import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
 import { leaseResponse } from './query/leaseResponse';
+import { queryDisplayText } from './query/displayText';
 import { migrateQuery } from './query/migrate';
+import {
+  AD_HOC_KEYS,
+  interpolateHostspec,
+  interpolateLegend,
+  interpolateScript,
+  referencedVariables,
+  Replacement,
+  templateSource,
+  TemplateService,
+  VariableError,
+} from './query/variables';
 import { ControlRoute, PmapiClient, proxyClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
-import { BpfliveOptions, BpftraceQuery, DEFAULT_QUERY } from './types';
+import { BpfliveOptions, BpfliveVariableQuery, BpftraceQuery, DEFAULT_QUERY } from './types';
 
 /** Why this datasource refuses to work at all, in words for every query and Save & test. */
 const DIRECT_ACCESS_REFUSED =
@@ -111,26 +127,159 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   query(request: DataQueryRequest<BpftraceQuery>): Observable<DataQueryResponse> {
     // Migrated first: whether a query runs is decided on the current model.
     const targets = request.targets.map(migrateQuery).filter((t) => this.filterQuery(t));
+    const filters = request.filters ?? this.adHocFilters();
     // Queries of one panel that read one script: only the first tells the script's news.
     const seen = new Set<string>();
     return merge(
-      ...targets.map((target) => {
+      ...targets.map((raw) => {
+        let interpolated: Interpolation;
+        try {
+          interpolated = this.interpolate(raw, request.scopedVars, filters);
+        } catch (e) {
+          return of(errorResponse(raw, e instanceof Error ? e.message : String(e)));
+        }
+        const target = interpolated.query;
         const script = JSON.stringify([target.hostspec?.trim() || '', target.code.trim(), target.outputLines]);
         const first = !seen.has(script);
         seen.add(script);
-        return this.safeStream(request, target, first);
+        return this.safeStream(request, target, first, describeReplaced(interpolated.replaced));
       })
     );
+  }
+
+  // ------------------------------------------------------------------ dashboard variables
+
+  /**
+   * The query with the dashboard's variables, a repeated panel's scoped variables and ad-hoc
+   * filters written in (query/variables.ts has the rules, docs/variables.md the table). Throws a
+   * VariableError naming the variable whose value may not go where it is used.
+   */
+  applyTemplateVariables(query: BpftraceQuery, scopedVars: ScopedVars, filters?: AdHocVariableFilter[]): BpftraceQuery {
+    return this.interpolate(query, scopedVars, filters ?? this.adHocFilters()).query;
+  }
+
+  /** For "Explore" from a panel: the panel's queries with the values it shows written in. */
+  interpolateVariablesInQueries(
+    queries: BpftraceQuery[],
+    scopedVars: ScopedVars,
+    filters?: AdHocVariableFilter[]
+  ): BpftraceQuery[] {
+    return queries.map((q) => {
+      try {
+        return this.applyTemplateVariables(q, scopedVars, filters);
+      } catch {
+        // Explore runs it and shows the same error there.
+        return q;
+      }
+    });
+  }
+
+  /** What interpolation makes of a query, and which variables it wrote where (the editor shows it). */
+  interpolate(query: BpftraceQuery, scopedVars: ScopedVars = {}, filters: AdHocVariableFilter[] = []): Interpolation {
+    const source = templateSource(templateService(), scopedVars);
+    const { code, replaced } = interpolateScript(query.code ?? '', source, filters);
+    let hostspec = query.hostspec;
+    const hostVariables = hostspec ? referencedVariables(hostspec, source) : [];
+    if (hostspec && hostVariables.length > 0) {
+      const hosts = interpolateHostspec(hostspec, source);
+      if (hosts.length !== 1) {
+        throw new VariableError(
+          `The Host field names ${hosts.length} hosts (${hosts.join(', ')}): this query runs on one host, pick one value.`
+        );
+      }
+      hostspec = hosts[0];
+      for (const name of hostVariables) {
+        replaced.push({ name, values: source.values(name), line: 0, where: 'hostspec' });
+      }
+    }
+    const legendFormat = query.legendFormat && interpolateLegend(query.legendFormat, query.code ?? '', source);
+    return { query: { ...query, code, hostspec, legendFormat }, replaced };
+  }
+
+  /** The ad-hoc filters of the dashboard for this datasource (when the request does not carry them). */
+  private adHocFilters(): AdHocVariableFilter[] {
+    const srv = templateService() as { getAdhocFilters?: (name: string) => AdHocVariableFilter[] };
+    return srv.getAdhocFilters?.(this.name) ?? [];
+  }
+
+  /** Ad-hoc filters bpflive can apply to every probe: the process name and id. */
+  async getTagKeys(): Promise<MetricFindValue[]> {
+    return AD_HOC_KEYS.map((text) => ({ text }));
+  }
+
+  /** The processes running on the datasource's host now (PCP's proc metrics), by name or id. */
+  async getTagValues(options: { key: string }): Promise<MetricFindValue[]> {
+    const processes = await processesOf(this.newClient());
+    const values = options.key === 'pid' ? processes.map((p) => String(p.pid)) : processes.map((p) => p.comm);
+    return [...new Set(values)].sort(naturalOrder).map((text) => ({ text }));
+  }
+
+  /**
+   * The values of a dashboard variable of this datasource (its variable query): hosts, a host's
+   * probes, its running scripts, a running map's keys, a PCP metric's instances, processes. Every
+   * field may name other variables (`probes of $host`). Reads only: a Viewer's dashboard runs it.
+   */
+  async variableValues(query: BpfliveVariableQuery, scopedVars: ScopedVars = {}): Promise<MetricFindValue[]> {
+    if (this.refusal) {
+      throw new Error(this.refusal);
+    }
+    const srv = templateService();
+    const text = (value: string | undefined) => srv.replace(value ?? '', scopedVars).trim();
+    const hostspec = query.hostspec?.trim()
+      ? interpolateHostspec(query.hostspec, templateSource(srv, scopedVars))[0]
+      : undefined;
+    const client = this.newClient(hostspec || this.settings.hostspec);
+    const plain = (values: string[]) => values.map((v) => ({ text: v, value: v }));
+    switch (query.kind) {
+      case 'hosts':
+        return this.reachableHosts();
+      case 'probes':
+        return plain(await probesOf(client, text(query.pattern)));
+      case 'scripts':
+        return (await scriptsOf(client)).map((s) => ({ text: `${s.name}: ${s.firstLine}`, value: s.id }));
+      case 'mapKeys':
+        return plain(await mapKeysOf(client, text(query.script), text(query.map)));
+      case 'instances':
+        return plain(await instancesOf(client, text(query.metric)));
+      case 'processes':
+        return (await processesOf(client)).map((p) => ({ text: `${p.comm} (${p.pid})`, value: String(p.pid) }));
+      default:
+        throw new Error(`Unknown variable query kind ${JSON.stringify((query as { kind?: unknown }).kind)}.`);
+    }
+  }
+
+  /**
+   * The hosts of the settings whose pmcd answers, each with pmcd's own name for it: the value is
+   * the hostspec a query uses, the text says which machine it is when the two differ.
+   */
+  private async reachableHosts(): Promise<MetricFindValue[]> {
+    const answers = await Promise.all(
+      this.settings.hosts.map(async (host) => {
+        try {
+          const name = await withinMs(HOST_ANSWER_MS, hostnameOf(this.newClient(host)));
+          return { text: name && name !== host ? `${host} (${name})` : host, value: host };
+        } catch {
+          return undefined;
+        }
+      })
+    );
+    return answers.filter((a): a is { text: string; value: string } => a !== undefined);
+  }
+
+  /** One line for Explore's query history: the script's first line of code, and its host. */
+  getQueryDisplayText(query: BpftraceQuery): string {
+    return queryDisplayText(query);
   }
 
   /** One broken query never breaks the others of its panel: whatever it throws is its own error. */
   private safeStream(
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
-    tellsScriptNews: boolean
+    tellsScriptNews: boolean,
+    variables?: string
   ): Observable<DataQueryResponse> {
     try {
-      return this.stream(request, target, tellsScriptNews);
+      return this.stream(request, target, tellsScriptNews, variables);
     } catch (e) {
       return of(
         errorResponse(target, `bpflive could not run this query: ${e instanceof Error ? e.message : String(e)}`)
@@ -141,7 +290,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   private stream(
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
-    tellsScriptNews: boolean
+    tellsScriptNews: boolean,
+    variables?: string
   ): Observable<DataQueryResponse> {
     const refused = this.refusal ?? refusedCode(target.code);
     if (refused) {
@@ -151,7 +301,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       try {
         const host = target.hostspec?.trim() || this.settings.hostspec;
         const range = rangeOf(request);
-        const respond = () => leaseResponse(target, lease, { host, ...range(), tellsScriptNews });
+        const respond = () => leaseResponse(target, lease, { host, ...range(), tellsScriptNews, variables });
         const { lease, release } = this.endpointFor(host).subscribe(
           holderKey(request, target),
           target.code,
@@ -200,6 +350,36 @@ function refusedCode(code: string): string | undefined {
   const where = errors.map((d) => `line ${d.startLine}: ${d.message}`).join('; ');
   return `Not run: the script has ${errors.length === 1 ? 'an error' : `${errors.length} errors`} the editor marks (${where}). Fix ${errors.length === 1 ? 'it' : 'them'} and run the query again.`;
 }
+
+/** Grafana's template service; none (no variables) where Grafana has not set one up, as in unit tests. */
+function templateService(): TemplateService {
+  return getTemplateSrv() ?? { getVariables: () => [], replace: (text: string) => text };
+}
+
+/** `$pid = 1, 2; $comm = bash`, or undefined when no variable was written in. */
+function describeReplaced(replaced: Replacement[]): string | undefined {
+  const parts = replaced.map((r) => `${r.where === 'filter' ? r.name : `$${r.name}`} = ${r.values.join(', ')}`);
+  return parts.length ? parts.join('; ') : undefined;
+}
+
+/** A query as it runs, and the variables written into it. */
+export interface Interpolation {
+  query: BpftraceQuery;
+  replaced: Replacement[];
+}
+
+/** A host whose pmcd has not answered in this time is left out of a Hosts variable (pmproxy may wait far longer). */
+const HOST_ANSWER_MS = 5000;
+
+function withinMs<T>(ms: number, promise: Promise<T>): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const naturalOrder = new Intl.Collator(undefined, { numeric: true }).compare;
 
 function errorResponse(target: BpftraceQuery, message: string): DataQueryResponse {
   return {

@@ -55,6 +55,24 @@ export interface BpftraceQuery extends DataQuery {
   outputLines?: number;
 }
 
+/** What a dashboard variable of this datasource lists (see src/components/VariableQueryEditor.tsx). */
+export type VariableQueryKind = 'hosts' | 'probes' | 'scripts' | 'mapKeys' | 'instances' | 'processes';
+
+/** A variable query: which list, on which host; the fields that kind needs. `$var` allowed in each. */
+export interface BpfliveVariableQuery extends DataQuery {
+  kind: VariableQueryKind;
+  /** The pmcd host (default: the datasource's). */
+  hostspec?: string;
+  /** probes: bpftrace's wildcard, e.g. `kprobe:vfs_*`. */
+  pattern?: string;
+  /** mapKeys: a running script's id or name, or its code. */
+  script?: string;
+  /** mapKeys: the map, e.g. `@bytes`. */
+  map?: string;
+  /** instances: a PCP metric, e.g. `kernel.percpu.cpu.user`. */
+  metric?: string;
+}
+
 export const DEFAULT_QUERY: Partial<BpftraceQuery> = {
   // A new query is born in the current model, so no migration ever mistakes it for an old one.
   version: QUERY_MODEL_VERSION,
@@ -78,6 +96,11 @@ export interface BpfliveOptions extends DataSourceJsonData {
   allowViewersToRun?: boolean;
   /** At most this many scripts running at once from this client for this datasource. */
   maxScripts?: number;
+  /**
+   * Other pmcd hosts this pmproxy reaches (comma- or space-separated hostspecs): what a "Hosts"
+   * variable query offers, next to the default host.
+   */
+  hosts?: string;
 }
 
 export const DEFAULT_HOSTSPEC = 'localhost';

@@ -131,6 +131,18 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('retention', e.currentTarget.value)}
           />
         </Field>
+        <Field
+          label="Other hosts"
+          description="More pmcd hosts this pmproxy reaches, separated by commas or spaces (e.g. db1, web2:44321). A dashboard variable of kind Hosts lists them, with the host above, where pmcd answers."
+        >
+          <Input
+            id="bpflive-hosts"
+            width={60}
+            placeholder="db1, web2:44321"
+            value={jsonData.hosts ?? ''}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('hosts', e.currentTarget.value)}
+          />
+        </Field>
       </FieldSet>
       <FieldSet label="Who may run scripts">
         <Field

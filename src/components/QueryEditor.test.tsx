@@ -1,6 +1,7 @@
 import React from 'react';
 import { act, fireEvent, render, screen } from '@testing-library/react';
 import { createDataFrame, LoadingState, PanelData, getDefaultTimeRange } from '@grafana/data';
+import { setTemplateSrv, TemplateSrv } from '@grafana/runtime';
 import { DataSource } from '../datasource';
 import { BpftraceQuery, QUERY_MODEL_VERSION } from '../types';
 import { fake } from '../test/fakeCodeEditor';
@@ -24,6 +25,8 @@ const HOST_PROBES = 'tracepoint:syscalls:sys_enter_read,tracepoint:sched:sched_s
 function makeDatasource(list = HOST_PROBES) {
   return {
     fetchProbeList: jest.fn().mockResolvedValue(list),
+    // The real interpolation, over the template service a test sets (none: no variables).
+    interpolate: DataSource.prototype.interpolate,
     settings: { hostspec: 'localhost' },
   } as unknown as DataSource & { fetchProbeList: jest.Mock };
 }
@@ -59,6 +62,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   jest.useRealTimers();
+  setTemplateSrv(undefined as unknown as TemplateSrv);
 });
 
 describe('QueryEditor: running', () => {
@@ -431,4 +435,59 @@ describe('QueryEditor: status and options', () => {
     await settle();
     expect(screen.getByTestId('bpflive-inferred-unit')).toHaveTextContent('auto: µs');
   });
+
+  it('shows the dashboard variables the script runs with, and their values', async () => {
+    setTemplateSrv(templateSrvWith({ pid: ['1', '2'], comm: ['bash'] }));
+    setup({ refId: 'A', code: 'tracepoint:a:b\n/pid == $pid/ { printf("$comm $x\\n"); }' });
+    await settle();
+    const line = screen.getByTestId('bpflive-variables');
+    expect(line).toHaveTextContent('$pid = 1, 2 (one comparison per value, line 2)');
+    expect(line).toHaveTextContent('$comm = bash (in a string, line 2)');
+    // $x is no dashboard variable: not listed, not touched.
+    expect(line).not.toHaveTextContent('$x');
+  });
+
+  it('says under the editor which variable cannot be written into the script', async () => {
+    setTemplateSrv(templateSrvWith({ pid: ['1) || (1'] }));
+    setup({ refId: 'A', code: 'tracepoint:a:b /pid == $pid/ { @ = count(); }' });
+    await settle();
+    expect(screen.getByTestId('bpflive-variables')).toHaveTextContent(/\$pid .*number or an identifier/);
+  });
+
+  it('shows nothing about variables for a script without any', async () => {
+    setTemplateSrv(templateSrvWith({ pid: ['1'] }));
+    setup({ refId: 'A', code: 'tracepoint:a:b { $pidx = 1; @ = count(); }' });
+    await settle();
+    expect(screen.queryByTestId('bpflive-variables')).toBeNull();
+  });
+
+  it('puts an example into the editor on click, and runs it (with its format) only when asked', async () => {
+    const { onChange, onRunQuery } = setup({ refId: 'A', code: '' });
+    await settle();
+    fireEvent.click(screen.getByTestId('bpflive-examples'));
+    fireEvent.click(screen.getByTestId('bpflive-example-cpu-flamegraph'));
+    expect(fake.current!.value).toBe('profile:hz:99\n{\n  @stacks[kstack] = count();\n}');
+    expect(screen.queryByTestId('bpflive-cheat-sheet')).toBeNull();
+    expect(onRunQuery).not.toHaveBeenCalled();
+    fireEvent.click(screen.getByTestId('bpflive-run'));
+    expect(onChange).toHaveBeenLastCalledWith(
+      expect.objectContaining({ code: fake.current!.value, format: 'flamegraph' })
+    );
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+  });
 });
+
+/** A template service with these variables (name → values), as Grafana's hands them over. */
+function templateSrvWith(table: Record<string, string[]>): TemplateSrv {
+  return {
+    getVariables: () => Object.keys(table).map((name) => ({ name, type: 'custom' })),
+    replace: (target: string, _scoped?: unknown, format?: (value: unknown) => string) =>
+      target.replace(/\$\{(\w+)\}/g, (m: string, name: string) =>
+        name in table
+          ? format
+            ? format(table[name].length === 1 ? table[name][0] : table[name])
+            : table[name].join(',')
+          : m
+      ),
+  } as unknown as TemplateSrv;
+}

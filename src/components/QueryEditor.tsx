@@ -17,12 +17,14 @@ import {
   ProbeListSource,
 } from '../language/probeCatalog';
 import { migrateQuery } from '../query/migrate';
-import { BpfliveOptions, BpftraceQuery } from '../types';
+import { BpfliveOptions, BpftraceQuery, QueryFormat } from '../types';
+import { CheatSheet } from './CheatSheet';
 import { queryRunOf } from './panelData';
 import { QueryOptions } from './QueryOptions';
 import { runVersion } from './runVersion';
 import { EditorHandle, ErrorMarks, RunTrigger, ScriptEditor } from './ScriptEditor';
 import { ScriptStatus } from './ScriptStatus';
+import { VariablesLine } from './VariablesLine';
 
 type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
 
@@ -48,6 +50,9 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource, da
   const endpointKey = query.hostspec?.trim() ?? '';
   const { catalog, error: catalogError } = useProbeCatalog(datasource, endpointKey);
   const editor = useRef<EditorHandle | undefined>(undefined);
+  const [examplesOpen, setExamplesOpen] = useState(false);
+  // An example's format, applied when its code is run (not before: the old script still shows).
+  const exampleFormat = useRef<QueryFormat | undefined>(undefined);
 
   // Callbacks the editor keeps: they read the latest props.
   const latest = useRef({ query, onChange, onRunQuery, catalog });
@@ -66,8 +71,10 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource, da
       return;
     }
     setRefused(false);
-    if (changed) {
-      change({ ...q, code: text });
+    const format = exampleFormat.current;
+    exampleFormat.current = undefined;
+    if (changed || format) {
+      change({ ...q, code: text, ...(format ? { format, map: undefined } : {}) });
     }
     setRan({ code: text, at: new Date() });
     run();
@@ -126,6 +133,23 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource, da
       .filter((n) => VALID_MAP_NAME.test(n));
   }, [run.state, draft]);
   const shown = query.map || variables.find((v) => v !== '@output');
+  // The dashboard's variables as they would be written into the text being edited.
+  const request = data?.request;
+  const dashboardVariables = useMemo(() => {
+    try {
+      return {
+        replaced: datasource.interpolate({ ...query, code: draft }, request?.scopedVars, request?.filters).replaced,
+      };
+    } catch (e) {
+      return { replaced: [], error: e instanceof Error ? e.message : String(e) };
+    }
+  }, [datasource, query, draft, request]);
+  const insertExample = (example: BpftraceQuery) => {
+    exampleFormat.current = example.format;
+    editor.current?.replace(example.code);
+    setExamplesOpen(false);
+  };
+
   const loadCatalog = useCallback(
     () => loadProbeCatalog(datasource, endpointKey).catch(() => undefined),
     [datasource, endpointKey]
@@ -160,8 +184,24 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource, da
         }
         budget={budget}
         onReveal={(line, column) => editor.current?.reveal(line, column)}
-        actions={<RunControls refId={query.refId} liveRun={liveRun} onLiveRun={setLiveRun} onRun={runNow} />}
+        actions={
+          <>
+            <Button
+              size="sm"
+              variant="secondary"
+              fill="text"
+              icon="book"
+              data-testid="bpflive-examples"
+              onClick={() => setExamplesOpen(!examplesOpen)}
+            >
+              Examples
+            </Button>
+            <RunControls refId={query.refId} liveRun={liveRun} onLiveRun={setLiveRun} onRun={runNow} />
+          </>
+        }
       />
+      <VariablesLine replaced={dashboardVariables.replaced} error={dashboardVariables.error} />
+      {examplesOpen && <CheatSheet query={query} onClickExample={insertExample} />}
       <QueryOptions
         query={query}
         onChange={onChange}

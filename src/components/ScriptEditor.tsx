@@ -31,6 +31,8 @@ export interface EditorHandle {
   reveal(line: number, column: number): void;
   /** Runs the text as it is in the editor now, as Shift+Enter does. */
   run(): void;
+  /** Replaces the whole text (one undoable edit) without running it: the cheat sheet's examples. */
+  replace(text: string): void;
 }
 
 interface Props {
@@ -188,6 +190,15 @@ export function ScriptEditor(props: Props) {
           editor.focus();
         },
         run: () => commit('run'),
+        replace(text) {
+          const model = editor.getModel();
+          if (model) {
+            editor.pushUndoStop();
+            editor.executeEdits('bpflive.example', [{ range: model.getFullModelRange(), text }]);
+            editor.pushUndoStop();
+            editor.focus();
+          }
+        },
       });
       // Monaco loads lazily: errors and lints may have arrived before it did.
       applyErrorMarks();

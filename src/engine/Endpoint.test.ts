@@ -2,6 +2,7 @@ import { PmapiClient } from '../pmapi/client';
 import { CONTROL_PATHS } from '../pmapi/request';
 import { FakePmda } from '../test/fakePmda';
 import { Endpoint, EndpointOptions } from './Endpoint';
+import { holderKey } from './holders';
 
 // The engine's decisions with several clients against a model of the PMDA (src/test/fakePmda.ts);
 // the same behaviours run against the real stack in tests/integration/faults.test.ts.
@@ -375,5 +376,26 @@ describe('churn', () => {
       }
     }
     expect(most).toBeLessThanOrEqual(2);
+  });
+});
+
+describe('Endpoint: Explore split panes', () => {
+  it('two panes running the same query each hold it; one pane changing its code leaves the other running', async () => {
+    const a = client('A');
+    const left = holderKey({ app: 'explore' }, { refId: 'A', key: 'Q-left-0' });
+    const right = holderKey({ app: 'explore' }, { refId: 'A', key: 'Q-right-0' });
+    const leftRun = a.subscribe(left, CODE, () => undefined);
+    const rightRun = a.subscribe(right, CODE, () => undefined);
+    expect(rightRun.lease).toBe(leftRun.lease);
+    await flush();
+    await seconds(3, [a]);
+    // The left pane runs other code: Grafana releases its old subscription first, then subscribes.
+    leftRun.release();
+    a.subscribe(left, 'tracepoint:raw_syscalls:sys_exit { @x = count(); }', () => undefined);
+    const before = rates(rightRun.lease).length;
+    await seconds(12, [a]);
+    // With one key for both panes (before), the right pane's script was released here.
+    expect(rightRun.lease.phase).toBe('running');
+    expect(rates(rightRun.lease).length).toBeGreaterThan(before + 8);
   });
 });

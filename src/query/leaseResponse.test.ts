@@ -237,3 +237,20 @@ describe('leaseResponse on recorded data', () => {
     expect(biggest.fields[1].values).toEqual([65536, 726241]); // as recorded: levels, not rates
   });
 });
+
+describe('leaseResponse: a Viewer waiting for a script written with dashboard variables', () => {
+  it('says that each choice of values is a script an Editor must start', () => {
+    const lease = newLease();
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.notRunning('This script is not running on the host, and your Grafana role may not start scripts.');
+    const texts = (variables?: string) =>
+      leaseResponse({ refId: 'A', code: 'x' }, lease, { ...ALL_TIME, variables }).data[0].meta?.notices?.map(
+        (n: { text: string }) => n.text
+      );
+    expect(texts('$pid = 1, 2')).toContain(
+      "The script is written with the dashboard's variables ($pid = 1, 2): each choice of values is a script of its own, which an Editor's panel must have started."
+    );
+    expect(texts(undefined)?.some((t: string) => t.includes('variables'))).toBe(false);
+  });
+});

@@ -47,6 +47,8 @@ export interface ResponseContext {
    * together, so only the first of them tells it; each still has its own note and errors.
    */
   tellsScriptNews?: boolean;
+  /** The dashboard variables written into the script (`$pid = 1, 2`), for a Viewer's "not running". */
+  variables?: string;
 }
 
 /**
@@ -88,6 +90,12 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   const newer = newerModelNotice(query);
   if (newer) {
     notices.push({ severity: 'warning', text: newer });
+  }
+  if (lease.phase === 'waiting' && context.variables) {
+    notices.push({
+      severity: 'info',
+      text: `The script is written with the dashboard's variables (${context.variables}): each choice of values is a script of its own, which an Editor's panel must have started.`,
+    });
   }
   const state: ScriptState = {
     status: statusOf(lease.phase),

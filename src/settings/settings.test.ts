@@ -8,8 +8,13 @@ describe('datasource settings', () => {
       retentionMs: 1_800_000,
       allowViewersToRun: false,
       maxScripts: 50,
+      hosts: ['localhost'],
     });
     expect(endpointSettings(undefined)).toEqual(endpointSettings({}));
+  });
+
+  it('lists the default host first, then the other hosts for variables, each once', () => {
+    expect(endpointSettings({ hostspec: 'a', hosts: ' b, c  a,,d:44321 ' }).hosts).toEqual(['a', 'b', 'c', 'd:44321']);
   });
 
   it('refuses polling faster than the PMDA refreshes, and says why', () => {

@@ -23,6 +23,8 @@ export interface EndpointSettings {
   allowViewersToRun: boolean;
   /** Cap on scripts this client runs at once for this datasource. */
   maxScripts: number;
+  /** The hosts a "Hosts" variable offers: the default host first, then the configured others. */
+  hosts: string[];
 }
 
 /** Why a setting is refused, in words for the config page; undefined when it is fine. */
@@ -93,8 +95,11 @@ export function endpointSettings(options: BpfliveOptions | undefined): EndpointS
   const poll = options?.pollIntervalSec;
   const retention = options?.retention;
   const maxScripts = options?.maxScripts;
+  const hostspec = options?.hostspec?.trim() || DEFAULT_HOSTSPEC;
+  const others = (options?.hosts ?? '').split(/[\s,]+/).filter((h) => h !== '');
   return {
-    hostspec: options?.hostspec?.trim() || DEFAULT_HOSTSPEC,
+    hostspec,
+    hosts: [...new Set([hostspec, ...others])],
     pollIntervalMs:
       (typeof poll === 'number' && Number.isFinite(poll) && poll > 0
         ? clamp(poll, 1, MAX_POLL_INTERVAL_SEC)

@@ -42,7 +42,7 @@ function makeFake(initial: string): FakeMonaco {
     return d;
   };
   const listeners: Array<() => void> = [];
-  const model = { id: `model-${fake.mounts}`, getValue: () => f.value };
+  const model = { id: `model-${fake.mounts}`, getValue: () => f.value, getFullModelRange: () => ({ whole: true }) };
   const f: FakeMonaco = {
     value: initial,
     disposables,
@@ -106,6 +106,12 @@ function makeFake(initial: string): FakeMonaco {
         },
         getRange: (i: number) => f.tracked[i] ?? null,
       }),
+      // Replacing the whole text is all bpflive edits programmatically (the cheat sheet).
+      executeEdits: jest.fn((_source: string, edits: Array<{ text: string }>) => {
+        f.type(edits[0].text);
+        return true;
+      }),
+      pushUndoStop: jest.fn(),
       setPosition: jest.fn(),
       revealPositionInCenterIfOutsideViewport: jest.fn(),
       focus: jest.fn(),

@@ -299,3 +299,48 @@ test('(n) editor: a script the PMDA would misread is marked before it runs, and 
     );
   });
 });
+
+test('(o) editor: an example from the cheat sheet goes into the editor; the variables it runs with are shown', async (t) => {
+  await withEditor(
+    t,
+    async (page) => {
+      await page.getByTestId('bpflive-examples').click();
+      const sheet = page.getByTestId('bpflive-cheat-sheet');
+      await sheet.waitFor();
+      assert.equal(await sheet.locator('[data-testid^="bpflive-example-"]').count(), 14);
+      await page.locator('#query-section').screenshot({ path: join(ARTIFACTS, 'cheat-sheet.png') });
+
+      await page.getByTestId('bpflive-example-variable-pid').click();
+      const example = 'tracepoint:raw_syscalls:sys_enter\n/pid == $pid/\n{\n  @syscalls[comm] = count();\n}';
+      await page.waitForFunction(
+        (s) =>
+          [...document.querySelectorAll('[data-testid="bpflive-query-editor"] .view-line')]
+            .map((l) => (l.textContent ?? '').replace(/\u00a0/g, ' '))
+            .join('\n') === s,
+        example,
+        { timeout: 5_000 }
+      );
+      assert.equal(await sheet.count(), 0, 'the sheet closes once an example is picked');
+      // Inserted, not run: the script runs as root only when the user runs it.
+      assert.deepEqual(await page.evaluate(() => window.bpfliveHost.runQueryCount), 0);
+
+      const line = page.getByTestId('bpflive-variables');
+      await line.waitFor({ timeout: 5_000 });
+      assert.match(await line.innerText(), /\$pid = 1, 2 \(one comparison per value, line 2\)/);
+      await sectionShot(page, 'editor-variables.png');
+
+      // A value that would add code is named under the editor before anything runs.
+      await replaceText(page, 'tracepoint:raw_syscalls:sys_enter /comm == "$comm" && pid == $bad/ { @ = count(); }');
+      await page.waitForFunction(
+        () =>
+          /\$bad .*number or an identifier/.test(
+            document.querySelector('[data-testid="bpflive-variables"]')?.textContent ?? ''
+          ),
+        null,
+        { timeout: 5_000 }
+      );
+      await sectionShot(page, 'editor-variable-refused.png');
+    },
+    { search: '?vars=pid:1|2;comm:bash;bad:exit()' }
+  );
+});

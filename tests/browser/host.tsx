@@ -37,7 +37,14 @@ import {
   LoadingState,
   PanelData,
 } from '@grafana/data';
-import { BackendSrv, BackendSrvRequest, FetchResponse, setBackendSrv } from '@grafana/runtime';
+import {
+  BackendSrv,
+  BackendSrvRequest,
+  FetchResponse,
+  setBackendSrv,
+  setTemplateSrv,
+  TemplateSrv,
+} from '@grafana/runtime';
 import { Alert, Button, GlobalStyles, Stack, ThemeContext } from '@grafana/ui';
 import * as monaco from 'monaco-editor';
 import deps from 'bpflive-host:deps';
@@ -528,6 +535,32 @@ function QueryPage({ plugin, datasource }: { plugin: LoadedPlugin; datasource: P
   );
 }
 
+/**
+ * Dashboard variables for the page, from `?vars=pid:1|2;comm:bash`: Grafana's template service
+ * reduced to what a datasource reads (the variables' names, and their values through replace's
+ * format function, a list for several values as Grafana hands them over).
+ */
+function installTemplateSrv(): void {
+  const table = new Map<string, string[]>();
+  for (const entry of (new URLSearchParams(location.search).get('vars') ?? '').split(';')) {
+    const at = entry.indexOf(':');
+    if (at > 0) {
+      table.set(entry.slice(0, at), entry.slice(at + 1).split('|'));
+    }
+  }
+  setTemplateSrv({
+    getVariables: () => [...table.keys()].map((name) => ({ name, type: 'custom' })),
+    replace: (target = '', _scopedVars?: unknown, format?: (value: unknown) => string) =>
+      target.replace(/\$\{(\w+)\}|\$(\w+)/g, (match: string, braced?: string, bare?: string) => {
+        const values = table.get((braced ?? bare)!);
+        if (!values) {
+          return match;
+        }
+        return format ? format(values.length === 1 ? values[0] : values) : values.join(',');
+      }),
+  } as unknown as TemplateSrv);
+}
+
 async function start(pluginModule: { plugin?: LoadedPlugin } | undefined): Promise<void> {
   host.module = pluginModule;
   host.plugin = pluginModule?.plugin;
@@ -540,6 +573,7 @@ async function start(pluginModule: { plugin?: LoadedPlugin } | undefined): Promi
   if (!plugin?.DataSourceClass || !plugin.components?.ConfigEditor || !plugin.components?.QueryEditor) {
     throw new Error('dist/module.js does not export a DataSourcePlugin with ConfigEditor and QueryEditor');
   }
+  installTemplateSrv();
   const datasource = new plugin.DataSourceClass(instanceSettings()) as PluginDataSource;
   host.datasource = datasource;
   const theme = createTheme({ colors: { mode: 'dark' } });

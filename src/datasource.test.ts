@@ -1,0 +1,123 @@
+import { firstValueFrom } from 'rxjs';
+import { DataQueryRequest, DataSourceInstanceSettings, getDefaultTimeRange } from '@grafana/data';
+import { setTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { DataSource } from './datasource';
+import { blockingDiagnostics } from './language/blocking';
+import { EXAMPLES } from './language/examples';
+import { BpfliveOptions, BpftraceQuery } from './types';
+
+/** A template service with these variables (name → values), as Grafana's hands them to a formatter. */
+function templateSrvWith(table: Record<string, string[]>): TemplateSrv {
+  return {
+    getVariables: () => Object.keys(table).map((name) => ({ name, type: 'custom' })),
+    replace: (target: string, scoped?: Record<string, { value: unknown }>, format?: (value: unknown) => string) =>
+      target.replace(/\$\{(\w+)\}|\$(\w+)/g, (m: string, braced?: string, bare?: string) => {
+        const name = (braced ?? bare)!;
+        const values = scoped?.[name] ? [String(scoped[name].value)] : table[name];
+        if (!values) {
+          return m;
+        }
+        const value = values.length === 1 ? values[0] : values;
+        return format ? format(value) : values.join(',');
+      }),
+  } as unknown as TemplateSrv;
+}
+
+function datasource(jsonData: BpfliveOptions = {}) {
+  return new DataSource({
+    uid: 'ds',
+    name: 'bpftrace',
+    access: 'proxy',
+    url: '/api/datasources/proxy/uid/ds',
+    jsonData,
+  } as unknown as DataSourceInstanceSettings<BpfliveOptions>);
+}
+
+afterEach(() => setTemplateSrv(undefined as unknown as TemplateSrv));
+
+describe('DataSource: dashboard variables', () => {
+  it('applyTemplateVariables writes script, host and legend; scoped variables of a repeated panel win', () => {
+    setTemplateSrv(templateSrvWith({ pid: ['1', '2'], host: ['db1'], env: ['prod'] }));
+    const query: BpftraceQuery = {
+      refId: 'A',
+      code: 'tracepoint:raw_syscalls:sys_enter /pid == $pid/ { @[comm] = count(); }',
+      hostspec: '$host',
+      legendFormat: '$env $key',
+    };
+    expect(datasource().applyTemplateVariables(query, {})).toEqual({
+      ...query,
+      code: 'tracepoint:raw_syscalls:sys_enter /(pid == 1 || pid == 2)/ { @[comm] = count(); }',
+      hostspec: 'db1',
+      legendFormat: 'prod $key',
+    });
+    const repeated = datasource().applyTemplateVariables(query, { pid: { text: '7', value: '7' } });
+    expect(repeated.code).toContain('/pid == 7/');
+  });
+
+  it('a query whose variable may not be written in fails alone, with the message naming it', async () => {
+    setTemplateSrv(templateSrvWith({ pid: ['1; system("id")'] }));
+    const request = {
+      targets: [{ refId: 'A', code: 'k:f /pid == $pid/ { @ = count(); }' }],
+      range: getDefaultTimeRange(),
+      scopedVars: {},
+      app: 'dashboard',
+    } as unknown as DataQueryRequest<BpftraceQuery>;
+    const response = await firstValueFrom(datasource().query(request));
+    expect(response.errors?.[0].message).toMatch(/\$pid .*number or an identifier/);
+    expect(response.key).toBe('A');
+  });
+
+  it('a multi-value host is refused until a query can run on several', () => {
+    setTemplateSrv(templateSrvWith({ host: ['a', 'b'] }));
+    expect(() => datasource().applyTemplateVariables({ refId: 'A', code: 'BEGIN {}', hostspec: '$host' }, {})).toThrow(
+      /Host field names 2 hosts \(a, b\)/
+    );
+  });
+
+  it('interpolateVariablesInQueries (Explore from a panel) writes values in, and leaves a refused query as it was', () => {
+    setTemplateSrv(templateSrvWith({ comm: ['bash'], bad: ['x y'] }));
+    const [good, refused] = datasource().interpolateVariablesInQueries(
+      [
+        { refId: 'A', code: 'k:f /comm == "$comm"/ { }' },
+        { refId: 'B', code: 'k:f /pid == $bad/ { }' },
+      ],
+      {}
+    );
+    expect(good.code).toBe('k:f /comm == "bash"/ { }');
+    expect(refused.code).toBe('k:f /pid == $bad/ { }');
+  });
+
+  it('ad-hoc filters of the request reach every probe of the script', () => {
+    setTemplateSrv(templateSrvWith({}));
+    const out = datasource().applyTemplateVariables({ refId: 'A', code: 'k:f { @ = count(); }' }, {}, [
+      { key: 'comm', operator: '=', value: 'nginx' },
+    ]);
+    expect(out.code).toBe('k:f /comm == "nginx"/ { @ = count(); }');
+  });
+
+  it('the examples, with variables written in, still pass the editor checks', () => {
+    setTemplateSrv(templateSrvWith({ pid: ['1', '2'] }));
+    for (const e of EXAMPLES) {
+      const code = datasource().applyTemplateVariables({ refId: 'A', code: e.code }, {}, [
+        { key: 'comm', operator: '!=', value: 'sshd' },
+      ]).code;
+      expect([e.id, blockingDiagnostics(code)]).toEqual([e.id, []]);
+    }
+  });
+
+  it('getTagKeys offers the filters bpflive applies', async () => {
+    expect((await datasource().getTagKeys()).map((k) => k.text)).toEqual(['comm', 'pid']);
+  });
+});
+
+describe('DataSource: query display text', () => {
+  it('is the first line of code and the host for query history', () => {
+    expect(
+      datasource().getQueryDisplayText({
+        refId: 'A',
+        code: '// hot paths\nprofile:hz:99 { @[kstack] = count(); }',
+        hostspec: 'db1',
+      })
+    ).toBe('profile:hz:99 { @[kstack] = count(); } · on db1');
+  });
+});
