@@ -8,11 +8,12 @@ import {
   LoadingState,
   TestDataSourceResponse,
 } from '@grafana/data';
-import { config } from '@grafana/runtime';
+import { config, getTemplateSrv } from '@grafana/runtime';
 import { Endpoint, ScriptBudget } from './engine/Endpoint';
 import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
+import { expandHosts, ReplaceVariables } from './query/hosts';
 import { leaseResponse } from './query/leaseResponse';
 import { migrateQuery } from './query/migrate';
 import { ControlRoute, PmapiClient, proxyClient } from './pmapi';
@@ -113,11 +114,15 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     // Queries of one panel that read one script: only the first tells the script's news.
     const seen = new Set<string>();
     return merge(
-      ...targets.map((target) => {
-        const script = JSON.stringify([target.hostspec?.trim() || '', target.code.trim(), target.outputLines]);
-        const first = !seen.has(script);
-        seen.add(script);
-        return this.safeStream(request, target, first);
+      ...targets.flatMap((target) => {
+        // A multi-value hostspec runs the query on each of its hosts (query/hosts.ts).
+        const hosts = expandHosts(target.hostspec, this.settings.hostspec, replaceVariables(), request.scopedVars);
+        return hosts.map((host) => {
+          const script = JSON.stringify([host, target.code.trim(), target.outputLines]);
+          const first = !seen.has(script);
+          seen.add(script);
+          return this.safeStream(request, target, first, hosts.length > 1 ? host : undefined, host);
+        });
       })
     );
   }
@@ -126,10 +131,12 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   private safeStream(
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
-    tellsScriptNews: boolean
+    tellsScriptNews: boolean,
+    oneOfHosts?: string,
+    host = target.hostspec?.trim() || this.settings.hostspec
   ): Observable<DataQueryResponse> {
     try {
-      return this.stream(request, target, tellsScriptNews);
+      return this.stream(request, target, tellsScriptNews, host, oneOfHosts);
     } catch (e) {
       return of(
         errorResponse(target, `bpflive could not run this query: ${e instanceof Error ? e.message : String(e)}`)
@@ -140,7 +147,9 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   private stream(
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
-    tellsScriptNews: boolean
+    tellsScriptNews: boolean,
+    host: string,
+    oneOfHosts?: string
   ): Observable<DataQueryResponse> {
     const refused = this.refusal ?? refusedCode(target.code);
     if (refused) {
@@ -148,9 +157,17 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     }
     return new Observable<DataQueryResponse>((subscriber) => {
       try {
-        const host = target.hostspec?.trim() || this.settings.hostspec;
         const range = rangeOf(request);
-        const respond = () => leaseResponse(target, lease, { host, ...range(), tellsScriptNews });
+        const respond = () => {
+          const response = leaseResponse(target, lease, {
+            host,
+            ...range(),
+            tellsScriptNews,
+            oneOfHosts: !!oneOfHosts,
+          });
+          // One stream per host: Grafana keeps the latest response per key, so each host has its own.
+          return oneOfHosts ? { ...response, key: hostKey(target.refId, host) } : response;
+        };
         const { lease, release } = this.endpointFor(host).subscribe(
           holderKey(request, target),
           target.code,
@@ -188,6 +205,17 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       details: { message: `state: ${report.state}` },
     };
   }
+}
+
+/** Grafana's template service's replace; none where Grafana has not set one up (unit tests). */
+function replaceVariables(): ReplaceVariables {
+  const srv = getTemplateSrv();
+  return srv ? (target, scopedVars, format) => srv.replace(target, scopedVars, format) : (target) => target;
+}
+
+/** The response key of one host's stream of a query that runs on several hosts. */
+export function hostKey(refId: string, host: string): string {
+  return `${refId}@${host}`;
 }
 
 /** Code that must not reach the host: the editor's own rule (blockingDiagnostics), for saved code too. */

@@ -45,6 +45,13 @@ export interface ResponseContext {
    * together, so only the first of them tells it; each still has its own note and errors.
    */
   tellsScriptNews?: boolean;
+  /**
+   * The query runs on several hosts (its hostspec is a multi-value variable) and this response is
+   * `host`'s: its series carry a `host` label and name the host, its frames and notices say which
+   * host, and this host's failure is a warning on its own frames, not the query's error, so the
+   * other hosts' data goes on being drawn.
+   */
+  oneOfHosts?: boolean;
 }
 
 /**
@@ -57,7 +64,8 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   const frames = view.variables
     .flatMap((v) => framesOf(view.format, v, query, lease, context))
     // The contract with tests and the corpus (view.ts): every frame says what it was drawn as.
-    .map((f): DataFrame => ({ ...f, meta: { ...f.meta, custom: { ...f.meta?.custom, view: view.format } } }));
+    .map((f): DataFrame => ({ ...f, meta: { ...f.meta, custom: { ...f.meta?.custom, view: view.format } } }))
+    .map((f) => (context.oneOfHosts ? hostFrame(f, context.host) : f));
 
   const news = context.tellsScriptNews !== false;
   const notices: QueryResultMetaNotice[] = news ? lease.warnings.map((text) => ({ severity: 'warning', text })) : [];
@@ -99,19 +107,24 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
     const empty: DataFrame = { refId: query.refId, name: query.refId, fields: [], length: 0 };
     frames.push({ ...empty, meta: { custom: { view: view.format } } });
   }
+  const errors: DataQueryError[] = [];
+  if (lease.phase === 'failed' && lease.error) {
+    if (context.oneOfHosts) {
+      notices.unshift({ severity: 'warning', text: lease.error });
+    } else {
+      errors.push({ refId: query.refId, message: lease.error });
+    }
+  }
+  const told = unique(notices).map((n) => (context.oneOfHosts ? onHost(n, context.host) : n));
   frames[0] = {
     ...frames[0],
     meta: {
       ...frames[0].meta,
-      notices: notices.length ? unique(notices) : undefined,
+      notices: told.length ? told : undefined,
       custom: { ...frames[0].meta?.custom, bpflive: state },
     },
   };
 
-  const errors: DataQueryError[] = [];
-  if (lease.phase === 'failed' && lease.error) {
-    errors.push({ refId: query.refId, message: lease.error });
-  }
   return {
     key: query.refId,
     state: LoadingState.Streaming,
@@ -175,6 +188,7 @@ function framesOf(
           rate,
           legendFormat: query.legendFormat,
           host: context.host,
+          ...(context.oneOfHosts && context.host ? { labels: { host: context.host }, hostInName: true } : {}),
           unit: rate ? rateUnit(unit) : unit,
           keyNames: keyNamesOf(lease.text, v.name),
         }),
@@ -267,6 +281,16 @@ function progressNotice(lease: ScriptLease, hasData: boolean): QueryResultMetaNo
     default:
       return undefined;
   }
+}
+
+/** One host's frame among several hosts' frames of one query: its name says which host. */
+function hostFrame(frame: DataFrame, host = ''): DataFrame {
+  return frame.name ? { ...frame, name: `${host}: ${frame.name}` } : frame;
+}
+
+/** One host's notice, among the notices of the query's other hosts. */
+function onHost(notice: QueryResultMetaNotice, host = ''): QueryResultMetaNotice {
+  return { ...notice, text: `${host}: ${notice.text}` };
 }
 
 /** The same text once: a problem reported by two sources is still one problem. */
