@@ -1,0 +1,123 @@
+import { ScopedVars } from '@grafana/data';
+import { setTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { hostKey } from '../../src/datasource';
+import { namespaceOf } from '../../src/scripts/naming';
+import { expectNothingLeft, scriptsOnHost } from './leaks';
+import { installNodeBackendSrv } from './nodeBackendSrv';
+import { newDataSource, PanelRun, request } from './datasourceHarness';
+import { bpftracePids, PMPROXY, SECOND_HOSTSPEC, stackUp, stopSecondHost, waitFor } from './stack';
+
+// One script on two real pmcd hosts: the stack's own pmcd and the second pmcd that
+// `scripts/pcp-stack.sh up --second-host` starts on this machine (its own bpftrace PMDA), both
+// through the one pmproxy. The dashboard variable $host comes from a template service that
+// does what Grafana's does with a multi-value variable: the format function gets the values.
+const HOSTS = ['localhost', SECOND_HOSTSPEC];
+const SYSCALLS = 'tracepoint:raw_syscalls:sys_enter { @syscalls = count(); }';
+
+function dashboardWithHost(values: string[]) {
+  const replace = (target?: string, scopedVars?: ScopedVars, format?: unknown) =>
+    (target ?? '').replace(/\$host\b|\$\{host\}/g, () => {
+      const value = scopedVars?.host?.value ?? values;
+      return typeof format === 'function' ? format(value) : String(value);
+    });
+  setTemplateSrv({ replace, getVariables: () => [], containsTemplate: () => false } as unknown as TemplateSrv);
+}
+
+beforeAll(() => {
+  stackUp(['--second-host']);
+  installNodeBackendSrv(() => PMPROXY);
+});
+
+afterEach(() => expectNothingLeft(30_000, HOSTS));
+
+afterAll(() => stackUp(['--second-host']));
+
+const keyOf = (host: string) => hostKey('A', host);
+
+describe('one script on two hosts', () => {
+  it('runs once per host, series labelled by host, one fetch per host per tick; a stopped host is a warning on its own series', async () => {
+    dashboardWithHost(HOSTS);
+    const ds = newDataSource({ hostspec: 'localhost' });
+    const started = Date.now();
+    const run = new PanelRun(ds, request([{ code: SYSCALLS, hostspec: '$host' }]));
+    for (const host of HOSTS) {
+      await waitFor(`data from ${host}`, () => run.values(keyOf(host)).filter((v) => v !== null).length >= 3, 30_000);
+    }
+    const firstData = HOSTS.map((host) => (run.arrivals.get(keyOf(host))?.[0] ?? NaN) - started);
+    // One bpftrace per host, each started by its own PMDA.
+    expect(bpftracePids()).toHaveLength(2);
+    for (const host of HOSTS) {
+      const mine = (await scriptsOnHost(host)).filter((r) => namespaceOf(r.code ?? '') === 'bpflive');
+      expect(mine).toHaveLength(1);
+      const frame = run.frames(keyOf(host))[0];
+      expect(frame.fields[1].labels).toEqual({ host });
+      expect(frame.fields[1].config.displayNameFromDS).toBe(`${host}: @syscalls`);
+      expect(run.errors(keyOf(host))).toEqual([]);
+    }
+
+    // Fetches per tick per host, over 10 s of steady streaming.
+    const endpoints = HOSTS.map((h) => ds.endpointFor(h));
+    const before = endpoints.map((e) => e.fetchCount);
+    const arrivalsFrom = Date.now();
+    await new Promise((r) => setTimeout(r, 10_000));
+    const fetches = endpoints.map((e, i) => e.fetchCount - before[i]);
+    const arrivals = HOSTS.map((h) => run.arrivalsSince(arrivalsFrom, keyOf(h)));
+    const gaps = HOSTS.map((h) => run.longestGapSince(arrivalsFrom, keyOf(h)));
+    console.log(
+      `two hosts, 10 s: fetches per host ${fetches.join(', ')}; new samples per host ${arrivals.join(', ')}; longest gap between samples ${gaps.join(', ')} ms; first data after ${firstData.join(', ')} ms`
+    );
+    for (let i = 0; i < HOSTS.length; i++) {
+      // One fetch per host per 1 s tick (a tick while a script starts may come sooner).
+      expect(fetches[i]).toBeGreaterThanOrEqual(8);
+      expect(fetches[i]).toBeLessThanOrEqual(12);
+      expect(arrivals[i]).toBeGreaterThanOrEqual(7);
+      expect(gaps[i]).toBeLessThan(2_500);
+    }
+
+    // The second host goes away: a warning on its series only; the first host's data flows.
+    stopSecondHost();
+    const stoppedAt = Date.now();
+    await waitFor(
+      `a warning on ${SECOND_HOSTSPEC}'s frames`,
+      () =>
+        run
+          .notices(keyOf(SECOND_HOSTSPEC))
+          .some((t) => t.startsWith(`${SECOND_HOSTSPEC}: `) && /pmcd|PMDA|reach/i.test(t)),
+      20_000
+    );
+    await new Promise((r) => setTimeout(r, 4_000));
+    expect(run.arrivalsSince(stoppedAt, keyOf('localhost'))).toBeGreaterThanOrEqual(4);
+    expect(run.errors(keyOf('localhost'))).toEqual([]);
+    expect(run.notices(keyOf('localhost')).filter((t) => /reach|PMDA/i.test(t))).toEqual([]);
+    expect(run.errors(keyOf(SECOND_HOSTSPEC))).toEqual([]);
+    console.log(`second host stopped; its notices: ${JSON.stringify(run.notices(keyOf(SECOND_HOSTSPEC)))}`);
+
+    // Back up: its script is registered again and its data resumes.
+    stackUp(['--second-host']);
+    const backAt = Date.now();
+    await waitFor(
+      `data from ${SECOND_HOSTSPEC} again`,
+      () => run.arrivalsSince(backAt, keyOf(SECOND_HOSTSPEC)) >= 2,
+      40_000
+    );
+    console.log(
+      `second host back: data again ${(run.arrivals.get(keyOf(SECOND_HOSTSPEC)) ?? []).find((t) => t >= backAt)! - backAt} ms after up returned`
+    );
+    run.stop();
+  });
+
+  it('a panel repeated by host runs only its own host', async () => {
+    dashboardWithHost(HOSTS);
+    const ds = newDataSource({ hostspec: 'localhost' });
+    const req = request([{ code: SYSCALLS, hostspec: '$host' }]);
+    req.scopedVars = { host: { text: SECOND_HOSTSPEC, value: SECOND_HOSTSPEC } };
+    const run = new PanelRun(ds, req);
+    await waitFor('data', () => run.values('A').filter((v) => v !== null).length >= 2, 30_000);
+    expect(bpftracePids()).toHaveLength(1);
+    expect((await scriptsOnHost(SECOND_HOSTSPEC)).filter((r) => namespaceOf(r.code ?? '') === 'bpflive')).toHaveLength(
+      1
+    );
+    expect((await scriptsOnHost('localhost')).filter((r) => namespaceOf(r.code ?? '') === 'bpflive')).toHaveLength(0);
+    run.stop();
+  });
+});
