@@ -13,6 +13,7 @@ import { Endpoint, ScriptBudget } from './engine/Endpoint';
 import { holderKey } from './engine/holders';
 import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
+import { annotationEvents, annotationQuery } from './query/annotations';
 import { expandHosts, ReplaceVariables } from './query/hosts';
 import { leaseResponse } from './query/leaseResponse';
 import { migrateQuery } from './query/migrate';
@@ -41,6 +42,13 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     this.namespace = instanceSettings.uid || 'default';
     this.refusal = instanceSettings.access === 'direct' ? DIRECT_ACCESS_REFUSED : undefined;
     this.control = this.controlRoute();
+    // Annotations from a script: its printf lines, one annotation each (query/annotations.ts).
+    // The editor is the query editor; the script runs, and streams, like a panel's.
+    this.annotations = {
+      getDefaultQuery: () => DEFAULT_QUERY,
+      prepareQuery: (anno) => annotationQuery(anno.target),
+      processEvents: (_anno, frames) => of(annotationEvents(frames)),
+    };
   }
 
   /**
