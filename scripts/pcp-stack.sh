@@ -752,6 +752,7 @@ direct_start() { # direct_start pmcd|pmproxy
   # shellcheck disable=SC2086 # the options are words
   (
     cd "$rundir"
+    close_inherited_fds
     ulimit -l unlimited 2>/dev/null || true
     env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 "${envs[@]}" "$bindir/$name" $opts
   ) </dev/null >>"$LOG" 2>&1 9>&-
@@ -772,6 +773,17 @@ direct_stop() { # direct_stop pmcd|pmproxy: only the pid in our pid file (our mo
   fi
 }
 
+# A daemon must not keep the files its starter had open: run under `flock /tmp/pcp-stack.lock
+# scripts/pcp-stack.sh up` (as the tests do), a pmcd that kept flock's descriptor held that lock
+# for its whole life, and every later `flock` waited forever. Called in the daemon's subshell.
+close_inherited_fds() {
+  local fd
+  for fd in /proc/"$BASHPID"/fd/*; do
+    fd=${fd##*/}
+    if [[ $fd =~ ^[0-9]+$ ]] && [ "$fd" -gt 2 ]; then eval "exec $fd>&-" 2>/dev/null || true; fi
+  done
+}
+
 pid_gone() { [ ! -e "/proc/$1" ] || [ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" = Z ]; }
 
 service() { # service NAME ACTION
@@ -788,6 +800,7 @@ service() { # service NAME ACTION
   # ulimit -l: let bpftrace lock memory where permitted (harmless when not)
   log_note "/etc/init.d/$1 $2"
   (
+    close_inherited_fds
     ulimit -l unlimited 2>/dev/null || true
     env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 /etc/init.d/"$1" "$2"
   ) </dev/null >>"$LOG" 2>&1 9>&-
@@ -1143,6 +1156,7 @@ second_start() {
   log_note "second pmcd start on port $SECOND_PORT"
   (
     cd "$SECOND_LOG/pmcd"
+    close_inherited_fds
     ulimit -l unlimited 2>/dev/null || true
     env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 PMCD_ROOT_AGENT=0 PMCD_RESTART_AGENTS=0 \
       SASL_CONF_PATH="$SECOND_CONF/sasl2" PCP_RUN_DIR="$SECOND_RUN" PCP_LOG_DIR="$SECOND_LOG" \
