@@ -1,27 +1,15 @@
-import { ScopedVars } from '@grafana/data';
-import { setTemplateSrv, TemplateSrv } from '@grafana/runtime';
 import { hostKey } from '../../src/datasource';
 import { namespaceOf } from '../../src/scripts/naming';
 import { expectNothingLeft, scriptsOnHost } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
-import { newDataSource, PanelRun, request } from './datasourceHarness';
+import { newDataSource, PanelRun, request, useDashboardVariables } from './datasourceHarness';
 import { bpftracePids, PMPROXY, SECOND_HOSTSPEC, stackUp, stopSecondHost, waitFor } from './stack';
 
 // One script on two real pmcd hosts: the stack's own pmcd and the second pmcd that
 // `scripts/pcp-stack.sh up --second-host` starts on this machine (its own bpftrace PMDA), both
-// through the one pmproxy. The dashboard variable $host comes from a template service that
-// does what Grafana's does with a multi-value variable: the format function gets the values.
+// through the one pmproxy; $host is a multi-value dashboard variable with both.
 const HOSTS = ['localhost', SECOND_HOSTSPEC];
 const SYSCALLS = 'tracepoint:raw_syscalls:sys_enter { @syscalls = count(); }';
-
-function dashboardWithHost(values: string[]) {
-  const replace = (target?: string, scopedVars?: ScopedVars, format?: unknown) =>
-    (target ?? '').replace(/\$host\b|\$\{host\}/g, () => {
-      const value = scopedVars?.host?.value ?? values;
-      return typeof format === 'function' ? format(value) : String(value);
-    });
-  setTemplateSrv({ replace, getVariables: () => [], containsTemplate: () => false } as unknown as TemplateSrv);
-}
 
 beforeAll(() => {
   stackUp(['--second-host']);
@@ -36,7 +24,7 @@ const keyOf = (host: string) => hostKey('A', host);
 
 describe('one script on two hosts', () => {
   it('runs once per host, series labelled by host, one fetch per host per tick; a stopped host is a warning on its own series', async () => {
-    dashboardWithHost(HOSTS);
+    useDashboardVariables({ host: HOSTS });
     const ds = newDataSource({ hostspec: 'localhost' });
     const started = Date.now();
     const run = new PanelRun(ds, request([{ code: SYSCALLS, hostspec: '$host' }]));
@@ -107,7 +95,7 @@ describe('one script on two hosts', () => {
   });
 
   it('a panel repeated by host runs only its own host', async () => {
-    dashboardWithHost(HOSTS);
+    useDashboardVariables({ host: HOSTS });
     const ds = newDataSource({ hostspec: 'localhost' });
     const req = request([{ code: SYSCALLS, hostspec: '$host' }]);
     req.scopedVars = { host: { text: SECOND_HOSTSPEC, value: SECOND_HOSTSPEC } };
