@@ -628,21 +628,21 @@ children_of() { # live children of process $1
   return 0
 }
 
-stop_recorded_pmda_group() { # the process group the supervisor recorded, if anything is left in it
-  local pgid pids
-  pgid=$(head -n 1 "$SUPERVISOR_STATE" 2>/dev/null || true)
+stop_recorded_pmda_group() { # [STATE_FILE]: the process group a supervisor recorded, if anything is left in it
+  local state=${1:-$SUPERVISOR_STATE} pgid pids
+  pgid=$(head -n 1 "$state" 2>/dev/null || true)
   [[ $pgid =~ ^[0-9]+$ ]] || return 0
   pids=$(group_members "$pgid")
   if [ -n "$pids" ]; then
     if [ -e "/proc/$pgid" ] && ! pid_gone "$pgid" && ! grep -q pmdabpftrace "/proc/$pgid/cmdline" 2>/dev/null; then
-      rm -f "$SUPERVISOR_STATE"
+      rm -f "$state"
       return 0 # the number was reused by something else
     fi
     say "stopping what the bpftrace PMDA left behind (process group $pgid): $(tr '\n' ' ' <<<"$pids")"
     kill -TERM -- "-$pgid" 2>/dev/null || true
     wait_for 3 group_empty "$pgid" || kill -KILL -- "-$pgid" 2>/dev/null || true
   fi
-  rm -f "$SUPERVISOR_STATE"
+  rm -f "$state"
 }
 
 group_empty() { [ -z "$(group_members "$1")" ]; }
@@ -1174,7 +1174,7 @@ second_stop() { # the second pmcd by its pid file, then whatever its PMDA left (
     wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$SECOND_RUN/pmcd.pid" "$SECOND_RUN/pmcd.socket"
-  SUPERVISOR_STATE=$SECOND_RUN/pmdabpftrace.pgid stop_recorded_pmda_group
+  stop_recorded_pmda_group "$SECOND_RUN/pmdabpftrace.pgid"
 }
 
 second_up() { # second_up REASON...: (re)start the second pmcd when asked or not running
