@@ -29,7 +29,8 @@ it('each printf line becomes an annotation at its time, tagged by its #words', a
     '4 annotations',
     async () => {
       events =
-        (await firstValueFrom(support.processEvents!(anno as AnnotationQuery<BpftraceQuery>, run.frames('A')))) ?? [];
+        (await firstValueFrom(support.processEvents!(anno as AnnotationQuery<BpftraceQuery>, run.frames('Anno')))) ??
+        [];
       return events.length >= 4;
     },
     30_000
