@@ -49,7 +49,7 @@ install_node_modules() {
 }
 
 need_root
-step "PCP stack (scripts/pcp-stack.sh up)" bash scripts/pcp-stack.sh up
+step "PCP stack (scripts/pcp-stack.sh up --second-host)" bash scripts/pcp-stack.sh up --second-host
 step "Chromium for browser tests" install_browser
 step "npm ci" install_node_modules
 step "typecheck" npm run --silent typecheck

@@ -37,8 +37,15 @@ import {
   LoadingState,
   PanelData,
 } from '@grafana/data';
-import { BackendSrv, BackendSrvRequest, FetchResponse, setBackendSrv } from '@grafana/runtime';
-import { Alert, Button, GlobalStyles, Stack, ThemeContext } from '@grafana/ui';
+import {
+  BackendSrv,
+  BackendSrvRequest,
+  FetchResponse,
+  setBackendSrv,
+  setTemplateSrv,
+  TemplateSrv,
+} from '@grafana/runtime';
+import { Alert, Button, GlobalStyles, Stack, ThemeContext, TimeSeries } from '@grafana/ui';
 import * as monaco from 'monaco-editor';
 import deps from 'bpflive-host:deps';
 import type { BpfliveHost, HostQuery, HostRequest, LoadedPlugin, TestResult } from './pageApi';
@@ -528,6 +535,48 @@ function QueryPage({ plugin, datasource }: { plugin: LoadedPlugin; datasource: P
   );
 }
 
+/**
+ * `?view=hosts&hosts=a,b`: one panel whose query runs on a multi-value dashboard variable $host
+ * with hosts a and b, drawn with Grafana's time-series graph (series per host, legend below).
+ * The template service does what Grafana's does for a multi-value variable: the plugin's format
+ * function gets the array of values.
+ */
+function HostsPanel({ datasource, hosts }: { datasource: PluginDataSource; hosts: string[] }) {
+  const [data, run] = useQueryRunner(datasource);
+  useEffect(() => {
+    const replace = (target?: string, _scoped?: unknown, format?: unknown) =>
+      (target ?? '').replace(/\$host\b|\$\{host\}/g, () =>
+        typeof format === 'function' ? format(hosts) : hosts.join(',')
+      );
+    setTemplateSrv({ replace, getVariables: () => [], containsTemplate: () => false } as unknown as TemplateSrv);
+    run({ refId: 'A', code: INITIAL_QUERY.code, hostspec: '$host' });
+  }, [run, hosts]);
+  const frames = (data?.series ?? []).filter((f) => f.fields.length > 1 && f.length > 1);
+  host.hostsPanel = frames.map((f) => ({
+    name: f.name ?? '',
+    series: f.fields.slice(1).map((field) => field.config.displayNameFromDS ?? field.name),
+    labels: f.fields.slice(1).map((field) => field.labels ?? {}),
+    points: f.length,
+    notices: (f.meta?.notices ?? []).map((n) => n.text),
+  }));
+  return (
+    <Section id="hosts-section" title={`One query, Host field $host = ${hosts.join(' + ')}: ${INITIAL_QUERY.code}`}>
+      {data && frames.length > 0 ? (
+        <TimeSeries
+          frames={frames}
+          width={950}
+          height={320}
+          timeRange={data.timeRange}
+          timeZone="browser"
+          legend={{ showLegend: true, displayMode: 'list' as never, placement: 'bottom', calcs: [] }}
+        />
+      ) : (
+        <div>waiting for data…</div>
+      )}
+    </Section>
+  );
+}
+
 async function start(pluginModule: { plugin?: LoadedPlugin } | undefined): Promise<void> {
   host.module = pluginModule;
   host.plugin = pluginModule?.plugin;
@@ -543,6 +592,17 @@ async function start(pluginModule: { plugin?: LoadedPlugin } | undefined): Promi
   const datasource = new plugin.DataSourceClass(instanceSettings()) as PluginDataSource;
   host.datasource = datasource;
   const theme = createTheme({ colors: { mode: 'dark' } });
+  const params = new URLSearchParams(location.search);
+  if (params.get('view') === 'hosts') {
+    createRoot(document.getElementById('root')!).render(
+      <ThemeContext.Provider value={theme}>
+        <GlobalStyles />
+        <HostsPanel datasource={datasource} hosts={(params.get('hosts') ?? 'localhost').split(',')} />
+      </ThemeContext.Provider>
+    );
+    host.ready = true;
+    return;
+  }
   createRoot(document.getElementById('root')!).render(
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />

@@ -32,4 +32,4 @@ exec node "${TS[@]}" --test --test-concurrency=1 \
   --test-reporter=spec --test-reporter-destination=stdout \
   --test-reporter=tap --test-reporter-destination=artifacts/browser.tap \
   tests/browser/config.test.ts tests/browser/editor.test.ts tests/browser/panels.test.ts \
-  tests/browser/flamegraph.test.ts
+  tests/browser/flamegraph.test.ts tests/browser/hosts.test.ts
