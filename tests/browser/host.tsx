@@ -33,6 +33,8 @@ import {
   DataSourceInstanceSettings,
   DataSourcePluginMeta,
   DataSourceSettings,
+  applyFieldOverrides,
+  dateTime,
   getDefaultTimeRange,
   LoadingState,
   PanelData,
@@ -551,8 +553,28 @@ function HostsPanel({ datasource, hosts }: { datasource: PluginDataSource; hosts
     setTemplateSrv({ replace, getVariables: () => [], containsTemplate: () => false } as unknown as TemplateSrv);
     run({ refId: 'A', code: INITIAL_QUERY.code, hostspec: '$host' });
   }, [run, hosts]);
-  const frames = (data?.series ?? []).filter((f) => f.fields.length > 1 && f.length > 1);
-  host.hostsPanel = frames.map((f) => ({
+  const raw = (data?.series ?? []).filter((f) => f.fields.length > 1 && f.length > 1);
+  // What a dashboard's time-series panel does before drawing: field config (a colour per
+  // series from the classic palette), then the range of the data.
+  const frames = applyFieldOverrides({
+    data: raw,
+    fieldConfig: {
+      defaults: { color: { mode: 'palette-classic' }, custom: { lineWidth: 2, fillOpacity: 8 } },
+      overrides: [],
+    },
+    replaceVariables: (v: string) => v,
+    theme: createTheme({ colors: { mode: 'dark' } }),
+    timeZone: 'browser',
+  });
+  const times = raw.flatMap((f) => [f.fields[0].values[0] as number, f.fields[0].values[f.length - 1] as number]);
+  const range = times.length
+    ? (() => {
+        const from = dateTime(Math.min(...times) - 2000);
+        const to = dateTime(Math.max(...times) + 1000);
+        return { from, to, raw: { from, to } };
+      })()
+    : undefined;
+  host.hostsPanel = raw.map((f) => ({
     name: f.name ?? '',
     series: f.fields.slice(1).map((field) => field.config.displayNameFromDS ?? field.name),
     labels: f.fields.slice(1).map((field) => field.labels ?? {}),
@@ -561,12 +583,12 @@ function HostsPanel({ datasource, hosts }: { datasource: PluginDataSource; hosts
   }));
   return (
     <Section id="hosts-section" title={`One query, Host field $host = ${hosts.join(' + ')}: ${INITIAL_QUERY.code}`}>
-      {data && frames.length > 0 ? (
+      {range && frames.length > 0 ? (
         <TimeSeries
           frames={frames}
           width={950}
           height={320}
-          timeRange={data.timeRange}
+          timeRange={range}
           timeZone="browser"
           legend={{ showLegend: true, displayMode: 'list' as never, placement: 'bottom', calcs: [] }}
         />

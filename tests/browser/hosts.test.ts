@@ -20,9 +20,9 @@ test('(h) one query on two hosts: a series per host, labelled and named by host'
     up,
     async (page) => {
       await page.waitForFunction(
-        (n) => (window.bpfliveHost.hostsPanel ?? []).filter((f) => f.points >= 8).length === n,
+        (n) => (window.bpfliveHost.hostsPanel ?? []).filter((f) => f.points >= 20).length === n,
         HOSTS.length,
-        { timeout: 40_000 }
+        { timeout: 60_000 }
       );
       const frames = await page.evaluate(() => window.bpfliveHost.hostsPanel!);
       t.diagnostic(JSON.stringify(frames));
