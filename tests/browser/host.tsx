@@ -33,8 +33,8 @@ import {
   DataSourceInstanceSettings,
   DataSourcePluginMeta,
   DataSourceSettings,
-  applyFieldOverrides,
   dateTime,
+  FieldColorModeId,
   getDefaultTimeRange,
   LoadingState,
   PanelData,
@@ -543,6 +543,9 @@ function QueryPage({ plugin, datasource }: { plugin: LoadedPlugin; datasource: P
  * The template service does what Grafana's does for a multi-value variable: the plugin's format
  * function gets the array of values.
  */
+/** Grafana's classic palette, first two: green, yellow. */
+const SERIES_COLOURS = ['#73BF69', '#F2CC0C', '#8AB8FF', '#FF780A'];
+
 function HostsPanel({ datasource, hosts }: { datasource: PluginDataSource; hosts: string[] }) {
   const [data, run] = useQueryRunner(datasource);
   useEffect(() => {
@@ -554,18 +557,24 @@ function HostsPanel({ datasource, hosts }: { datasource: PluginDataSource; hosts
     run({ refId: 'A', code: INITIAL_QUERY.code, hostspec: '$host' });
   }, [run, hosts]);
   const raw = (data?.series ?? []).filter((f) => f.fields.length > 1 && f.length > 1);
-  // What a dashboard's time-series panel does before drawing: field config (a colour per
-  // series from the classic palette), then the range of the data.
-  const frames = applyFieldOverrides({
-    data: raw,
-    fieldConfig: {
-      defaults: { color: { mode: 'palette-classic' }, custom: { lineWidth: 2, fillOpacity: 8 } },
-      overrides: [],
-    },
-    replaceVariables: (v: string) => v,
-    theme: createTheme({ colors: { mode: 'dark' } }),
-    timeZone: 'browser',
-  });
+  // What a dashboard's time-series panel does before drawing: a colour and a line per series
+  // (Grafana's field config; its registry of options is not loaded in this host), then the
+  // range of the data.
+  const frames = raw.map((f, i) => ({
+    ...f,
+    fields: f.fields.map((field, k) =>
+      k === 0
+        ? field
+        : {
+            ...field,
+            config: {
+              ...field.config,
+              color: { mode: FieldColorModeId.Fixed, fixedColor: SERIES_COLOURS[i % SERIES_COLOURS.length] },
+              custom: { lineWidth: 2, fillOpacity: 10, drawStyle: 'line', showPoints: 'never' },
+            },
+          }
+    ),
+  }));
   const times = raw.flatMap((f) => [f.fields[0].values[0] as number, f.fields[0].values[f.length - 1] as number]);
   const range = times.length
     ? (() => {
