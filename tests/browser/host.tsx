@@ -33,6 +33,7 @@ import {
   DataSourceInstanceSettings,
   DataSourcePluginMeta,
   DataSourceSettings,
+  applyFieldOverrides,
   dateTime,
   FieldColorModeId,
   getDefaultTimeRange,
@@ -558,9 +559,17 @@ function HostsPanel({ datasource, hosts }: { datasource: PluginDataSource; hosts
   }, [run, hosts]);
   const raw = (data?.series ?? []).filter((f) => f.fields.length > 1 && f.length > 1);
   // What a dashboard's time-series panel does before drawing: a colour and a line per series
-  // (Grafana's field config; its registry of options is not loaded in this host), then the
+  // (applyFieldOverrides gives each value its display; Grafana's registry of field options is not
+  // loaded in this host, so colour and line are set here), then the
   // range of the data.
-  const frames = raw.map((f, i) => ({
+  const withDisplay = applyFieldOverrides({
+    data: raw,
+    fieldConfig: { defaults: {}, overrides: [] },
+    replaceVariables: (v: string) => v,
+    theme: createTheme({ colors: { mode: 'dark' } }),
+    timeZone: 'browser',
+  });
+  const frames = withDisplay.map((f, i) => ({
     ...f,
     fields: f.fields.map((field, k) =>
       k === 0
