@@ -31,6 +31,12 @@ describe('annotations from a script', () => {
     ]);
   });
 
+  it('on a query that runs on several hosts, the host a line came from is a tag too', () => {
+    const frame = printed([[1000, '#oom killed java\n']]);
+    const onBeta: DataFrame = { ...frame, meta: { ...frame.meta, custom: { host: 'beta:44331' } } };
+    expect(annotationEvents([onBeta])).toEqual([{ time: 1000, text: '#oom killed java', tags: ['oom', 'beta:44331'] }]);
+  });
+
   it('a line still being printed waits for its newline', () => {
     const frame = printed([[1000, 'first\nsecond, half']]);
     expect(annotationEvents([frame]).map((e) => e.text)).toEqual(['first']);

@@ -5,7 +5,9 @@ import { BpftraceQuery } from '../types';
  * An annotation query is a bpftrace script whose printf lines become annotations on every panel
  * of the dashboard: one annotation per line, at the time the line arrived, its text the line.
  * Tags follow one rule: each `#word` in the line is a tag (`printf("#oom killed %s\n", comm)`
- * gives the tag `oom`). Lines still being printed (no newline yet) wait for their newline.
+ * gives the tag `oom`), and on a query that runs on several hosts, so is the host the line came
+ * from (as Loki tags a line with its labels' values). Lines still being printed (no newline yet)
+ * wait for their newline.
  */
 const TAG = /(?:^|\s)#([\w.:/-]+)/g;
 
@@ -30,12 +32,16 @@ export function annotationEvents(frames: DataFrame[]): AnnotationEvent[] {
     if (!times || !bodies) {
       continue;
     }
+    const host: unknown = frame.meta?.custom?.host;
     for (let i = 0; i < frame.length; i++) {
       const text = String(bodies[i] ?? '').trim();
       if (text === '' || String(ids?.[i] ?? '').startsWith('partial_')) {
         continue;
       }
       const tags = [...new Set([...text.matchAll(TAG)].map((m) => m[1]))];
+      if (typeof host === 'string' && host !== '' && !tags.includes(host)) {
+        tags.push(host);
+      }
       events.push({ time: Number(times[i]), text, tags });
     }
   }

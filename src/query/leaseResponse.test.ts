@@ -127,6 +127,7 @@ describe('leaseResponse', () => {
     expect(value.labels).toEqual({ host: 'alpha' });
     expect(value.config.displayNameFromDS).toBe('alpha: @n');
     expect(r.data[0].name).toBe('alpha: @n');
+    expect(r.data[0].meta?.custom?.host).toBe('alpha');
     expect(r.data[0].meta?.notices?.map((n: { text: string }) => n.text)).toEqual([
       'alpha: Auto: @n as time series (it is a map). Also: Format Table.',
     ]);

@@ -283,9 +283,13 @@ function progressNotice(lease: ScriptLease, hasData: boolean): QueryResultMetaNo
   }
 }
 
-/** One host's frame among several hosts' frames of one query: its name says which host. */
+/**
+ * One host's frame among several hosts' frames of one query: its name says which host, and so
+ * does `meta.custom.host` (annotations tag their events with it).
+ */
 function hostFrame(frame: DataFrame, host = ''): DataFrame {
-  return frame.name ? { ...frame, name: `${host}: ${frame.name}` } : frame;
+  const meta = { ...frame.meta, custom: { ...frame.meta?.custom, host } };
+  return frame.name ? { ...frame, name: `${host}: ${frame.name}`, meta } : { ...frame, meta };
 }
 
 /** One host's notice, among the notices of the query's other hosts. */
