@@ -562,6 +562,18 @@ function dashboardJson(meta, entries) {
           multi: true,
           skipUrlSync: false,
         },
+        {
+          // Ad-hoc filters on comm and pid, for the datasource's ad-hoc filter support to put in
+          // front of every probe of every panel, so the whole dashboard follows one process or
+          // program.
+          type: 'adhoc',
+          name: 'process',
+          label: 'process (comm, pid)',
+          datasource: DATASOURCE,
+          filters: [],
+          hide: 0,
+          skipUrlSync: false,
+        },
       ],
     },
     panels: layout(entries, meta.dir),

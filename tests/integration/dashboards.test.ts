@@ -333,6 +333,7 @@ describe('sample dashboards', () => {
     expect(d.templating.list).toContainEqual(
       expect.objectContaining({ name: 'host', type: 'custom', query: 'localhost', multi: true, includeAll: true })
     );
+    expect(d.templating.list).toContainEqual(expect.objectContaining({ type: 'adhoc', filters: [] }));
   });
 
   it.each(dashboards.map((d) => [d.title, d] as const))(
