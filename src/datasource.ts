@@ -129,7 +129,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
           const script = JSON.stringify([host, target.code.trim(), target.outputLines]);
           const first = !seen.has(script);
           seen.add(script);
-          return this.safeStream(request, target, first, hosts.length > 1 ? host : undefined, host);
+          return this.safeStream(request, target, first, host, hosts.length > 1);
         });
       })
     );
@@ -140,8 +140,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
     tellsScriptNews: boolean,
-    oneOfHosts?: string,
-    host = target.hostspec?.trim() || this.settings.hostspec
+    host: string,
+    oneOfHosts: boolean
   ): Observable<DataQueryResponse> {
     try {
       return this.stream(request, target, tellsScriptNews, host, oneOfHosts);
@@ -157,7 +157,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     target: BpftraceQuery,
     tellsScriptNews: boolean,
     host: string,
-    oneOfHosts?: string
+    oneOfHosts: boolean
   ): Observable<DataQueryResponse> {
     const refused = this.refusal ?? refusedCode(target.code);
     if (refused) {
@@ -171,7 +171,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
             host,
             ...range(),
             tellsScriptNews,
-            oneOfHosts: !!oneOfHosts,
+            oneOfHosts,
           });
           // One stream per host: Grafana keeps the latest response per key, so each host has its own.
           return oneOfHosts ? { ...response, key: hostKey(target.refId, host) } : response;
