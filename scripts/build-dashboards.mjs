@@ -280,7 +280,8 @@ function fieldOverrides(panel, file) {
 
 function targets(panel, code, file) {
   const format = panel.format ?? DEFAULT_FORMAT[panel.type];
-  const base = { datasource: DATASOURCE, code, format };
+  // Every panel runs on the hosts picked in the dashboard's $host (one script per host).
+  const base = { datasource: DATASOURCE, code, format, hostspec: '$host' };
   if (panel.unit) {
     base.unit = panel.unit;
   }
@@ -356,6 +357,12 @@ function panelJson(panel, code, file, id, gridPos) {
     fieldConfig: { defaults: {}, overrides: fieldOverrides(panel, file) },
     options: {},
   };
+  if (panel.type !== 'timeseries') {
+    // A time series compares hosts in one panel (a series per host); a heatmap, table, log or
+    // flame graph shows one host: one copy of the panel per picked host, below each other so
+    // that the layout of one host stays as it is.
+    Object.assign(out, { repeat: 'host', repeatDirection: 'v' });
+  }
   switch (panel.type) {
     case 'heatmap': {
       const opts = panel.heatmap === undefined ? {} : options(panel.heatmap, file, 'heatmap');
@@ -539,6 +546,32 @@ function dashboardJson(meta, entries) {
           options: [],
           refresh: 1,
           regex: '',
+          skipUrlSync: false,
+        },
+        {
+          type: 'custom',
+          name: 'host',
+          label: 'host',
+          description:
+            "The pmcd hosts to trace, as the datasource's pmproxy reaches them (hostspecs, comma-separated in the variable's settings). Several at once: time series get one series per host, other panels one copy per host.",
+          query: 'localhost',
+          current: { selected: true, text: ['localhost'], value: ['localhost'] },
+          options: [{ selected: true, text: 'localhost', value: 'localhost' }],
+          hide: 0,
+          includeAll: true,
+          multi: true,
+          skipUrlSync: false,
+        },
+        {
+          // Ad-hoc filters on comm and pid, for the datasource's ad-hoc filter support to put in
+          // front of every probe of every panel, so the whole dashboard follows one process or
+          // program.
+          type: 'adhoc',
+          name: 'process',
+          label: 'process (comm, pid)',
+          datasource: DATASOURCE,
+          filters: [],
+          hide: 0,
           skipUrlSync: false,
         },
       ],

@@ -97,6 +97,11 @@ Options for 'up' (environment variable equivalents in brackets):
   --allowed-users USERS     comma-separated users allowed to register scripts
                             when auth is on [BPFLIVE_ALLOWED_USERS]; default
                             the --user name.
+  --second-host             also start a second pmcd with its own bpftrace PMDA
+                            on port ${SECOND_PORT} [BPFLIVE_SECOND_HOST=1;
+                            BPFLIVE_SECOND_PORT]: pmproxy reaches it as hostspec
+                            localhost:${SECOND_PORT}, for testing one script on
+                            two hosts. 'down' stops it, 'status' reports it.
   --expiry SECONDS          script_expiry_time for unnamed scripts
                             [BPFLIVE_SCRIPT_EXPIRY]; default 90: the scripts
                             of a browser that died stop within that, and a
@@ -640,21 +645,21 @@ children_of() { # live children of process $1
   return 0
 }
 
-stop_recorded_pmda_group() { # the process group the supervisor recorded, if anything is left in it
-  local pgid pids
-  pgid=$(head -n 1 "$SUPERVISOR_STATE" 2>/dev/null || true)
+stop_recorded_pmda_group() { # [STATE_FILE]: the process group a supervisor recorded, if anything is left in it
+  local state=${1:-$SUPERVISOR_STATE} pgid pids
+  pgid=$(head -n 1 "$state" 2>/dev/null || true)
   [[ $pgid =~ ^[0-9]+$ ]] || return 0
   pids=$(group_members "$pgid")
   if [ -n "$pids" ]; then
     if [ -e "/proc/$pgid" ] && ! pid_gone "$pgid" && ! grep -q pmdabpftrace "/proc/$pgid/cmdline" 2>/dev/null; then
-      rm -f "$SUPERVISOR_STATE"
+      rm -f "$state"
       return 0 # the number was reused by something else
     fi
     say "stopping what the bpftrace PMDA left behind (process group $pgid): $(tr '\n' ' ' <<<"$pids")"
     kill -TERM -- "-$pgid" 2>/dev/null || true
     wait_for 3 group_empty "$pgid" || kill -KILL -- "-$pgid" 2>/dev/null || true
   fi
-  rm -f "$SUPERVISOR_STATE"
+  rm -f "$state"
 }
 
 group_empty() { [ -z "$(group_members "$1")" ]; }
@@ -1035,6 +1040,7 @@ parse_up_options() {
   AUTH_PASSWORD=${BPFLIVE_AUTH_PASSWORD:-}
   CREDENTIALS_FILE=${BPFLIVE_PCP_CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE}
   CREDENTIALS_SOURCE=
+  SECOND_HOST=$(truthy "${BPFLIVE_SECOND_HOST:-0}")
   local pwfile=${BPFLIVE_AUTH_PASSWORD_FILE:-}
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -1050,6 +1056,7 @@ parse_up_options() {
       --password-file=*) pwfile=${1#*=} ;;
       --credentials-file) CREDENTIALS_FILE=${2:?--credentials-file needs a value}; shift ;;
       --credentials-file=*) CREDENTIALS_FILE=${1#*=} ;;
+      --second-host) SECOND_HOST=true ;;
       -h | --help) usage; exit 0 ;;
       *) usage >&2; die "unknown option for up: $1" ;;
     esac
@@ -1077,6 +1084,142 @@ parse_up_options() {
   fi
   ALLOWED_USERS=${ALLOWED_USERS// /}
   [[ $ALLOWED_USERS =~ ^[A-Za-z0-9_.@-]+(,[A-Za-z0-9_.@-]+)*$ ]] || die "invalid --allowed-users '$ALLOWED_USERS'"
+}
+
+# ---------------------------------------------------------------- second host
+# `up --second-host` starts one more pmcd with its own bpftrace PMDA on port ${SECOND_PORT}, so
+# that one machine offers pmproxy two pmcd hosts (hostspec localhost:${SECOND_PORT}): CI tests
+# one script on many hosts with it. It shares the packages, bpftrace.conf (auth, expiry), the
+# PMNS and the SASL users with the first pmcd, and nothing else: its own pmcd.conf (the pmcd
+# agent and the PMDA only), pid file, unix socket, logs, supervisor state, and process names
+# (pmcd-second, pmdabpftrace-second.python: the first stack's stop-by-name of leftover PMDAs,
+# and PCP's own init scripts, never match them). What had to differ, found by trying:
+# - PMCD_ROOT_AGENT=0: with pmdaroot available pmcd asks it (the first stack's) to start the
+#   PMDA, whose child it then is, with the first stack's log;
+# - its own supervisor state file: a supervisor starts by stopping the process group recorded
+#   there, which with a shared file was the first stack's PMDA;
+# - SASL_CONF_PATH: SASL reads <program name>.conf, so pmcd-second needs its own copy of
+#   /etc/sasl2/pmcd.conf (else it looks for /etc/sasldb2 and every login fails).
+readonly SECOND_PORT=${BPFLIVE_SECOND_PORT:-44331}
+readonly SECOND_NAME=pmcd-second
+readonly SECOND_HOSTNAME=bpflive-second
+readonly SECOND_BIN=/usr/local/lib/bpflive/second
+readonly SECOND_CONF=/etc/pcp/bpflive-second
+readonly SECOND_RUN=/run/bpflive/second
+readonly SECOND_LOG=/var/log/bpflive/second
+
+second_configured() { [ -f "$SECOND_CONF/pmcd.conf" ]; }
+
+second_pid() { # the second pmcd's pid, from its pid file, when that process is it
+  local pid
+  pid=$(cat "$SECOND_RUN/pmcd.pid" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = "$SECOND_NAME" ] && echo "$pid"
+}
+
+second_answers() { env -i PATH="$CLEAN_PATH" HOME=/root pminfo -h "localhost:$SECOND_PORT" -f pmcd.pid </dev/null >/dev/null 2>&1 9>&-; }
+
+second_register_answers() {
+  local out
+  out=$(curl -sf --max-time 3 "$PMPROXY_URL/pmapi/metric?hostspec=localhost:$SECOND_PORT&names=bpftrace.control.register" 2>/dev/null) || return 1
+  [[ $out == *'"151.0.0"'* ]]
+}
+
+second_install() { # second_install SRC DEST MODE: 0 when DEST was (re)written
+  if [ -f "$2" ] && cmp -s "$1" "$2"; then return 1; fi
+  install -m "$3" -o root -g root "$1" "$2"
+}
+
+second_files() { # writes the second pmcd's files; 0 when one changed
+  tmpdir
+  local changed=1 access bindir pmdas
+  mkdir -p "$SECOND_BIN" "$SECOND_CONF/sasl2" "$SECOND_RUN" "$SECOND_LOG/pmcd"
+  chown pcp:pcp "$SECOND_RUN" "$SECOND_LOG" "$SECOND_LOG/pmcd" 2>/dev/null || true
+  chmod 775 "$SECOND_RUN" "$SECOND_LOG" "$SECOND_LOG/pmcd"
+  chmod 755 "$SECOND_CONF" "$SECOND_CONF/sasl2"
+  bindir=$(pcp_conf PCP_BINADM_DIR)
+  pmdas=$(pcp_conf PCP_PMDAS_DIR)
+  # a symlink of its own name: the process is called pmcd-second
+  ln -sfn "${bindir:-/usr/lib/pcp/bin}/pmcd" "$SECOND_BIN/$SECOND_NAME"
+  ln -sfn "$PMDA_DIR/pmdabpftrace.python" "$SECOND_BIN/pmdabpftrace-second.python"
+  pmda_supervisor_source | sed "s|@STATE@|$SECOND_RUN/pmdabpftrace.pgid|" >"$TMPD/sup"
+  second_install "$TMPD/sup" "$SECOND_BIN/pmda-supervisor" 0755 && changed=0
+  second_install /etc/sasl2/pmcd.conf "$SECOND_CONF/sasl2/$SECOND_NAME.conf" 0644 && changed=0
+  # the first pmcd's access rules, so that stores through the local pmproxy are allowed alike
+  access=$(sed -n '/^\[access\]/,$p' "$PMCD_CONF")
+  {
+    printf 'pmcd\t2\tdso\tpmcd_init\t%s\n' "${pmdas:-/var/lib/pcp/pmdas}/pmcd/pmda_pmcd.so"
+    printf 'bpftrace\t151\tpipe\tbinary\t\t%s python3 %s\n\n' "$SECOND_BIN/pmda-supervisor" "$SECOND_BIN/pmdabpftrace-second.python"
+    printf '%s\n' "${access:-[access]}"
+  } >"$TMPD/pmcd.conf"
+  second_install "$TMPD/pmcd.conf" "$SECOND_CONF/pmcd.conf" 0644 && changed=0
+  return "$changed"
+}
+
+second_start() {
+  if [ -f "$SECOND_LOG/pmcd/pmcd.log" ]; then mv -f "$SECOND_LOG/pmcd/pmcd.log" "$SECOND_LOG/pmcd/pmcd.log.prev"; fi
+  log_note "second pmcd start on port $SECOND_PORT"
+  (
+    cd "$SECOND_LOG/pmcd"
+    ulimit -l unlimited 2>/dev/null || true
+    env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 PMCD_ROOT_AGENT=0 PMCD_RESTART_AGENTS=0 \
+      SASL_CONF_PATH="$SECOND_CONF/sasl2" PCP_RUN_DIR="$SECOND_RUN" PCP_LOG_DIR="$SECOND_LOG" \
+      "$SECOND_BIN/$SECOND_NAME" -A -i "$LISTEN_ADDR" -p "$SECOND_PORT" -c "$SECOND_CONF/pmcd.conf" \
+      -s "$SECOND_RUN/pmcd.socket" -l "$SECOND_LOG/pmcd/pmcd.log" -H "$SECOND_HOSTNAME"
+  ) </dev/null >>"$LOG" 2>&1 9>&-
+}
+
+second_stop() { # the second pmcd by its pid file, then whatever its PMDA left (its own group)
+  local pid
+  pid=$(second_pid || true)
+  if [ -n "$pid" ]; then
+    say "stopping the second pmcd (pid $pid, port $SECOND_PORT)"
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_for 10 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$SECOND_RUN/pmcd.pid" "$SECOND_RUN/pmcd.socket"
+  stop_recorded_pmda_group "$SECOND_RUN/pmdabpftrace.pgid"
+}
+
+second_up() { # second_up REASON...: (re)start the second pmcd when asked or not running
+  local why=("$@")
+  second_files && why+=("its files changed")
+  [ -n "$(second_pid || true)" ] || why+=("not running")
+  if [ "${#why[@]}" -gt 0 ]; then
+    say "(re)starting the second pmcd on port $SECOND_PORT ($(
+      IFS=,
+      echo "${why[*]}"
+    ))"
+    second_stop
+    second_start
+    wait_for 30 second_answers || {
+      tail -n 15 "$SECOND_LOG/pmcd/pmcd.log" 2>/dev/null | sed 's/^/    pmcd.log: /' >&2 || true
+      die "the second pmcd did not come up (see $SECOND_LOG/pmcd/pmcd.log)"
+    }
+  fi
+  wait_for "$READY_TIMEOUT" second_register_answers || {
+    tail -n 15 "$SECOND_LOG/pmcd/bpftrace.log" 2>/dev/null | sed 's/^/    bpftrace.log: /' >&2 || true
+    die "the second pmcd's bpftrace PMDA did not answer within ${READY_TIMEOUT} s (logs: $SECOND_LOG/pmcd)"
+  }
+  say "second host: pmcd $SECOND_HOSTNAME on port $SECOND_PORT, hostspec localhost:$SECOND_PORT through $PMPROXY_URL"
+}
+
+second_status() { # 1 when configured but not well
+  second_configured || [ -n "$(second_pid || true)" ] || {
+    say "second host: not set up (up --second-host starts one)"
+    return 0
+  }
+  local pid
+  pid=$(second_pid || true)
+  if [ -z "$pid" ]; then
+    say "second host: pmcd on port $SECOND_PORT NOT running (up --second-host starts it)"
+    return 1
+  fi
+  if command -v curl >/dev/null 2>&1 && second_register_answers; then
+    say "second host: pmcd (pid $pid) on port $SECOND_PORT, register answers for hostspec localhost:$SECOND_PORT"
+  else
+    say "second host: pmcd (pid $pid) on port $SECOND_PORT, register NOT answering"
+    return 1
+  fi
 }
 
 # ---------------------------------------------------------------- up
@@ -1180,6 +1323,10 @@ cmd_up() {
   [ "$restarted" = true ] || say "nothing changed; pmcd and pmproxy left running"
   start_watchdog
   summary
+  # the second host shares bpftrace.conf and the PMDA with the first: restarted along with it
+  if [ "$SECOND_HOST" = true ] || [ -n "$(second_pid || true)" ]; then
+    if [ "${#pmcd_why[@]}" -gt 0 ] && [ -n "$(second_pid || true)" ]; then second_up "the first pmcd restarted"; else second_up; fi
+  fi
   if [ "$AUTH" = true ]; then
     say "auth on: only ${ALLOWED_USERS} may register scripts; Grafana's datasource: Basic auth, user ${AUTH_USER}, password from ${CREDENTIALS_SOURCE}"
   else
@@ -1334,6 +1481,7 @@ cmd_status() {
     say "register: NOT answering on $PMPROXY_URL"
     bad=1
   fi
+  second_status || bad=1
   if [ "$bad" -eq 0 ]; then say "status: all well"; else say "status: NOT ready (run: scripts/pcp-stack.sh up)"; fi
   return "$bad"
 }
@@ -1444,6 +1592,7 @@ cmd_down() {
   done
   # the PMDA's processes, if pmcd left any behind: its own process group (never every bpftrace)
   stop_leftover_pmdas
+  if [ -n "$(second_pid || true)" ] || [ -e "$SECOND_RUN/pmdabpftrace.pgid" ]; then second_stop; fi
 
   if $purge; then
     local f
@@ -1453,6 +1602,10 @@ cmd_down() {
         say "restored $f"
       fi
     done
+    if [ -d "$SECOND_CONF" ] || [ -d "$SECOND_BIN" ]; then
+      rm -rf "$SECOND_CONF" "$SECOND_BIN"
+      say "removed the second host's files ($SECOND_CONF, $SECOND_BIN)"
+    fi
     if [ -e "$SUPERVISOR" ]; then
       rm -f "$SUPERVISOR"
       rmdir "$(dirname "$SUPERVISOR")" 2>/dev/null || true

@@ -54,7 +54,7 @@ install_runtime_13() {
 }
 
 need_root
-step "PCP stack (scripts/pcp-stack.sh up)" bash scripts/pcp-stack.sh up
+step "PCP stack (scripts/pcp-stack.sh up --second-host)" bash scripts/pcp-stack.sh up --second-host
 step "Chromium for browser tests" install_browser
 step "npm ci" install_node_modules
 step "npm ci (browser runtime 13)" install_runtime_13

@@ -67,10 +67,16 @@ describe('DataSource: dashboard variables', () => {
     expect(response.key).toBe('A');
   });
 
-  it('a multi-value host is refused until a query can run on several', () => {
+  it('a multi-value host runs the query on each host, and the editor is told which', () => {
     setTemplateSrv(templateSrvWith({ host: ['a', 'b'] }));
-    expect(() => datasource().applyTemplateVariables({ refId: 'A', code: 'BEGIN {}', hostspec: '$host' }, {})).toThrow(
-      /Host field names 2 hosts \(a, b\)/
+    const result = datasource().interpolate({ refId: 'A', code: 'BEGIN {}', hostspec: '$host' });
+    expect(result.hosts).toEqual(['a', 'b']);
+    expect(result.replaced).toContainEqual(
+      expect.objectContaining({ name: 'host', values: ['a', 'b'], where: 'hostspec' })
+    );
+    setTemplateSrv(templateSrvWith({ host: ['a&hostspec=b'] }));
+    expect(() => datasource().interpolate({ refId: 'A', code: 'BEGIN {}', hostspec: '$host' })).toThrow(
+      /not a host specification/
     );
   });
 

@@ -17,6 +17,7 @@ import { holderKey } from './engine/holders';
 import { hostnameOf, instancesOf, mapKeysOf, probesOf, processesOf, scriptsOf } from './engine/lookups';
 import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
+import { annotationEvents, annotationQuery } from './query/annotations';
 import { leaseResponse } from './query/leaseResponse';
 import { queryDisplayText } from './query/displayText';
 import { migrateQuery } from './query/migrate';
@@ -29,7 +30,6 @@ import {
   Replacement,
   templateSource,
   TemplateService,
-  VariableError,
 } from './query/variables';
 import { ControlRoute, PmapiClient, proxyClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
@@ -56,6 +56,13 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     this.namespace = instanceSettings.uid || 'default';
     this.refusal = instanceSettings.access === 'direct' ? DIRECT_ACCESS_REFUSED : undefined;
     this.control = this.controlRoute();
+    // Annotations from a script: its printf lines, one annotation each (query/annotations.ts).
+    // The editor is the query editor; the script runs, and streams, like a panel's.
+    this.annotations = {
+      getDefaultQuery: () => DEFAULT_QUERY,
+      prepareQuery: (anno) => annotationQuery(anno.target),
+      processEvents: (_anno, frames) => of(annotationEvents(frames)),
+    };
   }
 
   /**
@@ -131,18 +138,22 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     // Queries of one panel that read one script: only the first tells the script's news.
     const seen = new Set<string>();
     return merge(
-      ...targets.map((raw) => {
+      ...targets.flatMap((raw) => {
         let interpolated: Interpolation;
         try {
           interpolated = this.interpolate(raw, request.scopedVars, filters);
         } catch (e) {
-          return of(errorResponse(raw, e instanceof Error ? e.message : String(e)));
+          return [of(errorResponse(raw, e instanceof Error ? e.message : String(e)))];
         }
-        const target = interpolated.query;
-        const script = JSON.stringify([target.hostspec?.trim() || '', target.code.trim(), target.outputLines]);
-        const first = !seen.has(script);
-        seen.add(script);
-        return this.safeStream(request, target, first, describeReplaced(interpolated.replaced));
+        const { query: target, hosts } = interpolated;
+        const variables = describeReplaced(interpolated.replaced);
+        // A multi-value Host field runs the query on each of its hosts, a stream per host.
+        return hosts.map((host) => {
+          const script = JSON.stringify([host, target.code.trim(), target.outputLines]);
+          const first = !seen.has(script);
+          seen.add(script);
+          return this.safeStream(request, target, first, { host, oneOfHosts: hosts.length > 1, variables });
+        });
       })
     );
   }
@@ -178,22 +189,16 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   interpolate(query: BpftraceQuery, scopedVars: ScopedVars = {}, filters: AdHocVariableFilter[] = []): Interpolation {
     const source = templateSource(templateService(), scopedVars);
     const { code, replaced } = interpolateScript(query.code ?? '', source, filters);
-    let hostspec = query.hostspec;
-    const hostVariables = hostspec ? referencedVariables(hostspec, source) : [];
-    if (hostspec && hostVariables.length > 0) {
-      const hosts = interpolateHostspec(hostspec, source);
-      if (hosts.length !== 1) {
-        throw new VariableError(
-          `The Host field names ${hosts.length} hosts (${hosts.join(', ')}): this query runs on one host, pick one value.`
-        );
-      }
-      hostspec = hosts[0];
-      for (const name of hostVariables) {
-        replaced.push({ name, values: source.values(name), line: 0, where: 'hostspec' });
-      }
+    const spec = query.hostspec?.trim() ?? '';
+    const hostVariables = spec ? referencedVariables(spec, source) : [];
+    // One host per value of a multi-value variable (or "All"): the query runs on each of them.
+    const hosts = hostVariables.length > 0 ? interpolateHostspec(spec, source) : [spec || this.settings.hostspec];
+    for (const name of hostVariables) {
+      replaced.push({ name, values: source.values(name), line: 0, where: 'hostspec' });
     }
+    const hostspec = hosts.length === 1 ? hosts[0] : query.hostspec;
     const legendFormat = query.legendFormat && interpolateLegend(query.legendFormat, query.code ?? '', source);
-    return { query: { ...query, code, hostspec, legendFormat }, replaced };
+    return { query: { ...query, code, hostspec, legendFormat }, hosts, replaced };
   }
 
   /** The ad-hoc filters of the dashboard for this datasource (when the request does not carry them). */
@@ -276,10 +281,10 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
     tellsScriptNews: boolean,
-    variables?: string
+    context: StreamContext
   ): Observable<DataQueryResponse> {
     try {
-      return this.stream(request, target, tellsScriptNews, variables);
+      return this.stream(request, target, tellsScriptNews, context);
     } catch (e) {
       return of(
         errorResponse(target, `bpflive could not run this query: ${e instanceof Error ? e.message : String(e)}`)
@@ -291,7 +296,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     request: DataQueryRequest<BpftraceQuery>,
     target: BpftraceQuery,
     tellsScriptNews: boolean,
-    variables?: string
+    { host, oneOfHosts, variables }: StreamContext
   ): Observable<DataQueryResponse> {
     const refused = this.refusal ?? refusedCode(target.code);
     if (refused) {
@@ -299,9 +304,12 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     }
     return new Observable<DataQueryResponse>((subscriber) => {
       try {
-        const host = target.hostspec?.trim() || this.settings.hostspec;
         const range = rangeOf(request);
-        const respond = () => leaseResponse(target, lease, { host, ...range(), tellsScriptNews, variables });
+        const respond = () => {
+          const response = leaseResponse(target, lease, { host, ...range(), tellsScriptNews, oneOfHosts, variables });
+          // One stream per host: Grafana keeps the latest response per key, so each host has its own.
+          return oneOfHosts ? { ...response, key: hostKey(target.refId, host) } : response;
+        };
         const { lease, release } = this.endpointFor(host).subscribe(
           holderKey(request, target),
           target.code,
@@ -341,6 +349,11 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   }
 }
 
+/** The response key of one host's stream of a query that runs on several hosts. */
+export function hostKey(refId: string, host: string): string {
+  return `${refId}@${host}`;
+}
+
 /** Code that must not reach the host: the editor's own rule (blockingDiagnostics), for saved code too. */
 function refusedCode(code: string): string | undefined {
   const errors = blockingDiagnostics(code);
@@ -364,8 +377,20 @@ function describeReplaced(replaced: Replacement[]): string | undefined {
 
 /** A query as it runs, and the variables written into it. */
 export interface Interpolation {
+  /** The query with its variables written in (its hostspec too when that names one host). */
   query: BpftraceQuery;
+  /** The hosts it runs on: one, or one per value of a multi-value variable in its Host field. */
+  hosts: string[];
   replaced: Replacement[];
+}
+
+/** Which host one stream of a query reads, and what the panel should be told about it. */
+interface StreamContext {
+  host: string;
+  /** The query runs on several hosts and this is one of them (query/leaseResponse.ts labels it). */
+  oneOfHosts: boolean;
+  /** The dashboard variables written into the script, said to a Viewer waiting for it. */
+  variables?: string;
 }
 
 /** A host whose pmcd has not answered in this time is left out of a Hosts variable (pmproxy may wait far longer). */

@@ -13,6 +13,8 @@ export interface TimeSeriesFrameOptions {
   host?: string;
   /** Labels added to every value field (e.g. hostname). Key-part labels win on a clash. */
   labels?: Record<string, string>;
+  /** One panel draws several hosts: default names start with `host` (`alpha: @syscalls`). */
+  hostInName?: boolean;
   unit?: string;
   /**
    * Names of a multi-key map's key parts, e.g. ['comm', 'pid'] for `@x[comm, pid]`; they become
@@ -99,6 +101,7 @@ function seriesLooks(buffer: WideSeriesBuffer, keys: readonly string[], options:
     options.host,
     options.labels,
     options.keyNames,
+    options.hostInName,
   ]);
   let perQuery = lookCaches.get(buffer);
   if (!perQuery) {
@@ -134,7 +137,11 @@ function seriesLook(key: string, options: TimeSeriesFrameOptions): SeriesLook {
         labels,
       })
     : defaultDisplayName(options.variable, key, keyLabels?.parts);
-  return { name: key === '' ? options.variable : key, displayName, labels };
+  return {
+    name: key === '' ? options.variable : key,
+    displayName: options.hostInName && !options.legendFormat ? `${options.host}: ${displayName}` : displayName,
+    labels,
+  };
 }
 
 /** '@syscalls' for a scalar (key ''), '@bycomm[bash]', '@x[bash, 123]' for a multi-key map. */

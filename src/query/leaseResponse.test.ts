@@ -128,6 +128,39 @@ describe('leaseResponse', () => {
     const waiting = leaseResponse({ refId: 'A', code: 'x', format: 'logs' }, newLease(), ALL_TIME);
     expect(waiting.data.map((f) => f.meta?.custom?.view)).toEqual(['logs']);
   });
+
+  it('one host of several: series labelled and named by host, frames and notices say which host', () => {
+    const r = leaseResponse({ refId: 'A', code: 'x' }, runningLease(), {
+      ...ALL_TIME,
+      host: 'alpha',
+      oneOfHosts: true,
+    });
+    const value = r.data[0].fields[1];
+    expect(value.labels).toEqual({ host: 'alpha' });
+    expect(value.config.displayNameFromDS).toBe('alpha: @n');
+    expect(r.data[0].name).toBe('alpha: @n');
+    expect(r.data[0].meta?.custom?.host).toBe('alpha');
+    expect(r.data[0].meta?.notices?.map((n: { text: string }) => n.text)).toEqual([
+      'alpha: Auto: @n as time series (it is a map). Also: Format Table.',
+    ]);
+    const legend = leaseResponse({ refId: 'A', code: 'x', legendFormat: '$host $var' }, runningLease(), {
+      ...ALL_TIME,
+      host: 'alpha',
+      oneOfHosts: true,
+    });
+    expect(legend.data[0].fields[1].config.displayNameFromDS).toBe('alpha @n');
+  });
+
+  it("one host of several failing is a warning on that host's frames, not an error of the query", () => {
+    const lease = runningLease();
+    lease.rejected('cannot connect to PMCD');
+    const r = leaseResponse({ refId: 'A', code: 'x' }, lease, { ...ALL_TIME, host: 'beta', oneOfHosts: true });
+    expect(r.errors).toBeUndefined();
+    expect(r.data[0].meta?.notices?.[0]).toEqual({ severity: 'warning', text: 'beta: cannot connect to PMCD' });
+    // Alone on its host, the same failure is the query's error.
+    const alone = leaseResponse({ refId: 'A', code: 'x' }, lease, { ...ALL_TIME, host: 'beta' });
+    expect(alone.errors).toEqual([{ refId: 'A', message: 'cannot connect to PMCD' }]);
+  });
 });
 
 // Below: leases fed with samples recorded from the real stack (tests/fixtures/*.json, written by

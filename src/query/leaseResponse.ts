@@ -49,6 +49,13 @@ export interface ResponseContext {
   tellsScriptNews?: boolean;
   /** The dashboard variables written into the script (`$pid = 1, 2`), for a Viewer's "not running". */
   variables?: string;
+  /**
+   * The query runs on several hosts (its hostspec is a multi-value variable) and this response is
+   * `host`'s: its series carry a `host` label and name the host, its frames and notices say which
+   * host, and this host's failure is a warning on its own frames, not the query's error, so the
+   * other hosts' data goes on being drawn.
+   */
+  oneOfHosts?: boolean;
 }
 
 /**
@@ -61,7 +68,8 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   const frames = view.variables
     .flatMap((v) => framesOf(view.format, v, query, lease, context))
     // The contract with tests and the corpus (view.ts): every frame says what it was drawn as.
-    .map((f): DataFrame => ({ ...f, meta: { ...f.meta, custom: { ...f.meta?.custom, view: view.format } } }));
+    .map((f): DataFrame => ({ ...f, meta: { ...f.meta, custom: { ...f.meta?.custom, view: view.format } } }))
+    .map((f) => (context.oneOfHosts ? hostFrame(f, context.host) : f));
 
   const news = context.tellsScriptNews !== false;
   const notices: QueryResultMetaNotice[] = news ? lease.warnings.map((text) => ({ severity: 'warning', text })) : [];
@@ -113,19 +121,24 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
     const empty: DataFrame = { refId: query.refId, name: query.refId, fields: [], length: 0 };
     frames.push({ ...empty, meta: { custom: { view: view.format } } });
   }
+  const errors: DataQueryError[] = [];
+  if (lease.phase === 'failed' && lease.error) {
+    if (context.oneOfHosts) {
+      notices.unshift({ severity: 'warning', text: lease.error });
+    } else {
+      errors.push({ refId: query.refId, message: lease.error });
+    }
+  }
+  const told = unique(notices).map((n) => (context.oneOfHosts ? onHost(n, context.host) : n));
   frames[0] = {
     ...frames[0],
     meta: {
       ...frames[0].meta,
-      notices: notices.length ? unique(notices) : undefined,
+      notices: told.length ? told : undefined,
       custom: { ...frames[0].meta?.custom, bpflive: state },
     },
   };
 
-  const errors: DataQueryError[] = [];
-  if (lease.phase === 'failed' && lease.error) {
-    errors.push({ refId: query.refId, message: lease.error });
-  }
   return {
     key: query.refId,
     state: LoadingState.Streaming,
@@ -189,6 +202,7 @@ function framesOf(
           rate,
           legendFormat: query.legendFormat,
           host: context.host,
+          ...(context.oneOfHosts && context.host ? { labels: { host: context.host }, hostInName: true } : {}),
           unit: rate ? rateUnit(unit) : unit,
           keyNames: keyNamesOf(lease.text, v.name),
         }),
@@ -279,6 +293,20 @@ function progressNotice(lease: ScriptLease, hasData: boolean): QueryResultMetaNo
     default:
       return undefined;
   }
+}
+
+/**
+ * One host's frame among several hosts' frames of one query: its name says which host, and so
+ * does `meta.custom.host` (annotations tag their events with it).
+ */
+function hostFrame(frame: DataFrame, host = ''): DataFrame {
+  const meta = { ...frame.meta, custom: { ...frame.meta?.custom, host } };
+  return frame.name ? { ...frame, name: `${host}: ${frame.name}`, meta } : { ...frame, meta };
+}
+
+/** One host's notice, among the notices of the query's other hosts. */
+function onHost(notice: QueryResultMetaNotice, host = ''): QueryResultMetaNotice {
+  return { ...notice, text: `${host}: ${notice.text}` };
 }
 
 /** The same text once: a problem reported by two sources is still one problem. */

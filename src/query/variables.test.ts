@@ -183,6 +183,19 @@ describe('interpolateHostspec', () => {
     expect(interpolateHostspec('plain', hosts)).toEqual(['plain']);
   });
 
+  it('repeats the text around the variable for every value, every combination once', () => {
+    const source = vars({ host: ['alpha', 'beta:44331'], port: ['1', '2'], dup: ['a', 'a', 'b'] });
+    expect(interpolateHostspec('pcp://$host?username=x', source)).toEqual([
+      'pcp://alpha?username=x',
+      'pcp://beta:44331?username=x',
+    ]);
+    expect(interpolateHostspec('h$port-$port', source)).toEqual(['h1-1', 'h1-2', 'h2-1', 'h2-2']);
+    expect(interpolateHostspec('$dup', source)).toEqual(['a', 'b']);
+    // Commas are PCP's ports (host:44321,44322), not a list of hosts; an unknown name stays as written.
+    expect(interpolateHostspec('localhost:44321,44322', source)).toEqual(['localhost:44321,44322']);
+    expect(interpolateHostspec('$nosuch', source)).toEqual(['$nosuch']);
+  });
+
   it('refuses a value that is no host', () => {
     expect(() => interpolateHostspec('$h', vars({ h: ['a&hostspec=b'] }))).toThrow(/\$h .*not a host specification/);
   });

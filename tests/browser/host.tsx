@@ -33,6 +33,9 @@ import {
   DataSourceInstanceSettings,
   DataSourcePluginMeta,
   DataSourceSettings,
+  applyFieldOverrides,
+  dateTime,
+  FieldColorModeId,
   getDefaultTimeRange,
   LoadingState,
   PanelData,
@@ -45,7 +48,7 @@ import {
   setTemplateSrv,
   TemplateSrv,
 } from '@grafana/runtime';
-import { Alert, Button, GlobalStyles, Stack, ThemeContext } from '@grafana/ui';
+import { Alert, Button, GlobalStyles, Stack, ThemeContext, TimeSeries } from '@grafana/ui';
 import * as monaco from 'monaco-editor';
 import deps from 'bpflive-host:deps';
 import type { BpfliveHost, HostQuery, HostRequest, LoadedPlugin, TestResult } from './pageApi';
@@ -561,6 +564,89 @@ function installTemplateSrv(): void {
   } as unknown as TemplateSrv);
 }
 
+/**
+ * `?view=hosts&hosts=a,b`: one panel whose query runs on a multi-value dashboard variable $host
+ * with hosts a and b, drawn with Grafana's time-series graph (series per host, legend below).
+ * The template service does what Grafana's does for a multi-value variable: the plugin's format
+ * function gets the array of values.
+ */
+/** Grafana's classic palette, first two: green, yellow. */
+const SERIES_COLOURS = ['#73BF69', '#F2CC0C', '#8AB8FF', '#FF780A'];
+
+function HostsPanel({ datasource, hosts }: { datasource: PluginDataSource; hosts: string[] }) {
+  const [data, run] = useQueryRunner(datasource);
+  useEffect(() => {
+    const replace = (target?: string, _scoped?: unknown, format?: unknown) =>
+      (target ?? '').replace(/\$host\b|\$\{host\}/g, () =>
+        typeof format === 'function' ? format(hosts) : hosts.join(',')
+      );
+    setTemplateSrv({
+      replace,
+      getVariables: () => [{ name: 'host', type: 'custom' }],
+      containsTemplate: (t?: string) => /\$host\b|\$\{host\}/.test(t ?? ''),
+    } as unknown as TemplateSrv);
+    run({ refId: 'A', code: INITIAL_QUERY.code, hostspec: '$host' });
+  }, [run, hosts]);
+  const raw = (data?.series ?? []).filter((f) => f.fields.length > 1 && f.length > 1);
+  // What a dashboard's time-series panel does before drawing: a colour and a line per series
+  // (applyFieldOverrides gives each value its display; Grafana's registry of field options is not
+  // loaded in this host, so colour and line are set here), then the
+  // range of the data.
+  const withDisplay = applyFieldOverrides({
+    data: raw,
+    fieldConfig: { defaults: {}, overrides: [] },
+    replaceVariables: (v: string) => v,
+    theme: createTheme({ colors: { mode: 'dark' } }),
+    timeZone: 'browser',
+  });
+  const frames = withDisplay.map((f, i) => ({
+    ...f,
+    fields: f.fields.map((field, k) =>
+      k === 0
+        ? field
+        : {
+            ...field,
+            config: {
+              ...field.config,
+              color: { mode: FieldColorModeId.Fixed, fixedColor: SERIES_COLOURS[i % SERIES_COLOURS.length] },
+              custom: { lineWidth: 2, fillOpacity: 10, drawStyle: 'line', showPoints: 'never' },
+            },
+          }
+    ),
+  }));
+  const times = raw.flatMap((f) => [f.fields[0].values[0] as number, f.fields[0].values[f.length - 1] as number]);
+  const range = times.length
+    ? (() => {
+        const from = dateTime(Math.min(...times) - 2000);
+        const to = dateTime(Math.max(...times) + 1000);
+        return { from, to, raw: { from, to } };
+      })()
+    : undefined;
+  host.hostsPanel = raw.map((f) => ({
+    name: f.name ?? '',
+    series: f.fields.slice(1).map((field) => field.config.displayNameFromDS ?? field.name),
+    labels: f.fields.slice(1).map((field) => field.labels ?? {}),
+    points: f.length,
+    notices: (f.meta?.notices ?? []).map((n) => n.text),
+  }));
+  return (
+    <Section id="hosts-section" title={`One query, Host field $host = ${hosts.join(' + ')}: ${INITIAL_QUERY.code}`}>
+      {range && frames.length > 0 ? (
+        <TimeSeries
+          frames={frames}
+          width={950}
+          height={320}
+          timeRange={range}
+          timeZone="browser"
+          legend={{ showLegend: true, displayMode: 'list' as never, placement: 'bottom', calcs: [] }}
+        />
+      ) : (
+        <div>waiting for data…</div>
+      )}
+    </Section>
+  );
+}
+
 async function start(pluginModule: { plugin?: LoadedPlugin } | undefined): Promise<void> {
   host.module = pluginModule;
   host.plugin = pluginModule?.plugin;
@@ -577,6 +663,17 @@ async function start(pluginModule: { plugin?: LoadedPlugin } | undefined): Promi
   const datasource = new plugin.DataSourceClass(instanceSettings()) as PluginDataSource;
   host.datasource = datasource;
   const theme = createTheme({ colors: { mode: 'dark' } });
+  const params = new URLSearchParams(location.search);
+  if (params.get('view') === 'hosts') {
+    createRoot(document.getElementById('root')!).render(
+      <ThemeContext.Provider value={theme}>
+        <GlobalStyles />
+        <HostsPanel datasource={datasource} hosts={(params.get('hosts') ?? 'localhost').split(',')} />
+      </ThemeContext.Provider>
+    );
+    host.ready = true;
+    return;
+  }
   createRoot(document.getElementById('root')!).render(
     <ThemeContext.Provider value={theme}>
       <GlobalStyles />

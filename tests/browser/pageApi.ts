@@ -71,6 +71,14 @@ export interface BpfliveHost {
   lastData?: HostData;
   /** Every request the query page ran. */
   runs: Array<{ requestId: string; code: string }>;
+  /** `?view=hosts`: the frames of the one query on several hosts, summarised. */
+  hostsPanel?: Array<{
+    name: string;
+    series: string[];
+    labels: Array<Record<string, string>>;
+    points: number;
+    notices: string[];
+  }>;
   /** Replaces the query (as a dashboard load would) without running it. */
   setQuery?: (q: HostQuery) => void;
 }

@@ -5,7 +5,7 @@ import { DataFrame, DataFrameType, FieldType } from '@grafana/data';
 import { ScriptState } from '../../src/query/leaseResponse';
 import { scriptsOf } from './leaks';
 import { BpftraceQuery } from '../../src/types';
-import { newDataSource, PanelRun, request } from './datasourceHarness';
+import { newDataSource, PanelRun, request, useDashboardVariables } from './datasourceHarness';
 import { installNodeBackendSrv } from './nodeBackendSrv';
 import { PMPROXY, stackUp, waitFor } from './stack';
 
@@ -118,6 +118,8 @@ async function stopLoad() {
 beforeAll(async () => {
   stackUp();
   installNodeBackendSrv(() => PMPROXY);
+  // The dashboards' $host as provisioned: this machine's pmcd.
+  useDashboardVariables({ host: ['localhost'] });
   await startLoad();
 });
 
@@ -323,8 +325,15 @@ describe('sample dashboards', () => {
       expect(panel.targets!.length).toBeGreaterThan(0);
       for (const target of panel.targets!) {
         expect(target.datasource).toEqual(panel.datasource);
+        // Every panel follows the dashboard's hosts: a series per host, or a copy per host.
+        expect(target.hostspec).toBe('$host');
       }
+      expect((panel as Panel & { repeat?: string }).repeat).toBe(panel.type === 'timeseries' ? undefined : 'host');
     }
+    expect(d.templating.list).toContainEqual(
+      expect.objectContaining({ name: 'host', type: 'custom', query: 'localhost', multi: true, includeAll: true })
+    );
+    expect(d.templating.list).toContainEqual(expect.objectContaining({ type: 'adhoc', filters: [] }));
   });
 
   it.each(dashboards.map((d) => [d.title, d] as const))(

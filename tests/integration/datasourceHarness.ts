@@ -6,8 +6,9 @@ import {
   DataSourceInstanceSettings,
   dateTime,
   OrgRole,
+  ScopedVars,
 } from '@grafana/data';
-import { config } from '@grafana/runtime';
+import { config, setTemplateSrv, TemplateSrv } from '@grafana/runtime';
 import { Subscription } from 'rxjs';
 import { DataSource } from '../../src/datasource';
 import { BpfliveOptions, BpftraceQuery } from '../../src/types';
@@ -34,6 +35,24 @@ export function newDataSource(jsonData: BpfliveOptions = {}, options: { role?: G
     meta: {} as DataSourceInstanceSettings['meta'],
     readOnly: false,
   } as DataSourceInstanceSettings<BpfliveOptions>);
+}
+
+/**
+ * The dashboard's variables, as Grafana's template service writes them into a query: `$name`
+ * and `${name}`, a repeated panel's scoped value first, a multi-value variable handed to the
+ * caller's format function as the array of its values. Unknown names stay as written.
+ */
+export function useDashboardVariables(variables: Record<string, string[]>) {
+  const replace = (target?: string, scopedVars?: ScopedVars, format?: unknown) =>
+    (target ?? '').replace(/\$(\w+)|\$\{(\w+)\}/g, (whole, a?: string, b?: string) => {
+      const name = (a ?? b)!;
+      const value = scopedVars?.[name]?.value ?? variables[name];
+      if (value === undefined) {
+        return whole;
+      }
+      return typeof format === 'function' ? format(value) : String(value);
+    });
+  setTemplateSrv({ replace, getVariables: () => [], containsTemplate: () => false } as unknown as TemplateSrv);
 }
 
 let requestCounter = 0;

@@ -21,9 +21,9 @@ export function adminClient(hostspec = 'localhost'): PmapiClient {
   });
 }
 
-/** The PMDA's own list of scripts, read on a fresh context. */
-export async function scriptsOnHost(): Promise<Array<Partial<ScriptRecord>>> {
-  const result = await adminClient().fetch([INFO_SCRIPTS_JSON]);
+/** The PMDA's own list of scripts on pmcd host `hostspec`, read on a fresh context. */
+export async function scriptsOnHost(hostspec = 'localhost'): Promise<Array<Partial<ScriptRecord>>> {
+  const result = await adminClient(hostspec).fetch([INFO_SCRIPTS_JSON]);
   return parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value) ?? [];
 }
 
@@ -32,7 +32,12 @@ export async function scriptsOf(namespace = 'bpflive'): Promise<Array<Partial<Sc
   return (await scriptsOnHost()).filter((r) => namespaceOf(r.code ?? '') === namespace);
 }
 
-export async function expectNothingLeft(timeoutMs = 30_000): Promise<void> {
+/**
+ * `hosts`: the pmcd hosts the test used (the second pmcd of `pcp-stack.sh up --second-host`
+ * too): bpftrace processes are counted on this machine, whichever pmcd started them, and the
+ * leftovers of each host are deregistered on that host.
+ */
+export async function expectNothingLeft(timeoutMs = 30_000, hosts: string[] = ['localhost']): Promise<void> {
   // A test that failed half-way closes its panels now, as a user would; the product must then
   // stop everything by itself.
   stopAllRuns();
@@ -48,10 +53,14 @@ export async function expectNothingLeft(timeoutMs = 30_000): Promise<void> {
   try {
     await waitFor('no bpftrace left', () => bpftracePids().length === 0, timeoutMs);
   } catch {
-    const left = await scriptsOnHost().catch(() => []);
+    const left: Array<Partial<ScriptRecord>> = [];
+    for (const host of hosts) {
+      const mine = await scriptsOnHost(host).catch(() => []);
+      left.push(...mine);
+      const ids = mine.map((r) => r.script_id).filter((id): id is string => !!id);
+      await deregisterScripts(adminClient(host), ids).catch(() => undefined);
+    }
     const pids = bpftracePids();
-    const ids = left.map((r) => r.script_id).filter((id): id is string => !!id);
-    await deregisterScripts(adminClient(), ids).catch(() => undefined);
     throw new Error(
       `leaked bpftrace: ${pids.length} process(es) ${timeoutMs / 1000} s after the panels closed; scripts on the host: ${
         left.map((r) => `${r.script_id} (${r.state?.status}): ${(r.code ?? '').split('\n')[0]}`).join('; ') || 'none'

@@ -20,6 +20,17 @@ export function stackUp(options: string[] = []) {
   execFileSync('bash', [STACK_SCRIPT, 'up', ...options], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 
+/**
+ * The second pmcd of `scripts/pcp-stack.sh up --second-host` (its own bpftrace PMDA), as pmproxy
+ * reaches it; BPFLIVE_SECOND_PORT moves it, as it moves the script's.
+ */
+export const SECOND_HOSTSPEC = `localhost:${process.env.BPFLIVE_SECOND_PORT ?? '44331'}`;
+
+/** Stops the second pmcd as a crashed machine would go: its pmcd and PMDA gone, no clean-up asked of us. */
+export function stopSecondHost() {
+  sh('pid=$(cat /run/bpflive/second/pmcd.pid) && kill -TERM "$pid" && while [ -e /proc/$pid ]; do sleep 0.2; done');
+}
+
 /** Where scripts/pcp-stack.sh keeps the generated credentials of the stack's SASL user. */
 export const CREDENTIALS_FILE = process.env.BPFLIVE_PCP_CREDENTIALS_FILE ?? '/etc/pcp/bpflive/credentials';
 
