@@ -155,6 +155,45 @@ describe('ProbeCatalog', () => {
     }
   });
 
+  it('reads a provider out of the list when first asked, the whole list only for the size or all names', () => {
+    // No blanks (as the PMDA sends it): providers are read out of the list one by one.
+    const list = [
+      'kprobe:vfs_read',
+      'k:odd',
+      'kprobe:vfs_write',
+      'kprobe:vfs_write',
+      'junk',
+      ':x',
+      'uprobe:/bin/bash:readline',
+      'software:*:',
+      'kprobekfunc:x',
+      'kfunc:vmlinux:a',
+      'kprobe:do_sys_open',
+    ].join(',');
+    const asSorted = () => ProbeCatalog.fromProbes(list.split(','));
+    const lazy = ProbeCatalog.fromList(list);
+    expect(lazy.providerSize('kprobe')).toBe(4);
+    expect(lazy.withPrefix('kprobe', 'vfs_', 10)).toEqual(asSorted().withPrefix('kprobe', 'vfs_', 10));
+    expect(lazy.providerSize('k')).toBe(1);
+    expect(lazy.providerSize('tracepoint')).toBe(0);
+    expect(lazy.hasPlaceholder('software')).toBe(true);
+    expect(lazy.has('uprobe', '/bin/bash:readline')).toBe(true);
+    // Then the whole list: the providers read before are neither lost nor counted twice.
+    expect(lazy.size).toBe(asSorted().size);
+    expect(lazy.providerNames()).toEqual(asSorted().providerNames());
+    for (const name of asSorted().providerNames().concat('tracepoint')) {
+      expect(lazy.providerSize(name)).toBe(asSorted().providerSize(name));
+      expect(lazy.withPrefix(name, '', 10)).toEqual(asSorted().withPrefix(name, '', 10));
+    }
+    // The first entry and the last one.
+    expect(ProbeCatalog.fromList(list).withPrefix('kprobe', '', 10).rests).toEqual([
+      'do_sys_open',
+      'vfs_read',
+      'vfs_write',
+      'vfs_write',
+    ]);
+  });
+
   it('answers from buckets, not a scan, on a large list', () => {
     const probes: string[] = [];
     for (let i = 0; i < 50_000; i++) {

@@ -8,10 +8,12 @@
  * Building costs one pass over the list and no global sort (sorting 200,000 strings takes
  * ~200 ms, more than a first completion may).
  *
- * Even that pass is more than a first completion may cost (indexing 86,000 kprobes: ~15 ms on top
- * of splitting the list), so a provider's index is built a chunk per lookup, from its second
- * lookup on; until it is complete, lookups are answered by one scan of the provider's probes
- * (a native `startsWith` each: ~3 ms for 86,000), with exactly the index's answers (see Scan).
+ * Even that is more than a first completion may cost (splitting and sorting 200,000 probes by
+ * provider: ~15–25 ms; indexing 86,000 kprobes: ~15 ms more). So the list is not split at first:
+ * a provider is read out of it when first asked for (a native search for `,kprobe:`), and its
+ * index is built a chunk per lookup after its first few; until the index is complete, lookups are
+ * answered by one scan of the provider's probes (a native `startsWith` each: ~3 ms for 86,000),
+ * with exactly the index's answers (see Scan).
  */
 
 import { lowerBound, upperBound } from '../shared/sorted';
@@ -247,12 +249,17 @@ interface Provider {
   /** The index being built, and how many of `probes` it holds. */
   building?: ProviderIndex;
   added: number;
-  /** Lookups answered so far: the first one only scans. */
+  /** Lookups answered so far (see SCAN_ONLY_LOOKUPS). */
   requests: number;
   /** First segments and their sizes, for scans (see Scan.groups). */
   segments?: Map<string, number>;
 }
 
+/**
+ * A provider's first lookups only scan: one completion makes two or three (groups, prefix, last
+ * segment), and the first completion should not pay for the index.
+ */
+const SCAN_ONLY_LOOKUPS = 3;
 /** Probes added to a provider's index per lookup until it is complete (~1.5 ms). */
 const INDEX_CHUNK = 8192;
 
@@ -282,36 +289,57 @@ export interface ProbeGroup {
 
 export class ProbeCatalog {
   private providers = new Map<string, Provider>();
-  readonly size: number;
+  private total = 0;
+  /**
+   * The PMDA's list while only some providers were read out of it (see provider); undefined once
+   * it was read whole (sort).
+   */
+  private list?: string;
+  /** Providers looked for in `list` and not found. */
+  private readonly absent = new Set<string>();
+
+  private constructor(probes: readonly string[] | undefined, list?: string) {
+    this.list = list;
+    if (probes) {
+      this.sort(probes);
+    }
+  }
 
   /**
    * One pass over the probes that only sorts them by provider (the providers are few: a probe is
-   * matched against them in place, no string is made for it). A provider's index is built the
-   * first time a request needs it.
+   * matched against them in place, no string is made for it). Providers already read out of the
+   * list (see provider) are counted and not added again. A provider's index is built as lookups
+   * need it (see index).
    */
-  private constructor(probes: readonly string[]) {
+  private sort(probes: readonly string[]): void {
     let size = 0;
     const names: string[] = [];
-    const found: Provider[] = [];
+    const found: Array<Provider | undefined> = [];
     for (const probe of probes) {
       const colon = probe.indexOf(':');
       const start = colon > 0 && isBlank(probe.charCodeAt(0)) ? firstNonBlank(probe) : 0;
       if (colon <= start) {
         continue;
       }
-      let provider: Provider | undefined;
-      for (let k = 0; k < names.length; k++) {
-        if (names[k].length === colon - start && probe.startsWith(names[k], start)) {
-          provider = found[k];
-          break;
+      size++;
+      let k = 0;
+      while (k < names.length && !(names[k].length === colon - start && probe.startsWith(names[k], start))) {
+        k++;
+      }
+      if (k === names.length) {
+        const name = probe.slice(start, colon);
+        names.push(name);
+        const known = this.providers.has(name);
+        found.push(
+          known ? undefined : { probes: [], count: 0, hasPlaceholder: false, restAt: colon + 1, added: 0, requests: 0 }
+        );
+        if (!known) {
+          this.providers.set(name, found[k]!);
         }
       }
+      const provider = found[k];
       if (!provider) {
-        const name = probe.slice(start, colon);
-        provider = { probes: [], count: 0, hasPlaceholder: false, restAt: colon + 1, added: 0, requests: 0 };
-        this.providers.set(name, provider);
-        names.push(name);
-        found.push(provider);
+        continue; // read out of the list before
       }
       provider.count++;
       provider.probes?.push(probe);
@@ -321,18 +349,86 @@ export class ProbeCatalog {
       if (probe.charCodeAt(colon + 1) === STAR) {
         provider.hasPlaceholder = true;
       }
-      size++;
     }
-    this.size = size;
+    this.total = size;
+    this.absent.clear();
+    this.list = undefined;
   }
 
-  /** From the PMDA's comma-separated list. */
+  /**
+   * From the PMDA's comma-separated list. Without blanks in it (what the PMDA sends), nothing is
+   * split yet: a provider is read out of the list when first asked for (provider), the whole list
+   * only when the size or every provider name is asked for.
+   */
   static fromList(list: string): ProbeCatalog {
-    return new ProbeCatalog(list ? list.split(',') : []);
+    if (!list) {
+      return new ProbeCatalog([]);
+    }
+    const blanks =
+      list.indexOf(' ') >= 0 || list.indexOf('\n') >= 0 || list.indexOf('\t') >= 0 || list.indexOf('\r') >= 0;
+    return blanks ? new ProbeCatalog(list.split(',')) : new ProbeCatalog(undefined, list);
   }
 
   static fromProbes(probes: string[]): ProbeCatalog {
     return new ProbeCatalog(probes);
+  }
+
+  /** How many probes the host lists. */
+  get size(): number {
+    this.readWhole();
+    return this.total;
+  }
+
+  private readWhole(): void {
+    if (this.list !== undefined) {
+      this.sort(this.list.split(','));
+    }
+  }
+
+  /**
+   * A provider, read out of the list if it was not sorted whole yet: every entry that starts with
+   * `name:` (each found by a native search for `,name:`), so a first completion of `kprobe:…` costs
+   * the kprobes, not the 200,000 probes of the list.
+   */
+  private provider(name: string): Provider | undefined {
+    const known = this.providers.get(name);
+    const list = this.list;
+    if (known || list === undefined || this.absent.has(name) || name === '' || name.includes(',')) {
+      return known;
+    }
+    const probes: string[] = [];
+    const needle = `,${name}:`;
+    let hasPlaceholder = false;
+    /** Where the next entry that starts with `name:` begins, from `from` on; -1 when there is none. */
+    const next = (from: number) => {
+      const comma = list.indexOf(needle, from);
+      return comma < 0 ? -1 : comma + 1;
+    };
+    let at = list.startsWith(`${name}:`) ? 0 : next(0);
+    while (at >= 0) {
+      const end = list.indexOf(',', at);
+      const probe = end < 0 ? list.slice(at) : list.slice(at, end);
+      probes.push(probe);
+      hasPlaceholder ||= probe.charCodeAt(name.length + 1) === STAR;
+      if (end < 0) {
+        break;
+      }
+      at = next(end);
+    }
+    if (probes.length === 0) {
+      this.absent.add(name);
+      return undefined;
+    }
+    const provider: Provider = {
+      probes,
+      count: probes.length,
+      hasPlaceholder,
+      restAt: name.length + 1,
+      added: 0,
+      requests: 0,
+    };
+    this.providers.set(name, provider);
+    return provider;
   }
 
   /**
@@ -340,7 +436,7 @@ export class ProbeCatalog {
    * adds a chunk to the index. Undefined for a provider the host does not list.
    */
   private index(name: string): ProviderIndex | Scan | undefined {
-    const provider = this.providers.get(name);
+    const provider = this.provider(name);
     if (!provider) {
       return undefined;
     }
@@ -356,7 +452,7 @@ export class ProbeCatalog {
       }
       return this.indexed(provider, index);
     }
-    if (provider.requests++ > 0) {
+    if (provider.requests++ >= SCAN_ONLY_LOOKUPS) {
       const index = (provider.building ??= new ProviderIndex());
       const end = Math.min(probes.length, provider.added + INDEX_CHUNK);
       for (let i = provider.added; i < end; i++) {
@@ -380,16 +476,17 @@ export class ProbeCatalog {
 
   /** Provider names as the host lists them (`tracepoint`, `kprobe`, `kfunc` …). */
   providerNames(): string[] {
+    this.readWhole();
     return [...this.providers.keys()].sort();
   }
 
   providerSize(provider: string): number {
-    return this.providers.get(provider)?.count ?? 0;
+    return this.provider(provider)?.count ?? 0;
   }
 
   /** The provider lists `name:*:`-style placeholders rather than its events. */
   hasPlaceholder(provider: string): boolean {
-    return this.providers.get(provider)?.hasPlaceholder ?? false;
+    return this.provider(provider)?.hasPlaceholder ?? false;
   }
 
   /** The rests (after `provider:`) that start with `prefix`, sorted, at most `limit`, and how many match. */
