@@ -202,7 +202,7 @@ class StackCache {
     const parsed = this.parsedKeys;
     if (parsed.length < keys.length) {
       for (const key of this.parser.parseAll(keys, parsed.length)) {
-        parsed.push({ ...key, paths: [] });
+        parsed.push({ frames: key.frames, parts: key.parts, idle: key.idle, paths: [] });
       }
     }
     return parsed;
@@ -320,20 +320,20 @@ function mergeInto(
   while (i < old.length || j < fresh.length) {
     const takeOld = j >= fresh.length || (i < old.length && compare(old[i].path, fresh[j].path) <= 0);
     const group = takeOld ? old[i++] : fresh[j++];
-    const k = order.length;
-    const previous = k > 0 ? order[k - 1] : undefined;
-    if (!takeOld && previous && compare(previous.path, group.path) === 0) {
-      replaced.set(group, previous);
-      continue;
+    const previous = order.length > 0 ? order[order.length - 1] : undefined;
+    let shared = 0;
+    if (previous && takeOld && i >= 2 && previous === old[i - 2]) {
+      shared = layout.common[i - 1];
+    } else if (previous) {
+      // One walk gives both the shared prefix and whether a new group repeats its neighbour.
+      shared = sharedPrefix(previous.path, group.path);
+      if (!takeOld && shared === group.path.length && shared === previous.path.length) {
+        replaced.set(group, previous);
+        continue;
+      }
     }
     order.push(group);
-    common.push(
-      !previous
-        ? 0
-        : takeOld && i >= 2 && previous === old[i - 2]
-          ? layout.common[i - 1]
-          : sharedPrefix(previous.path, group.path)
-    );
+    common.push(shared);
   }
   if (replaced.size > 0) {
     for (let k = firstKey; k < layout.groupOf.length; k++) {
