@@ -176,6 +176,8 @@ describe('ProbeCatalog', () => {
     expect(lazy.withPrefix('kprobe', 'vfs_', 10)).toEqual(asSorted().withPrefix('kprobe', 'vfs_', 10));
     expect(lazy.providerSize('k')).toBe(1);
     expect(lazy.providerSize('tracepoint')).toBe(0);
+    expect(lazy.providerSize('uprobe:/bin/bash')).toBe(0); // not a provider: 'uprobe' is
+    expect(lazy.providerSize('')).toBe(0);
     expect(lazy.hasPlaceholder('software')).toBe(true);
     expect(lazy.has('uprobe', '/bin/bash:readline')).toBe(true);
     // Then the whole list: the providers read before are neither lost nor counted twice.

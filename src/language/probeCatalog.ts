@@ -393,7 +393,8 @@ export class ProbeCatalog {
   private provider(name: string): Provider | undefined {
     const known = this.providers.get(name);
     const list = this.list;
-    if (known || list === undefined || this.absent.has(name) || name === '' || name.includes(',')) {
+    // A provider is what comes before a probe's first ':' (see sort): never '' and never with ':' or ','.
+    if (known || list === undefined || this.absent.has(name) || name === '' || /[:,]/.test(name)) {
       return known;
     }
     const probes: string[] = [];
