@@ -387,9 +387,11 @@ function sharedPrefix(a: readonly number[], b: readonly number[]): number {
 
 // ------------------------------------------------------------------------------------------------
 // The nested set. The groups are in the pre-order of the tree with siblings in label order (see
-// Layout); one sweep emits a row wherever a path leaves the previous one. No tree of objects and
-// no per-node map is built: the work is O(total path length of the stacks with samples), and the
-// four columns are plain arrays filled once.
+// Layout); one sweep emits a row wherever a path leaves the previous one (rowShape). No tree of
+// objects and no per-node map is built: the work is O(total path length of the stacks with
+// samples), and the four columns are plain arrays. The label and level columns depend only on
+// which stacks are drawn, so a build that draws the same stacks as the last one copies them and
+// only adds up the counts (O(rows) with no sweep).
 
 function nestedSetFrame(layout: Layout, sums: number[], cache: StackCache, options: FlameGraphFrameOptions): DataFrame {
   let labels: string[] = [];
