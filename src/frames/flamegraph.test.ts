@@ -558,8 +558,11 @@ describe('buildFlameGraphFrame: incremental builds', () => {
       const rows = liveRows(3, 120);
       const make = () => new WideSeriesBuffer({ retentionMs: 40_000, counter: true, ...extra });
       const live = make();
+      // `{}` and `{ minSamples: 2 }` share a layout but draw different rows: the kept rows (see
+      // rowShape) must follow whichever was built last.
       const variants: Array<Partial<FlameGraphFrameOptions>> = [
         {},
+        { minSamples: 2 },
         { hideIdle: true, minSamples: 3 },
         { hideUnresolved: true },
         { keyPartsAsRoots: true, hideIdle: true, hideUnresolved: true },

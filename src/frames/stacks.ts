@@ -26,6 +26,27 @@ const NEWLINE = 10;
 const COMMA = 44;
 
 /**
+ * Where one key's frame lines and other parts are, without making a string per frame line:
+ * what splitStackKey and the flame graph's bulk parser (./stackParser) read. Reused from key to
+ * key (scanStackKey overwrites it).
+ */
+export interface KeyShape {
+  /** Frame lines [starts[i], ends[i]) in key order: each stack innermost first; non-empty, maybe blank. */
+  starts: number[];
+  ends: number[];
+  lines: number;
+  /** The other key parts in key order, and whether the key holds a stack block at all. */
+  parts: string[];
+  hasStack: boolean;
+  /** Just past the last stack block (its closing '\n', or the key's end). */
+  chainEnd: number;
+}
+
+export function emptyShape(): KeyShape {
+  return { starts: [], ends: [], lines: 0, parts: [], hasStack: false, chainEnd: 0 };
+}
+
+/**
  * Splits one instance name of a stacks map. A key with several stacks (`@[kstack, ustack]`) gets
  * them joined in key order before reversing, so the LAST stack's outermost frame comes first:
  * for `[kstack, ustack]` that is user space calling into the kernel, as it happened.
@@ -33,19 +54,69 @@ const COMMA = 44;
  * frames [], parts ['bash']); otherwise all of it is parts.
  */
 export function splitStackKey(key: string): StackKey {
+  const shape = scanStackKey(key, emptyShape());
+  const frames: string[] = [];
+  for (let i = shape.lines - 1; i >= 0; i--) {
+    const frame = normalizeRange(key, shape.starts[i], shape.ends[i]);
+    if (frame !== '') {
+      frames.push(frame);
+    }
+  }
+  return { frames, parts: stackParts(shape) };
+}
+
+/** The key's other parts; without a stack block, the first empty part is the empty stack (see splitStackKey). */
+export function stackParts(shape: KeyShape): string[] {
+  const parts = shape.parts;
+  if (!shape.hasStack) {
+    const empty = parts.indexOf('');
+    if (empty >= 0) {
+      parts.splice(empty, 1);
+    }
+  }
+  return parts;
+}
+
+/** Fills `shape` with the key's frame lines and parts (see KeyShape); returns it. */
+export function scanStackKey(key: string, shape: KeyShape): KeyShape {
+  const { starts, ends } = shape;
   const parts: string[] = [];
-  let innermostFirst: string[] | undefined;
+  let lines = 0;
+  let hasStack = false;
+  let chainEnd = 0;
   const n = key.length;
   let i = 0;
   for (;;) {
     if (i < n && key.charCodeAt(i) === NEWLINE) {
-      const end = stackBlockEnd(key, i);
-      const frames = parseFrames(key, i, end);
-      innermostFirst = innermostFirst ? innermostFirst.concat(frames) : frames;
-      if (end >= n) {
+      // A stack block: one line per frame, up to the first '\n' followed by ',' or the key's end.
+      hasStack = true;
+      let lineStart = i + 1;
+      for (;;) {
+        const lineEnd = key.indexOf('\n', lineStart);
+        if (lineEnd < 0) {
+          // No closing '\n' (not what the PMDA sends): the rest is the block.
+          if (n > lineStart) {
+            starts[lines] = lineStart;
+            ends[lines++] = n;
+          }
+          i = n;
+          break;
+        }
+        if (lineEnd > lineStart) {
+          starts[lines] = lineStart;
+          ends[lines++] = lineEnd;
+        }
+        if (lineEnd + 1 === n || key.charCodeAt(lineEnd + 1) === COMMA) {
+          i = lineEnd + 1;
+          break;
+        }
+        lineStart = lineEnd + 1;
+      }
+      chainEnd = i;
+      if (i >= n) {
         break;
       }
-      i = end + 1; // past the ','
+      i++; // past the ','
       continue;
     }
     const comma = key.indexOf(',', i);
@@ -56,49 +127,11 @@ export function splitStackKey(key: string): StackKey {
     parts.push(key.slice(i, comma));
     i = comma + 1;
   }
-  if (!innermostFirst) {
-    const empty = parts.indexOf('');
-    if (empty >= 0) {
-      parts.splice(empty, 1);
-    }
-    return { frames: [], parts };
-  }
-  return { frames: innermostFirst.reverse(), parts };
-}
-
-/** Index just past a stack block that starts with the '\n' at `start`: at a ',' or the key's end. */
-function stackBlockEnd(key: string, start: number): number {
-  let nl = start;
-  for (;;) {
-    const next = key.indexOf('\n', nl + 1);
-    if (next < 0) {
-      return key.length; // no closing '\n' (not what the PMDA sends): the rest is the block
-    }
-    if (next + 1 === key.length || key.charCodeAt(next + 1) === COMMA) {
-      return next + 1;
-    }
-    nl = next;
-  }
-}
-
-/** The block's frames in text order (innermost first), normalized, empty lines skipped. */
-function parseFrames(key: string, start: number, end: number): string[] {
-  const frames: string[] = [];
-  let lineStart = start;
-  while (lineStart < end) {
-    let lineEnd = key.indexOf('\n', lineStart);
-    if (lineEnd < 0 || lineEnd > end) {
-      lineEnd = end;
-    }
-    if (lineEnd > lineStart) {
-      const frame = normalizeRange(key, lineStart, lineEnd);
-      if (frame !== '') {
-        frames.push(frame);
-      }
-    }
-    lineStart = lineEnd + 1;
-  }
-  return frames;
+  shape.lines = lines;
+  shape.parts = parts;
+  shape.hasStack = hasStack;
+  shape.chainEnd = chainEnd;
+  return shape;
 }
 
 /**
@@ -115,7 +148,7 @@ export function normalizeFrame(line: string): string {
 }
 
 /** normalizeFrame of `text.slice(from, to)`, without making that slice. */
-function normalizeRange(line: string, from: number, to: number): string {
+export function normalizeRange(line: string, from: number, to: number): string {
   let start = from;
   let end = to;
   while (start < end && isSpace(line.charCodeAt(start))) {
@@ -284,28 +317,34 @@ function baseName(frame: string): string {
   return dot > 0 ? frame.slice(0, dot) : frame;
 }
 
+/** What a frame means for isIdleStack: neither, an idle function, or an interrupt entry. */
+export const NOT_IDLE_RELATED = 0;
+export const IDLE_ROLE = 1;
+export const INTERRUPT_ROLE = 2;
+
+export function idleRole(frame: string): number {
+  const base = baseName(frame);
+  return IDLE_FUNCTIONS.has(base) ? IDLE_ROLE : isInterruptEntry(base) ? INTERRUPT_ROLE : NOT_IDLE_RELATED;
+}
+
 /**
  * An idle sample: some frame is in IDLE_FUNCTIONS and no interrupt entry lies on the sampled
  * side of it. `frames` is outermost first, as in StackKey.
  * E.g. `… do_idle → cpuidle_enter_state → … → pv_native_safe_halt` is idle;
  * `… do_idle → … → pv_native_safe_halt → asm_sysvec_apic_timer_interrupt → … → tick_sched_timer`
  * is an interrupt handled on an idle CPU and is kept.
+ * Read outermost first, that is: the last frame with a role decides (see idleAfter), so a parser
+ * that knows each distinct frame's role folds a stack in one pass without looking at strings.
  */
 export function isIdleStack(frames: readonly string[]): boolean {
-  let innermostIdle = -1;
-  for (let i = frames.length - 1; i >= 0; i--) {
-    if (IDLE_FUNCTIONS.has(baseName(frames[i]))) {
-      innermostIdle = i;
-      break;
-    }
+  let idle = false;
+  for (const frame of frames) {
+    idle = idleAfter(idle, idleRole(frame));
   }
-  if (innermostIdle < 0) {
-    return false;
-  }
-  for (let i = innermostIdle + 1; i < frames.length; i++) {
-    if (isInterruptEntry(baseName(frames[i]))) {
-      return false;
-    }
-  }
-  return true;
+  return idle;
+}
+
+/** The idle state after one more frame, outermost first: an idle function sets it, an interrupt entry clears it. */
+export function idleAfter(idle: boolean, role: number): boolean {
+  return role === IDLE_ROLE ? true : role === INTERRUPT_ROLE ? false : idle;
 }

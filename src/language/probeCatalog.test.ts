@@ -99,6 +99,103 @@ describe('ProbeCatalog', () => {
     expect(c.withPrefix('kfunc', '', 10).rests).toEqual(['vmlinux:a']);
   });
 
+  it('answers the same while its index is being built (scans) as once it is complete', () => {
+    let seed = 9;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed / 0x80000000;
+    };
+    const pick = (xs: string[]) => xs[Math.floor(random() * xs.length)];
+    const words = ['sched', 'sched_ext', 'sys', 'a-b', 'a', 'vfs', 'vfs_read', 'x'];
+    const listed = (count: number, providers: string[]) =>
+      Array.from({ length: count }, (_, i) => {
+        const provider = pick(providers);
+        const rest =
+          provider === 'kprobe'
+            ? `${pick(words)}_${i % 700}`
+            : `${pick(words)}:${pick(words)}${i % 300 === 0 ? '' : i % 50}`;
+        return `${provider}:${rest}`;
+      }).concat(['kprobe:vfs_read', 'kprobe:vfs_read']); // a listed duplicate counts twice, as in the index
+    const prefixes = ['', 'a', 'a-', 'sched', 'sched:', 'sched_e', 'vfs_read', 'x:x1', 'zzz'];
+    const lookups: Array<(c: ProbeCatalog, p: string, prefix: string) => unknown> = [
+      (c, p, prefix) => c.withPrefix(p, prefix, 7),
+      (c, p, prefix) => c.groups(p, prefix, 3),
+      (c, p, prefix) => c.withLastSegment(p, prefix, 5),
+      (c, p, prefix) => c.has(p, prefix),
+      (c, p, prefix) => c.matching(p, `${prefix}*1`, 4),
+      (c, p, prefix) => c.matching(p, `*:${prefix}?`, 4),
+    ];
+    const complete = (probes: string[]) => {
+      const c = ProbeCatalog.fromProbes(probes);
+      // A lookup adds 8,192 probes to the provider's index.
+      for (let i = 0; i < 10; i++) {
+        ['tracepoint', 'kprobe', 'kfunc', 'uprobe'].forEach((p) => c.has(p, ''));
+      }
+      return c;
+    };
+
+    // Every lookup as the first on its catalog: a scan.
+    const probes = listed(6000, ['tracepoint', 'kprobe', 'kfunc', 'uprobe']);
+    const indexed = complete(probes);
+    for (const p of ['tracepoint', 'kprobe', 'kfunc', 'uprobe', 'hardware']) {
+      for (const prefix of prefixes) {
+        for (const lookup of lookups) {
+          expect(lookup(ProbeCatalog.fromProbes(probes), p, prefix)).toEqual(lookup(indexed, p, prefix));
+        }
+      }
+    }
+    // A sequence on one catalog of 30,000 kprobes: scans while the index grows, then the index.
+    const many = listed(30_000, ['kprobe']);
+    const growing = ProbeCatalog.fromProbes(many);
+    const whole = complete(many);
+    for (const prefix of prefixes) {
+      for (const lookup of lookups) {
+        expect(lookup(growing, 'kprobe', prefix)).toEqual(lookup(whole, 'kprobe', prefix));
+      }
+    }
+  });
+
+  it('reads a provider out of the list when first asked, the whole list only for the size or all names', () => {
+    // No blanks (as the PMDA sends it): providers are read out of the list one by one.
+    const list = [
+      'kprobe:vfs_read',
+      'k:odd',
+      'kprobe:vfs_write',
+      'kprobe:vfs_write',
+      'junk',
+      ':x',
+      'uprobe:/bin/bash:readline',
+      'software:*:',
+      'kprobekfunc:x',
+      'kfunc:vmlinux:a',
+      'kprobe:do_sys_open',
+    ].join(',');
+    const asSorted = () => ProbeCatalog.fromProbes(list.split(','));
+    const lazy = ProbeCatalog.fromList(list);
+    expect(lazy.providerSize('kprobe')).toBe(4);
+    expect(lazy.withPrefix('kprobe', 'vfs_', 10)).toEqual(asSorted().withPrefix('kprobe', 'vfs_', 10));
+    expect(lazy.providerSize('k')).toBe(1);
+    expect(lazy.providerSize('tracepoint')).toBe(0);
+    expect(lazy.providerSize('uprobe:/bin/bash')).toBe(0); // not a provider: 'uprobe' is
+    expect(lazy.providerSize('')).toBe(0);
+    expect(lazy.hasPlaceholder('software')).toBe(true);
+    expect(lazy.has('uprobe', '/bin/bash:readline')).toBe(true);
+    // Then the whole list: the providers read before are neither lost nor counted twice.
+    expect(lazy.size).toBe(asSorted().size);
+    expect(lazy.providerNames()).toEqual(asSorted().providerNames());
+    for (const name of asSorted().providerNames().concat('tracepoint')) {
+      expect(lazy.providerSize(name)).toBe(asSorted().providerSize(name));
+      expect(lazy.withPrefix(name, '', 10)).toEqual(asSorted().withPrefix(name, '', 10));
+    }
+    // The first entry and the last one.
+    expect(ProbeCatalog.fromList(list).withPrefix('kprobe', '', 10).rests).toEqual([
+      'do_sys_open',
+      'vfs_read',
+      'vfs_write',
+      'vfs_write',
+    ]);
+  });
+
   it('answers from buckets, not a scan, on a large list', () => {
     const probes: string[] = [];
     for (let i = 0; i < 50_000; i++) {

@@ -2,14 +2,21 @@
  * The probes a host offers (the PMDA's `bpftrace.info.tracepoints`: `bpftrace -l` at PMDA start,
  * one comma-separated string), indexed for completion and lints.
  *
- * A host may list 200,000 probes, and completion runs on every keystroke, so nothing here scans
- * the list per request. Probes are grouped by provider and then into buckets by their first
- * characters (split further where many share a start); a bucket is sorted the first time a request
- * needs it, then searched by binary search. Building costs one pass over the list and no global
- * sort (sorting 200,000 strings takes ~200 ms, more than a first completion may).
+ * A host may list 200,000 probes, and completion runs on every keystroke. Probes are grouped by
+ * provider and then into buckets by their first characters (split further where many share a
+ * start); a bucket is sorted the first time a request needs it, then searched by binary search.
+ * Building costs one pass over the list and no global sort (sorting 200,000 strings takes
+ * ~200 ms, more than a first completion may).
+ *
+ * Even that is more than a first completion may cost (splitting and sorting 200,000 probes by
+ * provider: ~15–25 ms; indexing 86,000 kprobes: ~15 ms more). So the list is not split at first:
+ * a provider is read out of it when first asked for (a native search for `,kprobe:`), and its
+ * index is built a chunk per lookup after its first few; until the index is complete, lookups are
+ * answered by one scan of the provider's probes (a native `startsWith` each: ~3 ms for 86,000),
+ * with exactly the index's answers (see Scan).
  */
 
-import { lowerBound } from '../shared/sorted';
+import { lowerBound, upperBound } from '../shared/sorted';
 
 /** Characters per level of the index. */
 const STEP = 3;
@@ -229,7 +236,7 @@ class ProviderIndex {
   }
 }
 
-/** One provider of the list: its probe count, and its index once a request needed it. */
+/** One provider of the list: its probe count, and its index once requests built it. */
 interface Provider {
   count: number;
   /** Until the index is built: the provider's probes as listed. */
@@ -237,7 +244,24 @@ interface Provider {
   /** Entries such as `software:*:`: the provider exists, its events are not enumerated. */
   hasPlaceholder: boolean;
   index?: ProviderIndex;
+  /** Where every probe's rest starts (`name:` at 0, no blanks around), or -1: then no scans. */
+  restAt: number;
+  /** The index being built, and how many of `probes` it holds. */
+  building?: ProviderIndex;
+  added: number;
+  /** Lookups answered so far (see SCAN_ONLY_LOOKUPS). */
+  requests: number;
+  /** First segments and their sizes, for scans (see Scan.groups). */
+  segments?: Map<string, number>;
 }
+
+/**
+ * A provider's first lookups only scan: one completion makes two or three (groups, prefix, last
+ * segment), and the first completion should not pay for the index.
+ */
+const SCAN_ONLY_LOOKUPS = 3;
+/** Probes added to a provider's index per lookup until it is complete (~1.5 ms). */
+const INDEX_CHUNK = 8192;
 
 const STAR = 42;
 
@@ -265,85 +289,205 @@ export interface ProbeGroup {
 
 export class ProbeCatalog {
   private providers = new Map<string, Provider>();
-  readonly size: number;
+  private total = 0;
+  /**
+   * The PMDA's list while only some providers were read out of it (see provider); undefined once
+   * it was read whole (sort).
+   */
+  private list?: string;
+  /** Providers looked for in `list` and not found. */
+  private readonly absent = new Set<string>();
+
+  private constructor(probes: readonly string[] | undefined, list?: string) {
+    this.list = list;
+    if (probes) {
+      this.sort(probes);
+    }
+  }
 
   /**
    * One pass over the probes that only sorts them by provider (the providers are few: a probe is
-   * matched against them in place, no string is made for it). A provider's index is built the
-   * first time a request needs it.
+   * matched against them in place, no string is made for it). Providers already read out of the
+   * list (see provider) are counted and not added again. A provider's index is built as lookups
+   * need it (see index).
    */
-  private constructor(probes: readonly string[]) {
+  private sort(probes: readonly string[]): void {
     let size = 0;
     const names: string[] = [];
-    const found: Provider[] = [];
+    const found: Array<Provider | undefined> = [];
     for (const probe of probes) {
       const colon = probe.indexOf(':');
       const start = colon > 0 && isBlank(probe.charCodeAt(0)) ? firstNonBlank(probe) : 0;
       if (colon <= start) {
         continue;
       }
-      let provider: Provider | undefined;
-      for (let k = 0; k < names.length; k++) {
-        if (names[k].length === colon - start && probe.startsWith(names[k], start)) {
-          provider = found[k];
-          break;
+      size++;
+      let k = 0;
+      while (k < names.length && !(names[k].length === colon - start && probe.startsWith(names[k], start))) {
+        k++;
+      }
+      if (k === names.length) {
+        const name = probe.slice(start, colon);
+        names.push(name);
+        const known = this.providers.has(name);
+        found.push(
+          known ? undefined : { probes: [], count: 0, hasPlaceholder: false, restAt: colon + 1, added: 0, requests: 0 }
+        );
+        if (!known) {
+          this.providers.set(name, found[k]!);
         }
       }
+      const provider = found[k];
       if (!provider) {
-        const name = probe.slice(start, colon);
-        provider = { probes: [], count: 0, hasPlaceholder: false };
-        this.providers.set(name, provider);
-        names.push(name);
-        found.push(provider);
+        continue; // read out of the list before
       }
       provider.count++;
       provider.probes?.push(probe);
+      if (start > 0 || isBlank(probe.charCodeAt(colon + 1)) || isBlank(probe.charCodeAt(probe.length - 1))) {
+        provider.restAt = -1;
+      }
       if (probe.charCodeAt(colon + 1) === STAR) {
         provider.hasPlaceholder = true;
       }
-      size++;
     }
-    this.size = size;
+    this.total = size;
+    this.absent.clear();
+    this.list = undefined;
   }
 
-  /** From the PMDA's comma-separated list. */
+  /**
+   * From the PMDA's comma-separated list. Without blanks in it (what the PMDA sends), nothing is
+   * split yet: a provider is read out of the list when first asked for (provider), the whole list
+   * only when the size or every provider name is asked for.
+   */
   static fromList(list: string): ProbeCatalog {
-    return new ProbeCatalog(list ? list.split(',') : []);
+    if (!list) {
+      return new ProbeCatalog([]);
+    }
+    const blanks =
+      list.indexOf(' ') >= 0 || list.indexOf('\n') >= 0 || list.indexOf('\t') >= 0 || list.indexOf('\r') >= 0;
+    return blanks ? new ProbeCatalog(list.split(',')) : new ProbeCatalog(undefined, list);
   }
 
   static fromProbes(probes: string[]): ProbeCatalog {
     return new ProbeCatalog(probes);
   }
 
-  /** The provider's index, built on first use. */
-  private index(name: string): ProviderIndex | undefined {
-    const provider = this.providers.get(name);
+  /** How many probes the host lists. */
+  get size(): number {
+    this.readWhole();
+    return this.total;
+  }
+
+  private readWhole(): void {
+    if (this.list !== undefined) {
+      this.sort(this.list.split(','));
+    }
+  }
+
+  /**
+   * A provider, read out of the list if it was not sorted whole yet: every entry that starts with
+   * `name:` (each found by a native search for `,name:`), so a first completion of `kprobe:…` costs
+   * the kprobes, not the 200,000 probes of the list.
+   */
+  private provider(name: string): Provider | undefined {
+    const known = this.providers.get(name);
+    const list = this.list;
+    // A provider is what comes before a probe's first ':' (see sort): never '' and never with ':' or ','.
+    if (known || list === undefined || this.absent.has(name) || name === '' || /[:,]/.test(name)) {
+      return known;
+    }
+    const probes: string[] = [];
+    const needle = `,${name}:`;
+    let hasPlaceholder = false;
+    /** Where the next entry that starts with `name:` begins, from `from` on; -1 when there is none. */
+    const next = (from: number) => {
+      const comma = list.indexOf(needle, from);
+      return comma < 0 ? -1 : comma + 1;
+    };
+    let at = list.startsWith(`${name}:`) ? 0 : next(0);
+    while (at >= 0) {
+      const end = list.indexOf(',', at);
+      const probe = end < 0 ? list.slice(at) : list.slice(at, end);
+      probes.push(probe);
+      hasPlaceholder ||= probe.charCodeAt(name.length + 1) === STAR;
+      if (end < 0) {
+        break;
+      }
+      at = next(end);
+    }
+    if (probes.length === 0) {
+      this.absent.add(name);
+      return undefined;
+    }
+    const provider: Provider = {
+      probes,
+      count: probes.length,
+      hasPlaceholder,
+      restAt: name.length + 1,
+      added: 0,
+      requests: 0,
+    };
+    this.providers.set(name, provider);
+    return provider;
+  }
+
+  /**
+   * The provider's index when complete, else a Scan of its probes; each request after the first
+   * adds a chunk to the index. Undefined for a provider the host does not list.
+   */
+  private index(name: string): ProviderIndex | Scan | undefined {
+    const provider = this.provider(name);
     if (!provider) {
       return undefined;
     }
-    if (!provider.index) {
+    if (provider.index) {
+      return provider.index;
+    }
+    const probes = provider.probes ?? [];
+    if (provider.restAt < 0) {
+      // Blanks around some names: index all of it now (rare; scans assume bare names).
       const index = new ProviderIndex();
-      for (const probe of provider.probes ?? []) {
+      for (const probe of probes) {
         index.add(probe.slice(probe.indexOf(':') + 1).trim());
       }
-      provider.index = index;
-      provider.probes = undefined;
+      return this.indexed(provider, index);
     }
-    return provider.index;
+    if (provider.requests++ >= SCAN_ONLY_LOOKUPS) {
+      const index = (provider.building ??= new ProviderIndex());
+      const end = Math.min(probes.length, provider.added + INDEX_CHUNK);
+      for (let i = provider.added; i < end; i++) {
+        index.add(probes[i].slice(provider.restAt));
+      }
+      provider.added = end;
+      if (end === probes.length) {
+        return this.indexed(provider, index);
+      }
+    }
+    return new Scan(provider, probes, provider.restAt);
+  }
+
+  private indexed(provider: Provider, index: ProviderIndex): ProviderIndex {
+    provider.index = index;
+    provider.probes = undefined;
+    provider.building = undefined;
+    provider.segments = undefined;
+    return index;
   }
 
   /** Provider names as the host lists them (`tracepoint`, `kprobe`, `kfunc` …). */
   providerNames(): string[] {
+    this.readWhole();
     return [...this.providers.keys()].sort();
   }
 
   providerSize(provider: string): number {
-    return this.providers.get(provider)?.count ?? 0;
+    return this.provider(provider)?.count ?? 0;
   }
 
   /** The provider lists `name:*:`-style placeholders rather than its events. */
   hasPlaceholder(provider: string): boolean {
-    return this.providers.get(provider)?.hasPlaceholder ?? false;
+    return this.provider(provider)?.hasPlaceholder ?? false;
   }
 
   /** The rests (after `provider:`) that start with `prefix`, sorted, at most `limit`, and how many match. */
@@ -351,6 +495,9 @@ export class ProbeCatalog {
     const index = this.index(provider);
     if (!index) {
       return { rests: [], total: 0 };
+    }
+    if (index instanceof Scan) {
+      return index.withPrefix(prefix, limit);
     }
     const rests: string[] = [];
     index.rests.forEachWithPrefix(prefix, (r) => {
@@ -372,7 +519,7 @@ export class ProbeCatalog {
         out.push({ segment, count });
       }
     }
-    out.sort((a, b) => (a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0));
+    out.sort((a, b) => compareStrings(a.segment, b.segment));
     return out.slice(0, limit);
   }
 
@@ -385,6 +532,9 @@ export class ProbeCatalog {
     const index = this.index(provider);
     if (!index || index.groups.size === 0 || index.groups.size > MAX_GROUPS_SEARCHED || prefix === '') {
       return [];
+    }
+    if (index instanceof Scan) {
+      return index.withLastSegment(prefix, limit);
     }
     const out: string[] = [];
     for (const g of index.groupNames()) {
@@ -400,7 +550,8 @@ export class ProbeCatalog {
   }
 
   has(provider: string, rest: string): boolean {
-    return this.index(provider)?.rests.has(rest) ?? false;
+    const index = this.index(provider);
+    return index instanceof Scan ? index.has(rest) : (index?.rests.has(rest) ?? false);
   }
 
   /**
@@ -414,9 +565,12 @@ export class ProbeCatalog {
     }
     const wild = pattern.search(/[*?]/);
     if (wild < 0) {
-      return { rests: index.rests.has(pattern) ? [pattern] : [], more: false };
+      return { rests: this.has(provider, pattern) ? [pattern] : [], more: false };
     }
     const re = globToRegExp(pattern);
+    if (index instanceof Scan) {
+      return index.matching(pattern.slice(0, wild), re, limit);
+    }
     const rests: string[] = [];
     let more = false;
     index.rests.forEachWithPrefix(pattern.slice(0, wild), (r) => {
@@ -431,6 +585,93 @@ export class ProbeCatalog {
     });
     return { rests, more };
   }
+}
+
+/**
+ * A provider's probes answered by one pass over them, before its index is complete: the same
+ * answers as ProviderIndex (sorted, same totals and limits). Probes are `name:rest` with no
+ * blanks around (Provider.restAt), so a rest is compared in place and only the ones answered are
+ * cut out; since all share `name:`, probes sort as their rests do.
+ */
+class Scan {
+  constructor(
+    private readonly provider: Provider,
+    private readonly probes: string[],
+    private readonly at: number
+  ) {}
+
+  /** First segments and their sizes, counted once per provider while it has no index. */
+  get groups(): Map<string, number> {
+    let segments = this.provider.segments;
+    if (!segments) {
+      segments = new Map();
+      const at = this.at;
+      for (const probe of this.probes) {
+        const colon = probe.indexOf(':', at);
+        if (colon > at) {
+          const segment = probe.slice(at, colon);
+          segments.set(segment, (segments.get(segment) ?? 0) + 1);
+        }
+      }
+      this.provider.segments = segments;
+    }
+    return segments;
+  }
+
+  withPrefix(prefix: string, limit: number): { rests: string[]; total: number } {
+    // The `limit` least matches, kept sorted; a match enters only if it beats the greatest.
+    const least: string[] = [];
+    let total = 0;
+    for (const probe of this.probes) {
+      if (probe.startsWith(prefix, this.at)) {
+        total++;
+        if (least.length < limit || probe < least[least.length - 1]) {
+          least.splice(upperBound(least, probe), 0, probe);
+          if (least.length > limit) {
+            least.pop();
+          }
+        }
+      }
+    }
+    return { rests: least.map((p) => p.slice(this.at)), total };
+  }
+
+  withLastSegment(prefix: string, limit: number): string[] {
+    const found: Array<[string, string]> = [];
+    const at = this.at;
+    for (const probe of this.probes) {
+      const colon = probe.indexOf(':', at);
+      if (colon > at && probe.startsWith(prefix, colon + 1)) {
+        found.push([probe.slice(at, colon), probe.slice(at)]);
+      }
+    }
+    // In group order, then by name: the order the index visits them in.
+    found.sort((a, b) => compareStrings(a[0], b[0]) || compareStrings(a[1], b[1]));
+    return found.slice(0, limit).map(([, rest]) => rest);
+  }
+
+  has(rest: string): boolean {
+    const length = this.at + rest.length;
+    return this.probes.some((probe) => probe.length === length && probe.startsWith(rest, this.at));
+  }
+
+  matching(prefix: string, re: RegExp, limit: number): { rests: string[]; more: boolean } {
+    const rests: string[] = [];
+    for (const probe of this.probes) {
+      if (probe.startsWith(prefix, this.at)) {
+        const rest = probe.slice(this.at);
+        if (re.test(rest)) {
+          rests.push(rest);
+        }
+      }
+    }
+    rests.sort(compareStrings);
+    return { rests: rests.slice(0, limit), more: rests.length > limit };
+  }
+}
+
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 export function globToRegExp(glob: string): RegExp {

@@ -1,0 +1,509 @@
+// main's probe catalog before issue 13 (a provider indexed in full on its first request), unchanged
+// but for the import path: the "before" of bench/completion.bench.ts. Not used by the plugin.
+/**
+ * The probes a host offers (the PMDA's `bpftrace.info.tracepoints`: `bpftrace -l` at PMDA start,
+ * one comma-separated string), indexed for completion and lints.
+ *
+ * A host may list 200,000 probes, and completion runs on every keystroke, so nothing here scans
+ * the list per request. Probes are grouped by provider and then into buckets by their first
+ * characters (split further where many share a start); a bucket is sorted the first time a request
+ * needs it, then searched by binary search. Building costs one pass over the list and no global
+ * sort (sorting 200,000 strings takes ~200 ms, more than a first completion may).
+ */
+
+import { lowerBound } from '../../src/shared/sorted';
+
+/** Characters per level of the index. */
+const STEP = 3;
+/** A bucket with more strings than this is split by the next characters. */
+const LEAF_MAX = 1024;
+
+/** A bucket of strings sharing their first characters; sorted the first time it is searched. */
+interface Leaf {
+  items: string[];
+  sorted: boolean;
+}
+
+/** Buckets keyed by the first `depth` characters; big ones are split again, deeper. */
+interface Split {
+  depth: number;
+  children: Map<string, Leaf | Split>;
+  /** Child keys, sorted on first use. */
+  keys?: string[];
+  size: number;
+}
+
+const isLeaf = (n: Leaf | Split): n is Leaf => (n as Leaf).items !== undefined;
+const sizeOf = (n: Leaf | Split): number => (isLeaf(n) ? n.items.length : n.size);
+
+/**
+ * Strings in buckets by their first characters (a "burst trie"): a bucket of more than LEAF_MAX
+ * is split by the next characters when first searched, so no bucket is ever big to sort, even
+ * when 70,000 names share their start (`vmlinux:…`, `/usr/lib/…`).
+ */
+class PrefixIndex {
+  private root: Split = { depth: STEP, children: new Map(), size: 0 };
+
+  get size(): number {
+    return this.root.size;
+  }
+
+  /** One level only while building: big buckets are split later, when first searched. */
+  add(s: string) {
+    const root = this.root;
+    root.size++;
+    const key = s.slice(0, root.depth);
+    const child = root.children.get(key) as Leaf | undefined;
+    if (child) {
+      child.items.push(s);
+    } else {
+      root.children.set(key, { items: [s], sorted: false });
+      root.keys = undefined;
+    }
+  }
+
+  /** Calls `visit` for every string starting with `prefix`, in sorted order, until it returns false. */
+  forEachWithPrefix(prefix: string, visit: (s: string) => boolean | void): void {
+    walk(this.root, prefix, visit);
+  }
+
+  /** Every string, in no particular order (nothing gets sorted). */
+  forEachUnordered(visit: (s: string) => void): void {
+    const go = (n: Leaf | Split) => {
+      if (isLeaf(n)) {
+        n.items.forEach(visit);
+      } else {
+        n.children.forEach(go);
+      }
+    };
+    go(this.root);
+  }
+
+  countWithPrefix(prefix: string): number {
+    return count(this.root, prefix);
+  }
+
+  has(s: string): boolean {
+    let node: Leaf | Split = this.root;
+    while (!isLeaf(node)) {
+      const child: Leaf | Split | undefined = childAt(node, s.slice(0, node.depth));
+      if (!child) {
+        return false;
+      }
+      node = child;
+    }
+    const items = sortedItems(node);
+    return items[lowerBound(items, s)] === s;
+  }
+}
+
+/**
+ * A child, split first if it is a big bucket: splitting costs one pass over it, far less than
+ * sorting it (70,000 strings take ~60 ms to sort).
+ */
+function childAt(node: Split, key: string): Leaf | Split | undefined {
+  const child = node.children.get(key);
+  if (child && isLeaf(child) && child.items.length > LEAF_MAX && key.length === node.depth && node.depth < 96) {
+    const split = burst(child.items, node.depth + STEP);
+    node.children.set(key, split);
+    return split;
+  }
+  return child;
+}
+
+function burst(items: string[], minDepth: number): Split {
+  // Past what they all share (`vmlinux:`, `/usr/lib/x86_64-linux-gnu/`), or the split makes one
+  // child as big as the bucket and must be done again, deeper.
+  const depth = Math.max(minDepth, commonPrefixLength(items) + STEP);
+  const split: Split = { depth, children: new Map(), size: items.length };
+  for (const s of items) {
+    const key = s.slice(0, depth);
+    const child = split.children.get(key) as Leaf | undefined;
+    if (child) {
+      child.items.push(s);
+    } else {
+      split.children.set(key, { items: [s], sorted: false });
+    }
+  }
+  return split;
+}
+
+function commonPrefixLength(items: string[]): number {
+  const first = items[0] ?? '';
+  let n = first.length;
+  for (let i = 1; i < items.length && n > 0; i++) {
+    const s = items[i];
+    let k = 0;
+    while (k < n && s.charCodeAt(k) === first.charCodeAt(k)) {
+      k++;
+    }
+    n = k;
+  }
+  return n;
+}
+
+function sortedItems(leaf: Leaf): string[] {
+  if (!leaf.sorted) {
+    leaf.items.sort();
+    leaf.sorted = true;
+  }
+  return leaf.items;
+}
+
+function sortedKeys(split: Split): string[] {
+  if (!split.keys) {
+    split.keys = [...split.children.keys()].sort();
+  }
+  return split.keys;
+}
+
+/** Visits, in order, the strings under `node` that start with `prefix`; false = stop. */
+function walk(node: Leaf | Split, prefix: string, visit: (s: string) => boolean | void): boolean {
+  if (isLeaf(node)) {
+    const items = sortedItems(node);
+    for (let i = lowerBound(items, prefix); i < items.length && items[i].startsWith(prefix); i++) {
+      if (visit(items[i]) === false) {
+        return false;
+      }
+    }
+    return true;
+  }
+  if (prefix.length >= node.depth) {
+    const child = childAt(node, prefix.slice(0, node.depth));
+    return child ? walk(child, prefix, visit) : true;
+  }
+  const keys = sortedKeys(node);
+  for (let k = lowerBound(keys, prefix); k < keys.length && keys[k].startsWith(prefix); k++) {
+    if (!walk(childAt(node, keys[k])!, prefix, visit)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function count(node: Leaf | Split, prefix: string): number {
+  if (isLeaf(node)) {
+    if (prefix === '') {
+      return node.items.length;
+    }
+    const items = sortedItems(node);
+    return lowerBound(items, prefix + '\uffff') - lowerBound(items, prefix);
+  }
+  if (prefix.length >= node.depth) {
+    const child = childAt(node, prefix.slice(0, node.depth));
+    return child ? count(child, prefix) : 0;
+  }
+  if (prefix === '') {
+    return node.size;
+  }
+  const keys = sortedKeys(node);
+  let n = 0;
+  for (let k = lowerBound(keys, prefix); k < keys.length && keys[k].startsWith(prefix); k++) {
+    n += sizeOf(node.children.get(keys[k])!);
+  }
+  return n;
+}
+
+class ProviderIndex {
+  readonly rests = new PrefixIndex();
+  /** First segments (tracepoint subsystems, kfunc modules, uprobe paths) and their sizes. */
+  groups = new Map<string, number>();
+  private sortedGroups?: string[];
+
+  add(rest: string) {
+    this.rests.add(rest);
+    const colon = rest.indexOf(':');
+    if (colon > 0) {
+      const seg = rest.slice(0, colon);
+      const n = this.groups.get(seg);
+      if (n === undefined) {
+        this.sortedGroups = undefined;
+      }
+      this.groups.set(seg, (n ?? 0) + 1);
+    }
+  }
+
+  groupNames(): string[] {
+    if (!this.sortedGroups) {
+      this.sortedGroups = [...this.groups.keys()].sort();
+    }
+    return this.sortedGroups;
+  }
+}
+
+/** One provider of the list: its probe count, and its index once a request needed it. */
+interface Provider {
+  count: number;
+  /** Until the index is built: the provider's probes as listed. */
+  probes?: string[];
+  /** Entries such as `software:*:`: the provider exists, its events are not enumerated. */
+  hasPlaceholder: boolean;
+  index?: ProviderIndex;
+}
+
+const STAR = 42;
+
+/** Index of the first character that is not blank (the list may hold blanks around names). */
+function firstNonBlank(s: string): number {
+  let i = 0;
+  while (i < s.length && isBlank(s.charCodeAt(i))) {
+    i++;
+  }
+  return i;
+}
+
+function isBlank(c: number): boolean {
+  return c === 32 || (c >= 9 && c <= 13);
+}
+
+/** Past this many groups, searching each one for a name costs more than it helps. */
+const MAX_GROUPS_SEARCHED = 5000;
+
+export interface ProbeGroup {
+  /** The first segment: `sched` of `tracepoint:sched:sched_switch`. */
+  segment: string;
+  count: number;
+}
+
+export class ProbeCatalog {
+  private providers = new Map<string, Provider>();
+  readonly size: number;
+
+  /**
+   * One pass over the probes that only sorts them by provider (the providers are few: a probe is
+   * matched against them in place, no string is made for it). A provider's index is built the
+   * first time a request needs it.
+   */
+  private constructor(probes: readonly string[]) {
+    let size = 0;
+    const names: string[] = [];
+    const found: Provider[] = [];
+    for (const probe of probes) {
+      const colon = probe.indexOf(':');
+      const start = colon > 0 && isBlank(probe.charCodeAt(0)) ? firstNonBlank(probe) : 0;
+      if (colon <= start) {
+        continue;
+      }
+      let provider: Provider | undefined;
+      for (let k = 0; k < names.length; k++) {
+        if (names[k].length === colon - start && probe.startsWith(names[k], start)) {
+          provider = found[k];
+          break;
+        }
+      }
+      if (!provider) {
+        const name = probe.slice(start, colon);
+        provider = { probes: [], count: 0, hasPlaceholder: false };
+        this.providers.set(name, provider);
+        names.push(name);
+        found.push(provider);
+      }
+      provider.count++;
+      provider.probes?.push(probe);
+      if (probe.charCodeAt(colon + 1) === STAR) {
+        provider.hasPlaceholder = true;
+      }
+      size++;
+    }
+    this.size = size;
+  }
+
+  /** From the PMDA's comma-separated list. */
+  static fromList(list: string): ProbeCatalog {
+    return new ProbeCatalog(list ? list.split(',') : []);
+  }
+
+  static fromProbes(probes: string[]): ProbeCatalog {
+    return new ProbeCatalog(probes);
+  }
+
+  /** The provider's index, built on first use. */
+  private index(name: string): ProviderIndex | undefined {
+    const provider = this.providers.get(name);
+    if (!provider) {
+      return undefined;
+    }
+    if (!provider.index) {
+      const index = new ProviderIndex();
+      for (const probe of provider.probes ?? []) {
+        index.add(probe.slice(probe.indexOf(':') + 1).trim());
+      }
+      provider.index = index;
+      provider.probes = undefined;
+    }
+    return provider.index;
+  }
+
+  /** Provider names as the host lists them (`tracepoint`, `kprobe`, `kfunc` …). */
+  providerNames(): string[] {
+    return [...this.providers.keys()].sort();
+  }
+
+  providerSize(provider: string): number {
+    return this.providers.get(provider)?.count ?? 0;
+  }
+
+  /** The provider lists `name:*:`-style placeholders rather than its events. */
+  hasPlaceholder(provider: string): boolean {
+    return this.providers.get(provider)?.hasPlaceholder ?? false;
+  }
+
+  /** The rests (after `provider:`) that start with `prefix`, sorted, at most `limit`, and how many match. */
+  withPrefix(provider: string, prefix: string, limit: number): { rests: string[]; total: number } {
+    const index = this.index(provider);
+    if (!index) {
+      return { rests: [], total: 0 };
+    }
+    const rests: string[] = [];
+    index.rests.forEachWithPrefix(prefix, (r) => {
+      rests.push(r);
+      return rests.length < limit;
+    });
+    return { rests, total: index.rests.countWithPrefix(prefix) };
+  }
+
+  /** Distinct first segments starting with `prefix` (subsystems of tracepoints …), sorted. */
+  groups(provider: string, prefix: string, limit: number): ProbeGroup[] {
+    const index = this.index(provider);
+    if (!index) {
+      return [];
+    }
+    const out: ProbeGroup[] = [];
+    for (const [segment, count] of index.groups) {
+      if (segment.startsWith(prefix)) {
+        out.push({ segment, count });
+      }
+    }
+    out.sort((a, b) => (a.segment < b.segment ? -1 : a.segment > b.segment ? 1 : 0));
+    return out.slice(0, limit);
+  }
+
+  /**
+   * Rests whose name after the first segment starts with `prefix`: `sched_sw` finds
+   * `sched:sched_switch`, `vfs_r` finds `vmlinux:vfs_read`. One prefix search per group, in
+   * group order, so it costs no more than the groups (subsystems, modules) there are.
+   */
+  withLastSegment(provider: string, prefix: string, limit: number): string[] {
+    const index = this.index(provider);
+    if (!index || index.groups.size === 0 || index.groups.size > MAX_GROUPS_SEARCHED || prefix === '') {
+      return [];
+    }
+    const out: string[] = [];
+    for (const g of index.groupNames()) {
+      index.rests.forEachWithPrefix(`${g}:${prefix}`, (r) => {
+        out.push(r);
+        return out.length < limit;
+      });
+      if (out.length >= limit) {
+        break;
+      }
+    }
+    return out;
+  }
+
+  has(provider: string, rest: string): boolean {
+    return this.index(provider)?.rests.has(rest) ?? false;
+  }
+
+  /**
+   * Rests matching a bpftrace wildcard pattern (`*`, `?`), at most `limit`, and whether there
+   * were more. Only the part before the first wildcard narrows the search.
+   */
+  matching(provider: string, pattern: string, limit: number): { rests: string[]; more: boolean } {
+    const index = this.index(provider);
+    if (!index) {
+      return { rests: [], more: false };
+    }
+    const wild = pattern.search(/[*?]/);
+    if (wild < 0) {
+      return { rests: index.rests.has(pattern) ? [pattern] : [], more: false };
+    }
+    const re = globToRegExp(pattern);
+    const rests: string[] = [];
+    let more = false;
+    index.rests.forEachWithPrefix(pattern.slice(0, wild), (r) => {
+      if (re.test(r)) {
+        if (rests.length >= limit) {
+          more = true;
+          return false;
+        }
+        rests.push(r);
+      }
+      return true;
+    });
+    return { rests, more };
+  }
+}
+
+export function globToRegExp(glob: string): RegExp {
+  const body = glob
+    .split('')
+    .map((ch) => (ch === '*' ? '.*' : ch === '?' ? '.' : ch.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${body}$`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// One catalog per endpoint (datasource instance), fetched once and lazily.
+
+/** What can hand over a host's probe list: the DataSource (`fetchProbeList(hostspec?)`). */
+export interface ProbeListSource {
+  /** `hostspec`: a query's own pmcd host; the datasource's when undefined. */
+  fetchProbeList(hostspec?: string): Promise<string>;
+}
+
+interface CatalogLoad {
+  promise: Promise<ProbeCatalog>;
+  catalog?: ProbeCatalog;
+  error?: string;
+  failedAt?: number;
+}
+
+/** A failed fetch (pmproxy restarting …) is tried again after this long, not on every keystroke. */
+export const CATALOG_RETRY_MS = 30_000;
+
+const loads = new WeakMap<object, Map<string, CatalogLoad>>();
+
+/**
+ * The probe catalog of a datasource's endpoint: the first call fetches the list, every later
+ * call (any editor of any panel) shares that one promise. `endpointKey` is a query's own
+ * hostspec ('' for the datasource's): each host has its own probes.
+ */
+export function loadProbeCatalog(source: ProbeListSource, endpointKey = '', now = Date.now()): Promise<ProbeCatalog> {
+  let perSource = loads.get(source);
+  if (!perSource) {
+    perSource = new Map();
+    loads.set(source, perSource);
+  }
+  const existing = perSource.get(endpointKey);
+  if (existing && !(existing.failedAt !== undefined && now - existing.failedAt >= CATALOG_RETRY_MS)) {
+    return existing.promise;
+  }
+  const load: CatalogLoad = {
+    promise: Promise.resolve()
+      .then(() => source.fetchProbeList(endpointKey || undefined))
+      .then((list) => {
+        load.catalog = ProbeCatalog.fromList(list);
+        return load.catalog;
+      })
+      .catch((e: unknown) => {
+        load.error = e instanceof Error ? e.message : String((e as { message?: string })?.message ?? e);
+        load.failedAt = Date.now();
+        throw e;
+      }),
+  };
+  // Nobody may be waiting; the error is kept on the load.
+  load.promise.catch(() => undefined);
+  perSource.set(endpointKey, load);
+  return load.promise;
+}
+
+/** The catalog if it has arrived, without fetching. */
+export function loadedProbeCatalog(source: ProbeListSource, endpointKey = ''): ProbeCatalog | undefined {
+  return loads.get(source)?.get(endpointKey)?.catalog;
+}
+
+/** Why the catalog could not be fetched, if it could not. */
+export function probeCatalogError(source: ProbeListSource, endpointKey = ''): string | undefined {
+  return loads.get(source)?.get(endpointKey)?.error;
+}
