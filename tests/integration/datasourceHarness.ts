@@ -52,7 +52,13 @@ export function useDashboardVariables(variables: Record<string, string[]>) {
       }
       return typeof format === 'function' ? format(value) : String(value);
     });
-  setTemplateSrv({ replace, getVariables: () => [], containsTemplate: () => false } as unknown as TemplateSrv);
+  // Grafana's service lists the dashboard's variables: bpflive writes in only names it lists.
+  const names = Object.keys(variables);
+  setTemplateSrv({
+    replace,
+    getVariables: () => names.map((name) => ({ name, type: 'custom' })),
+    containsTemplate: (target?: string) => names.some((n) => new RegExp(`\\$(${n}\\b|\\{${n}\\})`).test(target ?? '')),
+  } as unknown as TemplateSrv);
 }
 
 let requestCounter = 0;
