@@ -19,6 +19,7 @@ import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
 import { annotationEvents, annotationQuery } from './query/annotations';
 import { leaseResponse } from './query/leaseResponse';
+import { alternativesFormat, expandAlternatives } from './query/metricNamesOf';
 import { metricResponse } from './query/metricResponse';
 import { queryDisplayText } from './query/displayText';
 import { migrateQuery } from './query/migrate';
@@ -199,12 +200,9 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     }
     const hostspec = hosts.length === 1 ? hosts[0] : query.hostspec;
     const legendFormat = query.legendFormat && interpolateLegend(query.legendFormat, query.code ?? '', source);
-    // Metric names only select what is read (no code runs): variables go in as Grafana writes them.
+    // Metric names only select what is read (no code runs): any value goes in, one name per value.
     const metrics =
-      query.metrics &&
-      templateService().replace(query.metrics, scopedVars, (value) =>
-        Array.isArray(value) ? value.join(',') : String(value)
-      );
+      query.metrics && expandAlternatives(templateService().replace(query.metrics, scopedVars, alternativesFormat));
     return { query: { ...query, code, hostspec, legendFormat, ...(metrics ? { metrics } : {}) }, hosts, replaced };
   }
 
