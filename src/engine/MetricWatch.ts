@@ -24,8 +24,6 @@ export interface WatchedMetric {
   units: string;
   /** PCP's one-line help, when the host has it. */
   oneline?: string;
-  /** Whether the metric has instances (an instance domain). */
-  hasInstances: boolean;
   buffer: WideSeriesBuffer;
 }
 
@@ -129,7 +127,6 @@ export class MetricWatch {
           sem: d.sem,
           units: d.units,
           oneline: d['text-oneline'],
-          hasInstances: !!d.indom && d.indom !== 'PM_INDOM_NULL',
           buffer: new WideSeriesBuffer({ retentionMs: this.retentionMs, counter: isCounterSemantics(d.sem) }),
         }
     );

@@ -27,7 +27,9 @@ def metric(name, item, typeof, semantics, units, indom, text):
     return m
 
 
-values = mmv.MemoryMappedValues(name)
+# MMV_FLAG_PROCESS: the mmv PMDA serves these metrics only while this process lives, so when it
+# exits they go from the host (without it they would stay, frozen at their last values).
+values = mmv.MemoryMappedValues(name, cmmv.MMV_FLAG_PROCESS)
 values.add_indoms([ops])
 values.add_metrics([
     metric("requests", 1, cmmv.MMV_TYPE_U64, cmmv.MMV_SEM_COUNTER, count, 1, "requests served"),
