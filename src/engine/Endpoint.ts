@@ -13,7 +13,7 @@ import {
   ScriptRejectedError,
 } from '../scripts/protocol';
 import { InstanceNames } from './instanceNames';
-import { expandMetricPattern, metricPatterns } from './metricNames';
+import { expandMetricPattern, hasWildcard, metricPatterns } from './metricNames';
 import { MetricSpec, MetricWatch, watchKey } from './MetricWatch';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
@@ -46,6 +46,8 @@ const SCRIPT_LIST_EVERY = 10;
 /** Registrations are retried every tick this many times (a PMDA restart takes ~6 s), then every 5 s. */
 const FAST_RETRIES = 30;
 const SLOW_RETRY_MS = 5000;
+/** A PCP metric query with globs looks its names up again this often (new metrics join). */
+const RELOOK_MS = 30_000;
 const OUT_OF_STEP_LIMIT = 3;
 /** The next tick comes this soon while a script starts or the host is coming back. */
 const HURRY_MS = 300;
@@ -227,8 +229,10 @@ export class Endpoint {
         descriptors.push(...(await this.client.metrics(chunk)));
       }
       watch.resolved(descriptors, unmatched);
-      // Nothing found yet (an MMV process not started yet): look again in a while.
-      watch.resolveAt = descriptors.length === 0 ? this.now() + SLOW_RETRY_MS : Infinity;
+      // Nothing found yet (an MMV process not started yet): look again in a while. Globs and
+      // subtrees are looked up again now and then too: new metrics (a new MMV process) join.
+      const relook = descriptors.length === 0 ? SLOW_RETRY_MS : patterns.some(hasWildcard) ? RELOOK_MS : Infinity;
+      watch.resolveAt = this.now() + relook;
     } catch (e) {
       if (e instanceof PmapiError && (e.kind === 'unreachable' || e.kind === 'pmcdUnreachable')) {
         watch.transport = describeTransport(e);
@@ -426,6 +430,11 @@ export class Endpoint {
         values: result.values,
         keysOf: (metric, instances) => this.instanceNames.keysOf(metric, instances),
       });
+      if (watch.hasSilent && !watch.resolving) {
+        // A metric answered nothing (an MMV process exited, an agent stopped): look its names up
+        // again soon, so what went away is said and no longer fetched, and what came back is read.
+        watch.resolveAt = Math.min(watch.resolveAt, this.now() + SLOW_RETRY_MS);
+      }
       this.notifyWatch(watch);
     }
   }

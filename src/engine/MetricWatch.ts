@@ -25,6 +25,8 @@ export interface WatchedMetric {
   /** PCP's one-line help, when the host has it. */
   oneline?: string;
   buffer: WideSeriesBuffer;
+  /** No longer on the host (its names were looked up again and it was not there): not fetched, history kept. */
+  gone?: boolean;
 }
 
 export interface MetricSpec {
@@ -111,7 +113,12 @@ export class MetricWatch {
 
   /** The metric names for this tick's fetch. */
   metricNames(): string[] {
-    return this.phase === 'ready' ? this.metrics.map((m) => m.name) : [];
+    return this.phase === 'ready' ? this.metrics.filter((m) => !m.gone).map((m) => m.name) : [];
+  }
+
+  /** Whether a metric answered nothing last tick: its names are looked up again soon. */
+  get hasSilent(): boolean {
+    return this.silent.length > 0;
   }
 
   /**
@@ -120,16 +127,26 @@ export class MetricWatch {
    */
   resolved(descriptors: MetricMetadata[], unmatched: string[]): void {
     const before = new Map(this.metrics.map((m) => [m.name, m]));
-    this.metrics = descriptors.map(
-      (d) =>
-        before.get(d.name) ?? {
-          name: d.name,
-          sem: d.sem,
-          units: d.units,
-          oneline: d['text-oneline'],
-          buffer: new WideSeriesBuffer({ retentionMs: this.retentionMs, counter: isCounterSemantics(d.sem) }),
-        }
-    );
+    const found = new Set(descriptors.map((d) => d.name));
+    this.metrics = [
+      ...descriptors.map((d): WatchedMetric => {
+        const known = before.get(d.name);
+        return known
+          ? { ...known, gone: false }
+          : {
+              name: d.name,
+              sem: d.sem,
+              units: d.units,
+              oneline: d['text-oneline'],
+              buffer: new WideSeriesBuffer({ retentionMs: this.retentionMs, counter: isCounterSemantics(d.sem) }),
+            };
+      }),
+      // Gone from the host (an MMV process that exited): its history stays on the panel.
+      ...[...before.values()]
+        .filter((m) => !found.has(m.name) && m.buffer.length > 0)
+        .map((m) => ({ ...m, gone: true })),
+    ];
+    this.silent = [];
     this.warnings = unmatched.map(
       (p) => `${p} matches no metric on the host${this.metrics.length ? '' : ' (looked up again every few seconds)'}.`
     );
@@ -147,8 +164,12 @@ export class MetricWatch {
     this.transport = undefined;
     const silent: string[] = [];
     for (const m of this.metrics) {
+      if (m.gone) {
+        continue;
+      }
       const values = sample.values.get(m.name);
-      if (!values) {
+      // No instances is also how pmproxy answers for a metric whose agent no longer serves it.
+      if (!values || values.instances.length === 0) {
         silent.push(m.name);
         continue;
       }
@@ -172,7 +193,13 @@ export class MetricWatch {
           `No values from the host now for ${this.silent.slice(0, 5).join(', ')}${this.silent.length > 5 ? ` and ${this.silent.length - 5} more` : ''} (gone from the host, or its agent stopped).`,
         ]
       : [];
-    return [...this.warnings, ...silent, ...(this.transport ? [this.transport] : [])];
+    const gone = this.metrics
+      .filter((m) => m.gone)
+      .map(
+        (m) =>
+          `${m.name} is gone from the host (what served it stopped, e.g. an MMV process that exited); its history stays.`
+      );
+    return [...this.warnings, ...gone, ...silent, ...(this.transport ? [this.transport] : [])];
   }
 
   /** The instances the filter keeps, made again only when a metric's keys changed. */

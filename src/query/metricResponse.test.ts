@@ -1,8 +1,12 @@
 import { FieldType } from '@grafana/data';
 import { MetricWatch } from '../engine/MetricWatch';
-import { MetricMetadata, MetricValues } from '../pmapi/types';
 import { BpftraceQuery, QUERY_TYPE_METRIC } from '../types';
 import { metricResponse } from './metricResponse';
+
+// pmapi's shapes, through the engine (query/ reads pmapi only through it).
+type MetricMetadata = Parameters<MetricWatch['resolved']>[0][number];
+type Sample = Parameters<MetricWatch['observe']>[0];
+type MetricValues = Sample['values'] extends ReadonlyMap<string, infer V> ? V : never;
 
 // Descriptors as /pmapi/metric gave them on the CI stack (pmproxy 6.0.3).
 const DESCRIPTORS: MetricMetadata[] = [
@@ -99,6 +103,17 @@ describe('metricResponse', () => {
       'counter',
       'instant',
       'discrete',
+    ]);
+  });
+
+  it('a metric gone from the host (looked up again, not there) keeps its history, is not fetched, and is said', () => {
+    const watch = watchWith();
+    watch.resolved(DESCRIPTORS.slice(1), []);
+    expect(watch.metricNames()).toEqual(['kernel.all.load', 'pmcd.pmlogger.port']);
+    const r = metricResponse(query(), watch, {});
+    expect(r.data.find((f) => f.name === 'disk.dev.read_bytes')?.length).toBe(3);
+    expect(watch.notices).toEqual([
+      'disk.dev.read_bytes is gone from the host (what served it stopped, e.g. an MMV process that exited); its history stays.',
     ]);
   });
 });

@@ -184,13 +184,16 @@ describe('an MMV-instrumented process', () => {
       const queue = frameOf(run, 'A', `mmv.${name}.queue`)!;
       expect(last(queue)).toBe(7);
 
-      // The process exits: its metrics go from the host, and the panel says so.
+      // The process exits: its metrics go from the host, and the panel says so, keeping their history.
       app.kill();
       await waitFor(
         'a notice that the metrics are gone',
-        () => run.notices('A').some((t) => /No values from the host now/.test(t)),
+        () => run.notices('A').some((t) => new RegExp(`mmv\\.${name}\\.requests is gone from the host`).test(t)),
         20_000
       );
+      expect(
+        frameOf(run, 'A', `mmv.${name}.requests`)!.fields[1].values.filter((v) => v !== null).length
+      ).toBeGreaterThan(2);
     } finally {
       run.stop();
     }
