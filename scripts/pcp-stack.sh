@@ -875,6 +875,32 @@ direct_install_pmda() {
   restart_pmcd "bpftrace PMDA installed"
 }
 
+# pmcd's mmv PMDA serves the metrics of MMV-instrumented processes (mmv.*), which bpflive's PCP
+# metric queries read. Debian's pcp enables it by default; a pmcd.conf without it gets the stock
+# DSO line (before [access]) and its PMNS entry. 0 when something changed (pmcd must restart).
+readonly MMV_DSO=/var/lib/pcp/pmdas/mmv/pmda_mmv.so
+mmv_enabled() { [ -r "$PMCD_CONF" ] && grep -qE '^mmv[[:space:]]' "$PMCD_CONF"; }
+ensure_mmv_pmda() {
+  mmv_enabled && return 1
+  [ -r "$MMV_DSO" ] || {
+    warn "no $MMV_DSO: MMV metrics (mmv.*) are not available"
+    return 1
+  }
+  local root=/var/lib/pcp/pmns/root
+  tmpdir
+  if [ -f "$root" ] && ! grep -qE '^[[:space:]]*mmv[[:space:]]+70:' "$root"; then
+    awk '{ print } !done && /^root[ \t]*\{/ { print "\tmmv\t70:*:*"; done = 1 }' "$root" >"$TMPD/root"
+    cat "$TMPD/root" >"$root"
+  fi
+  awk -v line="mmv	70	dso	mmv_init	$MMV_DSO" '
+    !done && /^\[access\]/ { print line; print ""; done = 1 }
+    { print }
+    END { if (!done) print line }' "$PMCD_CONF" >"$TMPD/pmcd.conf"
+  cat "$TMPD/pmcd.conf" >"$PMCD_CONF"
+  say "pmcd.conf enables the mmv PMDA (MMV-instrumented processes' metrics)"
+  return 0
+}
+
 register_answers() {
   local out
   out=$(curl -sf --max-time 3 "$PMPROXY_URL/pmapi/metric?names=bpftrace.control.register" 2>/dev/null) || return 1
@@ -1270,6 +1296,7 @@ cmd_up() {
   install_supervisor && pmcd_why+=("PMDA supervisor changed")
   supervise_pmda && pmcd_why+=("pmcd.conf runs the PMDA supervised")
   set_listen "$PMCD_OPTIONS" "$LISTEN_ADDR" && pmcd_why+=("pmcd.options changed")
+  ensure_mmv_pmda && pmcd_why+=("mmv PMDA enabled")
   set_listen "$PMPROXY_OPTIONS" "$PMPROXY_LISTEN_ADDR" && pmproxy_why+=("pmproxy.options changed")
   configure_pmproxy_conf && pmproxy_why+=("pmproxy.conf changed")
   if [ -n "$AUTH_USER" ]; then ensure_auth_account; fi
@@ -1412,6 +1439,7 @@ cmd_status() {
       bad=1
     fi
   done
+  if mmv_enabled; then say "mmv PMDA: enabled (metrics of MMV-instrumented processes)"; else say "mmv PMDA: not enabled (up enables it)"; fi
   if pmda_installed; then say "bpftrace PMDA: installed in $PMCD_CONF"; else
     say "bpftrace PMDA: NOT installed"
     bad=1

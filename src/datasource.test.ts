@@ -127,3 +127,19 @@ describe('DataSource: query display text', () => {
     ).toBe('profile:hz:99 { @[kstack] = count(); } · on db1');
   });
 });
+
+describe('DataSource: PCP metric queries', () => {
+  const metricQuery: BpftraceQuery = { refId: 'A', code: '', queryType: 'metric', metrics: 'disk.dev.$stat' };
+
+  it('runs a metric query that has metrics and no code; a script query still needs code', () => {
+    const ds = datasource();
+    expect(ds.filterQuery(metricQuery)).toBe(true);
+    expect(ds.filterQuery({ ...metricQuery, metrics: ' ' })).toBe(false);
+    expect(ds.filterQuery({ refId: 'B', code: '', metrics: 'kernel.all.load' })).toBe(false);
+  });
+
+  it('writes dashboard variables into the metric names, several values as several names', () => {
+    setTemplateSrv(templateSrvWith({ stat: ['read', 'write'] }));
+    expect(datasource().applyTemplateVariables(metricQuery, {}).metrics).toBe('disk.dev.read, disk.dev.write');
+  });
+});

@@ -19,6 +19,8 @@ import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
 import { annotationEvents, annotationQuery } from './query/annotations';
 import { leaseResponse } from './query/leaseResponse';
+import { alternativesFormat, expandAlternatives } from './query/metricNamesOf';
+import { metricResponse } from './query/metricResponse';
 import { queryDisplayText } from './query/displayText';
 import { migrateQuery } from './query/migrate';
 import {
@@ -33,7 +35,7 @@ import {
 } from './query/variables';
 import { ControlRoute, PmapiClient, proxyClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
-import { BpfliveOptions, BpfliveVariableQuery, BpftraceQuery, DEFAULT_QUERY } from './types';
+import { BpfliveOptions, BpfliveVariableQuery, BpftraceQuery, DEFAULT_QUERY, isMetricQuery } from './types';
 
 /** Why this datasource refuses to work at all, in words for every query and Save & test. */
 const DIRECT_ACCESS_REFUSED =
@@ -90,7 +92,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   }
 
   filterQuery(query: BpftraceQuery): boolean {
-    return !query.hide && !!query.code?.trim();
+    return !query.hide && !!(isMetricQuery(query) ? query.metrics : query.code)?.trim();
   }
 
   /** A client with its own context, so a check never disturbs the contexts of live panels. */
@@ -198,7 +200,10 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     }
     const hostspec = hosts.length === 1 ? hosts[0] : query.hostspec;
     const legendFormat = query.legendFormat && interpolateLegend(query.legendFormat, query.code ?? '', source);
-    return { query: { ...query, code, hostspec, legendFormat }, hosts, replaced };
+    // Metric names only select what is read (no code runs): any value goes in, one name per value.
+    const metrics =
+      query.metrics && expandAlternatives(templateService().replace(query.metrics, scopedVars, alternativesFormat));
+    return { query: { ...query, code, hostspec, legendFormat, ...(metrics ? { metrics } : {}) }, hosts, replaced };
   }
 
   /** The ad-hoc filters of the dashboard for this datasource (when the request does not carry them). */
@@ -298,6 +303,9 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     tellsScriptNews: boolean,
     { host, oneOfHosts, variables }: StreamContext
   ): Observable<DataQueryResponse> {
+    if (isMetricQuery(target)) {
+      return this.metricStream(request, target, { host, oneOfHosts });
+    }
     const refused = this.refusal ?? refusedCode(target.code);
     if (refused) {
       return of(errorResponse(target, refused));
@@ -326,6 +334,38 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
         return undefined;
       }
     });
+  }
+
+  /** A PCP metric query: its metrics ride the host's poll tick, each tick one response. */
+  private metricStream(
+    request: DataQueryRequest<BpftraceQuery>,
+    target: BpftraceQuery,
+    { host, oneOfHosts }: Pick<StreamContext, 'host' | 'oneOfHosts'>
+  ): Observable<DataQueryResponse> {
+    if (this.refusal) {
+      return of(errorResponse(target, this.refusal));
+    }
+    return new Observable<DataQueryResponse>((subscriber) => {
+      const respond = () => {
+        const response = metricResponse(target, watch, { host, oneOfHosts });
+        return oneOfHosts ? { ...response, key: hostKey(target.refId, host) } : response;
+      };
+      const { watch, release } = this.endpointFor(host).watchMetrics(
+        holderKey(request, target),
+        { metrics: target.metrics ?? '', instances: target.instances },
+        () => subscriber.next(respond())
+      );
+      subscriber.next(respond());
+      return release;
+    });
+  }
+
+  /**
+   * The next level of the host's PCP namespace under `prefix` ('' for the top): the metric
+   * editor's completion. Read on the host's endpoint client (a read, no script).
+   */
+  metricChildren(prefix: string, hostspec?: string): Promise<{ leaf: string[]; nonleaf: string[] }> {
+    return this.endpointFor(hostspec).client.children(prefix);
   }
 
   /**

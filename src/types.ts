@@ -21,7 +21,20 @@ export interface FlameGraphOptions {
  */
 export const QUERY_MODEL_VERSION = 2;
 
-/** One panel query: a bpftrace script and how to show it. */
+/**
+ * The kinds of query (DataQuery's own `queryType`): absent or 'script' is a bpftrace script (every
+ * query saved before query types existed), 'metric' a PCP metric query. A new optional field, so
+ * no model version change.
+ */
+export const QUERY_TYPE_SCRIPT = 'script';
+export const QUERY_TYPE_METRIC = 'metric';
+
+/** Whether a query reads PCP metrics rather than running a script. */
+export function isMetricQuery(query: Pick<BpftraceQuery, 'queryType'>): boolean {
+  return query.queryType === QUERY_TYPE_METRIC;
+}
+
+/** One panel query: a bpftrace script (or, by queryType, PCP metrics) and how to show it. */
 export interface BpftraceQuery extends DataQuery {
   /** The query model's version (QUERY_MODEL_VERSION); absent in queries saved before it existed. */
   version?: number;
@@ -53,6 +66,10 @@ export interface BpftraceQuery extends DataQuery {
    * start and sends all of it on every tick.
    */
   outputLines?: number;
+  /** PCP metric queries: metric names, globs (`disk.dev.*`) or subtrees, by commas or spaces. */
+  metrics?: string;
+  /** PCP metric queries: instance names to show, globs separated by `|` or a `/regex/`; all when empty. */
+  instances?: string;
 }
 
 /** What a dashboard variable of this datasource lists (see src/components/VariableQueryEditor.tsx). */

@@ -1,6 +1,6 @@
 import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { Button, InlineSwitch, Stack, Tooltip } from '@grafana/ui';
+import { Button, InlineSwitch, RadioButtonGroup, Stack, Tooltip } from '@grafana/ui';
 import { DataSource } from '../datasource';
 import { inferUnit } from '../query/units';
 import { blockingDiagnostics, blockingOf } from '../language/blocking';
@@ -17,8 +17,9 @@ import {
   ProbeListSource,
 } from '../language/probeCatalog';
 import { migrateQuery } from '../query/migrate';
-import { BpfliveOptions, BpftraceQuery, QueryFormat } from '../types';
+import { BpfliveOptions, BpftraceQuery, QUERY_TYPE_METRIC, QUERY_TYPE_SCRIPT, QueryFormat } from '../types';
 import { CheatSheet } from './CheatSheet';
+import { MetricQueryEditor } from './MetricQueryEditor';
 import { queryRunOf } from './panelData';
 import { QueryOptions } from './QueryOptions';
 import { runVersion } from './runVersion';
@@ -28,6 +29,35 @@ import { VariablesLine } from './VariablesLine';
 
 type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
 
+/** The kinds of query, in the selector above the editor (DataQuery's own `queryType`). */
+const QUERY_TYPES = [
+  { label: 'bpftrace script', value: QUERY_TYPE_SCRIPT },
+  { label: 'PCP metric', value: QUERY_TYPE_METRIC },
+];
+
+/**
+ * The query editor: which kind of query (a bpftrace script, PCP metrics), then that kind's editor.
+ * Switching keeps the other kind's fields, so switching back finds them again; nothing runs on a
+ * switch (a script runs only when asked).
+ */
+export function QueryEditor(props: Props) {
+  const query = useMemo(() => migrateQuery(props.query), [props.query]);
+  const type = query.queryType || QUERY_TYPE_SCRIPT;
+  return (
+    <Stack direction="column" gap={1}>
+      <div data-testid="bpflive-query-type">
+        <RadioButtonGroup
+          size="sm"
+          options={QUERY_TYPES}
+          value={type}
+          onChange={(queryType) => props.onChange({ ...query, queryType })}
+        />
+      </div>
+      {type === QUERY_TYPE_METRIC ? <MetricQueryEditor {...props} query={query} /> : <ScriptQueryEditor {...props} />}
+    </Stack>
+  );
+}
+
 /**
  * The bpftrace query editor. bpftrace runs as root on the host, so a script reaches it only when
  * the user runs it: Shift+Enter (Ctrl/Cmd+Enter, Ctrl/Cmd+S), the Run button, or leaving the
@@ -36,7 +66,7 @@ type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
  * the editor knows of is never run (blockingDiagnostics). Under the editor: which version runs
  * and what it is doing, the problems found before and after running; then the query's options.
  */
-export function QueryEditor({ query: saved, onChange, onRunQuery, datasource, data }: Props) {
+function ScriptQueryEditor({ query: saved, onChange, onRunQuery, datasource, data }: Props) {
   // Saved by an older version (e.g. `variable` for the map): edited, and saved back, as current.
   const query = useMemo(() => migrateQuery(saved), [saved]);
   const code = query.code ?? '';

@@ -399,3 +399,50 @@ describe('Endpoint: Explore split panes', () => {
     expect(rates(rightRun.lease).length).toBeGreaterThan(before + 8);
   });
 });
+
+describe('PCP metric queries beside scripts', () => {
+  const fetches = (label: string) => pmda.log.filter((l) => l.client === label && l.path === '/pmapi/fetch').length;
+
+  it('reads a script and PCP metrics in ONE fetch per tick, counters as rates by their semantics', async () => {
+    const a = client('a');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    const { watch } = a.watchMetrics('d/1/B', { metrics: 'kernel.all.sysfork kernel.all.load' }, () => undefined);
+    await seconds(5, [a]);
+    expect(lease.phase).toBe('running');
+    expect(watch.phase).toBe('ready');
+
+    const before = fetches('a');
+    await seconds(5, [a]);
+    // The one-fetch rule: five ticks, five fetches, for the script and both metrics together.
+    expect(fetches('a') - before).toBe(5);
+    expect(rates(lease).slice(-3)).toEqual([10, 10, 10]);
+    const byName = new Map(watch.metrics.map((m) => [m.name, m]));
+    // kernel.all.sysfork is a counter (its descriptor's sem): 3 forks a second is a rate of 3.
+    expect(byName.get('kernel.all.sysfork')!.buffer.column('', 'rate')!.slice(-3)).toEqual([3, 3, 3]);
+    // kernel.all.load is instant: its values as they are, one series per named instance.
+    const load = byName.get('kernel.all.load')!.buffer;
+    expect(load.hasRates).toBe(false);
+    expect(load.keys()).toEqual(['1 minute', '5 minute', '15 minute']);
+    expect(load.column('15 minute', 'raw')!.slice(-1)).toEqual([2.5]);
+  });
+
+  it('keeps only the instances the filter names', async () => {
+    const a = client('a');
+    const { watch } = a.watchMetrics('d/1/B', { metrics: 'kernel.all.load', instances: '1*|15*' }, () => undefined);
+    await seconds(3, [a]);
+    expect(watch.metrics[0].buffer.keys()).toEqual(['1 minute', '15 minute']);
+  });
+
+  it('says which pattern matches nothing, and drops the watch after the grace period', async () => {
+    const a = client('a');
+    const { watch, release } = a.watchMetrics('d/1/B', { metrics: 'kernel.all.nosuch' }, () => undefined);
+    await seconds(2, [a]);
+    expect(watch.notices.join(' ')).toMatch(/kernel\.all\.nosuch matches no metric on the host/);
+    release();
+    await seconds(2, [a]);
+    // A refresh within the grace period would find it again.
+    expect(a.watchKeys).toHaveLength(1);
+    await seconds(5, [a]);
+    expect(a.watchKeys).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { PmapiClient } from '../pmapi/client';
+import { chunksByLength, PmapiClient } from '../pmapi/client';
 import { isPmapiError, PmapiError } from '../pmapi/errors';
 import { FetchResult } from '../pmapi/types';
 import { budgetOf } from '../scripts/budget';
@@ -13,6 +13,8 @@ import {
   ScriptRejectedError,
 } from '../scripts/protocol';
 import { InstanceNames } from './instanceNames';
+import { expandMetricPattern, hasWildcard, metricPatterns } from './metricNames';
+import { MetricSpec, MetricWatch, watchKey } from './MetricWatch';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
 import { cleanErrorText, ScriptLease } from './ScriptLease';
@@ -44,6 +46,8 @@ const SCRIPT_LIST_EVERY = 10;
 /** Registrations are retried every tick this many times (a PMDA restart takes ~6 s), then every 5 s. */
 const FAST_RETRIES = 30;
 const SLOW_RETRY_MS = 5000;
+/** A PCP metric query with globs looks its names up again this often (new metrics join). */
+const RELOOK_MS = 30_000;
 const OUT_OF_STEP_LIMIT = 3;
 /** The next tick comes this soon while a script starts or the host is coming back. */
 const HURRY_MS = 300;
@@ -68,6 +72,9 @@ type Listener = () => void;
  */
 export class Endpoint {
   private readonly leases = new Map<string, ScriptLease>();
+  /** PCP metric queries (MetricWatch.ts): read in the same fetch as the scripts. */
+  private readonly watches = new Map<string, MetricWatch>();
+  private readonly watchListeners = new Map<MetricWatch, Set<Listener>>();
   private readonly leaseOfHolder = new Map<string, ScriptLease>();
   /** Per lease, each subscriber's listener and the holder it subscribed for. */
   private readonly listeners = new Map<ScriptLease, Map<Listener, string>>();
@@ -90,7 +97,7 @@ export class Endpoint {
     this.poller = new Poller(
       options.pollIntervalMs,
       () => this.tick(),
-      () => this.leases.size > 0,
+      () => this.leases.size > 0 || this.watches.size > 0,
       () => this.now()
     );
   }
@@ -169,6 +176,99 @@ export class Endpoint {
     };
   }
 
+  /**
+   * `holder` wants the PCP metrics of `spec`. Their names are looked up on the host first (globs
+   * and subtrees through /pmapi/children, descriptors through /pmapi/metric), then they ride
+   * every tick's one fetch. Released, a watch stays through the grace period, as a lease does.
+   */
+  watchMetrics(holder: string, spec: MetricSpec, listener: Listener): { watch: MetricWatch; release: () => void } {
+    const key = watchKey(spec);
+    let watch = this.watches.get(key);
+    if (!watch) {
+      watch = new MetricWatch(spec, this.options.retentionMs);
+      this.watches.set(key, watch);
+    }
+    watch.holders.add(holder);
+    watch.releasedAt = undefined;
+    const listeners = this.watchListeners.get(watch) ?? new Set<Listener>();
+    listeners.add(listener);
+    this.watchListeners.set(watch, listeners);
+    this.poller.wake();
+    const held = watch;
+    return {
+      watch: held,
+      release: () => {
+        this.watchListeners.get(held)?.delete(listener);
+        held.holders.delete(holder);
+        if (held.holders.size === 0) {
+          held.releasedAt = this.now();
+          this.poller.keepGoing();
+        }
+      },
+    };
+  }
+
+  /** The names `spec` means on the host, and their descriptors; the watch says what went wrong. */
+  private async resolveWatch(watch: MetricWatch) {
+    watch.resolving = true;
+    try {
+      const patterns = metricPatterns(watch.spec.metrics);
+      const names: string[] = [];
+      const unmatched: string[] = [];
+      for (const pattern of patterns) {
+        const found = await expandMetricPattern(pattern, (prefix) => this.client.children(prefix)).catch((e) => {
+          if (isPmapiError(e, 'unknownMetric') || isPmapiError(e, 'badInput')) {
+            return [];
+          }
+          throw e;
+        });
+        (found.length ? names : unmatched).push(...(found.length ? found : [pattern]));
+      }
+      const descriptors = [];
+      for (const chunk of chunksByLength([...new Set(names)], 4000)) {
+        descriptors.push(...(await this.client.metrics(chunk)));
+      }
+      watch.resolved(descriptors, unmatched);
+      // Nothing found yet (an MMV process not started yet): look again in a while. Globs and
+      // subtrees are looked up again now and then too: new metrics (a new MMV process) join.
+      const relook = descriptors.length === 0 ? SLOW_RETRY_MS : patterns.some(hasWildcard) ? RELOOK_MS : Infinity;
+      watch.resolveAt = this.now() + relook;
+    } catch (e) {
+      if (e instanceof PmapiError && (e.kind === 'unreachable' || e.kind === 'pmcdUnreachable')) {
+        watch.transport = describeTransport(e);
+        watch.resolveAt = this.now() + SLOW_RETRY_MS;
+      } else {
+        watch.failed(e instanceof Error ? e.message : String(e));
+        watch.resolveAt = Infinity;
+      }
+    } finally {
+      watch.resolving = false;
+      this.notifyWatch(watch);
+      this.poller.wake();
+    }
+  }
+
+  private notifyWatch(watch: MetricWatch) {
+    for (const listener of this.watchListeners.get(watch) ?? []) {
+      listener();
+    }
+  }
+
+  /** Watches to look up, and watches nobody held through the grace period to drop. */
+  private advanceWatches(now: number) {
+    for (const watch of [...this.watches.values()]) {
+      if (watch.releasedAt !== undefined && now - watch.releasedAt >= this.graceMs) {
+        this.watches.delete(watch.key);
+        this.watchListeners.delete(watch);
+        for (const m of watch.metrics) {
+          this.instanceNames.forget(m.name);
+        }
+      } else if (!watch.resolving && watch.phase !== 'failed' && now >= watch.resolveAt) {
+        void this.resolveWatch(watch);
+      }
+    }
+  }
+
   lease(key: string) {
     return this.leases.get(key);
   }
@@ -224,7 +324,9 @@ export class Endpoint {
   private async readAll(): Promise<boolean> {
     const now = this.now();
     this.advance(now);
+    this.advanceWatches(now);
     const read = [...this.leases.values()].filter((l) => isRead(l.phase) && l.scriptId);
+    const watched = [...this.watches.values()].filter((w) => w.phase === 'ready' && w.metrics.length > 0);
     // The ids asked for: a lease that registered again while the fetch was under way is judged next tick.
     const asked = new Map(read.map((l) => [l, l.scriptId]));
     const readIds = new Set(asked.values());
@@ -232,11 +334,12 @@ export class Endpoint {
       this.listSoon ||
       this.poller.ticks % SCRIPT_LIST_EVERY === 1 ||
       [...this.leases.values()].some((l) => l.phase === 'releasing' || l.phase === 'waiting' || l.phase === 'stalled');
-    const names = ['pmcd.pid', ...read.flatMap((l) => l.metricNames())];
+    // Scripts and PCP metric queries together: still one fetch per tick.
+    const names = ['pmcd.pid', ...read.flatMap((l) => l.metricNames()), ...watched.flatMap((w) => w.metricNames())];
     if (wantList) {
       names.push(INFO_SCRIPTS_JSON);
     }
-    if (read.length === 0 && !wantList) {
+    if (read.length === 0 && watched.length === 0 && !wantList) {
       return true;
     }
 
@@ -249,6 +352,10 @@ export class Endpoint {
         if (lease.setTransport(describeTransport(e))) {
           this.notify(lease);
         }
+      }
+      for (const watch of watched) {
+        watch.transport = describeTransport(e);
+        this.notifyWatch(watch);
       }
       return false;
     }
@@ -271,6 +378,7 @@ export class Endpoint {
       this.pmcdPid = pid;
     }
     const t = this.sampleTime(result.timestampMs);
+    await this.observeWatches(watched, result, t);
     let wantListNow = false;
     for (const lease of read) {
       if (lease.scriptId !== asked.get(lease) || !isRead(lease.phase)) {
@@ -309,6 +417,26 @@ export class Endpoint {
     }
     this.advance(this.now());
     return true;
+  }
+
+  /** The PCP metric queries' share of the tick's fetch: into their buffers, then to their panels. */
+  private async observeWatches(watched: MetricWatch[], result: FetchResult, t: number) {
+    for (const watch of watched) {
+      for (const m of watch.metrics) {
+        await this.nameInstances(m.name, result);
+      }
+      watch.observe({
+        t,
+        values: result.values,
+        keysOf: (metric, instances) => this.instanceNames.keysOf(metric, instances),
+      });
+      if (watch.hasSilent && !watch.resolving) {
+        // A metric answered nothing (an MMV process exited, an agent stopped): look its names up
+        // again soon, so what went away is said and no longer fetched, and what came back is read.
+        watch.resolveAt = Math.min(watch.resolveAt, this.now() + SLOW_RETRY_MS);
+      }
+      this.notifyWatch(watch);
+    }
   }
 
   /** Lifecycle steps that are due: registrations, restarts, grace periods, releases. */
@@ -542,14 +670,21 @@ export class Endpoint {
    */
   private async resolveInstances(lease: ScriptLease, result: FetchResult) {
     for (const v of lease.variables) {
-      const values = v.text ? undefined : result.values.get(v.metric);
-      if (values && !this.instanceNames.keysOf(v.metric, values.instances).complete) {
-        try {
-          const indom = await this.client.indom(v.metric);
-          this.instanceNames.learn(v.metric, indom.instances);
-        } catch {
-          // Names come next tick; ids stand in meanwhile.
-        }
+      if (!v.text) {
+        await this.nameInstances(v.metric, result);
+      }
+    }
+  }
+
+  /** One /pmapi/indom request for a metric whose fetched instances include ids never named. */
+  private async nameInstances(metric: string, result: FetchResult) {
+    const values = result.values.get(metric);
+    if (values && !this.instanceNames.keysOf(metric, values.instances).complete) {
+      try {
+        const indom = await this.client.indom(metric);
+        this.instanceNames.learn(metric, indom.instances);
+      } catch {
+        // Names come next tick; ids stand in meanwhile.
       }
     }
   }
@@ -579,6 +714,11 @@ export class Endpoint {
       }
     }
     return n;
+  }
+
+  /** PCP metric queries this endpoint reads (for tests). */
+  get watchKeys(): string[] {
+    return [...this.watches.keys()];
   }
 
   /** Leases this endpoint keeps (for tests). */

@@ -19,4 +19,10 @@ describe('queryDisplayText', () => {
     expect(text.endsWith('…')).toBe(true);
     expect(queryDisplayText({ code: '  // nothing yet\n' })).toBe('(empty script)');
   });
+
+  it('names a PCP metric query by its metrics', () => {
+    expect(
+      queryDisplayText({ code: '', queryType: 'metric', metrics: 'kernel.all.load disk.dev.*', hostspec: 'db1' })
+    ).toBe('PCP: kernel.all.load disk.dev.* · on db1');
+  });
 });

@@ -1,5 +1,5 @@
 import { scan } from '../lexer/scan';
-import { BpftraceQuery } from '../types';
+import { BpftraceQuery, isMetricQuery } from '../types';
 
 /** Longer lines are cut here: query history shows one line per query. */
 const MAX_CHARS = 120;
@@ -9,7 +9,11 @@ const MAX_CHARS = 120;
  * the script that holds code (not a comment, a blank line or a `#include`), and the host when the
  * query names its own.
  */
-export function queryDisplayText(query: Pick<BpftraceQuery, 'code' | 'hostspec'>): string {
+export function queryDisplayText(query: Pick<BpftraceQuery, 'code' | 'hostspec' | 'queryType' | 'metrics'>): string {
+  if (isMetricQuery(query)) {
+    // A PCP metric query is its metric names (and its instance filter is detail).
+    return onHost(`PCP: ${query.metrics?.trim() || '(no metrics)'}`, query.hostspec);
+  }
   const code = query.code ?? '';
   const first = scan(code).tokens.find((t) => t.kind !== 'comment' && t.kind !== 'preproc');
   let line = '';
@@ -24,7 +28,10 @@ export function queryDisplayText(query: Pick<BpftraceQuery, 'code' | 'hostspec'>
   if (line.length > MAX_CHARS) {
     line = `${line.slice(0, MAX_CHARS - 1)}…`;
   }
-  const host = query.hostspec?.trim();
-  const text = line || '(empty script)';
+  return onHost(line || '(empty script)', query.hostspec);
+}
+
+function onHost(text: string, hostspec: string | undefined): string {
+  const host = hostspec?.trim();
   return host ? `${text} · on ${host}` : text;
 }

@@ -23,6 +23,15 @@ interface FakeScript {
   lastAccessed: number;
 }
 
+/**
+ * Two of the host's own metrics, with the descriptors the real stack gives them (a counter
+ * without instances, an instant with three), for PCP metric queries beside scripts.
+ */
+const HOST_METRICS: Record<string, { sem: string; units: string; indom?: string; instances?: string[] }> = {
+  'kernel.all.sysfork': { sem: 'counter', units: 'count' },
+  'kernel.all.load': { sem: 'instant', units: 'none', indom: '60.2', instances: ['1 minute', '5 minute', '15 minute'] },
+};
+
 const RLIMIT = `ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace.`;
 
 export class FakePmda {
@@ -35,6 +44,8 @@ export class FakePmda {
   private nextPmid = 100;
   down = false;
   clock = 0;
+  /** kernel.all.sysfork: forks so far (each print adds 3). */
+  forks = 0;
   /** While set, a store is answered only once it settles (a PMDA slow to register); counts them. */
   slowStores?: Promise<void>;
   storesWaiting = 0;
@@ -73,6 +84,7 @@ export class FakePmda {
         s.dataBytes += 20;
       }
     }
+    this.forks += 3;
   }
 
   kill(id: string, signal = 9): void {
@@ -117,8 +129,9 @@ export class FakePmda {
             name,
             pmid: this.pmidOf(name),
             type: this.typeOf(name),
-            sem: 'instant',
-            units: 'none',
+            sem: HOST_METRICS[name]?.sem ?? 'instant',
+            units: HOST_METRICS[name]?.units ?? 'none',
+            indom: HOST_METRICS[name]?.indom,
           })),
         });
       }
@@ -134,10 +147,21 @@ export class FakePmda {
           .map((n) => ({
             pmid: this.pmidOf(n),
             name: n,
-            instances: [{ instance: null, value: this.read(n, Number(p.context)) }],
+            instances: HOST_METRICS[n]?.instances
+              ? HOST_METRICS[n].instances!.map((_, i) => ({ instance: i, value: i + 0.5 }))
+              : [{ instance: null, value: this.read(n, Number(p.context)) }],
           }));
         return ok({ context: Number(p.context), timestamp: this.clock / 1000, values });
       }
+      case '/pmapi/children':
+        return p.prefix === 'kernel.all'
+          ? ok({ name: p.prefix, leaf: ['load', 'sysfork'], nonleaf: [] })
+          : { status: 400, body: '{"message":"child traversal failed - Unknown metric name","success":false}' };
+      case '/pmapi/indom':
+        return ok({
+          indom: HOST_METRICS[p.name]?.indom,
+          instances: (HOST_METRICS[p.name]?.instances ?? []).map((name, instance) => ({ instance, name })),
+        });
       case '/control/store':
       case '/viewer-control/store':
         if (method !== 'POST') {
@@ -205,7 +229,12 @@ export class FakePmda {
   }
 
   private exists(name: string): boolean {
-    if (name === 'pmcd.pid' || name === 'bpftrace.info.scripts_json' || name.startsWith('bpftrace.control.')) {
+    if (
+      name === 'pmcd.pid' ||
+      name === 'bpftrace.info.scripts_json' ||
+      name.startsWith('bpftrace.control.') ||
+      name in HOST_METRICS
+    ) {
       return true;
     }
     const m = /^bpftrace\.scripts\.(\w+)\./.exec(name);
@@ -228,6 +257,9 @@ export class FakePmda {
   private read(name: string, context: number): string | number {
     if (name === 'pmcd.pid') {
       return 4242;
+    }
+    if (name === 'kernel.all.sysfork') {
+      return this.forks;
     }
     if (name === 'bpftrace.info.scripts_json') {
       return JSON.stringify([...this.scripts.values()].map((s) => this.record(s)));

@@ -50,7 +50,7 @@ for runtime in ${BROWSER_RUNTIMES:-12 13}; do
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="artifacts/browser-$runtime.tap" \
     tests/browser/config.test.ts tests/browser/editor.test.ts tests/browser/panels.test.ts \
-    tests/browser/flamegraph.test.ts tests/browser/hosts.test.ts || failed+=("$runtime")
+    tests/browser/flamegraph.test.ts tests/browser/hosts.test.ts tests/browser/metrics.test.ts || failed+=("$runtime")
 done
 
 if [[ ${#failed[@]} -gt 0 ]]; then
