@@ -19,6 +19,7 @@ import {
 import { migrateQuery } from '../query/migrate';
 import { BpfliveOptions, BpftraceQuery, QueryFormat } from '../types';
 import { CheatSheet } from './CheatSheet';
+import { DownloadButton } from './DownloadButton';
 import { queryRunOf } from './panelData';
 import { QueryOptions } from './QueryOptions';
 import { runVersion } from './runVersion';
@@ -196,6 +197,7 @@ export function QueryEditor({ query: saved, onChange, onRunQuery, datasource, da
             >
               Examples
             </Button>
+            <DownloadButton data={data} refId={query.refId} />
             <RunControls refId={query.refId} liveRun={liveRun} onLiveRun={setLiveRun} onRun={runNow} />
           </>
         }
