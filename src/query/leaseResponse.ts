@@ -13,6 +13,7 @@ import { JOIN_NOTICE, usesJoin } from '../scripts/joinOutput';
 import { BpftraceQuery } from '../types';
 import { flameGraphFrame } from './flameCompare';
 import { keyNamesOf } from './keyNames';
+import { withSliceLink } from './sliceLink';
 import { newerModelNotice } from './migrate';
 import { chooseView, Evidence, ViewFormat } from './view';
 
@@ -180,7 +181,7 @@ function framesOf(
   }
   switch (format) {
     case 'heatmap':
-      return [buildHeatmapRowsFrame(buffer, { refId, variable: v.name, rate, unit })];
+      return [withSliceLink(buildHeatmapRowsFrame(buffer, { refId, variable: v.name, rate, unit }))];
     case 'histogram':
       return [buildHistogramFrame(buffer, { refId, variable: v.name, ...latestInterval(buffer.times, range), unit })];
     case 'flamegraph':
