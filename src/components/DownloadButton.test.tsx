@@ -23,6 +23,8 @@ const panel = (series: DataFrame[]): PanelData => ({
 });
 
 describe('DownloadButton', () => {
+  afterEach(() => jest.restoreAllMocks());
+
   it('saves the flame graph the panel shows as a .folded file', async () => {
     const blobs: Blob[] = [];
     URL.createObjectURL = jest.fn((b: Blob) => (blobs.push(b), 'blob:x'));
