@@ -225,7 +225,10 @@ describe('formats on the real stack', () => {
     req.range = { from: dateTime(now).subtract(3, 'seconds'), to: now, raw: { from: 'now-3s', to: 'now' } };
     const run = new PanelRun(newDataSource(), req);
     const root = (name: string) => dataFrames(run)[0]?.fields.find((f) => f.name === name)?.values[0] as number;
-    await waitFor('both windows with samples', () => root('value') > 0 && root('valueRight') > 0, 40_000);
+    await waitFor('both windows with samples', () => root('value') > 0 && root('valueRight') > 0, 60_000);
+    // The baseline holds samples as soon as one tick of it is after the script's start; 4 s later
+    // all of it is (so both sides have the same length of profile to compare).
+    await new Promise((resolve) => setTimeout(resolve, 4000));
     const [frame] = dataFrames(run);
     expect(frame.fields.map((f) => f.name)).toEqual(['label', 'level', 'value', 'self', 'valueRight', 'selfRight']);
     const field = (name: string) => frame.fields.find((f) => f.name === name)!.values as number[];
