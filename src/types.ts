@@ -13,7 +13,18 @@ export interface FlameGraphOptions {
   hideUnresolved?: boolean;
   /** Leave out stacks with fewer samples than this over the range. */
   minSamples?: number;
+  /**
+   * Compare the selected range with a baseline, drawn as Grafana's diff flame graph: 'previous'
+   * (the window of equal length just before the range), 'fixed' (baselineFrom–baselineTo), or
+   * 'none' (the default: a plain flame graph).
+   */
+  compare?: FlameGraphCompare;
+  /** compare 'fixed': the baseline's start and end as Grafana reads times (`now-2h`, `2026-12-03 17:00:00`, ms since the epoch). */
+  baselineFrom?: string;
+  baselineTo?: string;
 }
+
+export type FlameGraphCompare = 'none' | 'previous' | 'fixed';
 
 /**
  * The version of the saved query model. 1 (or absent): the map to show was `variable`; 2: it is

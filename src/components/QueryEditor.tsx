@@ -19,6 +19,7 @@ import {
 import { migrateQuery } from '../query/migrate';
 import { BpfliveOptions, BpftraceQuery, QUERY_TYPE_METRIC, QUERY_TYPE_SCRIPT, QueryFormat } from '../types';
 import { CheatSheet } from './CheatSheet';
+import { DownloadButton } from './DownloadButton';
 import { MetricQueryEditor } from './MetricQueryEditor';
 import { queryRunOf } from './panelData';
 import { QueryOptions } from './QueryOptions';
@@ -226,6 +227,7 @@ function ScriptQueryEditor({ query: saved, onChange, onRunQuery, datasource, dat
             >
               Examples
             </Button>
+            <DownloadButton data={data} refId={query.refId} />
             <RunControls refId={query.refId} liveRun={liveRun} onLiveRun={setLiveRun} onRun={runNow} />
           </>
         }

@@ -74,6 +74,25 @@ describe('QueryOptions', () => {
     expect(onChange).toHaveBeenCalledWith({ ...query, flameGraph: { hideIdle: true, hideUnresolved: true } });
   });
 
+  it('compares a flame graph with the previous window, or with a fixed baseline given as Grafana times', () => {
+    const query: BpftraceQuery = { ...base, format: 'flamegraph', flameGraph: { hideIdle: true } };
+    const { onChange, onRunQuery, view } = setup(query);
+    expect(document.getElementById('bpflive-A-fg-base-from')).toBeNull();
+    fireEvent.click(screen.getByText('Previous window'));
+    expect(onChange).toHaveBeenLastCalledWith({ ...query, flameGraph: { hideIdle: true, compare: 'previous' } });
+    expect(onRunQuery).toHaveBeenCalledTimes(1);
+    const fixed: BpftraceQuery = { ...query, flameGraph: { hideIdle: true, compare: 'fixed' } };
+    view.rerender(<QueryOptions query={fixed} onChange={onChange} onRunQuery={onRunQuery} variables={[]} />);
+    const from = document.getElementById('bpflive-A-fg-base-from') as HTMLInputElement;
+    fireEvent.change(from, { target: { value: ' now-2h ' } });
+    fireEvent.blur(from);
+    expect(onChange).toHaveBeenLastCalledWith({
+      ...fixed,
+      flameGraph: { ...fixed.flameGraph, baselineFrom: 'now-2h' },
+    });
+    expect(document.getElementById('bpflive-A-fg-base-to')).not.toBeNull();
+  });
+
   it('commits text fields on blur or Enter, not per keystroke', () => {
     const { onChange, onRunQuery } = setup(base);
     const legend = document.getElementById('bpflive-A-legend') as HTMLInputElement;

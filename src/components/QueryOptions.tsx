@@ -6,10 +6,27 @@ import {
   InlineFieldRow,
   InlineSwitch,
   Input,
+  RadioButtonGroup,
   Text,
   UnitPicker,
 } from '@grafana/ui';
-import { BpftraceQuery, FlameGraphOptions, QueryFormat } from '../types';
+import { BpftraceQuery, FlameGraphCompare, FlameGraphOptions, QueryFormat } from '../types';
+
+const TIME_HELP = 'As in the time picker: now-2h, 2026-12-03 17:00:00, or ms since the epoch.';
+const BASELINE_ENDS = [
+  { key: 'baselineFrom', id: 'fg-base-from', label: 'Baseline from', labelWidth: 15, placeholder: 'now-2h' },
+  { key: 'baselineTo', id: 'fg-base-to', label: 'to', labelWidth: 5, placeholder: 'now-1h' },
+] as const;
+
+const COMPARES: Array<{ value: FlameGraphCompare; label: string; description: string }> = [
+  { value: 'none', label: 'None', description: 'The flame graph of the selected range' },
+  {
+    value: 'previous',
+    label: 'Previous window',
+    description: 'Against the window of equal length just before the range: red grew, green shrank',
+  },
+  { value: 'fixed', label: 'Fixed range', description: 'Against a baseline range you pick: red grew, green shrank' },
+];
 
 const FORMATS: Array<ComboboxOption<QueryFormat>> = [
   {
@@ -197,51 +214,84 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
       </InlineFieldRow>
 
       {format === 'flamegraph' && (
-        <InlineFieldRow>
-          <InlineField
-            label="Key parts as roots"
-            labelWidth={21}
-            tooltip="Map keys besides the stack (comm, pid …) become the top levels."
-          >
-            <InlineSwitch
-              id={id('fg-roots')}
-              value={!!query.flameGraph?.keyPartsAsRoots}
-              onChange={(e) => flame({ keyPartsAsRoots: e.currentTarget.checked })}
-            />
-          </InlineField>
-          <InlineField
-            label="Hide idle"
-            labelWidth={12}
-            tooltip="Leave out stacks in the idle loop (cpuidle_enter_state, do_idle)."
-          >
-            <InlineSwitch
-              id={id('fg-idle')}
-              value={!!query.flameGraph?.hideIdle}
-              onChange={(e) => flame({ hideIdle: e.currentTarget.checked })}
-            />
-          </InlineField>
-          <InlineField
-            label="Hide unresolved"
-            labelWidth={18}
-            tooltip="Leave out frames bpftrace could not name (0x7f…)."
-          >
-            <InlineSwitch
-              id={id('fg-unresolved')}
-              value={!!query.flameGraph?.hideUnresolved}
-              onChange={(e) => flame({ hideUnresolved: e.currentTarget.checked })}
-            />
-          </InlineField>
-          <InlineField label="Min samples" labelWidth={15} tooltip="Leave out stacks seen fewer times over the range.">
-            <CommitInput
-              id={id('fg-min')}
-              width={8}
-              type="number"
-              placeholder="1"
-              value={query.flameGraph?.minSamples === undefined ? '' : String(query.flameGraph.minSamples)}
-              onCommit={(v) => flame({ minSamples: positiveInt(v) })}
-            />
-          </InlineField>
-        </InlineFieldRow>
+        <>
+          <InlineFieldRow>
+            <InlineField
+              label="Key parts as roots"
+              labelWidth={21}
+              tooltip="Map keys besides the stack (comm, pid …) become the top levels."
+            >
+              <InlineSwitch
+                id={id('fg-roots')}
+                value={!!query.flameGraph?.keyPartsAsRoots}
+                onChange={(e) => flame({ keyPartsAsRoots: e.currentTarget.checked })}
+              />
+            </InlineField>
+            <InlineField
+              label="Hide idle"
+              labelWidth={12}
+              tooltip="Leave out stacks in the idle loop (cpuidle_enter_state, do_idle)."
+            >
+              <InlineSwitch
+                id={id('fg-idle')}
+                value={!!query.flameGraph?.hideIdle}
+                onChange={(e) => flame({ hideIdle: e.currentTarget.checked })}
+              />
+            </InlineField>
+            <InlineField
+              label="Hide unresolved"
+              labelWidth={18}
+              tooltip="Leave out frames bpftrace could not name (0x7f…)."
+            >
+              <InlineSwitch
+                id={id('fg-unresolved')}
+                value={!!query.flameGraph?.hideUnresolved}
+                onChange={(e) => flame({ hideUnresolved: e.currentTarget.checked })}
+              />
+            </InlineField>
+            <InlineField
+              label="Min samples"
+              labelWidth={15}
+              tooltip="Leave out stacks seen fewer times over the range."
+            >
+              <CommitInput
+                id={id('fg-min')}
+                width={8}
+                type="number"
+                placeholder="1"
+                value={query.flameGraph?.minSamples === undefined ? '' : String(query.flameGraph.minSamples)}
+                onCommit={(v) => flame({ minSamples: positiveInt(v) })}
+              />
+            </InlineField>
+          </InlineFieldRow>
+          <InlineFieldRow>
+            <InlineField
+              label="Compare with"
+              labelWidth={21}
+              tooltip="Draw the change against a baseline as Grafana's diff flame graph: a box is as wide as its samples in both ranges, red where its share grew, green where it shrank."
+            >
+              <RadioButtonGroup
+                size="sm"
+                options={COMPARES}
+                value={query.flameGraph?.compare ?? 'none'}
+                onChange={(compare) => flame({ compare })}
+              />
+            </InlineField>
+            {query.flameGraph?.compare === 'fixed' &&
+              BASELINE_ENDS.map((end) => (
+                <InlineField key={end.key} label={end.label} labelWidth={end.labelWidth} tooltip={TIME_HELP}>
+                  <CommitInput
+                    id={id(end.id)}
+                    width={22}
+                    type="text"
+                    placeholder={end.placeholder}
+                    value={query.flameGraph?.[end.key] ?? ''}
+                    onCommit={(v) => flame({ [end.key]: v.trim() || undefined })}
+                  />
+                </InlineField>
+              ))}
+          </InlineFieldRow>
+        </>
       )}
     </div>
   );

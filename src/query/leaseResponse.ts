@@ -3,7 +3,6 @@ import { DataFrame, DataQueryError, DataQueryResponse, LoadingState, QueryResult
 import { LeasePhase } from '../engine/leaseMachine';
 import { ScriptLease, VariableInfo } from '../engine/ScriptLease';
 import { LogLineTracker } from '../buffers/LogLineTracker';
-import { buildFlameGraphFrame } from '../frames/flamegraph';
 import { buildHeatmapRowsFrame } from '../frames/heatmap';
 import { buildHistogramFrame } from '../frames/histogram';
 import { buildLogFrame } from '../frames/logs';
@@ -12,7 +11,9 @@ import { buildTimeSeriesFrame } from '../frames/timeseries';
 import { inferUnit, rateUnit } from './units';
 import { JOIN_NOTICE, usesJoin } from '../scripts/joinOutput';
 import { BpftraceQuery } from '../types';
+import { flameGraphFrame } from './flameCompare';
 import { keyNamesOf } from './keyNames';
+import { withSliceLink } from './sliceLink';
 import { newerModelNotice } from './migrate';
 import { chooseView, Evidence, ViewFormat } from './view';
 
@@ -129,6 +130,8 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
       errors.push({ refId: query.refId, message: lease.error });
     }
   }
+  // The first frame's own notices (a flame graph's comparison) stay, before the query's.
+  notices.unshift(...(frames[0].meta?.notices ?? []));
   const told = unique(notices).map((n) => (context.oneOfHosts ? onHost(n, context.host) : n));
   frames[0] = {
     ...frames[0],
@@ -178,11 +181,11 @@ function framesOf(
   }
   switch (format) {
     case 'heatmap':
-      return [buildHeatmapRowsFrame(buffer, { refId, variable: v.name, rate, unit })];
+      return [withSliceLink(buildHeatmapRowsFrame(buffer, { refId, variable: v.name, rate, unit }))];
     case 'histogram':
       return [buildHistogramFrame(buffer, { refId, variable: v.name, ...latestInterval(buffer.times, range), unit })];
     case 'flamegraph':
-      return [buildFlameGraphFrame(buffer, { refId, ...range, ...query.flameGraph })];
+      return [flameGraphFrame(buffer, query.flameGraph, refId, range, Date.now())];
     case 'table':
       return [
         buildMapTableFrame(buffer, {

@@ -5,7 +5,8 @@
  * src/frames/flamegraph.ts, and renders it with @grafana/flamegraph's FlameGraph component.
  *
  * Query parameters: variable=ks|kcomm (default ks), hideIdle=1, keyPartsAsRoots=1, empty=1 (a
- * range with no samples). Results on window.flameHost: {ready, rows, total, topLevel, error}.
+ * range with no samples), diff=1 (the second print against the first: frames/flamegraphDiff.ts).
+ * Results on window.flameHost: {ready, rows, total, totalRight, topLevel, error}.
  */
 import React, { ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
@@ -16,6 +17,7 @@ import { FlameGraph } from '@grafana/flamegraph';
 import fixture from '../fixtures/kstacks.json';
 import { WideSeriesBuffer } from '../../src/buffers/WideSeriesBuffer';
 import { buildFlameGraphFrame } from '../../src/frames/flamegraph';
+import { buildFlameGraphDiffFrame } from '../../src/frames/flamegraphDiff';
 import type { FlameHost } from './pageApi';
 
 const host: FlameHost = { ready: false, reactVersion: React.version, error: undefined };
@@ -54,19 +56,28 @@ buffer.append(s0.t, s0.values);
 buffer.append(s1.t, s1.values);
 
 const empty = params.get('empty') === '1';
-const frame = buildFlameGraphFrame(buffer, {
-  refId: 'A',
-  from: empty ? s1.t + 1 : -Infinity,
-  to: Infinity,
+const shape = {
   hideIdle: params.get('hideIdle') === '1',
   keyPartsAsRoots: params.get('keyPartsAsRoots') === '1',
-});
+};
+// diff=1: the second print's samples (the comparison) against the first print's (the baseline).
+const frame =
+  params.get('diff') === '1'
+    ? buildFlameGraphDiffFrame(buffer, {
+        refId: 'A',
+        from: s1.t,
+        to: s1.t,
+        baseline: { from: s0.t, to: s0.t },
+        ...shape,
+      })
+    : buildFlameGraphFrame(buffer, { refId: 'A', from: empty ? s1.t + 1 : -Infinity, to: Infinity, ...shape });
 
 const field = (name: string) => frame.fields.find((f) => f.name === name)!.values;
 const labels = field('label');
 const levels = field('level');
 host.rows = frame.length;
 host.total = frame.length ? field('value')[0] : 0;
+host.totalRight = frame.fields.some((f) => f.name === 'valueRight') ? field('valueRight')[0] : undefined;
 host.topLevel = labels.filter((_, i) => levels[i] === 1);
 
 const theme = createTheme({ colors: { mode: 'dark' } });

@@ -224,3 +224,49 @@ test('a range without samples: the root alone, drawn as an empty graph without e
     await page.screenshot({ path: join(ARTIFACTS, 'flamegraph-empty.png') });
   });
 });
+
+/** Pixels of the canvas whose colour leans to red (grew) or green (shrank), as the diff colours paint them. */
+function diffPixels(page: Page): Promise<{ red: number; green: number; grey: number }> {
+  return page.getByTestId('flameGraph').evaluate((canvas: HTMLCanvasElement) => {
+    const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+    const out = { red: 0, green: 0, grey: 0 };
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, a] = [data[i], data[i + 1], data[i + 3]];
+      if (a === 0) {
+        continue;
+      }
+      if (r > g + 40) {
+        out.red++;
+      } else if (g > r + 40) {
+        out.green++;
+      } else {
+        out.grey++;
+      }
+    }
+    return out;
+  });
+}
+
+test('compare: the diff frame renders as Grafana’s diff flame graph, baseline and comparison in the tooltip, red and green boxes', async (t) => {
+  await withFlameGraph(t, '?diff=1&hideIdle=1', async (page, host) => {
+    // value/self are the first print (the baseline), valueRight/selfRight the second (the comparison).
+    assert.ok(host.total! > 0 && host.totalRight! > 0, `totals ${host.total} / ${host.totalRight}`);
+    await page.getByRole('radio', { name: 'Flame Graph' }).click();
+    await page.getByRole('button', { name: 'Expand all groups' }).click();
+    await page.getByTestId('flameGraph').waitFor();
+    // The root's tooltip is the diff table: % of total, value and samples for each side.
+    const box = (await page.getByTestId('flameGraph').boundingBox())!;
+    await page.mouse.move(box.x + 100, box.y + 7);
+    await page.mouse.move(box.x + 100, box.y + 8, { steps: 2 });
+    await page.waitForFunction(() => /Baseline[\s\S]*Comparison[\s\S]*Diff/.test(document.body.innerText));
+    const tip = await page.locator('body').innerText();
+    const samples = tip.split('\n').find((l) => l.startsWith('Samples'));
+    t.diagnostic(`root tooltip samples row: ${samples}`);
+    assert.match(samples ?? '', new RegExp(`^Samples\\s+${host.total}\\s+${host.totalRight}\\s`));
+    await page.screenshot({ path: join(ARTIFACTS, 'flamegraph-diff.png') });
+    await page.mouse.move(0, 0);
+    const colours = await diffPixels(page);
+    t.diagnostic(`diff colours: ${JSON.stringify(colours)}`);
+    assert.ok(colours.red > 0 && colours.green > 0, 'some stacks grew and some shrank between the two prints');
+  });
+});

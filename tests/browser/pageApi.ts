@@ -91,6 +91,8 @@ export interface FlameHost {
   error?: string;
   rows?: number;
   total?: number;
+  /** A diff frame's comparison total (valueRight of the root); undefined for a plain flame graph. */
+  totalRight?: number;
   topLevel?: string[];
 }
 

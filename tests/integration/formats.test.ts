@@ -1,5 +1,5 @@
 import { ChildProcess, spawn } from 'child_process';
-import { DataFrame, DataFrameType, FieldType, getFieldDisplayName } from '@grafana/data';
+import { DataFrame, DataFrameType, dateTime, FieldType, getFieldDisplayName } from '@grafana/data';
 import { newDataSource, PanelRun, request } from './datasourceHarness';
 import { installNodeBackendSrv } from './nodeBackendSrv';
 import { expectNothingLeft } from './leaks';
@@ -92,6 +92,10 @@ describe('formats on the real stack', () => {
     expect(values.every((x) => x === null || x >= 0)).toBe(true);
     // The unit belongs to the buckets (their bounds), not to the counts per second in the cells.
     expect(frame.fields.slice(1).some((f) => /µs/.test(getFieldDisplayName(f, frame)))).toBe(true);
+    // A cell links to its slice of the dashboard (query/sliceLink.ts), through the time field.
+    expect(frame.fields[0].config.links?.map((l) => l.url)).toEqual([
+      '?${__all_variables}&from=${__value.time}&to=${__value.time}',
+    ]);
     run.stop();
   });
 
@@ -211,6 +215,34 @@ describe('formats on the real stack', () => {
     expect(rootChildren.some((l) => entry.test(l))).toBe(true);
     // Nested set: a node's value is its self plus its children's values.
     expect(values[0]).toBe((selfs[0] as number) + sumChildren(levels as number[], values as number[], 0));
+    run.stop();
+  });
+
+  it('profile compared with the previous window → Grafana’s diff frame with samples on both sides', async () => {
+    // The last 3 s against the 3 s before them: both sides fill once the script has run 6 s.
+    const req = request([{ code: PROFILE, format: 'flamegraph', flameGraph: { compare: 'previous' } }]);
+    const now = dateTime();
+    req.range = { from: dateTime(now).subtract(3, 'seconds'), to: now, raw: { from: 'now-3s', to: 'now' } };
+    const run = new PanelRun(newDataSource(), req);
+    const root = (name: string) => dataFrames(run)[0]?.fields.find((f) => f.name === name)?.values[0] as number;
+    await waitFor('both windows with samples', () => root('value') > 0 && root('valueRight') > 0, 60_000);
+    // The baseline holds samples as soon as one tick of it is after the script's start; 4 s later
+    // all of it is (so both sides have the same length of profile to compare).
+    await new Promise((resolve) => setTimeout(resolve, 4000));
+    const [frame] = dataFrames(run);
+    expect(frame.fields.map((f) => f.name)).toEqual(['label', 'level', 'value', 'self', 'valueRight', 'selfRight']);
+    const field = (name: string) => frame.fields.find((f) => f.name === name)!.values as number[];
+    const levels = field('level');
+    // Each side is a nested set of its own: the root's total is its self plus its children's.
+    expect(field('value')[0]).toBe(field('self')[0] + sumChildren(levels, field('value'), 0));
+    expect(field('valueRight')[0]).toBe(field('selfRight')[0] + sumChildren(levels, field('valueRight'), 0));
+    // profile:hz:99 samples every CPU 99 times a second: 3 s hold about the same on both sides.
+    const ratio = field('valueRight')[0] / field('value')[0];
+    expect(ratio).toBeGreaterThan(0.33);
+    expect(ratio).toBeLessThan(3);
+    expect(noticesOf(run).some((n) => /^Compared with the window before it \(.*\): \d+ samples then/.test(n))).toBe(
+      true
+    );
     run.stop();
   });
 });
