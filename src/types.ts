@@ -55,6 +55,9 @@ export interface BpftraceQuery extends DataQuery {
   outputLines?: number;
 }
 
+/** Grafana's `queryType` of a query that lists the scripts running on a host (not a script). */
+export const RUNNING_SCRIPTS = 'runningScripts';
+
 /** What a dashboard variable of this datasource lists (see src/components/VariableQueryEditor.tsx). */
 export type VariableQueryKind = 'hosts' | 'probes' | 'scripts' | 'mapKeys' | 'instances' | 'processes';
 
@@ -101,6 +104,13 @@ export interface BpfliveOptions extends DataSourceJsonData {
    * variable query offers, next to the default host.
    */
   hosts?: string;
+  /**
+   * CPU budget per script, in percent of one CPU (5 = 5 %): a script of this datasource whose
+   * bpftrace process uses more gets a warning. Empty: no budget.
+   */
+  cpuBudgetPercent?: number;
+  /** Admin's choice, default off: a script over the CPU budget at two samples in a row is stopped. */
+  stopOverBudget?: boolean;
 }
 
 export const DEFAULT_HOSTSPEC = 'localhost';

@@ -13,6 +13,7 @@ import {
   ScriptRejectedError,
 } from '../scripts/protocol';
 import { InstanceNames } from './instanceNames';
+import { percentText, PROC_METRICS, ProcessCost, ProcessCosts } from './processCost';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
 import { cleanErrorText, ScriptLease } from './ScriptLease';
@@ -31,7 +32,17 @@ export interface EndpointOptions {
   /** How long a script nobody subscribes to keeps running (refreshes re-subscribe within it). */
   graceMs?: number;
   budget?: ScriptBudget;
+  /** The datasource's CPU budget per script, as a share of one CPU (0.05 = 5 %); none when absent. */
+  cpuBudget?: number;
+  /** The admin's choice: a script of ours over its CPU budget twice in a row is stopped. */
+  stopOverBudget?: boolean;
   now?: () => number;
+}
+
+/** Something that reads the host on the tick besides the leases (a running-scripts view). */
+export interface TickReader {
+  /** Called after every tick, whether the fetch answered or not. */
+  onTick(): void;
 }
 
 export interface SubscribeOptions {
@@ -57,6 +68,13 @@ const ABANDONED_AFTER_MS = 120_000;
  * then registers only the codes still wanted when their turn comes, not every code in between.
  */
 const MAX_STARTS_AT_ONCE = 3;
+/**
+ * The proc metrics (CPU time and memory of the scripts' bpftrace processes) ride in the tick's one
+ * fetch every this many ticks, not every tick: proc has no instance filter in pmproxy's fetch, so
+ * each read walks every process of the host (pmcd's cost) and sends them all (about 100 bytes a
+ * process); a CPU share over 5 s is also steadier than one over 1 s.
+ */
+export const PROC_EVERY = 5;
 
 type Listener = () => void;
 
@@ -80,8 +98,18 @@ export class Endpoint {
   private startsUnderWay = 0;
   private pmcdPid?: number;
   private clockOffset?: number;
+  /** CPU and memory of the host's processes by pid, sampled every PROC_EVERY ticks. */
+  readonly costs = new ProcessCosts();
+  /** The PMDA's last list of scripts (every script on the host, ours or not) and when it came. */
+  private hostList?: { records: Array<Partial<ScriptRecord>>; t: number };
+  private previousList?: { records: Array<Partial<ScriptRecord>>; t: number };
+  /** Leases over their CPU budget: how many proc samples in a row. */
+  private readonly overBudget = new Map<ScriptLease, number>();
+  private readonly readers = new Set<TickReader>();
   /** For tests and bench: how many fetches the tick sent. */
   fetchCount = 0;
+  /** Why the last tick's fetch failed (pmproxy or pmcd unreachable), for readers; undefined when it answered. */
+  transportError?: string;
 
   constructor(
     readonly client: PmapiClient,
@@ -90,7 +118,7 @@ export class Endpoint {
     this.poller = new Poller(
       options.pollIntervalMs,
       () => this.tick(),
-      () => this.leases.size > 0,
+      () => this.leases.size > 0 || this.readers.size > 0,
       () => this.now()
     );
   }
@@ -173,6 +201,55 @@ export class Endpoint {
     return this.leases.get(key);
   }
 
+  /**
+   * A reader of the whole host (the running-scripts view): while it is added, every tick's fetch
+   * carries the PMDA's script list and, every PROC_EVERY ticks, the proc metrics.
+   */
+  addReader(reader: TickReader): () => void {
+    this.readers.add(reader);
+    this.listSoon = true;
+    this.poller.wake();
+    return () => {
+      this.readers.delete(reader);
+    };
+  }
+
+  /** Every script on the host as the PMDA's last list had it, with the list before it (for rates). */
+  get scriptsOnHost():
+    | {
+        records: Array<Partial<ScriptRecord>>;
+        t: number;
+        previous?: { records: Array<Partial<ScriptRecord>>; t: number };
+      }
+    | undefined {
+    return this.hostList && { ...this.hostList, previous: this.previousList };
+  }
+
+  /** What the script a lease reads costs the host (its bpftrace process), when known. */
+  costOf(lease: ScriptLease): ProcessCost | undefined {
+    const id = lease.scriptId;
+    const record = id ? this.hostList?.records.find((r) => r.script_id === id) : undefined;
+    return this.costs.of(record?.state?.pid);
+  }
+
+  /**
+   * Stops (deregisters) any script on the host by id: the Running scripts view's Stop. Only on
+   * this session's control route; without one nothing is sent. The next list shows it gone.
+   */
+  async stopScript(scriptId: string): Promise<void> {
+    if (!this.client.mayControl) {
+      throw new Error('Your Grafana role may not stop scripts: an Editor or Admin can.');
+    }
+    await deregisterScripts(this.client, [scriptId]);
+    this.listSoon = true;
+    this.poller.wake();
+  }
+
+  /** Whether a lease's script was over the CPU budget at the last proc sample. */
+  isOverBudget(lease: ScriptLease): boolean {
+    return (this.overBudget.get(lease) ?? 0) > 0;
+  }
+
   /** The host's probes, one comma-separated string (the editor's probe catalog caches it). */
   probeList(): Promise<string> {
     return readProbeList(this.client);
@@ -232,11 +309,17 @@ export class Endpoint {
       this.listSoon ||
       this.poller.ticks % SCRIPT_LIST_EVERY === 1 ||
       [...this.leases.values()].some((l) => l.phase === 'releasing' || l.phase === 'waiting' || l.phase === 'stalled');
+    // The scripts' processes: with the list, which names each script's pid.
+    const procTick = (read.length > 0 || this.readers.size > 0) && this.poller.ticks % PROC_EVERY === 1;
+    const listNow = wantList || procTick || this.readers.size > 0;
     const names = ['pmcd.pid', ...read.flatMap((l) => l.metricNames())];
-    if (wantList) {
+    if (listNow) {
       names.push(INFO_SCRIPTS_JSON);
     }
-    if (read.length === 0 && !wantList) {
+    if (procTick) {
+      names.push(...PROC_METRICS);
+    }
+    if (read.length === 0 && !listNow) {
       return true;
     }
 
@@ -250,9 +333,14 @@ export class Endpoint {
           this.notify(lease);
         }
       }
+      this.transportError = describeTransport(e);
+      for (const reader of this.readers) {
+        reader.onTick();
+      }
       return false;
     }
-    if (wantList) {
+    this.transportError = undefined;
+    if (listNow) {
       this.listSoon = false;
     }
 
@@ -271,6 +359,13 @@ export class Endpoint {
       this.pmcdPid = pid;
     }
     const t = this.sampleTime(result.timestampMs);
+    if (listNow) {
+      this.takeList(result, t);
+    }
+    if (procTick) {
+      this.costs.take(result, t);
+      this.judgeBudget(read);
+    }
     let wantListNow = false;
     for (const lease of read) {
       if (lease.scriptId !== asked.get(lease) || !isRead(lease.phase)) {
@@ -292,12 +387,12 @@ export class Endpoint {
         if (changed) {
           this.notify(lease);
         }
-        if (lease.missedPrint(this.now()) && !wantList) {
+        if (lease.missedPrint(this.now()) && !listNow) {
           wantListNow = true;
         }
       }
     }
-    if (wantList) {
+    if (listNow) {
       this.reconcile(result, now, readIds);
     } else if (wantListNow) {
       try {
@@ -308,7 +403,50 @@ export class Endpoint {
       }
     }
     this.advance(this.now());
+    for (const reader of this.readers) {
+      reader.onTick();
+    }
     return true;
+  }
+
+  private takeList(result: FetchResult, t: number) {
+    const records = parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
+    if (records) {
+      this.previousList = this.hostList;
+      this.hostList = { records, t };
+    }
+  }
+
+  /**
+   * Each read lease's CPU share against the datasource's budget: over it, the lease's query warns
+   * (leaseResponse asks isOverBudget); over it at two samples in a row (not one: compiling a script
+   * costs bpftrace seconds of CPU at its start) and with the admin's choice, the script is stopped.
+   */
+  private judgeBudget(read: ScriptLease[]) {
+    const budget = this.options.cpuBudget;
+    for (const lease of read) {
+      const cpu = this.costOf(lease)?.cpu;
+      if (budget === undefined || budget <= 0 || cpu === undefined || cpu <= budget) {
+        this.overBudget.delete(lease);
+        continue;
+      }
+      const times = (this.overBudget.get(lease) ?? 0) + 1;
+      this.overBudget.set(lease, times);
+      const id = lease.scriptId;
+      if (times >= 2 && this.options.stopOverBudget && this.client.mayControl && id && lease.phase !== 'retiring') {
+        this.overBudget.delete(lease);
+        lease.rejected(
+          `Stopped: the script used ${percentText(cpu)} of a CPU, over the datasource's budget of ${percentText(budget)} per script (the datasource stops scripts over budget). Make it cheaper (fewer or rarer probes, a lower profile rate, filters) or ask an Admin to raise the budget.`
+        );
+        void deregisterScripts(this.client, [id]).catch(() => undefined);
+        this.notify(lease);
+      }
+    }
+    for (const lease of [...this.overBudget.keys()]) {
+      if (!read.includes(lease)) {
+        this.overBudget.delete(lease);
+      }
+    }
   }
 
   /** Lifecycle steps that are due: registrations, restarts, grace periods, releases. */
