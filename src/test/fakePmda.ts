@@ -21,6 +21,9 @@ interface FakeScript {
   dataBytes: number;
   counter: number;
   lastAccessed: number;
+  /** bpftrace's pid, and the CPU time (ms) it has used: `cpuMsPerPrint` more at each print. */
+  pid: number;
+  cpuMs: number;
 }
 
 const RLIMIT = `ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace.`;
@@ -38,6 +41,10 @@ export class FakePmda {
   /** While set, a store is answered only once it settles (a PMDA slow to register); counts them. */
   slowStores?: Promise<void>;
   storesWaiting = 0;
+  /** CPU time each bpftrace uses per print (ms of one CPU per second): 20 = 2 % of a CPU. */
+  cpuMsPerPrint = 20;
+  /** Set false for a host without PCP's proc PMDA. */
+  procMetrics = true;
   /** Every request, for assertions: client label, path, and the store's metric name. */
   readonly log: Array<{ client: string; path: string; name?: string; value?: string }> = [];
 
@@ -71,6 +78,7 @@ export class FakePmda {
       if (s.status === 'started') {
         s.counter += events;
         s.dataBytes += 20;
+        s.cpuMs += this.cpuMsPerPrint;
       }
     }
   }
@@ -134,7 +142,9 @@ export class FakePmda {
           .map((n) => ({
             pmid: this.pmidOf(n),
             name: n,
-            instances: [{ instance: null, value: this.read(n, Number(p.context)) }],
+            instances: n.startsWith('proc.')
+              ? this.procValues(n)
+              : [{ instance: null as number | null, value: this.read(n, Number(p.context)) }],
           }));
         return ok({ context: Number(p.context), timestamp: this.clock / 1000, values });
       }
@@ -163,6 +173,8 @@ export class FakePmda {
         dataBytes: 0,
         counter: 0,
         lastAccessed: this.clock,
+        pid: 1000 + this.nextId,
+        cpuMs: 0,
       };
       this.scripts.set(id, s);
       this.readBacks.set(context, JSON.stringify(this.record(s)));
@@ -195,7 +207,7 @@ export class FakePmda {
       variables: { '@n': { single: true, semantics: 1, datatype: 3, metrictype: null } },
       state: {
         status: s.status,
-        pid: 1,
+        pid: s.pid,
         exit_code: s.exitCode,
         error: s.error,
         probes: s.probes,
@@ -204,7 +216,24 @@ export class FakePmda {
     };
   }
 
+  /** proc.psinfo.* by pid: every script's bpftrace, and pmcd itself (pid 1), as a real host has others. */
+  private procValues(name: string): Array<{ instance: number; value: number }> {
+    const processes = [{ pid: 1, cpuMs: 5000 }, ...[...this.scripts.values()].filter((s) => s.status !== 'stopped')];
+    return processes.map((p) => ({
+      instance: p.pid,
+      value:
+        name === 'proc.psinfo.rss'
+          ? 40_000
+          : name === 'proc.psinfo.utime'
+            ? Math.floor(p.cpuMs / 2)
+            : Math.ceil(p.cpuMs / 2),
+    }));
+  }
+
   private exists(name: string): boolean {
+    if (name.startsWith('proc.psinfo.')) {
+      return this.procMetrics;
+    }
     if (name === 'pmcd.pid' || name === 'bpftrace.info.scripts_json' || name.startsWith('bpftrace.control.')) {
       return true;
     }
