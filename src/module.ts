@@ -2,7 +2,7 @@ import { DataSourceInstanceSettings, DataSourcePlugin } from '@grafana/data';
 import { DataSource } from './datasource';
 import { CheatSheet } from './components/CheatSheet';
 import { ConfigEditor } from './components/ConfigEditor';
-import { QueryEditor } from './components/QueryEditor';
+import { QueryTypeEditor } from './components/QueryTypeEditor';
 import { BpfliveVariableSupport } from './components/variableSupport';
 import { BpfliveOptions, BpftraceQuery } from './types';
 
@@ -16,6 +16,6 @@ class BpfliveDataSource extends DataSource {
 
 export const plugin = new DataSourcePlugin<DataSource, BpftraceQuery, BpfliveOptions>(BpfliveDataSource)
   .setConfigEditor(ConfigEditor)
-  .setQueryEditor(QueryEditor)
+  .setQueryEditor(QueryTypeEditor)
   // Explore's query help: the same examples as the editor's Examples button.
   .setQueryEditorHelp(CheatSheet);

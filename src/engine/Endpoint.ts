@@ -13,7 +13,8 @@ import {
   ScriptRejectedError,
 } from '../scripts/protocol';
 import { InstanceNames } from './instanceNames';
-import { percentText, PROC_METRICS, ProcessCost, ProcessCosts } from './processCost';
+import { PROC_METRICS, ProcessCost, ProcessCosts } from './processCost';
+import { percentText } from '../shared/percent';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
 import { cleanErrorText, ScriptLease } from './ScriptLease';

@@ -2,7 +2,8 @@ import { PmapiClient } from '../pmapi/client';
 import { CONTROL_PATHS } from '../pmapi/request';
 import { FakePmda } from '../test/fakePmda';
 import { Endpoint, EndpointOptions, PROC_EVERY } from './Endpoint';
-import { ProcessCosts, percentText } from './processCost';
+import { ProcessCosts } from './processCost';
+import { percentText } from '../shared/percent';
 
 // What scripts cost (proc metrics by the PMDA's pid) and the CPU budget, against the model of
 // the PMDA (src/test/fakePmda.ts); tests/integration/runningScripts.test.ts runs it on the real stack.

@@ -14,7 +14,8 @@ import { JOIN_NOTICE, usesJoin } from '../scripts/joinOutput';
 import { BpftraceQuery } from '../types';
 import { keyNamesOf } from './keyNames';
 import { newerModelNotice } from './migrate';
-import { percentText, ProcessCost } from '../engine/processCost';
+import { ProcessCost } from '../engine/processCost';
+import { percentText } from '../shared/percent';
 import { chooseView, Evidence, ViewFormat } from './view';
 
 /** The script's state as the query editor reads it: `frames[0].meta.custom.bpflive`. */

@@ -1,5 +1,6 @@
 import { DataFrame, DataQueryResponse, Field, FieldType, LoadingState, QueryResultMetaNotice } from '@grafana/data';
-import { percentText, ProcessCost } from '../engine/processCost';
+import { ProcessCost } from '../engine/processCost';
+import { percentText } from '../shared/percent';
 import { firstCodeLine } from '../engine/lookups';
 import { namespaceOf } from '../scripts/naming';
 import type { ScriptRecord } from '../scripts/protocol';

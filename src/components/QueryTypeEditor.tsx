@@ -1,0 +1,38 @@
+import React from 'react';
+import { QueryEditorProps } from '@grafana/data';
+import { RadioButtonGroup, Stack } from '@grafana/ui';
+import { DataSource } from '../datasource';
+import { BpfliveOptions, BpftraceQuery, RUNNING_SCRIPTS } from '../types';
+import { QueryEditor } from './QueryEditor';
+import { RunningScriptsEditor } from './RunningScriptsEditor';
+
+type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
+
+/** Grafana's `queryType`: absent is a bpftrace script (every query saved before query types). */
+const TYPES = [
+  { label: 'bpftrace script', value: 'script' },
+  { label: 'Running scripts', value: RUNNING_SCRIPTS },
+];
+
+/**
+ * Which kind of query this is, and its editor. A saved query without `queryType` stays a script;
+ * switching keeps the script's fields, so switching back finds the code as it was.
+ */
+export function QueryTypeEditor(props: Props) {
+  const { query, onChange, onRunQuery } = props;
+  const type = query.queryType === RUNNING_SCRIPTS ? RUNNING_SCRIPTS : 'script';
+  return (
+    <Stack direction="column" gap={1}>
+      <RadioButtonGroup
+        size="sm"
+        options={TYPES}
+        value={type}
+        onChange={(value) => {
+          onChange({ ...query, queryType: value === 'script' ? undefined : value });
+          onRunQuery();
+        }}
+      />
+      {type === RUNNING_SCRIPTS ? <RunningScriptsEditor {...props} /> : <QueryEditor {...props} />}
+    </Stack>
+  );
+}
