@@ -92,7 +92,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   }
 
   filterQuery(query: BpftraceQuery): boolean {
-    return !query.hide && (query.queryType === RUNNING_SCRIPTS || !!query.code?.trim());
+    return !query.hide && (query.queryType === RUNNING_SCRIPTS || !!query.scriptName?.trim() || !!query.code?.trim());
   }
 
   /** A client with its own context, so a check never disturbs the contexts of live panels. */
@@ -153,7 +153,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
         const variables = describeReplaced(interpolated.replaced);
         // A multi-value Host field runs the query on each of its hosts, a stream per host.
         return hosts.map((host) => {
-          const script = JSON.stringify([host, (target.code ?? '').trim(), target.outputLines]);
+          const script = JSON.stringify([host, (target.code ?? '').trim(), target.outputLines, target.scriptName]);
           const first = !seen.has(script);
           seen.add(script);
           return this.safeStream(request, target, first, { host, oneOfHosts: hosts.length > 1, variables });
@@ -305,7 +305,9 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     if (target.queryType === RUNNING_SCRIPTS) {
       return this.runningScripts(target, host, oneOfHosts);
     }
-    const refused = this.refusal ?? refusedCode(target.code);
+    const joinName = target.scriptName?.trim() || undefined;
+    // A named script's code is the host's, not this query's: nothing of it is sent.
+    const refused = this.refusal ?? (joinName ? undefined : refusedCode(target.code));
     if (refused) {
       return of(errorResponse(target, refused));
     }
@@ -330,7 +332,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
           holderKey(request, target),
           target.code,
           () => subscriber.next(respond()),
-          { outputLines: target.outputLines }
+          { outputLines: target.outputLines, joinName }
         );
         subscriber.next(respond());
         return release;

@@ -53,6 +53,11 @@ export interface BpftraceQuery extends DataQuery {
    * start and sends all of it on every tick.
    */
   outputLines?: number;
+  /**
+   * Show a script the host already runs, by its name (the PMDA's autostart and named scripts) or
+   * id, instead of `code`: the query joins it and never registers, restarts or stops it.
+   */
+  scriptName?: string;
 }
 
 /** Grafana's `queryType` of a query that lists the scripts running on a host (not a script). */

@@ -1,6 +1,6 @@
 import React from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { RadioButtonGroup, Stack } from '@grafana/ui';
+import { Alert, Button, RadioButtonGroup, Stack } from '@grafana/ui';
 import { DataSource } from '../datasource';
 import { BpfliveOptions, BpftraceQuery, RUNNING_SCRIPTS } from '../types';
 import { QueryEditor } from './QueryEditor';
@@ -32,6 +32,22 @@ export function QueryTypeEditor(props: Props) {
           onRunQuery();
         }}
       />
+      {type === 'script' && query.scriptName?.trim() && (
+        <Alert severity="info" title={`Shows the host's script "${query.scriptName}"`}>
+          This query joins a script the host already runs under that name (an autostart or named script of the PMDA);
+          the code below is not sent. It never starts, restarts or stops that script.{' '}
+          <Button
+            size="sm"
+            variant="secondary"
+            onClick={() => {
+              onChange({ ...query, scriptName: undefined });
+              onRunQuery();
+            }}
+          >
+            Run the code below instead
+          </Button>
+        </Alert>
+      )}
       {type === RUNNING_SCRIPTS ? <RunningScriptsEditor {...props} /> : <QueryEditor {...props} />}
     </Stack>
   );

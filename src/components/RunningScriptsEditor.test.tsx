@@ -1,5 +1,5 @@
 import React from 'react';
-import { fireEvent, render, screen, waitFor } from '@testing-library/react';
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { LoadingState, toDataFrame } from '@grafana/data';
 import type { DataSource } from '../datasource';
 import { runningScriptsFrame } from '../query/runningScripts';
@@ -19,7 +19,8 @@ const frame = runningScriptsFrame('A', [
   },
 ]);
 
-function show(mayStopScripts: boolean) {
+function show(mayStopScripts: boolean, rows = frame) {
+  onChange.mockClear();
   const datasource = {
     mayStopScripts,
     stopScript: jest.fn(async () => undefined),
@@ -28,14 +29,16 @@ function show(mayStopScripts: boolean) {
   render(
     <RunningScriptsEditor
       query={{ refId: 'A', code: '', queryType: 'runningScripts' }}
-      onChange={jest.fn()}
+      onChange={onChange}
       onRunQuery={jest.fn()}
       datasource={datasource as unknown as DataSource}
-      data={{ state: LoadingState.Streaming, series: [toDataFrame(frame)], timeRange: {} as never }}
+      data={{ state: LoadingState.Streaming, series: [toDataFrame(rows)], timeRange: {} as never }}
     />
   );
   return datasource;
 }
+
+const onChange = jest.fn();
 
 describe('RunningScriptsEditor', () => {
   it("lists the host's scripts with their origin and CPU, and lets an Editor stop one after confirming", async () => {
@@ -54,5 +57,25 @@ describe('RunningScriptsEditor', () => {
     show(false);
     expect(screen.queryByText('Stop')).toBeNull();
     expect(screen.getByText(/Only Editors and Admins can stop scripts/)).toBeTruthy();
+  });
+
+  it("offers to show an autostart script in this panel by its name, and not another tool's unnamed one", () => {
+    const named = runningScriptsFrame('A', [
+      {
+        id: '3',
+        name: 'runqlat',
+        origin: 'PMDA autostart',
+        user: 'root',
+        state: 'started',
+        overBudget: false,
+        code: '',
+      },
+    ]);
+    show(false, named);
+    fireEvent.click(screen.getByText('Show here'));
+    expect(onChange).toHaveBeenCalledWith(expect.objectContaining({ queryType: undefined, scriptName: 'runqlat' }));
+    cleanup();
+    show(false);
+    expect(screen.queryByText('Show here')).toBeNull();
   });
 });

@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { DataFrame, GrafanaTheme2, QueryEditorProps } from '@grafana/data';
-import { Alert, ConfirmButton, Field, Input, Text, useStyles2 } from '@grafana/ui';
+import { Alert, Button, ConfirmButton, Field, Input, Text, useStyles2 } from '@grafana/ui';
 import { DataSource } from '../datasource';
 import { percentText } from '../shared/percent';
 import { BpfliveOptions, BpftraceQuery } from '../types';
@@ -72,6 +72,7 @@ export function RunningScriptsEditor({ query, onChange, onRunQuery, datasource, 
               <th>State</th>
               <th>CPU</th>
               <th>Code</th>
+              <th />
               {mayStop && <th />}
             </tr>
           </thead>
@@ -83,6 +84,21 @@ export function RunningScriptsEditor({ query, onChange, onRunQuery, datasource, 
                 <td>{r.state}</td>
                 <td>{r.cpu === null ? '' : percentText(r.cpu)}</td>
                 <td className={styles.code}>{r.code}</td>
+                <td>
+                  {r.origin === 'PMDA autostart' || r.origin === 'named script' ? (
+                    <Button
+                      size="sm"
+                      variant="secondary"
+                      tooltip="This query then shows that script's data (it joins it; nothing is registered)"
+                      onClick={() => {
+                        onChange({ ...query, queryType: undefined, scriptName: r.name });
+                        onRunQuery();
+                      }}
+                    >
+                      Show here
+                    </Button>
+                  ) : null}
+                </td>
                 {mayStop && (
                   <td>
                     <ConfirmButton

@@ -49,6 +49,8 @@ export interface TickReader {
 export interface SubscribeOptions {
   /** `// table-retain-lines:` for a script that does not set it. */
   outputLines?: number;
+  /** Show the script the host runs under this name (or id) instead of registering `code`. */
+  joinName?: string;
 }
 
 /** Every this many ticks the leases are checked against the PMDA's own list of scripts. */
@@ -152,16 +154,22 @@ export class Endpoint {
     listener: Listener,
     options: SubscribeOptions = {}
   ): { lease: ScriptLease; release: () => void } {
-    const prepared = prepareScript(code, { namespace: this.options.namespace, outputLines: options.outputLines });
+    const joinName = options.joinName?.trim() || undefined;
+    const prepared = joinName
+      ? { key: `name:${joinName}`, text: '' }
+      : prepareScript(code, { namespace: this.options.namespace, outputLines: options.outputLines });
     let lease = this.leases.get(prepared.key);
     if (!lease) {
       lease = new ScriptLease(prepared.key, prepared.text, {
         retentionMs: this.options.retentionMs,
         pollIntervalMs: this.options.pollIntervalMs,
         mayControl: this.client.mayControl,
+        joinName,
       });
       this.leases.set(lease.key, lease);
-      this.refuseUnsendable(lease, code);
+      if (!joinName) {
+        this.refuseUnsendable(lease, code);
+      }
     }
     // Grafana unsubscribes a query before it runs it again, so the holder's previous lease is
     // already retiring when the new code arrives: the code changed, and the old script goes now
@@ -434,7 +442,8 @@ export class Endpoint {
       const times = (this.overBudget.get(lease) ?? 0) + 1;
       this.overBudget.set(lease, times);
       const id = lease.scriptId;
-      if (times >= 2 && this.options.stopOverBudget && this.client.mayControl && id && lease.phase !== 'retiring') {
+      // Never a script that is not ours (a joined named script: lease.mayControl is false for it).
+      if (times >= 2 && this.options.stopOverBudget && lease.mayControl && id && lease.phase !== 'retiring') {
         this.overBudget.delete(lease);
         lease.rejected(
           `Stopped: the script used ${percentText(cpu)} of a CPU, over the datasource's budget of ${percentText(budget)} per script (the datasource stops scripts over budget). Make it cheaper (fewer or rarer probes, a lower profile rate, filters) or ask an Admin to raise the budget.`
@@ -455,7 +464,9 @@ export class Endpoint {
     for (const lease of this.leases.values()) {
       const old = lease.restartDue(now);
       if (old) {
-        void deregisterScripts(this.client, [old]).catch(() => undefined);
+        if (!lease.joinName) {
+          void deregisterScripts(this.client, [old]).catch(() => undefined);
+        }
         this.notify(lease);
       }
       if (
@@ -485,10 +496,16 @@ export class Endpoint {
     this.startsUnderWay++;
     this.notify(lease);
     try {
-      const copy = findRunningCopy(await this.scriptList(), lease.text);
+      const copy = findTarget(await this.scriptList(), lease);
       if (copy?.script_id) {
         lease.joined(copy as ScriptRecord, this.now());
         this.listSoon = true;
+        return;
+      }
+      if (lease.joinName) {
+        lease.notRunning(
+          `The host runs no script named "${lease.joinName}" now (the Running scripts query lists what it runs): it shows here as soon as the host runs it.`
+        );
         return;
       }
       if (!lease.mayControl) {
@@ -574,7 +591,7 @@ export class Endpoint {
       const id = lease.scriptId;
       if (!id) {
         if (lease.phase === 'waiting') {
-          const copy = findRunningCopy(list, lease.text);
+          const copy = findTarget(list, lease);
           if (copy?.script_id && lease.joined(copy as ScriptRecord, now)) {
             this.notify(lease);
           }
@@ -749,6 +766,24 @@ export class Endpoint {
     }
     this.poller.stop();
   }
+}
+
+/** What a lease shows: the host's script of its name (a joined named script), else its own text's copy. */
+function findTarget(
+  list: Array<Partial<ScriptRecord>> | undefined,
+  lease: ScriptLease
+): Partial<ScriptRecord> | undefined {
+  const name = lease.joinName;
+  if (name === undefined) {
+    return findRunningCopy(list, lease.text);
+  }
+  return (list ?? []).find(
+    (r) =>
+      (r.metadata?.name === name || r.script_id === name) &&
+      r.state?.status !== 'error' &&
+      r.state?.status !== 'stopped' &&
+      r.state?.status !== 'stopping'
+  );
 }
 
 /**

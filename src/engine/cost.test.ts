@@ -194,3 +194,37 @@ describe('Endpoint: a reader of the whole host', () => {
     expect(pmda.ids()).toEqual([]);
   });
 });
+
+describe('Endpoint: a named script of the host, shown by name', () => {
+  const registers = () => pmda.log.filter((l) => l.name === 'bpftrace.control.register').length;
+  const deregisters = () => pmda.log.filter((l) => l.name === 'bpftrace.control.deregister').length;
+
+  it('joins the autostart script of that name, reads it, and never registers, stops or deregisters it', async () => {
+    const id = pmda.autostart('runq', 'profile:hz:99 { @n = count(); }');
+    const before = registers();
+    const e = endpoint({ cpuBudget: 0.001, stopOverBudget: true });
+    const { lease, release } = e.subscribe('d/1/A', '', () => undefined, { joinName: 'runq' });
+    await flush();
+    await seconds(3 * PROC_EVERY, e);
+    expect(lease.phase).toBe('running');
+    expect(lease.scriptId).toBe(id);
+    expect(lease.variables.map((v) => v.name)).toEqual(['@n']);
+    // Over a budget the admin chose to enforce, yet not ours to stop: a warning only.
+    expect(e.isOverBudget(lease)).toBe(true);
+    release();
+    await seconds(30, e);
+    expect(registers()).toBe(before);
+    expect(deregisters()).toBe(0);
+    expect(pmda.ids()).toEqual([id]);
+  });
+
+  it('says the host runs no script of that name, and registers nothing', async () => {
+    const e = endpoint();
+    const { lease } = e.subscribe('d/1/A', '', () => undefined, { joinName: 'nosuch' });
+    await flush();
+    await seconds(3, e);
+    expect(lease.phase).toBe('waiting');
+    expect(lease.info).toMatch(/runs no script named "nosuch"/);
+    expect(registers()).toBe(0);
+  });
+});

@@ -24,6 +24,8 @@ interface FakeScript {
   /** bpftrace's pid, and the CPU time (ms) it has used: `cpuMsPerPrint` more at each print. */
   pid: number;
   cpuMs: number;
+  /** The PMDA's name: its autostart scripts are named by their file. */
+  name?: string;
 }
 
 const RLIMIT = `ERROR: Unknown error -1: couldn't set RLIMIT_MEMLOCK for bpftrace.`;
@@ -81,6 +83,15 @@ export class FakePmda {
         s.cpuMs += this.cpuMsPerPrint;
       }
     }
+  }
+
+  /** A script the PMDA started itself from its autostart directory, named by its file. */
+  autostart(name: string, code: string): string {
+    this.store(0, 'bpftrace.control.register', code);
+    const s = [...this.scripts.values()].pop()!;
+    s.name = name;
+    this.readBacks.delete(0);
+    return s.id;
   }
 
   kill(id: string, signal = 9): void {
@@ -203,7 +214,7 @@ export class FakePmda {
       created_at: `2026-12-03T00:00:${String(s.created).padStart(9, '0')}`,
       last_accessed_at: `t${s.lastAccessed}`,
       code: s.code,
-      metadata: { name: null, include: null, table_retain_lines: null, custom_output_block: false },
+      metadata: { name: s.name ?? null, include: null, table_retain_lines: null, custom_output_block: false },
       variables: { '@n': { single: true, semantics: 1, datatype: 3, metrictype: null } },
       state: {
         status: s.status,
