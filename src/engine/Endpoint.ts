@@ -237,7 +237,7 @@ export class Endpoint {
   /** What the script a lease reads costs the host (its bpftrace process), when known. */
   costOf(lease: ScriptLease): ProcessCost | undefined {
     const id = lease.scriptId;
-    const record = id ? this.hostList?.records.find((r) => r.script_id === id) : undefined;
+    const record = id ? this.hostList?.records.find((r) => r.script_id === id || r.metadata?.name === id) : undefined;
     return this.costs.of(record?.state?.pid);
   }
 
@@ -249,7 +249,9 @@ export class Endpoint {
     if (!this.client.mayControl) {
       throw new Error('Your Grafana role may not stop scripts: an Editor or Admin can.');
     }
-    await deregisterScripts(this.client, [scriptId]);
+    // The PMDA deregisters a named script only by its name (its cluster's name; measured, PCP 6.0.3).
+    const record = this.hostList?.records.find((r) => r.script_id === scriptId);
+    await deregisterScripts(this.client, [record?.metadata?.name || scriptId]);
     this.listSoon = true;
     this.poller.wake();
   }
@@ -585,7 +587,13 @@ export class Endpoint {
     if (!list) {
       return;
     }
+    // A named script's metrics (and its lease's key) go by its name, not its id: the PMDA's cluster name.
     const byId = new Map(list.filter((r) => r.script_id).map((r) => [r.script_id!, r]));
+    for (const r of list) {
+      if (r.metadata?.name) {
+        byId.set(r.metadata.name, r);
+      }
+    }
     const ours = new Set<string>();
     for (const lease of [...this.leases.values()]) {
       const id = lease.scriptId;
@@ -777,13 +785,15 @@ function findTarget(
   if (name === undefined) {
     return findRunningCopy(list, lease.text);
   }
-  return (list ?? []).find(
+  const found = (list ?? []).find(
     (r) =>
       (r.metadata?.name === name || r.script_id === name) &&
       r.state?.status !== 'error' &&
       r.state?.status !== 'stopped' &&
       r.state?.status !== 'stopping'
   );
+  // The PMDA exports a named script's metrics under its name (bpftrace.scripts.<name>.…), not its id.
+  return found && { ...found, script_id: found.metadata?.name || found.script_id };
 }
 
 /**

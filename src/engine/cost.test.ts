@@ -207,7 +207,8 @@ describe('Endpoint: a named script of the host, shown by name', () => {
     await flush();
     await seconds(3 * PROC_EVERY, e);
     expect(lease.phase).toBe('running');
-    expect(lease.scriptId).toBe(id);
+    // Read by its name: the PMDA exports a named script's metrics under its name, not its id.
+    expect(lease.scriptId).toBe('runq');
     expect(lease.variables.map((v) => v.name)).toEqual(['@n']);
     // Over a budget the admin chose to enforce, yet not ours to stop: a warning only.
     expect(e.isOverBudget(lease)).toBe(true);
@@ -216,6 +217,9 @@ describe('Endpoint: a named script of the host, shown by name', () => {
     expect(registers()).toBe(before);
     expect(deregisters()).toBe(0);
     expect(pmda.ids()).toEqual([id]);
+    // An Editor's Stop in the Running scripts view reaches it (the PMDA takes a named script's name only).
+    await e.stopScript(id);
+    expect(pmda.ids()).toEqual([]);
   });
 
   it('says the host runs no script of that name, and registers nothing', async () => {

@@ -192,9 +192,9 @@ export class FakePmda {
       return ok({ success: true });
     }
     if (name === 'bpftrace.control.deregister') {
-      const ids = value.split(',');
-      const missing = ids.some((id) => !this.scripts.has(id));
-      ids.forEach((id) => this.scripts.delete(id));
+      const found = value.split(',').map((key) => this.byKey(key));
+      const missing = found.some((s) => !s);
+      found.forEach((s) => s && this.scripts.delete(s.id));
       this.readBacks.set(
         context,
         JSON.stringify(missing ? { error: 'one or more scripts were not found' } : { success: 'true' })
@@ -249,7 +249,13 @@ export class FakePmda {
       return true;
     }
     const m = /^bpftrace\.scripts\.(\w+)\./.exec(name);
-    return !!m && this.scripts.has(m[1]);
+    return !!m && this.byKey(m[1]) !== undefined;
+  }
+
+  /** As the PMDA's clusters: a named script goes by its name only (metrics, deregister), others by id. */
+  private byKey(key: string): FakeScript | undefined {
+    const s = this.scripts.get(key) ?? [...this.scripts.values()].find((x) => x.name === key);
+    return s && (s.name ?? s.id) === key ? s : undefined;
   }
 
   private typeOf(name: string): string {
@@ -278,7 +284,7 @@ export class FakePmda {
       return answer;
     }
     const [, id, leaf] = /^bpftrace\.scripts\.(\w+)\.(.+)$/.exec(name)!;
-    const s = this.scripts.get(id)!;
+    const s = this.byKey(id)!;
     s.lastAccessed = this.clock;
     switch (leaf) {
       case 'status':
