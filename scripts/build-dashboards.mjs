@@ -26,6 +26,8 @@
 //   // sort: <shown column name> [asc]
 //   // heatmap: min=N max=N          colour scale bounds
 //   // flamegraph: keyPartsAsRoots hideIdle hideUnresolved minSamples=N
+//   // query: runningScripts         not a script: the panel lists the host's running scripts
+//                                    (the file then has no code)
 //
 // Files are taken in name order (10-runqlat.bt, 11-runqlen.bt …). No dependencies beyond
 // Node and the project's prettier, which formats the JSON as `prettier --check` expects.
@@ -79,7 +81,10 @@ const HEADER_KEYS = new Set([
   'sort',
   'heatmap',
   'flamegraph',
+  'query',
 ]);
+/** Query types other than a script (`// query: runningScripts`): the panel's code is empty. */
+const QUERY_TYPES = ['runningScripts'];
 const FLAMEGRAPH_FLAGS = ['keyPartsAsRoots', 'hideIdle', 'hideUnresolved'];
 
 // x86_64 system call numbers (arch/x86/entry/syscalls/syscall_64.tbl): 0–334, then 424–469.
@@ -279,6 +284,12 @@ function fieldOverrides(panel, file) {
 }
 
 function targets(panel, code, file) {
+  if (panel.query !== undefined) {
+    if (!QUERY_TYPES.includes(panel.query) || code.trim() !== '') {
+      throw new HeaderError(`${file}: "query:" is one of ${QUERY_TYPES.join(', ')}, in a file without code`);
+    }
+    return [{ refId: 'A', version: 2, datasource: DATASOURCE, queryType: panel.query, code: '', hostspec: '$host' }];
+  }
   const format = panel.format ?? DEFAULT_FORMAT[panel.type];
   // Every panel runs on the hosts picked in the dashboard's $host (one script per host).
   const base = { datasource: DATASOURCE, code, format, hostspec: '$host' };

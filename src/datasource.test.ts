@@ -1,6 +1,6 @@
 import { firstValueFrom } from 'rxjs';
 import { DataQueryRequest, DataSourceInstanceSettings, getDefaultTimeRange } from '@grafana/data';
-import { setTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { BackendSrv, setBackendSrv, setTemplateSrv, TemplateSrv } from '@grafana/runtime';
 import { DataSource } from './datasource';
 import { blockingDiagnostics } from './language/blocking';
 import { EXAMPLES } from './language/examples';
@@ -141,5 +141,22 @@ describe('DataSource: PCP metric queries', () => {
   it('writes dashboard variables into the metric names, several values as several names', () => {
     setTemplateSrv(templateSrvWith({ stat: ['read', 'write'] }));
     expect(datasource().applyTemplateVariables(metricQuery, {}).metrics).toBe('disk.dev.read, disk.dev.write');
+  });
+});
+
+describe('DataSource: running scripts', () => {
+  it("a Viewer's Stop sends nothing at all (Grafana's proxy would refuse it too: control/store is Editor only)", async () => {
+    const sent: unknown[] = [];
+    setBackendSrv({ fetch: (r: unknown) => sent.push(r) } as unknown as BackendSrv);
+    const ds = datasource({ allowViewersToRun: false });
+    expect(ds.mayStopScripts).toBe(false);
+    await expect(ds.stopScript('7')).rejects.toThrow(/may not stop scripts/);
+    expect(sent).toEqual([]);
+  });
+
+  it('a Running scripts query runs without code; a script query without code does not', () => {
+    const ds = datasource();
+    expect(ds.filterQuery({ refId: 'A', code: '', queryType: 'runningScripts' })).toBe(true);
+    expect(ds.filterQuery({ refId: 'A', code: '' })).toBe(false);
   });
 });

@@ -2,6 +2,7 @@ import { merge, Observable, of } from 'rxjs';
 import {
   AdHocVariableFilter,
   CoreApp,
+  DataFrame,
   DataQueryRequest,
   DataQueryResponse,
   DataSourceApi,
@@ -18,9 +19,10 @@ import { hostnameOf, instancesOf, mapKeysOf, probesOf, processesOf, scriptsOf } 
 import { checkEndpoint } from './health/checkEndpoint';
 import { blockingDiagnostics } from './language/blocking';
 import { annotationEvents, annotationQuery } from './query/annotations';
-import { leaseResponse } from './query/leaseResponse';
+import { leaseResponse, ScriptCost } from './query/leaseResponse';
 import { alternativesFormat, expandAlternatives } from './query/metricNamesOf';
 import { metricResponse } from './query/metricResponse';
+import { runningScriptsResponse } from './query/runningScripts';
 import { queryDisplayText } from './query/displayText';
 import { migrateQuery } from './query/migrate';
 import {
@@ -35,7 +37,14 @@ import {
 } from './query/variables';
 import { ControlRoute, PmapiClient, proxyClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
-import { BpfliveOptions, BpfliveVariableQuery, BpftraceQuery, DEFAULT_QUERY, isMetricQuery } from './types';
+import {
+  BpfliveOptions,
+  BpfliveVariableQuery,
+  BpftraceQuery,
+  DEFAULT_QUERY,
+  isMetricQuery,
+  QUERY_TYPE_RUNNING_SCRIPTS,
+} from './types';
 
 /** Why this datasource refuses to work at all, in words for every query and Save & test. */
 const DIRECT_ACCESS_REFUSED =
@@ -92,7 +101,13 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   }
 
   filterQuery(query: BpftraceQuery): boolean {
-    return !query.hide && !!(isMetricQuery(query) ? query.metrics : query.code)?.trim();
+    if (query.hide) {
+      return false;
+    }
+    if (query.queryType === QUERY_TYPE_RUNNING_SCRIPTS) {
+      return true;
+    }
+    return isMetricQuery(query) ? !!query.metrics?.trim() : !!(query.scriptName?.trim() || query.code?.trim());
   }
 
   /** A client with its own context, so a check never disturbs the contexts of live panels. */
@@ -114,6 +129,8 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
         retentionMs: this.settings.retentionMs,
         namespace: this.namespace,
         budget: this.budget,
+        cpuBudget: this.settings.cpuBudget,
+        stopOverBudget: this.settings.stopOverBudget,
       });
       this.endpoints.set(host, endpoint);
     }
@@ -151,7 +168,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
         const variables = describeReplaced(interpolated.replaced);
         // A multi-value Host field runs the query on each of its hosts, a stream per host.
         return hosts.map((host) => {
-          const script = JSON.stringify([host, target.code.trim(), target.outputLines]);
+          const script = JSON.stringify([host, (target.code ?? '').trim(), target.outputLines, target.scriptName]);
           const first = !seen.has(script);
           seen.add(script);
           return this.safeStream(request, target, first, { host, oneOfHosts: hosts.length > 1, variables });
@@ -306,7 +323,12 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     if (isMetricQuery(target)) {
       return this.metricStream(request, target, { host, oneOfHosts });
     }
-    const refused = this.refusal ?? refusedCode(target.code);
+    if (target.queryType === QUERY_TYPE_RUNNING_SCRIPTS) {
+      return this.runningScripts(target, host, oneOfHosts);
+    }
+    const joinName = target.scriptName?.trim() || undefined;
+    // A named script's code is the host's, not this query's: nothing of it is sent.
+    const refused = this.refusal ?? (joinName ? undefined : refusedCode(target.code));
     if (refused) {
       return of(errorResponse(target, refused));
     }
@@ -314,15 +336,24 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       try {
         const range = rangeOf(request);
         const respond = () => {
-          const response = leaseResponse(target, lease, { host, ...range(), tellsScriptNews, oneOfHosts, variables });
+          const cost = this.costOf(endpoint, lease);
+          const response = leaseResponse(target, lease, {
+            host,
+            ...range(),
+            tellsScriptNews,
+            oneOfHosts,
+            variables,
+            cost,
+          });
           // One stream per host: Grafana keeps the latest response per key, so each host has its own.
           return oneOfHosts ? { ...response, key: hostKey(target.refId, host) } : response;
         };
-        const { lease, release } = this.endpointFor(host).subscribe(
+        const endpoint = this.endpointFor(host);
+        const { lease, release } = endpoint.subscribe(
           holderKey(request, target),
           target.code,
           () => subscriber.next(respond()),
-          { outputLines: target.outputLines }
+          { outputLines: target.outputLines, joinName }
         );
         subscriber.next(respond());
         return release;
@@ -366,6 +397,62 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
    */
   metricChildren(prefix: string, hostspec?: string): Promise<{ leaf: string[]; nonleaf: string[] }> {
     return this.endpointFor(hostspec).client.children(prefix);
+  }
+
+  /** The overhead meter of a query's script: its bpftrace's CPU and memory, against the budget. */
+  private costOf(endpoint: Endpoint, lease: Parameters<Endpoint['costOf']>[0]): ScriptCost | undefined {
+    const cost = endpoint.costOf(lease);
+    return cost && { ...cost, budget: this.settings.cpuBudget, overBudget: endpoint.isOverBudget(lease) };
+  }
+
+  /**
+   * The "Running scripts" query: the host's every script as a table, from the tick's fetch (the
+   * PMDA's list every tick, the proc metrics every few). It reads only: a Viewer's panel runs it.
+   */
+  private runningScripts(target: BpftraceQuery, host: string, oneOfHosts: boolean): Observable<DataQueryResponse> {
+    if (this.refusal) {
+      return of(errorResponse(target, this.refusal));
+    }
+    return new Observable<DataQueryResponse>((subscriber) => {
+      const endpoint = this.endpointFor(host);
+      const respond = () => {
+        const response = runningScriptsResponse(target, endpoint.scriptsOnHost, {
+          namespace: this.namespace,
+          costOf: (pid) => endpoint.costs.of(pid),
+          cpuBudget: this.settings.cpuBudget,
+          procAvailable: endpoint.costs.available,
+          transportError: endpoint.transportError,
+          now: Date.now(),
+        });
+        // One table per host, each named after it, under its own key (Grafana keeps the latest per key).
+        return oneOfHosts
+          ? {
+              ...response,
+              key: hostKey(target.refId, host),
+              data: response.data.map((f: DataFrame) => ({ ...f, name: `${host}: ${f.name}` })),
+            }
+          : response;
+      };
+      subscriber.next(respond());
+      return endpoint.addReader({ onTick: () => subscriber.next(respond()) });
+    });
+  }
+
+  /** Whether this session may stop scripts (Editors, Admins; Viewers only with the Admin's opt-in). */
+  get mayStopScripts(): boolean {
+    return this.control !== undefined && !this.refusal;
+  }
+
+  /**
+   * Stops a script on a host by its id (the Running scripts view's Stop). Sent only on the control
+   * route of this session's role: a Viewer's browser sends nothing, and Grafana's proxy would
+   * refuse it anyway (plugin.json: control/store is Editor only).
+   */
+  async stopScript(scriptId: string, hostspec?: string): Promise<void> {
+    if (this.refusal) {
+      throw new Error(this.refusal);
+    }
+    await this.endpointFor(hostspec).stopScript(scriptId);
   }
 
   /**

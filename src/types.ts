@@ -34,11 +34,12 @@ export const QUERY_MODEL_VERSION = 2;
 
 /**
  * The kinds of query (DataQuery's own `queryType`): absent or 'script' is a bpftrace script (every
- * query saved before query types existed), 'metric' a PCP metric query. A new optional field, so
- * no model version change.
+ * query saved before query types existed), 'metric' a PCP metric query, 'runningScripts' the list
+ * of scripts running on a host (not a script). A new optional field, so no model version change.
  */
 export const QUERY_TYPE_SCRIPT = 'script';
 export const QUERY_TYPE_METRIC = 'metric';
+export const QUERY_TYPE_RUNNING_SCRIPTS = 'runningScripts';
 
 /** Whether a query reads PCP metrics rather than running a script. */
 export function isMetricQuery(query: Pick<BpftraceQuery, 'queryType'>): boolean {
@@ -81,6 +82,11 @@ export interface BpftraceQuery extends DataQuery {
   metrics?: string;
   /** PCP metric queries: instance names to show, globs separated by `|` or a `/regex/`; all when empty. */
   instances?: string;
+  /**
+   * Show a script the host already runs, by its name (the PMDA's autostart and named scripts) or
+   * id, instead of `code`: the query joins it and never registers, restarts or stops it.
+   */
+  scriptName?: string;
 }
 
 /** What a dashboard variable of this datasource lists (see src/components/VariableQueryEditor.tsx). */
@@ -129,6 +135,13 @@ export interface BpfliveOptions extends DataSourceJsonData {
    * variable query offers, next to the default host.
    */
   hosts?: string;
+  /**
+   * CPU budget per script, in percent of one CPU (5 = 5 %): a script of this datasource whose
+   * bpftrace process uses more gets a warning. Empty: no budget.
+   */
+  cpuBudgetPercent?: number;
+  /** Admin's choice, default off: a script over the CPU budget at two samples in a row is stopped. */
+  stopOverBudget?: boolean;
 }
 
 export const DEFAULT_HOSTSPEC = 'localhost';

@@ -5,6 +5,7 @@ import {
   MAX_MAX_SCRIPTS,
   MAX_POLL_INTERVAL_SEC,
   maxScriptsProblem,
+  cpuBudgetProblem,
   pollIntervalProblem,
   retentionProblem,
 } from '../settings/settings';
@@ -36,6 +37,7 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
   const pollError = pollIntervalProblem(jsonData.pollIntervalSec);
   const retentionError = retentionProblem(jsonData.retention);
   const maxScriptsError = maxScriptsProblem(jsonData.maxScripts);
+  const cpuBudgetError = cpuBudgetProblem(jsonData.cpuBudgetPercent);
   const viewersMayRun = jsonData.allowViewersToRun === true;
   // Provisioning can store any JSON value; Grafana's route template treats every non-empty value,
   // even the string "false", as on, while the plugin only trusts a real `true`.
@@ -161,6 +163,43 @@ export function ConfigEditor({ options, onOptionsChange }: Props) {
             placeholder={String(DEFAULT_MAX_SCRIPTS)}
             value={numberText(jsonData.maxScripts)}
             onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('maxScripts', parseNumber(e.currentTarget.value))}
+          />
+        </Field>
+        <Field
+          label="CPU budget per script (%)"
+          description="The share of one CPU each script's bpftrace process may use, e.g. 5. Its query shows the share it uses; over the budget it warns, and the Running scripts view marks it. Empty: no budget."
+          invalid={!!cpuBudgetError}
+          error={cpuBudgetError}
+        >
+          <Input
+            id="bpflive-cpu-budget"
+            type="number"
+            width={20}
+            min={0.01}
+            max={100}
+            step={0.5}
+            placeholder="no budget"
+            value={numberText(jsonData.cpuBudgetPercent)}
+            onChange={(e: ChangeEvent<HTMLInputElement>) =>
+              setJson('cpuBudgetPercent', parseNumber(e.currentTarget.value))
+            }
+          />
+        </Field>
+        <Field
+          label="Stop scripts over budget"
+          description={
+            'Off by default. On: a script of this datasource over the CPU budget at two samples in a row (10 s apart) ' +
+            'is stopped, and its panel says why. The risk: a panel someone relies on (an incident, a profile taken ' +
+            'during a spike) stops exactly when the host is busiest, and any Viewer watching it loses its data; a ' +
+            'budget set too low stops ordinary scripts. Only scripts of this datasource are stopped, never the ' +
+            "host's own or another tool's."
+          }
+        >
+          <Switch
+            id="bpflive-stop-over-budget"
+            value={jsonData.stopOverBudget === true}
+            disabled={jsonData.cpuBudgetPercent === undefined}
+            onChange={(e: ChangeEvent<HTMLInputElement>) => setJson('stopOverBudget', e.currentTarget.checked)}
           />
         </Field>
         <Field

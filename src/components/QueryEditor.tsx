@@ -1,6 +1,6 @@
 import React, { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { Button, InlineSwitch, RadioButtonGroup, Stack, Tooltip } from '@grafana/ui';
+import { Alert, Button, InlineSwitch, RadioButtonGroup, Stack, Tooltip } from '@grafana/ui';
 import { DataSource } from '../datasource';
 import { inferUnit } from '../query/units';
 import { blockingDiagnostics, blockingOf } from '../language/blocking';
@@ -17,12 +17,20 @@ import {
   ProbeListSource,
 } from '../language/probeCatalog';
 import { migrateQuery } from '../query/migrate';
-import { BpfliveOptions, BpftraceQuery, QUERY_TYPE_METRIC, QUERY_TYPE_SCRIPT, QueryFormat } from '../types';
+import {
+  BpfliveOptions,
+  BpftraceQuery,
+  QUERY_TYPE_METRIC,
+  QUERY_TYPE_RUNNING_SCRIPTS,
+  QUERY_TYPE_SCRIPT,
+  QueryFormat,
+} from '../types';
 import { CheatSheet } from './CheatSheet';
 import { DownloadButton } from './DownloadButton';
 import { MetricQueryEditor } from './MetricQueryEditor';
 import { queryRunOf } from './panelData';
 import { QueryOptions } from './QueryOptions';
+import { RunningScriptsEditor } from './RunningScriptsEditor';
 import { runVersion } from './runVersion';
 import { EditorHandle, ErrorMarks, RunTrigger, ScriptEditor } from './ScriptEditor';
 import { ScriptStatus } from './ScriptStatus';
@@ -34,16 +42,21 @@ type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
 const QUERY_TYPES = [
   { label: 'bpftrace script', value: QUERY_TYPE_SCRIPT },
   { label: 'PCP metric', value: QUERY_TYPE_METRIC },
+  { label: 'Running scripts', value: QUERY_TYPE_RUNNING_SCRIPTS },
 ];
 
 /**
- * The query editor: which kind of query (a bpftrace script, PCP metrics), then that kind's editor.
+ * The query editor: which kind of query (a bpftrace script, PCP metrics, the host's running
+ * scripts), then that kind's editor.
  * Switching keeps the other kind's fields, so switching back finds them again; nothing runs on a
  * switch (a script runs only when asked).
  */
 export function QueryEditor(props: Props) {
   const query = useMemo(() => migrateQuery(props.query), [props.query]);
-  const type = query.queryType || QUERY_TYPE_SCRIPT;
+  const type =
+    query.queryType === QUERY_TYPE_METRIC || query.queryType === QUERY_TYPE_RUNNING_SCRIPTS
+      ? query.queryType
+      : QUERY_TYPE_SCRIPT;
   return (
     <Stack direction="column" gap={1}>
       <div data-testid="bpflive-query-type">
@@ -51,11 +64,41 @@ export function QueryEditor(props: Props) {
           size="sm"
           options={QUERY_TYPES}
           value={type}
-          onChange={(queryType) => props.onChange({ ...query, queryType })}
+          onChange={(queryType) => {
+            props.onChange({ ...query, queryType });
+            // Listing the host's scripts starts nothing, so it shows at once.
+            if (queryType === QUERY_TYPE_RUNNING_SCRIPTS) {
+              props.onRunQuery();
+            }
+          }}
         />
       </div>
-      {type === QUERY_TYPE_METRIC ? <MetricQueryEditor {...props} query={query} /> : <ScriptQueryEditor {...props} />}
+      {type === QUERY_TYPE_METRIC && <MetricQueryEditor {...props} query={query} />}
+      {type === QUERY_TYPE_RUNNING_SCRIPTS && <RunningScriptsEditor {...props} query={query} />}
+      {type === QUERY_TYPE_SCRIPT && query.scriptName?.trim() && (
+        <JoinedScriptNotice
+          name={query.scriptName}
+          onRunCode={() => {
+            props.onChange({ ...query, scriptName: undefined });
+            props.onRunQuery();
+          }}
+        />
+      )}
+      {type === QUERY_TYPE_SCRIPT && <ScriptQueryEditor {...props} />}
     </Stack>
+  );
+}
+
+/** A script query that shows a script the host already runs, by name: the code is not sent. */
+function JoinedScriptNotice({ name, onRunCode }: { name: string; onRunCode: () => void }) {
+  return (
+    <Alert severity="info" title={`Shows the host's script "${name}"`}>
+      This query joins a script the host already runs under that name (an autostart or named script of the PMDA); the
+      code below is not sent. It never starts, restarts or stops that script.{' '}
+      <Button size="sm" variant="secondary" onClick={onRunCode}>
+        Run the code below instead
+      </Button>
+    </Alert>
   );
 }
 

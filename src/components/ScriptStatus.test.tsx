@@ -142,4 +142,23 @@ describe('ScriptStatus for a Viewer', () => {
     );
     expect(screen.getByTestId('bpflive-engine')).toHaveTextContent(/Not running.*may not start scripts/);
   });
+
+  it('shows the overhead meter of a running script, orange with the budget over it', () => {
+    show({
+      state: {
+        status: 'started',
+        variables: [],
+        shown: [],
+        warnings: [],
+        cost: { cpu: 0.021, rssBytes: 52428800, windowMs: 5000 },
+      },
+    });
+    const meter = screen.getByTestId('bpflive-overhead');
+    expect(meter.textContent).toContain('CPU 2.1 %');
+  });
+
+  it('shows no meter before the process was measured twice, nor for a stopped script', () => {
+    show({ state: { status: 'started', variables: [], shown: [], warnings: [], cost: { rssBytes: 1 } } });
+    expect(screen.queryByTestId('bpflive-overhead')).toBeNull();
+  });
 });

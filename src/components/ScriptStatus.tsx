@@ -4,7 +4,8 @@ import { GrafanaTheme2 } from '@grafana/data';
 import { Badge, BadgeColor, Icon, IconName, Spinner, Text, Tooltip, useStyles2 } from '@grafana/ui';
 import { Diagnostic, Severity } from '../language/diagnostics';
 import { UrlBudget } from '../language/lints';
-import type { ScriptState } from '../query/leaseResponse';
+import type { ScriptCost, ScriptState } from '../query/leaseResponse';
+import { percentText } from '../shared/percent';
 import { RunVersion, RunVersionKind } from './runVersion';
 
 interface Props {
@@ -71,6 +72,7 @@ export function ScriptStatus({
             data-testid="bpflive-warnings"
           />
         )}
+        {state?.status === 'started' && <OverheadMeter cost={state.cost} />}
         <span className={styles.grow} />
         <Tooltip
           content={`URL-encoded, the script takes ${budget.encoded.toLocaleString('en-US')} of the ${budget.max.toLocaleString('en-US')} characters pmproxy's URL limit leaves for it. Comments are not sent.`}
@@ -114,6 +116,32 @@ export function ScriptStatus({
         </ul>
       )}
     </div>
+  );
+}
+
+/**
+ * The overhead meter: the share of one CPU the script's bpftrace uses (PCP's proc metrics, over
+ * the last few seconds) and its memory; orange over the datasource's budget. Nothing until the
+ * first two samples of its process (about 5 s after it started).
+ */
+export function OverheadMeter({ cost }: { cost?: ScriptCost }) {
+  if (cost?.cpu === undefined) {
+    return null;
+  }
+  const cpu = percentText(cost.cpu);
+  const memory = cost.rssBytes === undefined ? '' : `, ${Math.round(cost.rssBytes / 1048576)} MiB resident`;
+  const budget =
+    cost.budget === undefined
+      ? 'The datasource sets no CPU budget.'
+      : `The datasource's budget is ${percentText(cost.budget)} per script${cost.overBudget ? ': this script is over it.' : '.'}`;
+  return (
+    <Badge
+      color={cost.overBudget ? 'orange' : 'blue'}
+      icon={cost.overBudget ? 'exclamation-triangle' : 'dashboard'}
+      text={`CPU ${cpu}`}
+      tooltip={`bpftrace uses ${cpu} of one CPU${memory} (PCP proc metrics of its process, over the last ${Math.round((cost.windowMs ?? 0) / 1000)} s). ${budget}`}
+      data-testid="bpflive-overhead"
+    />
   );
 }
 

@@ -15,6 +15,8 @@ import {
 import { InstanceNames } from './instanceNames';
 import { expandMetricPattern, hasWildcard, metricPatterns } from './metricNames';
 import { MetricSpec, MetricWatch, watchKey } from './MetricWatch';
+import { PROC_METRICS, ProcessCost, ProcessCosts } from './processCost';
+import { percentText } from '../shared/percent';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
 import { cleanErrorText, ScriptLease } from './ScriptLease';
@@ -33,12 +35,24 @@ export interface EndpointOptions {
   /** How long a script nobody subscribes to keeps running (refreshes re-subscribe within it). */
   graceMs?: number;
   budget?: ScriptBudget;
+  /** The datasource's CPU budget per script, as a share of one CPU (0.05 = 5 %); none when absent. */
+  cpuBudget?: number;
+  /** The admin's choice: a script of ours over its CPU budget twice in a row is stopped. */
+  stopOverBudget?: boolean;
   now?: () => number;
+}
+
+/** Something that reads the host on the tick besides the leases (a running-scripts view). */
+export interface TickReader {
+  /** Called after every tick, whether the fetch answered or not. */
+  onTick(): void;
 }
 
 export interface SubscribeOptions {
   /** `// table-retain-lines:` for a script that does not set it. */
   outputLines?: number;
+  /** Show the script the host runs under this name (or id) instead of registering `code`. */
+  joinName?: string;
 }
 
 /** Every this many ticks the leases are checked against the PMDA's own list of scripts. */
@@ -61,6 +75,13 @@ const ABANDONED_AFTER_MS = 120_000;
  * then registers only the codes still wanted when their turn comes, not every code in between.
  */
 const MAX_STARTS_AT_ONCE = 3;
+/**
+ * The proc metrics (CPU time and memory of the scripts' bpftrace processes) ride in the tick's one
+ * fetch every this many ticks, not every tick: proc has no instance filter in pmproxy's fetch, so
+ * each read walks every process of the host (pmcd's cost) and sends them all (about 100 bytes a
+ * process); a CPU share over 5 s is also steadier than one over 1 s.
+ */
+export const PROC_EVERY = 5;
 
 type Listener = () => void;
 
@@ -87,8 +108,18 @@ export class Endpoint {
   private startsUnderWay = 0;
   private pmcdPid?: number;
   private clockOffset?: number;
+  /** CPU and memory of the host's processes by pid, sampled every PROC_EVERY ticks. */
+  readonly costs = new ProcessCosts();
+  /** The PMDA's last list of scripts (every script on the host, ours or not) and when it came. */
+  private hostList?: { records: Array<Partial<ScriptRecord>>; t: number };
+  private previousList?: { records: Array<Partial<ScriptRecord>>; t: number };
+  /** Leases over their CPU budget: how many proc samples in a row. */
+  private readonly overBudget = new Map<ScriptLease, number>();
+  private readonly readers = new Set<TickReader>();
   /** For tests and bench: how many fetches the tick sent. */
   fetchCount = 0;
+  /** Why the last tick's fetch failed (pmproxy or pmcd unreachable), for readers; undefined when it answered. */
+  transportError?: string;
 
   constructor(
     readonly client: PmapiClient,
@@ -97,7 +128,7 @@ export class Endpoint {
     this.poller = new Poller(
       options.pollIntervalMs,
       () => this.tick(),
-      () => this.leases.size > 0 || this.watches.size > 0,
+      () => this.leases.size > 0 || this.watches.size > 0 || this.readers.size > 0,
       () => this.now()
     );
   }
@@ -130,16 +161,22 @@ export class Endpoint {
     listener: Listener,
     options: SubscribeOptions = {}
   ): { lease: ScriptLease; release: () => void } {
-    const prepared = prepareScript(code, { namespace: this.options.namespace, outputLines: options.outputLines });
+    const joinName = options.joinName?.trim() || undefined;
+    const prepared = joinName
+      ? { key: `name:${joinName}`, text: '' }
+      : prepareScript(code, { namespace: this.options.namespace, outputLines: options.outputLines });
     let lease = this.leases.get(prepared.key);
     if (!lease) {
       lease = new ScriptLease(prepared.key, prepared.text, {
         retentionMs: this.options.retentionMs,
         pollIntervalMs: this.options.pollIntervalMs,
         mayControl: this.client.mayControl,
+        joinName,
       });
       this.leases.set(lease.key, lease);
-      this.refuseUnsendable(lease, code);
+      if (!joinName) {
+        this.refuseUnsendable(lease, code);
+      }
     }
     // Grafana unsubscribes a query before it runs it again, so the holder's previous lease is
     // already retiring when the new code arrives: the code changed, and the old script goes now
@@ -273,6 +310,57 @@ export class Endpoint {
     return this.leases.get(key);
   }
 
+  /**
+   * A reader of the whole host (the running-scripts view): while it is added, every tick's fetch
+   * carries the PMDA's script list and, every PROC_EVERY ticks, the proc metrics.
+   */
+  addReader(reader: TickReader): () => void {
+    this.readers.add(reader);
+    this.listSoon = true;
+    this.poller.wake();
+    return () => {
+      this.readers.delete(reader);
+    };
+  }
+
+  /** Every script on the host as the PMDA's last list had it, with the list before it (for rates). */
+  get scriptsOnHost():
+    | {
+        records: Array<Partial<ScriptRecord>>;
+        t: number;
+        previous?: { records: Array<Partial<ScriptRecord>>; t: number };
+      }
+    | undefined {
+    return this.hostList && { ...this.hostList, previous: this.previousList };
+  }
+
+  /** What the script a lease reads costs the host (its bpftrace process), when known. */
+  costOf(lease: ScriptLease): ProcessCost | undefined {
+    const id = lease.scriptId;
+    const record = id ? this.hostList?.records.find((r) => r.script_id === id || r.metadata?.name === id) : undefined;
+    return this.costs.of(record?.state?.pid);
+  }
+
+  /**
+   * Stops (deregisters) any script on the host by id: the Running scripts view's Stop. Only on
+   * this session's control route; without one nothing is sent. The next list shows it gone.
+   */
+  async stopScript(scriptId: string): Promise<void> {
+    if (!this.client.mayControl) {
+      throw new Error('Your Grafana role may not stop scripts: an Editor or Admin can.');
+    }
+    // The PMDA deregisters a named script only by its name (its cluster's name; measured, PCP 6.0.3).
+    const record = this.hostList?.records.find((r) => r.script_id === scriptId);
+    await deregisterScripts(this.client, [record?.metadata?.name || scriptId]);
+    this.listSoon = true;
+    this.poller.wake();
+  }
+
+  /** Whether a lease's script was over the CPU budget at the last proc sample. */
+  isOverBudget(lease: ScriptLease): boolean {
+    return (this.overBudget.get(lease) ?? 0) > 0;
+  }
+
   /** The host's probes, one comma-separated string (the editor's probe catalog caches it). */
   probeList(): Promise<string> {
     return readProbeList(this.client);
@@ -334,12 +422,18 @@ export class Endpoint {
       this.listSoon ||
       this.poller.ticks % SCRIPT_LIST_EVERY === 1 ||
       [...this.leases.values()].some((l) => l.phase === 'releasing' || l.phase === 'waiting' || l.phase === 'stalled');
+    // The scripts' processes: with the list, which names each script's pid.
+    const procTick = (read.length > 0 || this.readers.size > 0) && this.poller.ticks % PROC_EVERY === 1;
+    const listNow = wantList || procTick || this.readers.size > 0;
     // Scripts and PCP metric queries together: still one fetch per tick.
     const names = ['pmcd.pid', ...read.flatMap((l) => l.metricNames()), ...watched.flatMap((w) => w.metricNames())];
-    if (wantList) {
+    if (listNow) {
       names.push(INFO_SCRIPTS_JSON);
     }
-    if (read.length === 0 && watched.length === 0 && !wantList) {
+    if (procTick) {
+      names.push(...PROC_METRICS);
+    }
+    if (read.length === 0 && watched.length === 0 && !listNow) {
       return true;
     }
 
@@ -357,9 +451,14 @@ export class Endpoint {
         watch.transport = describeTransport(e);
         this.notifyWatch(watch);
       }
+      this.transportError = describeTransport(e);
+      for (const reader of this.readers) {
+        reader.onTick();
+      }
       return false;
     }
-    if (wantList) {
+    this.transportError = undefined;
+    if (listNow) {
       this.listSoon = false;
     }
 
@@ -379,6 +478,13 @@ export class Endpoint {
     }
     const t = this.sampleTime(result.timestampMs);
     await this.observeWatches(watched, result, t);
+    if (listNow) {
+      this.takeList(result, t);
+    }
+    if (procTick) {
+      this.costs.take(result, t);
+      this.judgeBudget(read);
+    }
     let wantListNow = false;
     for (const lease of read) {
       if (lease.scriptId !== asked.get(lease) || !isRead(lease.phase)) {
@@ -400,12 +506,12 @@ export class Endpoint {
         if (changed) {
           this.notify(lease);
         }
-        if (lease.missedPrint(this.now()) && !wantList) {
+        if (lease.missedPrint(this.now()) && !listNow) {
           wantListNow = true;
         }
       }
     }
-    if (wantList) {
+    if (listNow) {
       this.reconcile(result, now, readIds);
     } else if (wantListNow) {
       try {
@@ -416,6 +522,9 @@ export class Endpoint {
       }
     }
     this.advance(this.now());
+    for (const reader of this.readers) {
+      reader.onTick();
+    }
     return true;
   }
 
@@ -439,12 +548,55 @@ export class Endpoint {
     }
   }
 
+  private takeList(result: FetchResult, t: number) {
+    const records = parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
+    if (records) {
+      this.previousList = this.hostList;
+      this.hostList = { records, t };
+    }
+  }
+
+  /**
+   * Each read lease's CPU share against the datasource's budget: over it, the lease's query warns
+   * (leaseResponse asks isOverBudget); over it at two samples in a row (not one: compiling a script
+   * costs bpftrace seconds of CPU at its start) and with the admin's choice, the script is stopped.
+   */
+  private judgeBudget(read: ScriptLease[]) {
+    const budget = this.options.cpuBudget;
+    for (const lease of read) {
+      const cpu = this.costOf(lease)?.cpu;
+      if (budget === undefined || budget <= 0 || cpu === undefined || cpu <= budget) {
+        this.overBudget.delete(lease);
+        continue;
+      }
+      const times = (this.overBudget.get(lease) ?? 0) + 1;
+      this.overBudget.set(lease, times);
+      const id = lease.scriptId;
+      // Never a script that is not ours (a joined named script: lease.mayControl is false for it).
+      if (times >= 2 && this.options.stopOverBudget && lease.mayControl && id && lease.phase !== 'retiring') {
+        this.overBudget.delete(lease);
+        lease.rejected(
+          `Stopped: the script used ${percentText(cpu)} of a CPU, over the datasource's budget of ${percentText(budget)} per script (the datasource stops scripts over budget). Make it cheaper (fewer or rarer probes, a lower profile rate, filters) or ask an Admin to raise the budget.`
+        );
+        void deregisterScripts(this.client, [id]).catch(() => undefined);
+        this.notify(lease);
+      }
+    }
+    for (const lease of [...this.overBudget.keys()]) {
+      if (!read.includes(lease)) {
+        this.overBudget.delete(lease);
+      }
+    }
+  }
+
   /** Lifecycle steps that are due: registrations, restarts, grace periods, releases. */
   private advance(now: number) {
     for (const lease of this.leases.values()) {
       const old = lease.restartDue(now);
       if (old) {
-        void deregisterScripts(this.client, [old]).catch(() => undefined);
+        if (!lease.joinName) {
+          void deregisterScripts(this.client, [old]).catch(() => undefined);
+        }
         this.notify(lease);
       }
       if (
@@ -474,10 +626,16 @@ export class Endpoint {
     this.startsUnderWay++;
     this.notify(lease);
     try {
-      const copy = findRunningCopy(await this.scriptList(), lease.text);
+      const copy = findTarget(await this.scriptList(), lease);
       if (copy?.script_id) {
         lease.joined(copy as ScriptRecord, this.now());
         this.listSoon = true;
+        return;
+      }
+      if (lease.joinName) {
+        lease.notRunning(
+          `The host runs no script named "${lease.joinName}" now (the Running scripts query lists what it runs): it shows here as soon as the host runs it.`
+        );
         return;
       }
       if (!lease.mayControl) {
@@ -557,13 +715,19 @@ export class Endpoint {
     if (!list) {
       return;
     }
+    // A named script's metrics (and its lease's key) go by its name, not its id: the PMDA's cluster name.
     const byId = new Map(list.filter((r) => r.script_id).map((r) => [r.script_id!, r]));
+    for (const r of list) {
+      if (r.metadata?.name) {
+        byId.set(r.metadata.name, r);
+      }
+    }
     const ours = new Set<string>();
     for (const lease of [...this.leases.values()]) {
       const id = lease.scriptId;
       if (!id) {
         if (lease.phase === 'waiting') {
-          const copy = findRunningCopy(list, lease.text);
+          const copy = findTarget(list, lease);
           if (copy?.script_id && lease.joined(copy as ScriptRecord, now)) {
             this.notify(lease);
           }
@@ -750,6 +914,26 @@ export class Endpoint {
     }
     this.poller.stop();
   }
+}
+
+/** What a lease shows: the host's script of its name (a joined named script), else its own text's copy. */
+function findTarget(
+  list: Array<Partial<ScriptRecord>> | undefined,
+  lease: ScriptLease
+): Partial<ScriptRecord> | undefined {
+  const name = lease.joinName;
+  if (name === undefined) {
+    return findRunningCopy(list, lease.text);
+  }
+  const found = (list ?? []).find(
+    (r) =>
+      (r.metadata?.name === name || r.script_id === name) &&
+      r.state?.status !== 'error' &&
+      r.state?.status !== 'stopped' &&
+      r.state?.status !== 'stopping'
+  );
+  // The PMDA exports a named script's metrics under its name (bpftrace.scripts.<name>.…), not its id.
+  return found && { ...found, script_id: found.metadata?.name || found.script_id };
 }
 
 /**

@@ -47,6 +47,11 @@ export interface ScriptLeaseOptions {
   pollIntervalMs: number;
   /** Whether this session may register, restart and deregister scripts. */
   mayControl: boolean;
+  /**
+   * A script the host already runs under this name (the PMDA's autostart or named scripts): the
+   * lease only joins it, never registers, restarts or deregisters it — it is not ours.
+   */
+  joinName?: string;
 }
 
 /** How many ticks after the start the error text is read for attach warnings. */
@@ -153,7 +158,10 @@ export class ScriptLease {
     return this.releasingSinceMs;
   }
   get mayControl(): boolean {
-    return this.options.mayControl;
+    return this.options.mayControl && this.options.joinName === undefined;
+  }
+  get joinName(): string | undefined {
+    return this.options.joinName;
   }
   /**
    * bpftrace prints every second; a running script whose print is more than half an interval

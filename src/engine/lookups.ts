@@ -118,7 +118,8 @@ function userBody(code: string): string {
   return stripComments(lines.join('\n')).trim();
 }
 
-function firstCodeLine(code: string): string {
+/** The first line of code, comments and bpflive's marker left out (a picker's or a table's glance at a script). */
+export function firstCodeLine(code: string): string {
   return (
     stripComments(code)
       .split('\n')

@@ -15,6 +15,8 @@ import { flameGraphFrame } from './flameCompare';
 import { keyNamesOf } from './keyNames';
 import { withSliceLink } from './sliceLink';
 import { newerModelNotice } from './migrate';
+import { ProcessCost } from '../engine/processCost';
+import { percentText } from '../shared/percent';
 import { chooseView, Evidence, ViewFormat } from './view';
 
 /** The script's state as the query editor reads it: `frames[0].meta.custom.bpflive`. */
@@ -34,6 +36,16 @@ export interface ScriptState {
   warnings: string[];
   /** What the user should know that is not a problem of the script (not started yet for a Viewer, no events). */
   info?: string;
+  /** What the script's bpftrace process costs the host (the overhead meter), when measured. */
+  cost?: ScriptCost;
+}
+
+/** The overhead meter: the bpftrace process's share of one CPU and its memory, and the budget. */
+export interface ScriptCost extends ProcessCost {
+  /** The datasource's CPU budget per script (share of one CPU), when it sets one. */
+  budget?: number;
+  /** Over the budget at the last sample. */
+  overBudget?: boolean;
 }
 
 export interface ResponseContext {
@@ -57,6 +69,8 @@ export interface ResponseContext {
    * other hosts' data goes on being drawn.
    */
   oneOfHosts?: boolean;
+  /** What the script costs the host (engine/Endpoint.ts costOf), for the overhead meter. */
+  cost?: ScriptCost;
 }
 
 /**
@@ -96,6 +110,10 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   if (news && lease.info) {
     notices.push({ severity: 'info', text: lease.info });
   }
+  const cost = news ? costNotice(context.cost) : undefined;
+  if (cost) {
+    notices.push(cost);
+  }
   const newer = newerModelNotice(query);
   if (newer) {
     notices.push({ severity: 'warning', text: newer });
@@ -116,6 +134,7 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
     shown: view.variables.map((v) => v.name),
     warnings: lease.warnings,
     info: lease.info,
+    cost: context.cost,
   };
   if (frames.length === 0) {
     // Never a silent empty panel: an empty frame carries what is going on.
@@ -305,6 +324,22 @@ function progressNotice(lease: ScriptLease, hasData: boolean): QueryResultMetaNo
 function hostFrame(frame: DataFrame, host = ''): DataFrame {
   const meta = { ...frame.meta, custom: { ...frame.meta?.custom, host } };
   return frame.name ? { ...frame, name: `${host}: ${frame.name}`, meta } : { ...frame, meta };
+}
+
+/** The overhead meter as a notice: a warning over the budget, else a line of information. */
+function costNotice(cost: ScriptCost | undefined): QueryResultMetaNotice | undefined {
+  if (cost?.cpu === undefined) {
+    return undefined;
+  }
+  const memory = cost.rssBytes === undefined ? '' : `, ${Math.round(cost.rssBytes / 1048576)} MiB resident`;
+  const used = `${percentText(cost.cpu)} of one CPU${memory}`;
+  if (cost.overBudget && cost.budget !== undefined) {
+    return {
+      severity: 'warning',
+      text: `Over the CPU budget: this script's bpftrace uses ${used}; the datasource allows ${percentText(cost.budget)} per script. Fewer or rarer probes, a lower profile rate or a filter make it cheaper.`,
+    };
+  }
+  return { severity: 'info', text: `Overhead: this script's bpftrace uses ${used}.` };
 }
 
 /** One host's notice, among the notices of the query's other hosts. */

@@ -1,7 +1,14 @@
-import { endpointSettings, maxScriptsProblem, parseDuration, pollIntervalProblem, retentionProblem } from './settings';
+import {
+  cpuBudgetProblem,
+  endpointSettings,
+  maxScriptsProblem,
+  parseDuration,
+  pollIntervalProblem,
+  retentionProblem,
+} from './settings';
 
 describe('datasource settings', () => {
-  it('defaults: localhost, 1 s, 30 min, Viewers may not run scripts, 50 scripts', () => {
+  it('defaults: localhost, 1 s, 30 min, Viewers may not run scripts, 50 scripts, no CPU budget', () => {
     expect(endpointSettings({})).toEqual({
       hostspec: 'localhost',
       pollIntervalMs: 1000,
@@ -9,6 +16,8 @@ describe('datasource settings', () => {
       allowViewersToRun: false,
       maxScripts: 50,
       hosts: ['localhost'],
+      cpuBudget: undefined,
+      stopOverBudget: false,
     });
     expect(endpointSettings(undefined)).toEqual(endpointSettings({}));
   });
@@ -73,5 +82,16 @@ describe('datasource settings', () => {
     expect(endpointSettings({ maxScripts: 0 }).maxScripts).toBe(1);
     expect(endpointSettings({ maxScripts: 9999 }).maxScripts).toBe(500);
     expect(endpointSettings({ maxScripts: NaN }).maxScripts).toBe(50);
+  });
+
+  it('reads the CPU budget as a percentage of one CPU, refuses what is not one, and stops only on a real true', () => {
+    expect(endpointSettings({ cpuBudgetPercent: 5 }).cpuBudget).toBeCloseTo(0.05);
+    expect(endpointSettings({ cpuBudgetPercent: 0 }).cpuBudget).toBeUndefined();
+    expect(endpointSettings({ cpuBudgetPercent: 250 }).cpuBudget).toBeUndefined();
+    expect(cpuBudgetProblem(5)).toBeUndefined();
+    expect(cpuBudgetProblem(0)).toMatch(/from 0.01 to 100/);
+    expect(cpuBudgetProblem(NaN)).toMatch(/percentage of one CPU/);
+    expect(endpointSettings({ cpuBudgetPercent: 5, stopOverBudget: true }).stopOverBudget).toBe(true);
+    expect(endpointSettings({ stopOverBudget: 'true' as unknown as boolean }).stopOverBudget).toBe(false);
   });
 });

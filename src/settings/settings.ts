@@ -25,6 +25,21 @@ export interface EndpointSettings {
   maxScripts: number;
   /** The hosts a "Hosts" variable offers: the default host first, then the configured others. */
   hosts: string[];
+  /** CPU budget per script as a share of one CPU (0.05), or undefined for none. */
+  cpuBudget?: number;
+  /** Stop a script of ours over the budget (the admin's choice; off by default). */
+  stopOverBudget: boolean;
+}
+
+/** A budget is a share of one CPU: from a hundredth of a percent to all of it. */
+export function cpuBudgetProblem(value: number | undefined): string | undefined {
+  if (value === undefined) {
+    return undefined;
+  }
+  if (!Number.isFinite(value) || value < 0.01 || value > 100) {
+    return 'The CPU budget is a percentage of one CPU, from 0.01 to 100 (empty: no budget).';
+  }
+  return undefined;
 }
 
 /** Why a setting is refused, in words for the config page; undefined when it is fine. */
@@ -111,5 +126,11 @@ export function endpointSettings(options: BpfliveOptions | undefined): EndpointS
       typeof maxScripts === 'number' && Number.isFinite(maxScripts)
         ? clamp(Math.floor(maxScripts), 1, MAX_MAX_SCRIPTS)
         : DEFAULT_MAX_SCRIPTS,
+    cpuBudget:
+      typeof options?.cpuBudgetPercent === 'number' && !cpuBudgetProblem(options.cpuBudgetPercent)
+        ? options.cpuBudgetPercent / 100
+        : undefined,
+    // Stopping needs a budget to be over, and a real `true`: a stopped panel is the admin's explicit choice.
+    stopOverBudget: options?.stopOverBudget === true,
   };
 }

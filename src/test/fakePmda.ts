@@ -21,6 +21,11 @@ interface FakeScript {
   dataBytes: number;
   counter: number;
   lastAccessed: number;
+  /** bpftrace's pid, and the CPU time (ms) it has used: `cpuMsPerPrint` more at each print. */
+  pid: number;
+  cpuMs: number;
+  /** The PMDA's name: its autostart scripts are named by their file. */
+  name?: string;
 }
 
 /**
@@ -49,6 +54,10 @@ export class FakePmda {
   /** While set, a store is answered only once it settles (a PMDA slow to register); counts them. */
   slowStores?: Promise<void>;
   storesWaiting = 0;
+  /** CPU time each bpftrace uses per print (ms of one CPU per second): 20 = 2 % of a CPU. */
+  cpuMsPerPrint = 20;
+  /** Set false for a host without PCP's proc PMDA. */
+  procMetrics = true;
   /** Every request, for assertions: client label, path, and the store's metric name. */
   readonly log: Array<{ client: string; path: string; name?: string; value?: string }> = [];
 
@@ -82,9 +91,19 @@ export class FakePmda {
       if (s.status === 'started') {
         s.counter += events;
         s.dataBytes += 20;
+        s.cpuMs += this.cpuMsPerPrint;
       }
     }
     this.forks += 3;
+  }
+
+  /** A script the PMDA started itself from its autostart directory, named by its file. */
+  autostart(name: string, code: string): string {
+    this.store(0, 'bpftrace.control.register', code);
+    const s = [...this.scripts.values()].pop()!;
+    s.name = name;
+    this.readBacks.delete(0);
+    return s.id;
   }
 
   kill(id: string, signal = 9): void {
@@ -147,9 +166,11 @@ export class FakePmda {
           .map((n) => ({
             pmid: this.pmidOf(n),
             name: n,
-            instances: HOST_METRICS[n]?.instances
-              ? HOST_METRICS[n].instances!.map((_, i) => ({ instance: i, value: i + 0.5 }))
-              : [{ instance: null, value: this.read(n, Number(p.context)) }],
+            instances: n.startsWith('proc.')
+              ? this.procValues(n)
+              : HOST_METRICS[n]?.instances
+                ? HOST_METRICS[n].instances!.map((_, i) => ({ instance: i as number | null, value: i + 0.5 }))
+                : [{ instance: null as number | null, value: this.read(n, Number(p.context)) }],
           }));
         return ok({ context: Number(p.context), timestamp: this.clock / 1000, values });
       }
@@ -187,15 +208,17 @@ export class FakePmda {
         dataBytes: 0,
         counter: 0,
         lastAccessed: this.clock,
+        pid: 1000 + this.nextId,
+        cpuMs: 0,
       };
       this.scripts.set(id, s);
       this.readBacks.set(context, JSON.stringify(this.record(s)));
       return ok({ success: true });
     }
     if (name === 'bpftrace.control.deregister') {
-      const ids = value.split(',');
-      const missing = ids.some((id) => !this.scripts.has(id));
-      ids.forEach((id) => this.scripts.delete(id));
+      const found = value.split(',').map((key) => this.byKey(key));
+      const missing = found.some((s) => !s);
+      found.forEach((s) => s && this.scripts.delete(s.id));
       this.readBacks.set(
         context,
         JSON.stringify(missing ? { error: 'one or more scripts were not found' } : { success: 'true' })
@@ -215,11 +238,11 @@ export class FakePmda {
       created_at: `2026-12-03T00:00:${String(s.created).padStart(9, '0')}`,
       last_accessed_at: `t${s.lastAccessed}`,
       code: s.code,
-      metadata: { name: null, include: null, table_retain_lines: null, custom_output_block: false },
+      metadata: { name: s.name ?? null, include: null, table_retain_lines: null, custom_output_block: false },
       variables: { '@n': { single: true, semantics: 1, datatype: 3, metrictype: null } },
       state: {
         status: s.status,
-        pid: 1,
+        pid: s.pid,
         exit_code: s.exitCode,
         error: s.error,
         probes: s.probes,
@@ -228,7 +251,24 @@ export class FakePmda {
     };
   }
 
+  /** proc.psinfo.* by pid: every script's bpftrace, and pmcd itself (pid 1), as a real host has others. */
+  private procValues(name: string): Array<{ instance: number; value: number }> {
+    const processes = [{ pid: 1, cpuMs: 5000 }, ...[...this.scripts.values()].filter((s) => s.status !== 'stopped')];
+    return processes.map((p) => ({
+      instance: p.pid,
+      value:
+        name === 'proc.psinfo.rss'
+          ? 40_000
+          : name === 'proc.psinfo.utime'
+            ? Math.floor(p.cpuMs / 2)
+            : Math.ceil(p.cpuMs / 2),
+    }));
+  }
+
   private exists(name: string): boolean {
+    if (name.startsWith('proc.psinfo.')) {
+      return this.procMetrics;
+    }
     if (
       name === 'pmcd.pid' ||
       name === 'bpftrace.info.scripts_json' ||
@@ -238,7 +278,13 @@ export class FakePmda {
       return true;
     }
     const m = /^bpftrace\.scripts\.(\w+)\./.exec(name);
-    return !!m && this.scripts.has(m[1]);
+    return !!m && this.byKey(m[1]) !== undefined;
+  }
+
+  /** As the PMDA's clusters: a named script goes by its name only (metrics, deregister), others by id. */
+  private byKey(key: string): FakeScript | undefined {
+    const s = this.scripts.get(key) ?? [...this.scripts.values()].find((x) => x.name === key);
+    return s && (s.name ?? s.id) === key ? s : undefined;
   }
 
   private typeOf(name: string): string {
@@ -270,7 +316,7 @@ export class FakePmda {
       return answer;
     }
     const [, id, leaf] = /^bpftrace\.scripts\.(\w+)\.(.+)$/.exec(name)!;
-    const s = this.scripts.get(id)!;
+    const s = this.byKey(id)!;
     s.lastAccessed = this.clock;
     switch (leaf) {
       case 'status':
