@@ -98,6 +98,24 @@ describe('the running scripts table', () => {
     expect(foreign.outputBytesPerSec).toBeUndefined();
   });
 
+  it("says a script nobody has read yet has no known state, not the PMDA's stale 'starting'", () => {
+    // Measured on PCP 6.0.3: a script registered and never read keeps "starting", pid -1 and
+    // last_accessed_at = created_at in scripts_json, while its bpftrace runs.
+    const unread = record('9', 'profile:hz:9 { @p = count(); }', {
+      created_at: '2026-12-03T10:00:58.006528',
+      last_accessed_at: '2026-12-03T10:00:58.006533',
+      state: { status: 'starting', pid: -1, exit_code: 0, error: '', probes: 0, data_bytes: 0 },
+    });
+    // Really starting: it was read (a panel shows it) and bpftrace has not attached yet.
+    const starting = record('10', 'profile:hz:9 { @q = count(); }', {
+      state: { status: 'starting', pid: -1, exit_code: 0, error: '', probes: 0, data_bytes: 0 },
+    });
+    const [a, b] = runningScriptRows({ t: now, records: [unread, starting] }, context);
+    expect(a.state).toMatch(/^unknown \(never read/);
+    expect(a.pid).toBeUndefined();
+    expect(b.state).toBe('starting');
+  });
+
   it('is one table with units Grafana formats, and marks a script over budget in its state', () => {
     const frame = runningScriptsFrame('A', runningScriptRows(snapshot, context));
     const field = (name: string) => frame.fields.find((f) => f.name === name)!;
