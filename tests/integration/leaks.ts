@@ -10,7 +10,7 @@ import { namespaceOf } from '../../src/scripts/naming';
 import { deregisterScripts, parseScriptList, ScriptRecord } from '../../src/scripts/protocol';
 import { stopAllRuns } from './datasourceHarness';
 import { PROXY_PATH } from './nodeBackendSrv';
-import { bpftracePids, PMPROXY, stackUp, waitFor } from './stack';
+import { bpftracePids, bpftraceProcesses, PMPROXY, SECOND_HOSTSPEC, stackUp, waitFor } from './stack';
 
 /** A client as an Admin's browser has it (through the emulated Grafana proxy), on a fresh context. */
 export function adminClient(hostspec = 'localhost'): PmapiClient {
@@ -37,7 +37,12 @@ export async function scriptsOf(namespace = 'bpflive'): Promise<Array<Partial<Sc
  * too): bpftrace processes are counted on this machine, whichever pmcd started them, and the
  * leftovers of each host are deregistered on that host.
  */
-export async function expectNothingLeft(timeoutMs = 30_000, hosts: string[] = ['localhost']): Promise<void> {
+export async function expectNothingLeft(
+  timeoutMs = 30_000,
+  // Both pmcd of the stack by default: a process is counted whichever started it, so its script
+  // must be looked for on both (a host that is down lists none).
+  hosts: string[] = ['localhost', SECOND_HOSTSPEC]
+): Promise<void> {
   // A test that failed half-way closes its panels now, as a user would; the product must then
   // stop everything by itself.
   stopAllRuns();
@@ -62,9 +67,9 @@ export async function expectNothingLeft(timeoutMs = 30_000, hosts: string[] = ['
     }
     const pids = bpftracePids();
     throw new Error(
-      `leaked bpftrace: ${pids.length} process(es) ${timeoutMs / 1000} s after the panels closed; scripts on the host: ${
+      `leaked bpftrace: ${pids.length} process(es) ${timeoutMs / 1000} s after the panels closed; scripts on the hosts: ${
         left.map((r) => `${r.script_id} (${r.state?.status}): ${(r.code ?? '').split('\n')[0]}`).join('; ') || 'none'
-      }`
+      }; processes: ${bpftraceProcesses()}`
     );
   }
 }

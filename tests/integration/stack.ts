@@ -61,6 +61,28 @@ export function bpftracePids(): number[] {
   return out ? out.split('\n').map(Number) : [];
 }
 
+/**
+ * Who each bpftrace process is, for a leak report: its pid, parent (pid and command), age and the
+ * pmcd it belongs to — so a report tells a process of the second pmcd, one whose PMDA forgot it
+ * (parent gone: ppid 1) and one a test left apart.
+ */
+export function bpftraceProcesses(): string {
+  const lines = sh('ps -o pid=,ppid=,etimes= -C bpftrace || true')
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim());
+  return lines
+    .map((l) => {
+      const [pid, ppid, age] = l.trim().split(/\s+/);
+      const parent =
+        sh(`ps -o args= -p ${Number(ppid)} || true`)
+          .trim()
+          .slice(0, 80) || 'gone';
+      return `pid ${pid} (${age} s old, parent ${ppid}: ${parent})`;
+    })
+    .join('; ');
+}
+
 export async function waitFor<T>(
   what: string,
   probe: () => Promise<T | undefined> | T | undefined,
