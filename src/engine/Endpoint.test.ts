@@ -94,6 +94,28 @@ describe('Endpoint with one client', () => {
     expect(a.leaseKeys).toEqual([]);
   });
 
+  it('sends a stop the host did not answer again until it does: no bpftrace left after a pmproxy crash', async () => {
+    const a = client('A');
+    const { release } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    pmda.storesDown = true;
+    release();
+    await seconds(10, [a]);
+    // The lease is over, the deregister got no answer: the script still runs, the stop waits.
+    expect(a.leaseKeys).toEqual([]);
+    expect(pmda.ids()).toHaveLength(1);
+    expect(a.stops.pending).toBe(true);
+    const tried = stores('A').filter((s) => s.name === 'bpftrace.control.deregister').length;
+    await seconds(3, [a]);
+    // Sent again (with a pause that grows), not given up.
+    expect(stores('A').filter((s) => s.name === 'bpftrace.control.deregister').length).toBeGreaterThan(tried);
+    pmda.storesDown = false;
+    await seconds(20, [a]);
+    expect(pmda.ids()).toEqual([]);
+    expect(a.stops.pending).toBe(false);
+  });
+
   it('a refresh within the grace period reuses the script and its data', async () => {
     const a = client('A');
     const first = a.subscribe('d/1/A', CODE, () => undefined);

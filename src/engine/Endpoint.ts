@@ -19,6 +19,7 @@ import { PROC_METRICS, ProcessCost, ProcessCosts } from './processCost';
 import { percentText } from '../shared/percent';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
+import { StopRetries } from './StopRetries';
 import { cleanErrorText, ScriptLease } from './ScriptLease';
 
 /** Shared by the endpoints of one datasource: how many scripts it may hold on hosts at once. */
@@ -116,6 +117,8 @@ export class Endpoint {
   /** Leases over their CPU budget: how many proc samples in a row. */
   private readonly overBudget = new Map<ScriptLease, number>();
   private readonly readers = new Set<TickReader>();
+  /** Stops of our scripts the host did not answer: sent again until it does. */
+  readonly stops: StopRetries;
   /** For tests and bench: how many fetches the tick sent. */
   fetchCount = 0;
   /** Why the last tick's fetch failed (pmproxy or pmcd unreachable), for readers; undefined when it answered. */
@@ -128,8 +131,13 @@ export class Endpoint {
     this.poller = new Poller(
       options.pollIntervalMs,
       () => this.tick(),
-      () => this.leases.size > 0 || this.watches.size > 0 || this.readers.size > 0,
+      () => this.leases.size > 0 || this.watches.size > 0 || this.readers.size > 0 || this.stops.pending,
       () => this.now()
+    );
+    this.stops = new StopRetries(
+      client,
+      () => this.now(),
+      () => this.poller.keepGoing()
     );
   }
 
@@ -410,6 +418,7 @@ export class Endpoint {
 
   /** The one fetch of the tick and what follows from it; false when pmproxy did not answer. */
   private async readAll(): Promise<boolean> {
+    await this.stops.retryDue();
     const now = this.now();
     this.advance(now);
     this.advanceWatches(now);
@@ -578,7 +587,7 @@ export class Endpoint {
         lease.rejected(
           `Stopped: the script used ${percentText(cpu)} of a CPU, over the datasource's budget of ${percentText(budget)} per script (the datasource stops scripts over budget). Make it cheaper (fewer or rarer probes, a lower profile rate, filters) or ask an Admin to raise the budget.`
         );
-        void deregisterScripts(this.client, [id]).catch(() => undefined);
+        void this.stops.stop([id]);
         this.notify(lease);
       }
     }
@@ -595,7 +604,7 @@ export class Endpoint {
       const old = lease.restartDue(now);
       if (old) {
         if (!lease.joinName) {
-          void deregisterScripts(this.client, [old]).catch(() => undefined);
+          void this.stops.stop([old]);
         }
         this.notify(lease);
       }
@@ -655,7 +664,7 @@ export class Endpoint {
       const record = await registerScript(this.client, lease.text);
       if (!lease.registered(record, this.now())) {
         // The query moved on while the store was under way: nobody wants this script.
-        void deregisterScripts(this.client, [record.script_id]).catch(() => undefined);
+        void this.stops.stop([record.script_id]);
       }
       this.listSoon = true;
     } catch (e) {
@@ -722,6 +731,11 @@ export class Endpoint {
         byId.set(r.metadata.name, r);
       }
     }
+    for (const id of this.stops.ids) {
+      if (!byId.has(id)) {
+        this.stops.forget(id);
+      }
+    }
     const ours = new Set<string>();
     for (const lease of [...this.leases.values()]) {
       const id = lease.scriptId;
@@ -758,7 +772,7 @@ export class Endpoint {
       if (first?.script_id && first.script_id !== id && (lease.phase === 'starting' || lease.phase === 'running')) {
         // Two clients registered the same text at once: both keep the older id.
         if (lease.mayControl) {
-          void deregisterScripts(this.client, [id]).catch(() => undefined);
+          void this.stops.stop([id]);
         }
         this.vanish(lease, '');
       }
@@ -779,7 +793,7 @@ export class Endpoint {
       lease.othersRead();
     } else if (seen === 'same' && now - (lease.releasingSince ?? now) >= this.quietMs) {
       lease.deregistered();
-      void deregisterScripts(this.client, [id]).catch(() => undefined);
+      void this.stops.stop([id]);
     }
   }
 
@@ -814,7 +828,7 @@ export class Endpoint {
       }
     }
     if (abandoned.length) {
-      void deregisterScripts(this.client, abandoned).catch(() => undefined);
+      void this.stops.stop(abandoned);
     }
   }
 
@@ -906,7 +920,7 @@ export class Endpoint {
     this.leaseOfHolder.clear();
     this.listSoon = true;
     const deadline = Date.now() + timeoutMs;
-    while (this.leases.size > 0 && Date.now() < deadline) {
+    while ((this.leases.size > 0 || this.stops.pending) && Date.now() < deadline) {
       await this.pollOnce();
       if (this.leases.size > 0) {
         await new Promise((r) => setTimeout(r, Math.min(1000, this.options.pollIntervalMs)));

@@ -48,6 +48,10 @@ export class FakePmda {
   private readonly pmids = new Map<string, string>();
   private nextPmid = 100;
   down = false;
+  /** Stores get no answer (pmproxy crashed just then) while fetches still do. */
+  storesDown = false;
+  /** Stores refused as pmcd refuses a user not in the PMDA's allowed_users. */
+  refuseStores = false;
   clock = 0;
   /** kernel.all.sysfork: forks so far (each print adds 3). */
   forks = 0;
@@ -66,7 +70,7 @@ export class FakePmda {
     return async (path, query, method = 'GET') => {
       const params = Object.fromEntries(new URLSearchParams(query));
       this.log.push({ client: label, path, name: params.name, value: params.value });
-      if (this.down) {
+      if (this.down || (this.storesDown && path.endsWith('/store'))) {
         throw classifyHttpError(502, 'Bad Gateway');
       }
       if (this.slowStores && path.endsWith('/store')) {
@@ -187,6 +191,12 @@ export class FakePmda {
       case '/viewer-control/store':
         if (method !== 'POST') {
           return { status: 403, body: '{"message":"plugin proxy route access denied"}' };
+        }
+        if (this.refuseStores) {
+          return {
+            status: 400,
+            body: `{"message":"failed to store value to metric ${p.name}: No permission to perform requested operation","success":false}`,
+          };
         }
         return this.store(Number(p.context), p.name, p.value);
       default:

@@ -2,7 +2,7 @@ import { prepareScript } from '../../src/scripts/naming';
 import { registerScript } from '../../src/scripts/protocol';
 import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
 import { adminClient, expectNothingLeft, scriptsOf } from './leaks';
-import { installNodeBackendSrv } from './nodeBackendSrv';
+import { installNodeBackendSrv, proxyLog } from './nodeBackendSrv';
 import { bpftracePids, PMPROXY, sh, stackUp, waitFor } from './stack';
 
 // The fault suite: each fault a team sharing dashboards on production hosts meets, injected into
@@ -16,9 +16,14 @@ const TICK_MS = 1000;
 const TICKS = 'interval:ms:100 { @ticks = count(); }';
 const SYSCALLS = 'tracepoint:raw_syscalls:sys_enter { @syscalls = count(); }';
 
+/** A fault of Grafana's proxy: stops (deregister stores) get 502, as when pmproxy just crashed. */
+let stopsUnanswered = false;
+
 beforeAll(() => {
   stackUp();
-  installNodeBackendSrv(() => PMPROXY);
+  installNodeBackendSrv(() => PMPROXY, undefined, {
+    unanswered: (method, path) => stopsUnanswered && path.includes('name=bpftrace.control.deregister'),
+  });
 });
 
 afterEach(() => expectNothingLeft());
@@ -279,6 +284,33 @@ describe('faults: pmproxy and pmcd', () => {
     expect(bpftracePids()).toEqual(pids);
     run.stop();
   }, 90_000);
+
+  it('the panel closes while stops get no answer: the stop is sent again, no bpftrace left long before the PMDA expiry', async () => {
+    // pmproxy 6.0.3 crashes under load; a crash at the moment a panel's script is stopped must not
+    // leave bpftrace running as root until the PMDA's expiry (90 s here, never on stock 6.0.3).
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const failedStops = () =>
+      proxyLog.filter((e) => e.path.includes('name=bpftrace.control.deregister') && e.status === 502).length;
+    const before = failedStops();
+    stopsUnanswered = true;
+    try {
+      run.stop();
+      await waitFor('a stop that got no answer', () => failedStops() > before, 30_000);
+      await waitFor('the stop sent again', () => failedStops() > before + 1, 20_000);
+      expect(bpftracePids()).toHaveLength(1);
+    } finally {
+      stopsUnanswered = false;
+    }
+    const answeredAt = Date.now();
+    await waitFor('no bpftrace left', () => bpftracePids().length === 0, 30_000);
+    const after = (Date.now() - answeredAt) / 1000;
+    report(
+      `stops unanswered while the panel closed: ${failedStops() - before} tries got 502; bpftrace gone ${after.toFixed(1)} s after stops were answered again`
+    );
+    expect(after).toBeLessThan(20);
+  }, 120_000);
 
   it('pmcd restart: registered again, data within 3 ticks of the PMDA being back, one process', async () => {
     const ds = newDataSource();

@@ -44,6 +44,11 @@ export interface NodeBackendSrvOptions {
   role?: () => Role;
   /** The datasource's jsonData as Grafana's proxy sees it (route templates read it); default {}. */
   jsonData?: () => Record<string, unknown>;
+  /**
+   * A fault: requests for which this says true get what Grafana's proxy answers when pmproxy does
+   * not answer (502 Bad Gateway), and never reach pmproxy. `path` is the proxied path with its query.
+   */
+  unanswered?: (method: string, path: string, body: string | undefined) => boolean;
 }
 
 /**
@@ -144,6 +149,11 @@ export function installNodeBackendSrv(
           : typeof request.data === 'string'
             ? request.data
             : JSON.stringify(request.data);
+      if (entry && options.unanswered?.(method, entry.path, body)) {
+        entry.status = 502;
+        subscriber.error({ status: 502, statusText: 'Bad Gateway', data: { message: 'Bad Gateway' }, config: request });
+        return;
+      }
       // Grafana's proxy (Go's http.Transport) resends an idempotent request once when a pooled
       // keep-alive connection turns out dead, e.g. after pmproxy restarted; so do we, for GET only.
       const send = () => fetch(target, { method, headers, body });
