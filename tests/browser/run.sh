@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Headless-browser tests of the built plugin: config.test.ts, editor.test.ts, panels.test.ts (over
+# Headless-browser tests of the built plugin: config, editor, panels, metrics, runningScripts (over
 # the shared harness.ts) and flamegraph.test.ts. Builds dist/module.js if it is missing (or with
 # BUILD_PLUGIN=1), then for each Grafana runtime (runtime.ts; BROWSER_RUNTIMES, default "12 13"):
 # rebuilds the host bundle with that runtime's React and @grafana packages and runs the tests on
@@ -50,7 +50,8 @@ for runtime in ${BROWSER_RUNTIMES:-12 13}; do
     --test-reporter=spec --test-reporter-destination=stdout \
     --test-reporter=tap --test-reporter-destination="artifacts/browser-$runtime.tap" \
     tests/browser/config.test.ts tests/browser/editor.test.ts tests/browser/panels.test.ts \
-    tests/browser/flamegraph.test.ts tests/browser/hosts.test.ts tests/browser/metrics.test.ts || failed+=("$runtime")
+    tests/browser/flamegraph.test.ts tests/browser/hosts.test.ts tests/browser/metrics.test.ts \
+    tests/browser/runningScripts.test.ts || failed+=("$runtime")
 done
 
 if [[ ${#failed[@]} -gt 0 ]]; then
