@@ -124,11 +124,31 @@ describe('Running scripts on the real stack', () => {
     run.stop();
   });
 
-  // A named script registered through bpftrace.control.register stays "starting" with pid -1 on
-  // this stack's PMDA (PCP 6.0.3, measured: never started, deregistered only by name), and an
-  // autostart script needs a pmcd restart, which the shared stack cannot take mid-run: joining a
-  // named script with data is covered by the unit tests (src/engine/cost.test.ts, the PMDA model).
-  // Here: a name the host does not run is said so, and nothing is registered.
+  // A named script stays "starting" with pid -1 in the PMDA's list until something reads it (PCP
+  // 6.0.3 refreshes a script's state only when it is read): joining it is that read.
+  it('joins a named script another tool registered, shows its data, and never stops it', async () => {
+    const name = `bpflive_it_join_${Date.now() % 100000}`;
+    await registerScript(adminClient(), `// name: ${name}\ninterval:ms:100 { @joined_ticks = count(); }`);
+    try {
+      const run = new PanelRun(newDataSource(), request([{ code: '', scriptName: name }]));
+      await waitFor('data of the named script', () => hasData(run, 'A', 2), 30_000);
+      const frame = run.frames()[0];
+      expect(frame.fields.some((f) => f.type === 'number')).toBe(true);
+      run.stop();
+      // Past bpflive's grace period and quiet window: a lease that joined never stops the script.
+      await new Promise((r) => setTimeout(r, 12_000));
+      const listed = (await scriptsOnHost()).find((r) => r.metadata?.name === name);
+      expect(listed?.state?.status).toBe('started');
+      expect(bpftracePids()).toHaveLength(1);
+    } finally {
+      // Named scripts never expire: the test removes its own, by name (the PMDA's key for them).
+      await deregisterScripts(adminClient(), [name]);
+    }
+  });
+
+  // An autostart script needs a pmcd restart, which the shared stack cannot take mid-run; the
+  // PMDA model covers it (src/engine/cost.test.ts). Here: a name the host does not run is said
+  // so, and nothing is registered.
   it('a query naming a script the host does not run says so and registers nothing', async () => {
     const before = (await scriptsOnHost()).length;
     const run = new PanelRun(newDataSource(), request([{ code: '', scriptName: 'bpflive_no_such_script' }]));
