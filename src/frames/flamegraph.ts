@@ -139,6 +139,7 @@ class StackCache {
       last: rows.last,
       firstT: times[rows.first],
       lastT: times[rows.last],
+      beforeFirstT: times[rows.first - 1],
       sums,
       keyCount: keys.length,
     });
@@ -261,6 +262,8 @@ interface RangeSums {
   /** The times of first and last: they find the rows again after the buffer swapped its arrays. */
   firstT: number;
   lastT: number;
+  /** The time of the row before first: the increase counted at first is from it. */
+  beforeFirstT: number;
   sums: number[];
   /** How many of the buffer's keys the sums cover. */
   keyCount: number;
@@ -273,9 +276,11 @@ function rowsNow(before: RangeSums, times: readonly number[]): { first: number; 
   }
   const first = lowerBound(times, before.firstT);
   const last = lowerBound(times, before.lastT);
-  // Both still there, with every row between them (the buffer may have thinned old rows).
+  // Both still there, with every row between them and the row before first (the buffer may have
+  // thinned old rows: the increase at a row whose predecessor went is counted from an older one).
   return first >= 1 &&
     times[first] === before.firstT &&
+    times[first - 1] === before.beforeFirstT &&
     times[last] === before.lastT &&
     last - first === before.last - before.first
     ? { first, last }
