@@ -9,9 +9,14 @@
  * Goals (issue 13): median tick ≤ 0.1 ms at 200×1800 and ≤ 0.8 ms at 2000×1800; p99 ≤ 2× median
  * at 200×7200 and 2000×1800; ≤ 6 MiB per 200×1800 buffer.
  *
+ * Why a tail is what it is: the ticks alone are matched (by time) with the garbage collections V8
+ * reports (perf_hooks 'gc' entries, observed only: the figures above are the same with or without),
+ * giving the share of ticks that ran a scavenge, its median pause, and the p99 of the other ticks.
+ *
  * Run: npm run bench -- cpu-per-tick
  */
 import { DataFrame } from '@grafana/data';
+import { constants, PerformanceObserver } from 'node:perf_hooks';
 
 import { WideSeriesBuffer } from '../src/buffers/WideSeriesBuffer';
 import { InstanceNames } from '../src/engine/instanceNames';
@@ -89,7 +94,30 @@ interface Result {
    * that its OWN garbage causes, not those of the other path's garbage, as interleaving would.
    */
   alone: Array<[string, Summary]>;
+  /** Each path's ticks alone, with when they ran (performance.now()), for the GC attribution. */
+  aloneTicks: AloneTicks[];
 }
+
+interface AloneTicks {
+  label: string;
+  ms: number[];
+  start: number[];
+  end: number[];
+}
+
+/** Every garbage collection V8 reports while the bench runs: [start, end] in performance.now() ms. */
+const collections: Array<{ start: number; end: number; scavenge: boolean }> = [];
+const gcObserver = new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    const kind = (e as { detail?: { kind?: number } }).detail?.kind;
+    collections.push({
+      start: e.startTime,
+      end: e.startTime + e.duration,
+      scavenge: kind === constants.NODE_PERFORMANCE_GC_MINOR,
+    });
+  }
+});
+gcObserver.observe({ entryTypes: ['gc'] });
 
 /** Ticks after a full retention of history, long enough to include several evictions. */
 function run(series: number, points: number, ticks: number): Result {
@@ -114,18 +142,22 @@ function run(series: number, points: number, ticks: number): Result {
     }
   }
   // Alone: after first, then before (whose fetches then resume after a gap: no matter for CPU).
-  const alone = [1, 0].map((k): [string, Summary] => {
+  const aloneTicks = [1, 0].map((k): AloneTicks => {
     collectGarbage();
-    const own: number[] = [];
+    const own: AloneTicks = { label: `${series}×${points} ${paths[k][0]} alone`, ms: [], start: [], end: [] };
     for (let i = 0; i < ticks; i++) {
       const text = next();
-      own.push(cpuMs(() => paths[k][1](text)));
+      own.start.push(performance.now());
+      own.ms.push(cpuMs(() => paths[k][1](text)));
+      own.end.push(performance.now());
     }
-    return [`${series}×${points} ${paths[k][0]} alone`, summarize(own)];
+    return own;
   });
+  aloneTicks.reverse();
   return {
     interleaved: paths.map(([label], k) => [`${series}×${points} ${label}`, summarize(samples[k])]),
-    alone: alone.reverse(),
+    alone: aloneTicks.map((t): [string, Summary] => [t.label, summarize(t.ms)]),
+    aloneTicks,
   };
 }
 
@@ -186,7 +218,44 @@ function ratio(label: string, r: Result, goal: number): string {
   ).toFixed(1)}×), max ${afterAlone.max.toFixed(2)} ms (before ${beforeAlone.max.toFixed(2)} ms)`;
 }
 
-function main(): void {
+/** Which ticks ran a garbage collection, and the tail of the others (see the file's comment). */
+function gcShare(t: AloneTicks): string {
+  const median = summarize(t.ms).median;
+  const withGc: boolean[] = t.ms.map(() => false);
+  const pauses: number[] = [];
+  let scavenges = 0;
+  for (const c of collections) {
+    if (c.end < t.start[0] || c.start > t.end[t.end.length - 1]) {
+      continue;
+    }
+    scavenges += c.scavenge ? 1 : 0;
+    pauses.push(c.end - c.start);
+    // The tick it ran in: the last to start before it ended.
+    let lo = 0;
+    let hi = t.start.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (t.start[mid] <= c.end) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    if (t.end[lo] >= c.start) {
+      withGc[lo] = true;
+    }
+  }
+  const others = summarize(t.ms.filter((_, i) => !withGc[i]));
+  const gcTicks = withGc.filter(Boolean).length;
+  return (
+    `${t.label}: ${gcTicks} of ${t.ms.length} ticks (${((100 * gcTicks) / t.ms.length).toFixed(1)} %) ran a garbage ` +
+    `collection (${scavenges} scavenges of ${pauses.length}; median pause ${summarize(pauses.length ? pauses : [0]).median.toFixed(2)} ms ` +
+    `= ${(summarize(pauses.length ? pauses : [0]).median / median).toFixed(0)}× the median tick); the other ticks: ` +
+    `p99 ${others.p99.toFixed(3)} ms = ${(others.p99 / median).toFixed(1)}× median`
+  );
+}
+
+async function main(): Promise<void> {
   // Memory first: typed arrays let go later are freed in the background, and would blur the figures.
   const memBefore = memory(() => new MainBuffer({ retentionMs: 1800 * STEP_MS, counter: true }));
   const memAfter = memory(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }));
@@ -213,6 +282,15 @@ function main(): void {
       `${label}: p99/median ${(s.p99 / s.median).toFixed(2)}; goal ≤ 2: ${s.p99 <= 2 * s.median ? 'MET' : 'MISSED'}`
     );
   }
+  // The observer is told of collections asynchronously: let it catch up, then attribute them.
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  gcObserver.disconnect();
+  for (const t of [b.aloneTicks[1], c.aloneTicks[1], b.aloneTicks[0], c.aloneTicks[0]]) {
+    console.log(gcShare(t));
+  }
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

@@ -47,6 +47,19 @@ describe('RawStore', () => {
     expect(moved.get(3)).toBe(start + 30 + 16_000_001);
   });
 
+  it('copies a run of rows and thinned rows alike, with no value in the room after them', () => {
+    for (const wide of [false, true]) {
+      const s = new RawStore(6);
+      const values = [10, null, 12, 13.1, null, 15]; // 13.1 - 10 is no float32: wide
+      values.forEach((v, i) => s.set(i, wide || v === null ? v : Math.round(v)));
+      expect(s.wide).toBe(wide);
+      const run = s.copyRows([2, 3, 4, 5], 8, s.get(5));
+      const thinned = s.copyRows([0, 2, 5], 8, s.get(5));
+      expect(rows(run, 6)).toEqual([2, 3, 4, 5].map((i) => s.get(i)).concat([null, null]));
+      expect(rows(thinned, 5)).toEqual([0, 2, 5].map((i) => s.get(i)).concat([null, null]));
+    }
+  });
+
   it('moves the base to the newest count once the counts drift from it, so a growing count stays narrow', () => {
     const s = new RawStore(4);
     const start = 7_000_000_001;

@@ -64,12 +64,18 @@ export class RawStore {
     const next = new RawStore(capacity);
     if (this.isWide || newest === null || Math.abs(newest - this.base) < REBASE_AFTER) {
       if (this.isWide) {
-        next.rows = new Float64Array(capacity);
+        next.rows = new Float64Array(capacity).fill(NaN);
         next.isWide = true;
       }
       next.base = this.base;
       next.based = this.based;
-      for (let i = 0; i < sources.length; i++) {
+      const n = sources.length;
+      if (n > 0 && sources[n - 1] - sources[0] === n - 1) {
+        // One run of rows (nothing thinned): the engine's own copy.
+        next.rows.set(this.rows.subarray(sources[0], sources[0] + n));
+        return next;
+      }
+      for (let i = 0; i < n; i++) {
         next.rows[i] = this.rows[sources[i]];
       }
       return next;

@@ -588,6 +588,30 @@ describe('buildFlameGraphFrame: incremental builds', () => {
     }
   );
 
+  it('counts a live range again when thinning dropped the row before its first', () => {
+    // A sliding range just inside the rows kept at full resolution: a swap that thins the older
+    // rows can drop the row the range's first increase is counted from (here at t = 12 it did:
+    // the incremental sum said 131 samples where a fresh build counts 135).
+    const make = () =>
+      new WideSeriesBuffer({
+        retentionMs: 600_000,
+        counter: true,
+        rates: false,
+        coarsen: { afterMs: 10_000, stepMs: 3000 },
+      });
+    const key = kstack('f');
+    const live = make();
+    for (let t = 0; t < 40; t++) {
+      live.append(T0 + t * 1000, new Map([[key, t * t]]));
+      const options = { refId: 'A', from: T0 + t * 1000 - 8000, to: Infinity };
+      const fresh = make();
+      for (let i = 0; i <= t; i++) {
+        fresh.append(T0 + i * 1000, new Map([[key, i * i]]));
+      }
+      expect(rowsOf(buildFlameGraphFrame(live, options))).toEqual(rowsOf(buildFlameGraphFrame(fresh, options)));
+    }
+  });
+
   it('never changes a frame it returned', () => {
     const rows = liveRows(5, 40);
     const b = new WideSeriesBuffer({ retentionMs: 3_600_000, counter: true });

@@ -58,12 +58,6 @@ export function buildFlameGraphFrame(buffer: WideSeriesBuffer, options: FlameGra
 // ------------------------------------------------------------------------------------------------
 // Parsed stack keys, cached per buffer.
 
-/** One stack key, its frames and parts as ids into the parser's label table. */
-interface ParsedStack extends ParsedKey {
-  /** The label paths the options ask for, made on first use: [parts?][resolved only?]. */
-  paths: Array<number[] | undefined>;
-}
-
 /**
  * Stack keys parsed once per buffer: a live panel rebuilds its flame graph on every poll from the
  * same, slowly growing set of keys. Labels are interned into one table, so paths are arrays of
@@ -73,8 +67,14 @@ interface ParsedStack extends ParsedKey {
 class StackCache {
   private readonly parser = new StackParser();
   readonly labels = this.parser.labels;
-  /** Per key index (the cache's keys only ever grow, see fits). */
-  private readonly parsedKeys: ParsedStack[] = [];
+  /** Per key index (the cache's keys only ever grow, see fits): its frames and parts as label ids. */
+  private readonly parsedKeys: ParsedKey[] = [];
+  /**
+   * The label paths other than the frames as parsed, made on first use, by path variant (parts?
+   * resolved only?) and key index. Kept apart from the parsed keys: a profile's first build
+   * (no parts, every frame) then makes no object per key beyond the parser's.
+   */
+  private readonly otherPaths: Array<Array<number[] | undefined>> = [];
   private keys: readonly string[] = [];
   private rank: Int32Array | undefined;
   /** Per query (refId): its range's sums, kept for the next build. */
@@ -139,6 +139,7 @@ class StackCache {
       last: rows.last,
       firstT: times[rows.first],
       lastT: times[rows.last],
+      beforeFirstT: times[rows.first - 1],
       sums,
       keyCount: keys.length,
     });
@@ -168,7 +169,7 @@ class StackCache {
         layout.groupOf[k] = undefined;
         continue;
       }
-      const group: Group = { path: this.path(stack, withParts, resolvedOnly), samples: 0 };
+      const group: Group = { path: this.path(stack, k, withParts, resolvedOnly), samples: 0 };
       layout.groupOf[k] = group;
       fresh.push(group);
     }
@@ -198,25 +199,29 @@ class StackCache {
   }
 
   /** Every key parsed, by index: the keys not parsed yet in one bulk parse. */
-  parsed(keys: readonly string[]): ParsedStack[] {
+  parsed(keys: readonly string[]): ParsedKey[] {
     const parsed = this.parsedKeys;
     if (parsed.length < keys.length) {
       for (const key of this.parser.parseAll(keys, parsed.length)) {
-        parsed.push({ frames: key.frames, parts: key.parts, idle: key.idle, paths: [] });
+        parsed.push(key);
       }
     }
     return parsed;
   }
 
   /** The stack's path under the root: key parts first (withParts), frames without unresolved ones (resolvedOnly). */
-  path(p: ParsedStack, withParts: boolean, resolvedOnly: boolean): number[] {
+  path(p: ParsedKey, k: number, withParts: boolean, resolvedOnly: boolean): number[] {
+    if (!resolvedOnly && (!withParts || p.parts.length === 0)) {
+      return p.frames;
+    }
     const variant = (withParts ? 2 : 0) + (resolvedOnly ? 1 : 0);
-    let path = p.paths[variant];
+    const paths = (this.otherPaths[variant] ??= []);
+    let path = paths[k];
     if (!path) {
       const unresolved = this.parser.unresolved;
       const frames = resolvedOnly ? p.frames.filter((id) => !unresolved[id]) : p.frames;
       path = withParts && p.parts.length > 0 ? p.parts.concat(frames) : frames;
-      p.paths[variant] = path;
+      paths[k] = path;
     }
     return path;
   }
@@ -257,6 +262,8 @@ interface RangeSums {
   /** The times of first and last: they find the rows again after the buffer swapped its arrays. */
   firstT: number;
   lastT: number;
+  /** The time of the row before first: the increase counted at first is from it. */
+  beforeFirstT: number;
   sums: number[];
   /** How many of the buffer's keys the sums cover. */
   keyCount: number;
@@ -269,9 +276,11 @@ function rowsNow(before: RangeSums, times: readonly number[]): { first: number; 
   }
   const first = lowerBound(times, before.firstT);
   const last = lowerBound(times, before.lastT);
-  // Both still there, with every row between them (the buffer may have thinned old rows).
+  // Both still there, with every row between them and the row before first (the buffer may have
+  // thinned old rows: the increase at a row whose predecessor went is counted from an older one).
   return first >= 1 &&
     times[first] === before.firstT &&
+    times[first - 1] === before.beforeFirstT &&
     times[last] === before.lastT &&
     last - first === before.last - before.first
     ? { first, last }

@@ -74,4 +74,17 @@ describe('StackParser', () => {
     expect(a.frames).toEqual(b.frames);
     expect([...parser.labels].sort()).toEqual(['f', 'main']);
   });
+
+  it('lines named like an object property or an array index are labels like any other', () => {
+    // The parser keeps lines in a prototype-less object: none of these may find anything else.
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '0', '4294967295', 'length'];
+    const parser = new StackParser();
+    const [a, b] = parser.parseAll([
+      '\n' + names.join('\n') + '\n',
+      '\n' + names.map((n) => `    ${n}+1`).join('\n') + '\n',
+    ]);
+    const outermostFirst = [...names].reverse();
+    expect(a.frames.map((id) => parser.labels[id])).toEqual(outermostFirst);
+    expect(b.frames).toEqual(a.frames);
+  });
 });

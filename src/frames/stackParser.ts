@@ -26,6 +26,8 @@ export interface ParsedKey {
 
 /** A line without a label (blank). */
 const NO_LABEL = -1;
+/** The parts of a key that has none (shared: parts are only read). */
+const NO_PARTS: number[] = [];
 
 export class StackParser {
   /** Label of each id. */
@@ -34,8 +36,13 @@ export class StackParser {
   readonly unresolved: boolean[] = [];
   private readonly roles: number[] = [];
   private readonly labelIds = new Map<string, number>();
-  /** Each distinct frame line, as written (offsets and all), to its label id or NO_LABEL. */
-  private readonly lineLabels = new Map<string, number>();
+  /**
+   * Each distinct frame line, as written (offsets and all), to its label id or NO_LABEL. A
+   * prototype-less object rather than a Map: a Map hashes each fresh slice through a call into
+   * the runtime, a property lookup finds it in V8's string table; measured on 400,000 lines of
+   * 10,000 keys (Node 20), 33 ms against 45.
+   */
+  private readonly lineLabels: Record<string, number> = Object.create(null);
   private readonly shape = emptyShape();
 
   /** Parses keys[from..] in order. */
@@ -50,22 +57,31 @@ export class StackParser {
   private parse(key: string): ParsedKey {
     const shape = scanStackKey(key, this.shape);
     const { starts, ends } = shape;
+    const lineLabels = this.lineLabels;
+    const roles = this.roles;
     const frames: number[] = [];
     let idle = false;
     for (let i = shape.lines - 1; i >= 0; i--) {
       const line = key.slice(starts[i], ends[i]);
-      let label = this.lineLabels.get(line);
+      let label = lineLabels[line];
       if (label === undefined) {
-        const text = normalizeRange(line, 0, line.length);
-        label = text === '' ? NO_LABEL : this.labelId(text);
-        this.lineLabels.set(line, label);
+        label = this.lineLabel(line);
       }
       if (label !== NO_LABEL) {
         frames.push(label);
-        idle = idleAfter(idle, this.roles[label]);
+        idle = idleAfter(idle, roles[label]);
       }
     }
-    return { frames, parts: stackParts(shape).map((p) => this.labelId(p)), idle };
+    const parts = stackParts(shape);
+    return { frames, parts: parts.length === 0 ? NO_PARTS : parts.map((p) => this.labelId(p)), idle };
+  }
+
+  /** A line not seen before: its label, normalized once. */
+  private lineLabel(line: string): number {
+    const text = normalizeRange(line, 0, line.length);
+    const label = text === '' ? NO_LABEL : this.labelId(text);
+    this.lineLabels[line] = label;
+    return label;
   }
 
   private labelId(label: string): number {
