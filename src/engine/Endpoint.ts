@@ -6,7 +6,8 @@ import { namespaceOf, prepareScript, unencodableAt } from '../scripts/naming';
 import { INFO_SCRIPTS_JSON, scriptMetric } from '../scripts/names';
 import {
   deregisterScripts,
-  parseScriptList,
+  readScriptList,
+  scriptListOf,
   readProbeList,
   registerScript,
   ScriptRecord,
@@ -487,8 +488,11 @@ export class Endpoint {
     }
     const t = this.sampleTime(result.timestampMs);
     await this.observeWatches(watched, result, t);
-    if (listNow) {
-      this.takeList(result, t);
+    // The PMDA's list, parsed once for the tick: the running-scripts view and the leases' checks.
+    const list = listNow ? scriptListOf(result) : undefined;
+    if (list) {
+      this.previousList = this.hostList;
+      this.hostList = { records: list, t };
     }
     if (procTick) {
       this.costs.take(result, t);
@@ -521,10 +525,10 @@ export class Endpoint {
       }
     }
     if (listNow) {
-      this.reconcile(result, now, readIds);
+      this.reconcile(list, now, readIds);
     } else if (wantListNow) {
       try {
-        this.reconcile(await this.client.fetch([INFO_SCRIPTS_JSON]), now, readIds);
+        this.reconcile(await readScriptList(this.client), now, readIds);
         this.listSoon = false;
       } catch {
         // The list comes with the next tick.
@@ -554,14 +558,6 @@ export class Endpoint {
         watch.resolveAt = Math.min(watch.resolveAt, this.now() + SLOW_RETRY_MS);
       }
       this.notifyWatch(watch);
-    }
-  }
-
-  private takeList(result: FetchResult, t: number) {
-    const records = parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
-    if (records) {
-      this.previousList = this.hostList;
-      this.hostList = { records, t };
     }
   }
 
@@ -635,7 +631,7 @@ export class Endpoint {
     this.startsUnderWay++;
     this.notify(lease);
     try {
-      const copy = findTarget(await this.scriptList(), lease);
+      const copy = findTarget(await readScriptList(this.client), lease);
       if (copy?.script_id) {
         lease.joined(copy as ScriptRecord, this.now());
         this.listSoon = true;
@@ -695,11 +691,6 @@ export class Endpoint {
     }
   }
 
-  private async scriptList(): Promise<Array<Partial<ScriptRecord>> | undefined> {
-    const result = await this.client.fetch([INFO_SCRIPTS_JSON]);
-    return parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
-  }
-
   private vanish(lease: ScriptLease, reason: string) {
     if (lease.vanished(reason)) {
       if (reason) {
@@ -719,8 +710,11 @@ export class Endpoint {
    * client to register the same text yields to the older copy, releasing leases learn whether
    * someone else still reads their script, and scripts of our namespace nobody reads go.
    */
-  private reconcile(result: FetchResult, now: number, readIds: ReadonlySet<string | undefined>) {
-    const list = parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
+  private reconcile(
+    list: Array<Partial<ScriptRecord>> | undefined,
+    now: number,
+    readIds: ReadonlySet<string | undefined>
+  ) {
     if (!list) {
       return;
     }

@@ -2,9 +2,9 @@ import { globToRegExp } from '../language/probeCatalog';
 import { PmapiClient } from '../pmapi/client';
 import { isPmapiError } from '../pmapi/errors';
 import { MARKER_PREFIX } from '../scripts/naming';
-import { dataMetric, INFO_SCRIPTS_JSON } from '../scripts/names';
+import { dataMetric } from '../scripts/names';
 import { stripComments } from '../scripts/prepare';
-import { parseScriptList, readProbeList, ScriptRecord } from '../scripts/protocol';
+import { readProbeList, readScriptList, ScriptRecord } from '../scripts/protocol';
 
 /**
  * One-off reads of what a host has, for dashboard variables (variable queries) and ad-hoc filter
@@ -101,8 +101,7 @@ export async function hostnameOf(client: PmapiClient): Promise<string | undefine
 }
 
 async function scriptRecords(client: PmapiClient): Promise<Array<Partial<ScriptRecord>>> {
-  const result = await client.fetch([INFO_SCRIPTS_JSON]);
-  const list = parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
+  const list = await readScriptList(client);
   if (!list) {
     throw new Error('The bpftrace PMDA sent no script list (it may be restarting, or not installed on the host).');
   }

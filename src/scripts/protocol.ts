@@ -1,7 +1,8 @@
 import { chunksByLength, PmapiClient } from '../pmapi/client';
+import type { FetchResult } from '../pmapi/types';
 import { PmapiError } from '../pmapi/errors';
 import { PMPROXY_MAX_URL } from '../pmapi/limits';
-import { CONTROL_DEREGISTER, CONTROL_REGISTER, INFO_TRACEPOINTS } from './names';
+import { CONTROL_DEREGISTER, CONTROL_REGISTER, INFO_SCRIPTS_JSON, INFO_TRACEPOINTS } from './names';
 
 export type ScriptStatus = 'starting' | 'started' | 'stopping' | 'stopped' | 'error';
 
@@ -115,6 +116,16 @@ export async function readProbeList(client: PmapiClient): Promise<string> {
     );
   }
   return value;
+}
+
+/** The PMDA's list of scripts in a fetch that asked for `bpftrace.info.scripts_json`; undefined when it has none. */
+export function scriptListOf(result: FetchResult): Array<Partial<ScriptRecord>> | undefined {
+  return parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value);
+}
+
+/** The PMDA's list of every script on the host, read now (any client may read it). */
+export async function readScriptList(client: PmapiClient): Promise<Array<Partial<ScriptRecord>> | undefined> {
+  return scriptListOf(await client.fetch([INFO_SCRIPTS_JSON]));
 }
 
 /** The PMDA's list of scripts (`bpftrace.info.scripts_json`); unparseable text gives undefined. */

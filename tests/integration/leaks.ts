@@ -5,9 +5,8 @@
  * user would hit.
  */
 import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from '../../src/pmapi';
-import { INFO_SCRIPTS_JSON } from '../../src/scripts/names';
 import { namespaceOf } from '../../src/scripts/naming';
-import { deregisterScripts, parseScriptList, ScriptRecord } from '../../src/scripts/protocol';
+import { deregisterScripts, readScriptList, ScriptRecord } from '../../src/scripts/protocol';
 import { stopAllRuns } from './datasourceHarness';
 import { PROXY_PATH } from './nodeBackendSrv';
 import { bpftracePids, bpftraceProcesses, PMPROXY, SECOND_HOSTSPEC, stackUp, waitFor } from './stack';
@@ -23,8 +22,7 @@ export function adminClient(hostspec = 'localhost'): PmapiClient {
 
 /** The PMDA's own list of scripts on pmcd host `hostspec`, read on a fresh context. */
 export async function scriptsOnHost(hostspec = 'localhost'): Promise<Array<Partial<ScriptRecord>>> {
-  const result = await adminClient(hostspec).fetch([INFO_SCRIPTS_JSON]);
-  return parseScriptList(result.values.get(INFO_SCRIPTS_JSON)?.instances[0]?.value) ?? [];
+  return (await readScriptList(adminClient(hostspec))) ?? [];
 }
 
 /** Scripts bpflive made for datasources of uid `namespace`. */
