@@ -389,6 +389,43 @@ apply_asyncio_fix() {
       changed=0
     fi
   done <<<"$files"
+  apply_stop_fix "$files" && changed=0
+  return "$changed"
+}
+
+# The PMDA's stop of a bpftrace that has just exited by itself (killed, or its script ended) fails
+# (PCP 6.0.3): sending SIGINT raises ProcessLookupError, the script stays "stopping" for ever,
+# the PMDA tries to expire it every second, and bpflive saw the PMDA fall out of step minutes
+# later (every registration "Resource temporarily unavailable") until pmcd restarted. The fix:
+# an exited process needs no signal, and a stop that found it gone ends "stopped".
+readonly STOP_FIX_MARK='bpflive: an exited process needs no signal'
+apply_stop_fix() { # apply_stop_fix FILES: 0 when a file was changed
+  local f changed=1
+  while IFS= read -r f; do
+    grep -qF "$STOP_FIX_MARK" "$f" && continue
+    env -i PATH="$CLEAN_PATH" python3 - "$f" "$STOP_FIX_MARK" <<'PY' || die "could not apply the stop fix to $f"
+import sys
+path, mark = sys.argv[1], sys.argv[2]
+text = open(path).read()
+signal_old = "        process.send_signal(signal.SIGINT)\n"
+signal_new = (
+    "        try:\n"
+    "            process.send_signal(signal.SIGINT)\n"
+    f"        except ProcessLookupError:  # {mark}\n"
+    "            pass\n"
+)
+wait_old = "        await self.stop_bpftrace_process(script, script_tasks)\n        await script_tasks.run_bpftrace_task\n"
+wait_new = wait_old + (
+    "        if script.state.status == Status.Stopping:  # bpflive: it had exited before the stop\n"
+    "            script.state.status = Status.Stopped\n"
+)
+if text.count(signal_old) != 1 or text.count(wait_old) != 1:
+    sys.exit(f"{path}: the code to fix is not as in PCP 6.0.3")
+open(path, "w").write(text.replace(signal_old, signal_new).replace(wait_old, wait_new))
+PY
+    say "applied the stop fix to $f"
+    changed=0
+  done <<<"$1"
   return "$changed"
 }
 
@@ -1487,6 +1524,10 @@ cmd_status() {
         say "asyncio fix: applied ($f)"
       else
         say "asyncio fix: not needed ($f)"
+      fi
+      if grep -qF "$STOP_FIX_MARK" "$f"; then say "stop fix: applied ($f)"; else
+        say "stop fix: NOT applied ($f)"
+        bad=1
       fi
     done <<<"$files"
   fi
