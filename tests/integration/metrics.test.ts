@@ -102,7 +102,9 @@ describe('PCP metric queries on the real stack', () => {
       console.log(
         `6 s of a script and 3 metric queries: ${fetches} fetches, ${metricAfter - metricBefore} metric rows, ${scriptAfter - scriptBefore} script rows`
       );
-      expect(metricAfter - metricBefore).toBe(scriptAfter - scriptBefore);
+      // Both rode the same ticks; a script gets a row only for a tick in which bpftrace's print had
+      // reached the PMDA, so it may lack one where the print and the tick crossed (seen: 6 and 5).
+      expect(Math.abs(metricAfter - metricBefore - (scriptAfter - scriptBefore))).toBeLessThanOrEqual(1);
       // Each tick one fetch; the PMDA's script list may now and then need a fetch of its own.
       expect(fetches).toBeGreaterThanOrEqual(metricAfter - metricBefore);
       expect(fetches).toBeLessThanOrEqual(metricAfter - metricBefore + 1);
