@@ -72,6 +72,14 @@ describe('StopRetries', () => {
     expect(r.pending).toBe(false);
   });
 
+  it('does not send again a stop a PMDA out of step answered (it took it; more requests keep it behind)', async () => {
+    const id = await registered();
+    const { r } = retries();
+    pmda.outOfStepStores = true;
+    await r.stop([id]);
+    expect(r.pending).toBe(false);
+  });
+
   it('gives up on a refusal at once, and on silence once the PMDA has expired the script anyway', async () => {
     const id = await registered();
     const refused = retries();

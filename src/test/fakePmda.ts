@@ -52,6 +52,8 @@ export class FakePmda {
   storesDown = false;
   /** Stores refused as pmcd refuses a user not in the PMDA's allowed_users. */
   refuseStores = false;
+  /** Stores answered as by a PMDA one reply behind (PCP 6.0.3: 401 "Resource temporarily unavailable"). */
+  outOfStepStores = false;
   clock = 0;
   /** kernel.all.sysfork: forks so far (each print adds 3). */
   forks = 0;
@@ -191,6 +193,9 @@ export class FakePmda {
       case '/viewer-control/store':
         if (method !== 'POST') {
           return { status: 403, body: '{"message":"plugin proxy route access denied"}' };
+        }
+        if (this.outOfStepStores) {
+          return { status: 401, body: '{"message":"Resource temporarily unavailable","success":false}' };
         }
         if (this.refuseStores) {
           return {
