@@ -432,9 +432,12 @@ export class Endpoint {
       this.listSoon ||
       this.poller.ticks % SCRIPT_LIST_EVERY === 1 ||
       [...this.leases.values()].some((l) => l.phase === 'releasing' || l.phase === 'waiting' || l.phase === 'stalled');
-    // The scripts' processes: with the list, which names each script's pid.
+    // The scripts' processes. Their pids come from the last list (a running script keeps its pid),
+    // not from a list fetched with them: the PMDA's manager answers each list itself, and under
+    // busy scripts it did not answer in time ("did not reply in 2 seconds for list_scripts") and
+    // fell out of step, so a list rides only the ticks that need it.
     const procTick = (read.length > 0 || this.readers.size > 0) && this.poller.ticks % PROC_EVERY === 1;
-    const listNow = wantList || procTick || this.readers.size > 0;
+    const listNow = wantList || this.readers.size > 0 || (procTick && this.hostList === undefined);
     // Scripts and PCP metric queries together: still one fetch per tick.
     const names = ['pmcd.pid', ...read.flatMap((l) => l.metricNames()), ...watched.flatMap((w) => w.metricNames())];
     if (listNow) {
