@@ -365,6 +365,8 @@ describe('sample dashboards', () => {
             const ids = runs
               .map((o) => stateOf(o.run.frames(o.target.refId))?.scriptId)
               .filter((id): id is string => !!id);
+            // A dashboard with this panel runs scripts: an empty id list would let the check pass on nothing.
+            expect(ids.length).toBeGreaterThan(0);
             const listed = tableRows(frames);
             for (const id of ids) {
               expect(listed.find((r) => r['Script id'] === id)).toMatchObject({ 'Registered by': 'bpflive' });
