@@ -1,5 +1,6 @@
 import { PmapiClient } from '../pmapi/client';
 import { CONTROL_PATHS } from '../pmapi/request';
+import { prepareRecording } from '../scripts/naming';
 import { FakePmda } from '../test/fakePmda';
 import { Endpoint, EndpointOptions } from './Endpoint';
 import { holderKey } from './holders';
@@ -227,6 +228,81 @@ describe('Endpoint with several clients', () => {
     release();
     await seconds(10, [editor, viewer]);
     expect(stores('V')).toEqual([]);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+});
+
+describe('Endpoint with a recorded query', () => {
+  const record = prepareRecording(CODE);
+
+  it('an Editor registers the named recording; closing the panel and the client never stops it', async () => {
+    const editor = client('E', 'editor', 'ds1', { mayRecord: true });
+    const { lease, release } = editor.subscribe('d/1/A', CODE, () => undefined, { record });
+    await flush();
+    await seconds(3, [editor]);
+    expect(lease.phase).toBe('running');
+    expect(lease.scriptId).toBe(record.name);
+    expect(stores('E').map((s) => [s.path, s.name])).toEqual([[CONTROL_PATHS.editor, 'bpftrace.control.register']]);
+    expect(lease.buffers.get('@n')).toBeDefined();
+    release();
+    await seconds(30, [editor]);
+    await editor.close(5000);
+    expect(pmda.ids()).toHaveLength(1);
+    expect(stores('E').filter((s) => s.name === 'bpftrace.control.deregister')).toEqual([]);
+  });
+
+  it("a client's sweep of abandoned scripts never takes a recording nobody reads", async () => {
+    const editor = client('E', 'editor', 'ds1', { mayRecord: true });
+    const { release } = editor.subscribe('d/1/A', CODE, () => undefined, { record });
+    await flush();
+    await seconds(2, [editor]);
+    release();
+    await editor.close(3000);
+    const other = client('O', 'editor', 'ds1');
+    other.subscribe('d/9/Z', 'BEGIN { @other = count(); }', () => undefined);
+    await flush();
+    await seconds(200, [other]);
+    expect(pmda.ids()).toHaveLength(2);
+    expect(stores('O').filter((s) => s.name === 'bpftrace.control.deregister')).toEqual([]);
+  });
+
+  it('a Viewer never registers a recording, even with control allowed: it says an Editor must start it, then joins', async () => {
+    // A session allowed to run scripts (the viewer route) but not to record.
+    const viewer = client('V', 'editor', 'ds1', { mayRecord: false });
+    const { lease } = viewer.subscribe('d/1/A', CODE, () => undefined, { record });
+    await flush();
+    await seconds(2, [viewer]);
+    expect(lease.phase).toBe('waiting');
+    expect(lease.info).toMatch(/Not recording: an Editor must start/);
+    expect(stores('V')).toEqual([]);
+    const editor = client('E', 'editor', 'ds1', { mayRecord: true });
+    editor.subscribe('d/2/B', CODE, () => undefined, { record });
+    await flush();
+    await seconds(3, [editor, viewer]);
+    expect(lease.phase).toBe('running');
+    expect(stores('V')).toEqual([]);
+  });
+
+  it('two Editors starting one recording at once end with one script, both reading it', async () => {
+    const a = client('A', 'editor', 'ds1', { mayRecord: true });
+    const b = client('B', 'editor', 'ds1', { mayRecord: true });
+    const la = a.subscribe('d/1/A', CODE, () => undefined, { record }).lease;
+    const lb = b.subscribe('d/2/A', CODE, () => undefined, { record }).lease;
+    await flush();
+    await seconds(8, [a, b]);
+    expect(pmda.ids()).toHaveLength(1);
+    expect([la.phase, lb.phase]).toEqual(['running', 'running']);
+  });
+
+  it('a PMDA restart: the recording comes back under the same name', async () => {
+    const editor = client('E', 'editor', 'ds1', { mayRecord: true });
+    const { lease } = editor.subscribe('d/1/A', CODE, () => undefined, { record });
+    await flush();
+    await seconds(3, [editor]);
+    pmda.restart();
+    await seconds(15, [editor]);
+    expect(lease.phase).toBe('running');
+    expect(lease.scriptId).toBe(record.name);
     expect(pmda.ids()).toHaveLength(1);
   });
 });

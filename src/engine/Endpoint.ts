@@ -2,7 +2,7 @@ import { chunksByLength, PmapiClient } from '../pmapi/client';
 import { isPmapiError, PmapiError } from '../pmapi/errors';
 import { FetchResult } from '../pmapi/types';
 import { budgetOf } from '../scripts/budget';
-import { namespaceOf, prepareScript, unencodableAt } from '../scripts/naming';
+import { isRecordingName, namespaceOf, PreparedRecording, prepareScript, unencodableAt } from '../scripts/naming';
 import { INFO_SCRIPTS_JSON, scriptMetric } from '../scripts/names';
 import {
   deregisterScripts,
@@ -41,6 +41,11 @@ export interface EndpointOptions {
   cpuBudget?: number;
   /** The admin's choice: a script of ours over its CPU budget twice in a row is stopped. */
   stopOverBudget?: boolean;
+  /**
+   * This session may start recordings: it stores through the Editor control route (never the
+   * Viewers' one, even when the admin lets Viewers run scripts: a recording outlives the tab).
+   */
+  mayRecord?: boolean;
   now?: () => number;
 }
 
@@ -55,6 +60,11 @@ export interface SubscribeOptions {
   outputLines?: number;
   /** Show the script the host runs under this name (or id) instead of registering `code`. */
   joinName?: string;
+  /**
+   * A recorded query: join the named script `record.name`, or register `record.text` under it
+   * when the host does not run it and this session may record. Never stopped by the lease.
+   */
+  record?: PreparedRecording;
 }
 
 /** Every this many ticks the leases are checked against the PMDA's own list of scripts. */
@@ -170,9 +180,11 @@ export class Endpoint {
     listener: Listener,
     options: SubscribeOptions = {}
   ): { lease: ScriptLease; release: () => void } {
-    const joinName = options.joinName?.trim() || undefined;
+    const record = options.record;
+    // A recording is a named script like any other the lease joins; it only may also register it.
+    const joinName = record?.name ?? (options.joinName?.trim() || undefined);
     const prepared = joinName
-      ? { key: `name:${joinName}`, text: '' }
+      ? { key: `name:${joinName}`, text: record?.text ?? '' }
       : prepareScript(code, { namespace: this.options.namespace, outputLines: options.outputLines });
     let lease = this.leases.get(prepared.key);
     if (!lease) {
@@ -181,9 +193,10 @@ export class Endpoint {
         pollIntervalMs: this.options.pollIntervalMs,
         mayControl: this.client.mayControl,
         joinName,
+        recorded: record !== undefined,
       });
       this.leases.set(lease.key, lease);
-      if (!joinName) {
+      if (!joinName || record) {
         this.refuseUnsendable(lease, code);
       }
     }
@@ -640,6 +653,10 @@ export class Endpoint {
         this.listSoon = true;
         return;
       }
+      if (lease.recorded) {
+        await this.startRecording(lease);
+        return;
+      }
       if (lease.joinName) {
         lease.notRunning(
           `The host runs no script named "${lease.joinName}" now (the Running scripts query lists what it runs): it shows here as soon as the host runs it.`
@@ -672,6 +689,36 @@ export class Endpoint {
       this.startsUnderWay--;
       this.notify(lease);
       this.poller.wake();
+    }
+  }
+
+  /**
+   * A recording the host does not run: an Editor's session registers it under its name (through
+   * the Editor control route), anyone else's says who may. Two Editors at once: the second store
+   * finds the name in use, and its next try joins the first's.
+   */
+  private async startRecording(lease: ScriptLease) {
+    const name = lease.joinName ?? '';
+    if (!this.options.mayRecord) {
+      lease.notRunning(
+        `Not recording: an Editor must start the recording "${name}" (it runs on the host after the tab closes, so only an Editor may start it). It shows here as soon as it runs.`
+      );
+      return;
+    }
+    try {
+      const record = await registerScript(this.client, lease.text);
+      // The PMDA exports a named script's metrics under its name, not its id.
+      lease.registered({ ...record, script_id: name }, this.now());
+    } catch (e) {
+      if (e instanceof ScriptRejectedError && /already in use/i.test(e.message)) {
+        // Started by another session a moment ago (joined next try), or stopped there (said until it runs).
+        lease.registerFailed(
+          `The host already has the recording "${name}" (just started by another session, or stopped there): it shows here as soon as it runs.`,
+          this.now() + SLOW_RETRY_MS
+        );
+        return;
+      }
+      throw e;
     }
   }
 
@@ -765,7 +812,8 @@ export class Endpoint {
         }
         continue;
       }
-      const first = findRunningCopy(list, lease.text);
+      // Named scripts are one per name on a host: only unnamed copies can race.
+      const first = lease.joinName ? undefined : findRunningCopy(list, lease.text);
       if (first?.script_id && first.script_id !== id && (lease.phase === 'starting' || lease.phase === 'running')) {
         // Two clients registered the same text at once: both keep the older id.
         if (lease.mayControl) {
@@ -807,7 +855,13 @@ export class Endpoint {
     const present = new Set<string>();
     for (const record of list) {
       const id = record.script_id;
-      if (!id || ours.has(id) || namespaceOf(record.code ?? '') !== this.options.namespace) {
+      // A recording is never abandoned: it runs for pmlogger, read or not (docs/history.md).
+      if (
+        !id ||
+        ours.has(id) ||
+        isRecordingName(record.metadata?.name) ||
+        namespaceOf(record.code ?? '') !== this.options.namespace
+      ) {
         continue;
       }
       present.add(id);

@@ -52,6 +52,12 @@ export interface ScriptLeaseOptions {
    * lease only joins it, never registers, restarts or deregisters it — it is not ours.
    */
   joinName?: string;
+  /**
+   * The named script is a recording (scripts/naming.ts prepareRecording): `text` is what an
+   * Editor's session registers under `joinName` when the host does not run it. Like any named
+   * script, the lease never stops it.
+   */
+  recorded?: boolean;
 }
 
 /** How many ticks after the start the error text is read for attach warnings. */
@@ -162,6 +168,9 @@ export class ScriptLease {
   }
   get joinName(): string | undefined {
     return this.options.joinName;
+  }
+  get recorded(): boolean {
+    return this.options.recorded === true;
   }
   /**
    * bpftrace prints every second; a running script whose print is more than half an interval

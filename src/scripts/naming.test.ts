@@ -1,4 +1,13 @@
-import { DEFAULT_OUTPUT_LINES, fnv1a64, namespaceOf, prepareScript, unencodableAt } from './naming';
+import {
+  DEFAULT_OUTPUT_LINES,
+  fnv1a64,
+  isRecordingName,
+  namespaceOf,
+  prepareRecording,
+  prepareScript,
+  recordingNameError,
+  unencodableAt,
+} from './naming';
 
 describe('prepareScript', () => {
   it('keeps the user’s lines first (bpftrace’s line numbers stay theirs), bpflive’s lines last', () => {
@@ -55,5 +64,36 @@ describe('unencodableAt', () => {
 
   it('accepts any well-formed text, astral characters included', () => {
     expect(unencodableAt('BEGIN { printf("😀 \uFFFD ü"); }')).toBeUndefined();
+  });
+});
+
+describe('prepareRecording', () => {
+  it('names the same code the same recording, in any datasource, and other code another', () => {
+    const a = prepareRecording('BEGIN { @a = count(); }');
+    expect(a.name).toMatch(/^bpflive_rec_[0-9a-f]{12}$/);
+    expect(prepareRecording('BEGIN { @a = count(); }  // same').name).toBe(a.name);
+    expect(prepareRecording('BEGIN { @a = count(); @b = 1; }').name).not.toBe(a.name);
+    expect(isRecordingName(a.name)).toBe(true);
+    expect(isRecordingName('runqlat')).toBe(false);
+  });
+
+  it('registers the text under its name, last, with no namespace marker', () => {
+    const r = prepareRecording('// name: theirs\nBEGIN { @a = count(); }', { name: 'runq_1' });
+    expect(r.name).toBe('bpflive_rec_runq_1');
+    const lines = r.text.split('\n');
+    // The user's own name line stays an empty line: bpftrace's line numbers are the user's.
+    expect(lines.slice(0, 2)).toEqual(['', 'BEGIN { @a = count(); }']);
+    expect(lines[lines.length - 1]).toBe('// name: bpflive_rec_runq_1');
+    expect(r.text).not.toContain('bpflive: ');
+    expect(r.text).not.toContain('theirs');
+    expect(namespaceOf(r.text)).toBeUndefined();
+  });
+
+  it('refuses a name the PMDA or PCP could not take, in words', () => {
+    expect(recordingNameError('')).toBeUndefined();
+    expect(recordingNameError('ok_name9')).toBeUndefined();
+    expect(recordingNameError('bad-name')).toMatch(/letters, digits and _/);
+    expect(recordingNameError('x'.repeat(41))).toMatch(/at most 40/);
+    expect(() => prepareRecording('BEGIN { @a = 1; }', { name: 'a b' })).toThrow(/letters, digits/);
   });
 });

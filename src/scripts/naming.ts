@@ -101,3 +101,67 @@ export function unencodableAt(code: string): { line: number; column: number } | 
   const line = before.split('\n').length;
   return { line, column: m.index - before.lastIndexOf('\n') };
 }
+
+/**
+ * Recordings (issue 17): a recorded query runs as a NAMED script `bpflive_rec_<name>`, which the
+ * PMDA never expires and pmlogger records (scripts/pcp-stack.sh's recorder matches this prefix on
+ * every pmcd). The name is the user's, or a short hash of the prepared code: the same code is the
+ * same recording, shared by every viewer and every datasource of the host.
+ */
+export const RECORDING_PREFIX = 'bpflive_rec_';
+/** Room for a user's name after the prefix (PCP metric names stay short and readable). */
+export const MAX_RECORDING_NAME = 40;
+/** The PMDA's own rule for `// name:` is `[a-zA-Z_]\w+`; after our prefix any identifier chars do. */
+const RECORDING_NAME = /^[A-Za-z0-9_]+$/;
+
+/** Why a user's recording name cannot be used, in words for the editor; undefined when it can. */
+export function recordingNameError(name: string): string | undefined {
+  if (name === '') {
+    return undefined;
+  }
+  if (!RECORDING_NAME.test(name)) {
+    return `The recording name "${name}" may hold only letters, digits and _ (it becomes part of PCP metric names).`;
+  }
+  if (name.length > MAX_RECORDING_NAME) {
+    return `The recording name is ${name.length} characters long; at most ${MAX_RECORDING_NAME} fit.`;
+  }
+  return undefined;
+}
+
+/** Whether a script name on the host is a bpflive recording. */
+export function isRecordingName(name: string | null | undefined): boolean {
+  return !!name && name.startsWith(RECORDING_PREFIX);
+}
+
+/** A recorded script: the text registered under its name, and the name its metrics go by. */
+export interface PreparedRecording {
+  /** `bpflive_rec_…`: the PMDA's name, so metrics are `bpftrace.scripts.<name>.data.…`. */
+  name: string;
+  /** The text stored to the PMDA: the prepared body, its retain line, and the `// name:` line last. */
+  text: string;
+}
+
+/**
+ * The named script a recorded query runs. No namespace marker: a recording belongs to the host
+ * (it outlives tabs and datasources), and no client's sweep of abandoned scripts may take it.
+ * Throws when the user's name breaks the rule (the editor says so before).
+ */
+export function prepareRecording(
+  code: string,
+  options: { name?: string; outputLines?: number } = {}
+): PreparedRecording {
+  const own = options.name?.trim() ?? '';
+  const error = recordingNameError(own);
+  if (error) {
+    throw new Error(error);
+  }
+  const unnamed = prepareScript(code, { outputLines: options.outputLines }).text;
+  // The marker line (the namespace) is the last line: cut, so the text is the host's, not a datasource's.
+  const body = unnamed.slice(0, unnamed.lastIndexOf(`\n${MARKER_PREFIX}`));
+  const name = RECORDING_PREFIX + (own || fnv1a64(body).slice(0, RECORDING_HASH_DIGITS));
+  // Last, like bpflive's other lines: bpftrace's line numbers stay those of the user's code.
+  return { name, text: `${body}\n// name: ${name}` };
+}
+
+/** 48 bits of the hash: one collision in ~16 million recordings of one host. */
+const RECORDING_HASH_DIGITS = 12;

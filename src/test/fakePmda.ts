@@ -211,6 +211,16 @@ export class FakePmda {
 
   private store(context: number, name: string, value: string) {
     if (name === 'bpftrace.control.register') {
+      // As the PMDA's parser: a `// name:` line anywhere names the script; a name in use is refused.
+      const named = /^\/\/\s*name\s*:\s*(\w+)\s*$/m.exec(value)?.[1];
+      if (named && [...this.scripts.values()].some((s) => s.name === named)) {
+        const error = `Script name ${named} is already in use by another script.`;
+        this.readBacks.set(
+          context,
+          JSON.stringify({ ...this.record({ id: 'x', code: value } as FakeScript), state: { status: 'error', error } })
+        );
+        return { status: 400, body: '{"message":"failed to store value: Bad input to pmstore","success":false}' };
+      }
       const id = `s${String(this.nextId++).padStart(4, '0')}`;
       const s: FakeScript = {
         id,
@@ -225,6 +235,7 @@ export class FakePmda {
         lastAccessed: this.clock,
         pid: 1000 + this.nextId,
         cpuMs: 0,
+        name: named,
       };
       this.scripts.set(id, s);
       this.readBacks.set(context, JSON.stringify(this.record(s)));
