@@ -1,6 +1,7 @@
 import { firstValueFrom } from 'rxjs';
 import { DataQueryRequest, DataSourceInstanceSettings, getDefaultTimeRange } from '@grafana/data';
-import { BackendSrv, setBackendSrv, setTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { BackendSrv, config, setBackendSrv, setTemplateSrv, TemplateSrv } from '@grafana/runtime';
+import { of } from 'rxjs';
 import { DataSource } from './datasource';
 import { blockingDiagnostics } from './language/blocking';
 import { EXAMPLES } from './language/examples';
@@ -158,5 +159,81 @@ describe('DataSource: running scripts', () => {
     const ds = datasource();
     expect(ds.filterQuery({ refId: 'A', code: '', queryType: 'runningScripts' })).toBe(true);
     expect(ds.filterQuery({ refId: 'A', code: '' })).toBe(false);
+  });
+});
+
+describe('DataSource: recordings', () => {
+  const asRole = (orgRole: string) => {
+    (config as unknown as { bootData: unknown }).bootData = { user: { orgRole, isGrafanaAdmin: false } };
+  };
+  /** Grafana's proxy as pmproxy answers it (a context, a store, the deregister's read-back); records each request. */
+  const answering = (sent: Array<{ url: string; method?: string }>) =>
+    setBackendSrv({
+      fetch: (r: { url: string; method?: string }) => {
+        sent.push(r);
+        const data = r.url.includes('/pmapi/context')
+          ? { context: 1 }
+          : r.url.includes('/pmapi/fetch')
+            ? {
+                timestamp: 1,
+                values: [
+                  {
+                    pmid: '1',
+                    name: 'bpftrace.control.deregister',
+                    instances: [{ instance: null, value: '{"success": "true"}' }],
+                  },
+                ],
+              }
+            : { success: true };
+        return of({ data, status: 200 });
+      },
+    } as unknown as BackendSrv);
+  afterEach(() => asRole('Viewer'));
+
+  it("an Editor's Stop recording deregisters the named script by name through the Editor control route", async () => {
+    asRole('Editor');
+    const sent: Array<{ url: string; method?: string }> = [];
+    answering(sent);
+    const ds = datasource();
+    expect(ds.mayRecord).toBe(true);
+    await ds.stopRecording('bpflive_rec_runq');
+    const stores = sent.filter((r) => r.method === 'POST');
+    expect(stores).toHaveLength(1);
+    expect(stores[0].url).toContain('/control/store?');
+    expect(stores[0].url).not.toContain('viewer-control');
+    expect(stores[0].url).toContain('name=bpftrace.control.deregister');
+    expect(stores[0].url).toContain('value=bpflive_rec_runq');
+  });
+
+  it('a Viewer gets no Stop recording and its browser sends nothing, even when Viewers may run scripts', async () => {
+    asRole('Viewer');
+    const sent: unknown[] = [];
+    answering(sent as Array<{ url: string }>);
+    const ds = datasource({ allowViewersToRun: true });
+    expect(ds.mayStopScripts).toBe(true);
+    expect(ds.mayRecord).toBe(false);
+    await expect(ds.stopRecording('bpflive_rec_runq')).rejects.toThrow(/Only an Editor or Admin/);
+    expect(sent).toEqual([]);
+  });
+
+  it('stops nothing that is not a recording', async () => {
+    asRole('Editor');
+    const sent: unknown[] = [];
+    answering(sent as Array<{ url: string }>);
+    await expect(datasource().stopRecording('runqlat')).rejects.toThrow(/not a bpflive recording/);
+    expect(sent).toEqual([]);
+  });
+
+  it('a recording name that breaks the rule is an error on that query, and nothing is sent', async () => {
+    asRole('Editor');
+    const sent: unknown[] = [];
+    answering(sent as Array<{ url: string }>);
+    const request = {
+      targets: [{ refId: 'A', code: 'BEGIN { @a = count(); }', record: true, recordName: 'no-dash' }],
+      range: getDefaultTimeRange(),
+    } as unknown as DataQueryRequest<BpftraceQuery>;
+    const response = await firstValueFrom(datasource().query(request));
+    expect(response.errors?.[0].message).toMatch(/letters, digits and _/);
+    expect(sent).toEqual([]);
   });
 });

@@ -24,6 +24,7 @@ import { alternativesFormat, expandAlternatives } from './query/metricNamesOf';
 import { metricResponse } from './query/metricResponse';
 import { runningScriptsResponse } from './query/runningScripts';
 import { queryDisplayText } from './query/displayText';
+import { isRecordingName, PreparedRecording, recordingOf } from './query/recording';
 import { migrateQuery } from './query/migrate';
 import {
   AD_HOC_KEYS,
@@ -131,6 +132,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
         budget: this.budget,
         cpuBudget: this.settings.cpuBudget,
         stopOverBudget: this.settings.stopOverBudget,
+        mayRecord: this.mayRecord,
       });
       this.endpoints.set(host, endpoint);
     }
@@ -168,7 +170,13 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
         const variables = describeReplaced(interpolated.replaced);
         // A multi-value Host field runs the query on each of its hosts, a stream per host.
         return hosts.map((host) => {
-          const script = JSON.stringify([host, (target.code ?? '').trim(), target.outputLines, target.scriptName]);
+          const script = JSON.stringify([
+            host,
+            (target.code ?? '').trim(),
+            target.outputLines,
+            target.scriptName,
+            target.record && (target.recordName ?? ''),
+          ]);
           const first = !seen.has(script);
           seen.add(script);
           return this.safeStream(request, target, first, { host, oneOfHosts: hosts.length > 1, variables });
@@ -332,6 +340,12 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     if (refused) {
       return of(errorResponse(target, refused));
     }
+    let record: PreparedRecording | undefined;
+    try {
+      record = recordingOf(target);
+    } catch (e) {
+      return of(errorResponse(target, e instanceof Error ? e.message : String(e)));
+    }
     return new Observable<DataQueryResponse>((subscriber) => {
       try {
         const range = rangeOf(request);
@@ -353,7 +367,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
           holderKey(request, target),
           target.code,
           () => subscriber.next(respond()),
-          { outputLines: target.outputLines, joinName }
+          { outputLines: target.outputLines, joinName, record }
         );
         subscriber.next(respond());
         return release;
@@ -441,6 +455,30 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
   /** Whether this session may stop scripts (Editors, Admins; Viewers only with the Admin's opt-in). */
   get mayStopScripts(): boolean {
     return this.control !== undefined && !this.refusal;
+  }
+
+  /**
+   * Whether this session may start and stop recordings: an Editor's or Admin's only, on the Editor
+   * control route. Not a Viewer's even when the admin lets Viewers run scripts: a recording runs
+   * on after the tab closes (docs/history.md). Grafana's server enforces the route itself.
+   */
+  get mayRecord(): boolean {
+    return this.control === 'editor' && !this.refusal;
+  }
+
+  /**
+   * Stops a recording (the query editor's "Stop recording", after the user confirmed): deregisters
+   * the named script on the host through the Editor control route. A Viewer's browser sends
+   * nothing. Its history stays in the series store.
+   */
+  async stopRecording(name: string, hostspec?: string): Promise<void> {
+    if (!this.mayRecord) {
+      throw new Error(this.refusal ?? 'Only an Editor or Admin may stop a recording.');
+    }
+    if (!isRecordingName(name)) {
+      throw new Error(`"${name}" is not a bpflive recording.`);
+    }
+    await this.endpointFor(hostspec).stopScript(name);
   }
 
   /**

@@ -87,6 +87,14 @@ export interface BpftraceQuery extends DataQuery {
    * id, instead of `code`: the query joins it and never registers, restarts or stops it.
    */
   scriptName?: string;
+  /**
+   * Record the script (issue 17): it runs as the named script `bpflive_rec_<name>` that pmlogger
+   * records, outlives the tab, and gives past ranges their history. Off by default. Only an Editor
+   * starts or stops a recording; a Viewer's panel joins it when it runs.
+   */
+  record?: boolean;
+  /** The recording's name after `bpflive_rec_` (letters, digits, _); a hash of the code when empty. */
+  recordName?: string;
 }
 
 /** What a dashboard variable of this datasource lists (see src/components/VariableQueryEditor.tsx). */
