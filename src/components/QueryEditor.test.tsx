@@ -491,3 +491,39 @@ function templateSrvWith(table: Record<string, string[]>): TemplateSrv {
       ),
   } as unknown as TemplateSrv;
 }
+
+describe('QueryEditor: recordings', () => {
+  const recorded: BpftraceQuery = { refId: 'A', code: 'BEGIN { @a = count(); }', record: true, recordName: 'runq' };
+  const withRole = (mayRecord: boolean) => {
+    const ds = makeDatasource() as DataSource & { stopRecording: jest.Mock };
+    Object.assign(ds, { mayRecord, stopRecording: jest.fn(async () => undefined) });
+    return ds;
+  };
+
+  it('an Editor stops a recording only after confirming: Record goes off, then the name is deregistered', async () => {
+    const ds = withRole(true);
+    const { onChange } = setup(recorded, undefined, ds);
+    await settle();
+    fireEvent.click(screen.getByText('Stop recording'));
+    expect(ds.stopRecording).not.toHaveBeenCalled();
+    const confirm = screen.getByText('Yes, stop recording');
+    await act(async () => {
+      fireEvent.click(confirm);
+    });
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ record: undefined }));
+    expect(ds.stopRecording).toHaveBeenCalledWith('bpflive_rec_runq', undefined);
+  });
+
+  it('a Viewer gets no Stop recording button', async () => {
+    setup(recorded, undefined, withRole(false));
+    await settle();
+    expect(screen.queryByText('Stop recording')).toBeNull();
+  });
+
+  it('a recording name the PMDA could not take is marked in the options', async () => {
+    setup({ ...recorded, recordName: 'bad-name' }, undefined, withRole(true));
+    await settle();
+    expect(screen.getByText(/may hold only letters, digits and _/)).toBeTruthy();
+    expect(screen.queryByText('Stop recording')).toBeNull();
+  });
+});

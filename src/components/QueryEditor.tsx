@@ -33,7 +33,8 @@ import { QueryOptions } from './QueryOptions';
 import { RunningScriptsEditor } from './RunningScriptsEditor';
 import { runVersion } from './runVersion';
 import { EditorHandle, ErrorMarks, RunTrigger, ScriptEditor } from './ScriptEditor';
-import { ScriptStatus } from './ScriptStatus';
+import { ScriptStatus, StopRecordingButton } from './ScriptStatus';
+import { recordingOf } from '../query/recording';
 import { VariablesLine } from './VariablesLine';
 
 type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
@@ -125,6 +126,14 @@ function ScriptQueryEditor({ query: saved, onChange, onRunQuery, datasource, dat
   const { catalog, error: catalogError } = useProbeCatalog(datasource, endpointKey);
   const editor = useRef<EditorHandle | undefined>(undefined);
   const [examplesOpen, setExamplesOpen] = useState(false);
+  // The recording this query runs (its name), for Stop recording; none when Record is off or the name is bad.
+  const recording = useMemo(() => {
+    try {
+      return recordingOf(query)?.name;
+    } catch {
+      return undefined;
+    }
+  }, [query]);
   // An example's format, applied when its code is run (not before: the old script still shows).
   const exampleFormat = useRef<QueryFormat | undefined>(undefined);
 
@@ -271,6 +280,17 @@ function ScriptQueryEditor({ query: saved, onChange, onRunQuery, datasource, dat
               Examples
             </Button>
             <DownloadButton data={data} refId={query.refId} />
+            {recording && datasource.mayRecord && (
+              <StopRecordingButton
+                name={recording}
+                onStop={async () => {
+                  // Record off first: this panel's lease lets go of the recording, so nothing here starts it again.
+                  onChange({ ...query, record: undefined });
+                  onRunQuery();
+                  await datasource.stopRecording(recording, query.hostspec);
+                }}
+              />
+            )}
             <RunControls refId={query.refId} liveRun={liveRun} onLiveRun={setLiveRun} onRun={runNow} />
           </>
         }

@@ -10,6 +10,7 @@ import {
   Text,
   UnitPicker,
 } from '@grafana/ui';
+import { recordingNameError } from '../query/recording';
 import { BpftraceQuery, FlameGraphCompare, FlameGraphOptions, QueryFormat } from '../types';
 
 const TIME_HELP = 'As in the time picker: now-2h, 2026-12-03 17:00:00, or ms since the epoch.';
@@ -62,6 +63,54 @@ interface Props {
 }
 
 const LABEL = 11;
+
+/**
+ * Record (issue 17, docs/history.md): the script runs as a named recording pmlogger keeps, so past
+ * ranges and a reopened tab have its history. The name is checked here, before anything runs.
+ */
+function RecordFields({
+  query,
+  id,
+  change,
+}: {
+  query: BpftraceQuery;
+  id: (name: string) => string;
+  change: (patch: Partial<BpftraceQuery>) => void;
+}) {
+  const nameError = recordingNameError(query.recordName?.trim() ?? '');
+  return (
+    <InlineFieldRow>
+      <InlineField
+        label="Record"
+        labelWidth={LABEL}
+        tooltip="Run the script as a named recording the host's pmlogger keeps: it goes on after this tab closes, and past ranges show its history. Only an Editor starts it; stopping it is an explicit action (Stop recording, under the editor). Off: the script lives while panels read it."
+      >
+        <InlineSwitch
+          id={id('record')}
+          value={query.record ?? false}
+          onChange={(e) => change({ record: e.currentTarget.checked || undefined })}
+        />
+      </InlineField>
+      {query.record && (
+        <InlineField
+          label="Recording name"
+          labelWidth={16}
+          invalid={nameError !== undefined}
+          error={nameError}
+          tooltip="Letters, digits and _; the script is named bpflive_rec_<name> on the host. Empty: a hash of the code, so the same code is the same recording for every viewer. A new name (or new code) starts a new recording; the old one's history stays under its old name."
+        >
+          <CommitInput
+            id={id('recordname')}
+            width={24}
+            placeholder="hash of the code"
+            value={query.recordName ?? ''}
+            onCommit={(v) => change({ recordName: v.trim() || undefined })}
+          />
+        </InlineField>
+      )}
+    </InlineFieldRow>
+  );
+}
 
 /** The query's other fields, in Grafana's inline style: one concern per field, few rows. */
 export function QueryOptions({ query, onChange, onRunQuery, variables, inferredUnit, defaultHostspec, auto }: Props) {
@@ -212,6 +261,8 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
           />
         </InlineField>
       </InlineFieldRow>
+
+      {!query.scriptName?.trim() && <RecordFields query={query} id={id} change={change} />}
 
       {format === 'flamegraph' && (
         <>

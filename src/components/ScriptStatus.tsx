@@ -1,7 +1,7 @@
 import React, { useState } from 'react';
 import { css } from '@emotion/css';
 import { GrafanaTheme2 } from '@grafana/data';
-import { Badge, BadgeColor, Icon, IconName, Spinner, Text, Tooltip, useStyles2 } from '@grafana/ui';
+import { Badge, BadgeColor, ConfirmButton, Icon, IconName, Spinner, Text, Tooltip, useStyles2 } from '@grafana/ui';
 import { Diagnostic, Severity } from '../language/diagnostics';
 import { UrlBudget } from '../language/lints';
 import type { ScriptCost, ScriptState } from '../query/leaseResponse';
@@ -116,6 +116,49 @@ export function ScriptStatus({
         </ul>
       )}
     </div>
+  );
+}
+
+/**
+ * "Stop recording": an Editor's explicit action, confirmed, that deregisters the named recording on
+ * the host (its history stays in the series store). Shown only to a session that may record; the
+ * datasource refuses it for others anyway, and Grafana's server refuses their control route.
+ */
+export function StopRecordingButton({ name, onStop }: { name: string; onStop: () => Promise<void> }) {
+  const [message, setMessage] = useState<{ error: boolean; text: string }>();
+  const stop = async () => {
+    try {
+      await onStop();
+      setMessage({ error: false, text: `Stopped the recording ${name}; its history stays in the series store.` });
+    } catch (e) {
+      setMessage({ error: true, text: `Could not stop ${name}: ${e instanceof Error ? e.message : String(e)}` });
+    }
+  };
+  return (
+    <>
+      {message && (
+        <Text
+          variant="bodySmall"
+          color={message.error ? 'error' : 'secondary'}
+          data-testid="bpflive-stop-recording-result"
+        >
+          {message.text}
+        </Text>
+      )}
+      <ConfirmButton
+        size="sm"
+        confirmVariant="destructive"
+        confirmText="Yes, stop recording"
+        onConfirm={() => void stop()}
+        data-testid="bpflive-stop-recording"
+      >
+        <Tooltip
+          content={`Stop ${name} on the host: pmlogger records it no more, and Record is turned off in this query.`}
+        >
+          <span>Stop recording</span>
+        </Tooltip>
+      </ConfirmButton>
+    </>
   );
 }
 
