@@ -495,9 +495,7 @@ function templateSrvWith(table: Record<string, string[]>): TemplateSrv {
 describe('QueryEditor: recordings', () => {
   const recorded: BpftraceQuery = { refId: 'A', code: 'BEGIN { @a = count(); }', record: true, recordName: 'runq' };
   const withRole = (mayRecord: boolean) => {
-    const ds = makeDatasource() as DataSource & { stopRecording: jest.Mock };
-    Object.assign(ds, { mayRecord, stopRecording: jest.fn(async () => undefined) });
-    return ds;
+    return Object.assign(makeDatasource(), { mayRecord, stopRecording: jest.fn(async () => undefined) });
   };
 
   it('an Editor stops a recording only after confirming: Record goes off, then the name is deregistered', async () => {
