@@ -1,7 +1,6 @@
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, of } from 'rxjs';
 import { DataQueryRequest, DataSourceInstanceSettings, getDefaultTimeRange } from '@grafana/data';
 import { BackendSrv, config, setBackendSrv, setTemplateSrv, TemplateSrv } from '@grafana/runtime';
-import { of } from 'rxjs';
 import { DataSource } from './datasource';
 import { blockingDiagnostics } from './language/blocking';
 import { EXAMPLES } from './language/examples';
