@@ -25,6 +25,12 @@ export type PmapiErrorKind =
   | 'pmdaOutOfStep'
   /** The request URL was too long for pmproxy (PMPROXY_MAX_URL). */
   | 'tooLong'
+  /**
+   * pmproxy's series API (/series/*) gave no answer in time: its key server (Redis/Valkey) is down
+   * or not configured, or the series module is off. PCP 6.0.3 then never answers at all (see
+   * pmapi/series.ts), so the client's own timeout decides.
+   */
+  | 'seriesUnavailable'
   /** Anything else: an unexpected status or body. */
   | 'unexpected';
 
@@ -52,7 +58,7 @@ const MESSAGE_KINDS: Array<[RegExp, PmapiErrorKind]> = [
   [/cannot connect to PMCD|Connection refused|No route to host|Unknown host|Timeout waiting/i, 'pmcdUnreachable'],
   [/Unknown metric name|Unknown or illegal metric identifier|traversal failed - Unknown/i, 'unknownMetric'],
   [/IPC protocol failure/i, 'ipcFailure'],
-  [/Bad input|failed to process URL|invalid/i, 'badInput'],
+  [/Bad input|failed to process URL|invalid|cannot parse given string/i, 'badInput'],
 ];
 
 /**

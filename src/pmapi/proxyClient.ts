@@ -1,5 +1,6 @@
 import { PmapiClient } from './client';
 import { CONTROL_PATHS } from './request';
+import { SeriesClient, SeriesClientOptions } from './series';
 import { backendSrvTransport } from './transport';
 
 /**
@@ -28,4 +29,9 @@ export function proxyClient(proxyUrl: string, options: ProxyClientOptions): Pmap
     polltimeoutSec: Math.max(30, Math.ceil((options.pollIntervalMs * 10) / 1000)),
     controlPath: options.control && CONTROL_PATHS[options.control],
   });
+}
+
+/** The series store's client through Grafana's datasource proxy (plugin.json routes series/* GET). */
+export function proxySeriesClient(proxyUrl: string, options?: SeriesClientOptions): SeriesClient {
+  return new SeriesClient(backendSrvTransport(proxyUrl), options);
 }

@@ -7,6 +7,8 @@
  */
 
 const PMAPI_COMMANDS = ['context', 'profile', 'metrics', 'metric', 'derive', 'fetch', 'indom', 'store', 'children'];
+/** src/pmproxy/src/series.c: commands matched by PREFIX of the text after "/series/", in this order. */
+const SERIES_COMMANDS = ['query', 'descs', 'instances', 'labels', 'metrics', 'sources', 'values', 'load', 'ping'];
 
 /** pmproxy's http_decode of the path: %XX → byte; malformed escapes make the request fail. */
 function decode(path: string): string | undefined {
@@ -28,8 +30,8 @@ function decode(path: string): string | undefined {
 
 /**
  * The handler for `target` (an absolute URL as Grafana sends it): 'pmapi/<command>', 'metrics'
- * (OpenMetrics scrape of everything), 'series', 'search', 'logger', or 'no handler' (pmproxy
- * answers 400).
+ * (OpenMetrics scrape of everything), 'series/<command>', 'search', 'logger', or 'no handler'
+ * (pmproxy answers 400).
  * @param {string} target
  * @returns {string}
  */
@@ -44,7 +46,8 @@ export function pmproxyHandler(target: string): string {
     return 'search';
   }
   if (path.startsWith('/series/')) {
-    return 'series';
+    const command = SERIES_COMMANDS.find((c) => path.slice('/series/'.length).startsWith(c));
+    return command ? `series/${command}` : 'no handler';
   }
   if (path.startsWith('/logger/')) {
     return 'logger';

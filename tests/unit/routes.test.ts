@@ -27,6 +27,10 @@ const PMPROXY = 'http://127.0.0.1:44322';
 const ROLES: Role[] = ['Anonymous', 'Viewer', 'Editor', 'Admin'];
 const UNLISTED_ACTION = 'bpflive-bpftrace-datasource.proxy:unlisted-path';
 const READS = ['context', 'fetch', 'metric', 'indom', 'children'];
+/** The series store's reads (pmapi/series.ts); /series/load, sources and ping stay unrouted. */
+const SERIES_READS = ['query', 'values', 'labels', 'descs', 'instances', 'metrics'];
+/** Every handler a Viewer's read may reach. */
+const READ_HANDLERS = [...READS.map((r) => `pmapi/${r}`), ...SERIES_READS.map((r) => `series/${r}`)];
 
 /** What a request ends up doing: '403', '400', or the pmproxy handler it reaches. */
 function outcome(
@@ -83,12 +87,31 @@ const CASES: Array<[string, string, Expect, string?]> = [
   ['GET', 'pmapi/children?context=7&prefix=bpftrace.scripts', 'read', 'pmapi/children'],
   ['POST', `control/store?${STORE_QUERY}`, 'control'],
   ['POST', `viewer-control/store?${STORE_QUERY}`, 'viewer-control'],
+  ['GET', 'series/query?expr=kernel.all.load%7Bhostname%3D%3D%22db1%22%7D', 'read', 'series/query'],
+  [
+    'GET',
+    'series/query?expr=kernel.all.load%5Bstart%3A1796330620.000%2Cfinish%3A1796330625.000%5D',
+    'read',
+    'series/query',
+  ],
+  [
+    'GET',
+    'series/values?series=87c82bbaf66128838b7d33a2fd9867187d7d98c5&start=1796330620.000',
+    'read',
+    'series/values',
+  ],
+  ['GET', 'series/labels?names=hostname', 'read', 'series/labels'],
+  ['GET', 'series/descs?series=87c82bbaf66128838b7d33a2fd9867187d7d98c5', 'read', 'series/descs'],
+  ['GET', 'series/instances?series=87c82bbaf66128838b7d33a2fd9867187d7d98c5', 'read', 'series/instances'],
+  ['GET', 'series/metrics?match=bpftrace.*', 'read', 'series/metrics'],
   // Odd spellings that still reach only the route's own command.
   ['GET', 'pmapi/fetch/%2e%2e/store?x=1', 'read', 'pmapi/fetch'],
   ['GET', 'pmapi/fetch%2f..%2fstore', 'read', 'pmapi/fetch'],
   ['GET', 'pmapi/fetchstore', 'read', 'pmapi/fetch'],
   ['GET', 'pmapi/metrics', 'read', 'pmapi/metric'], // not the OpenMetrics scrape: the target is /pmapi/metric/s
   ['POST', 'control/storeX', 'control'], // Editors only, and still a store
+  ['GET', 'series/values%2f..%2fload?expr=x', 'read', 'series/values'], // pmproxy picks commands by prefix
+  ['GET', 'series/queryload', 'read', 'series/query'],
   // Hostile: other pmproxy endpoints, other methods, path tricks.
   ['GET', `pmapi/store?${STORE_QUERY}`, 'denied'],
   ['POST', `pmapi/store?${STORE_QUERY}`, 'denied'],
@@ -124,8 +147,17 @@ const CASES: Array<[string, string, Expect, string?]> = [
   ['GET', 'PMAPI/STORE', 'denied'],
   ['GET', 'metrics', 'denied'],
   ['GET', 'metrics?names=bpftrace', 'denied'],
-  ['GET', 'series/query?expr=kernel.all.load', 'denied'],
   ['GET', 'series/sources?match=*', 'denied'],
+  ['GET', 'series/load?expr=%7Bsource.path%3A%22%2Fetc%22%7D', 'denied'], // loads archives into the store
+  ['POST', 'series/load', 'denied'],
+  ['POST', 'series/query', 'denied'],
+  ['POST', 'series/values', 'denied'],
+  ['GET', 'series/ping', 'denied'],
+  ['GET', 'series/values/../load?expr=x', 'denied'],
+  ['GET', 'series/query/../../series/load?expr=x', 'denied'],
+  ['GET', 'series/%6coad?expr=x', 'denied'],
+  ['GET', 'series%2fload?expr=x', 'denied'],
+  ['GET', 'SERIES/LOAD', 'denied'],
   ['GET', 'search/text?query=bpftrace', 'denied'],
   ['GET', 'logger/label?x=1', 'denied'],
   ['GET', '', 'denied'],
@@ -175,6 +207,11 @@ describe('route table: every request × role × Viewers opt-in', () => {
         `${PMPROXY}/pmapi/${r}?context=7&names=a,b`
       );
     }
+    for (const r of SERIES_READS) {
+      expect(target('GET', `series/${r}?series=a,b&start=1.000`, 'Viewer')).toBe(
+        `${PMPROXY}/series/${r}?series=a,b&start=1.000`
+      );
+    }
     expect(target('POST', `control/store?${STORE_QUERY}`, 'Viewer')).toBe(`403 ${ROUTE_DENIED}`);
     // A datasource URL with a path of its own (pmproxy behind a reverse proxy).
     const d = decide({
@@ -204,7 +241,7 @@ describe('route table: every request × role × Viewers opt-in', () => {
     for (const [method, path] of [
       ['GET', `pmapi/store?${STORE_QUERY}`],
       ['GET', 'pm%61pi/store?name=x'],
-      ['GET', 'series/query?expr=x'],
+      ['GET', 'series/load?expr=x'],
       ['GET', 'metrics'],
       ['GET', ''],
     ]) {
@@ -220,7 +257,7 @@ describe('route table: every request × role × Viewers opt-in', () => {
       const ch = String.fromCharCode(byte);
       // As a client may send it: literally when Go would keep it, else percent-escaped.
       const first = /[A-Za-z0-9\-_.~!$&'()*+,;=:@[\]]/.test(ch) ? ch : `%${byte.toString(16).padStart(2, '0')}`;
-      for (const rest of ['pmapi/store?name=x&value=y', 'series/query', 'x']) {
+      for (const rest of ['pmapi/store?name=x&value=y', 'series/load', 'x']) {
         for (const method of methods) {
           for (const role of ['Admin', 'Anonymous'] as Role[]) {
             const out = outcome(method, first + rest, role, true);
@@ -243,6 +280,8 @@ describe('route table: every request × role × Viewers opt-in', () => {
       'fetch',
       'metrics',
       'series',
+      'load',
+      'query',
       '..',
       '.',
       '%2e%2e',
@@ -253,11 +292,11 @@ describe('route table: every request × role × Viewers opt-in', () => {
       '_store',
     ];
     const mayReach: Record<Role, string[]> = {
-      Anonymous: READS.map((r) => `pmapi/${r}`).concat('no handler'),
-      Viewer: READS.map((r) => `pmapi/${r}`).concat('no handler'),
+      Anonymous: READ_HANDLERS.concat('no handler'),
+      Viewer: READ_HANDLERS.concat('no handler'),
       None: ['no handler'],
-      Editor: READS.map((r) => `pmapi/${r}`).concat('no handler', 'pmapi/store'),
-      Admin: READS.map((r) => `pmapi/${r}`).concat('no handler', 'pmapi/store'),
+      Editor: READ_HANDLERS.concat('no handler', 'pmapi/store'),
+      Admin: READ_HANDLERS.concat('no handler', 'pmapi/store'),
     };
     const leaks: string[] = [];
     let checked = 0;
@@ -293,6 +332,7 @@ describe('plugin.json routes', () => {
     }
     expect(allowing.map((r) => [r.method, r.path, r.reqRole])).toEqual([
       ...READS.map((c) => ['GET', `pmapi/${c}`, 'Viewer']),
+      ...SERIES_READS.map((c) => ['GET', `series/${c}`, 'Viewer']),
       ['POST', 'control/store', 'Editor'],
       ['POST', 'viewer-control/store', 'Viewer'],
     ]);
@@ -493,7 +533,10 @@ describe('pmproxy dispatch model', () => {
     expect(pmproxyHandler('http://p/pmapi/12/_store')).toBe('pmapi/store');
     expect(pmproxyHandler('http://p/pmapi/12store')).toBe('no handler');
     expect(pmproxyHandler('http://p/bpflive-unlisted-path/pmapi/store')).toBe('no handler');
-    expect(pmproxyHandler('http://p/series/query')).toBe('series');
+    expect(pmproxyHandler('http://p/series/query')).toBe('series/query');
+    expect(pmproxyHandler('http://p/series/values/../load')).toBe('series/values');
+    expect(pmproxyHandler('http://p/series/%6coad')).toBe('series/load');
+    expect(pmproxyHandler('http://p/series/nothing')).toBe('no handler');
     expect(pmproxyHandler('http://p/metrics?names=a')).toBe('metrics');
   });
 });
