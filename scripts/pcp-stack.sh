@@ -50,6 +50,7 @@ READY_TIMEOUT=${BPFLIVE_READY_TIMEOUT:-90}
 usage() {
   cat <<EOF
 usage: scripts/pcp-stack.sh up [options] | install | status | down [--purge]
+       | series-down | series-up
 
 Sets up the PCP stack that bpflive uses on this Debian/Ubuntu machine (as root,
 systemd not needed): pcp, python3-pcp and bpftrace from apt, the bpftrace PMDA
@@ -71,7 +72,10 @@ ${DEFAULT_CREDENTIALS_FILE} (root only, one line user:password).
            crashed, as systemd's Restart=always does; a deliberate stop
            (init script, SIGTERM) is left alone.
   down     stop pmproxy's watchdog, pmproxy and pmcd and what the PMDA started (its own process
-           group). Packages stay installed; 'up' brings everything back.
+           group), and bpflive's redis-server. Packages stay installed; 'up' brings everything back.
+  series-down, series-up
+           stop / start bpflive's redis-server only (fault tests: the series store goes away
+           while pmproxy and live data stay).
     --purge  also remove the bpftrace PMDA from pmcd and the PMDA supervisor,
              and restore the original (.dist) bpftrace.conf,
              process_manager.py, pmcd/pmproxy options.
@@ -102,6 +106,14 @@ Options for 'up' (environment variable equivalents in brackets):
                             BPFLIVE_SECOND_PORT]: pmproxy reaches it as hostspec
                             localhost:${SECOND_PORT}, for testing one script on
                             two hosts. 'down' stops it, 'status' reports it.
+  --no-series               no series store [BPFLIVE_SERIES=0]: pmproxy serves /pmapi only.
+                            By default (--series) 'up' runs redis-server on
+                            ${DEFAULT_REDIS_SERVERS} (loopback only; or uses BPFLIVE_REDIS_SERVERS=host:port)
+                            and turns on pmproxy's series API and archive discovery,
+                            so bpflive can read the past from /series/*.
+  --series-retention DURATION
+                            how long the series store keeps values (7d, 12h, 30m,
+                            600s) [BPFLIVE_SERIES_RETENTION]; default ${DEFAULT_RETENTION}.
   --expiry SECONDS          script_expiry_time for unnamed scripts
                             [BPFLIVE_SCRIPT_EXPIRY]; default 90: the scripts
                             of a browser that died stop within that, and a
@@ -344,22 +356,42 @@ configure_bpftrace_conf() {
   return 1
 }
 
-# pmproxy serves bpflive's REST calls (/pmapi) only. Its Redis client (no Redis here: it retries
-# the connection forever), archive discovery and series/search modules are turned off: pmproxy
-# 6.0.3 crashed in libuv (segfault, general protection fault) in our CI and soak runs, in the event
-# loop those modules share with /pmapi, and an attack surface nobody uses is better closed anyway.
+# pmproxy serves bpflive's REST calls (/pmapi) and, with the series store on (the default), PCP's
+# series API (/series/*) over the archives that pmlogger writes: its discovery module loads them
+# into Redis. Without a Redis (--no-series) the Redis client, discovery and series modules are off:
+# pmproxy 6.0.3 with no Redis retried the connection forever and crashed in libuv (segfaults in our
+# CI and soak runs), in the event loop those modules share with /pmapi. Full-text search (pmsearch)
+# needs RediSearch, which Debian's redis-server lacks: always off. Redis protocol proxying (the
+# [pmproxy] redis.enabled) is off too: nothing here needs Redis reachable through pmproxy's port.
 PMPROXY_CONF=/etc/pcp/pmproxy/pmproxy.conf
 configure_pmproxy_conf() {
   [ -f "$PMPROXY_CONF" ] || return 1
   tmpdir
   local new=$TMPD/pmproxy.conf
-  ini_set pmproxy redis.enabled false <"$PMPROXY_CONF" |
-    ini_set redis enabled false |
-    ini_set discover enabled false |
-    ini_set pmsearch enabled false |
-    ini_set pmseries enabled false >"$new"
+  if [ "$SERIES" = true ]; then
+    # stream.expire drops a series not updated for that long; stream.maxlen keeps at most one
+    # value a second for the retention (the recorder logs every second)
+    ini_set pmproxy redis.enabled false <"$PMPROXY_CONF" |
+      ini_set redis enabled true |
+      ini_set redis servers "$REDIS_SERVERS" |
+      ini_set discover enabled true |
+      ini_set pmsearch enabled false |
+      ini_set pmseries enabled true |
+      ini_set pmseries stream.expire "$RETENTION" |
+      ini_set pmseries stream.maxlen "$RETENTION" >"$new"
+  else
+    ini_set pmproxy redis.enabled false <"$PMPROXY_CONF" |
+      ini_set redis enabled false |
+      ini_set discover enabled false |
+      ini_set pmsearch enabled false |
+      ini_set pmseries enabled false >"$new"
+  fi
   if install_if_changed "$PMPROXY_CONF" "$new"; then
-    say "configured $PMPROXY_CONF: the REST API only (Redis, discovery, series and search off)"
+    if [ "$SERIES" = true ]; then
+      say "configured $PMPROXY_CONF: REST API, series API and archive discovery on Redis $REDIS_SERVERS (retention $(duration_text "$RETENTION"))"
+    else
+      say "configured $PMPROXY_CONF: the REST API only (Redis, discovery, series and search off)"
+    fi
     return 0
   fi
   return 1
@@ -974,10 +1006,10 @@ pmda_pids() { # our bpftrace PMDA's python processes (and its supervisor)
 # ---------------------------------------------------------------- auth
 basic_auth_header() { printf 'Authorization: Basic %s\n' "$(printf '%s:%s' "$AUTH_USER" "$AUTH_PASSWORD" | base64 -w0)"; }
 
-auth_context_code() { # HTTP status of an authenticated context request
+auth_context_code() { # auth_context_code [HOSTSPEC]: HTTP status of an authenticated context request
   tmpdir
   basic_auth_header | curl -s -o "$TMPD/auth-reply" -w '%{http_code}' --max-time 10 -H @- \
-    "$PMPROXY_URL/pmapi/context?hostspec=localhost&polltimeout=5" 2>/dev/null || true
+    "$PMPROXY_URL/pmapi/context?hostspec=${1:-localhost}&polltimeout=5" 2>/dev/null || true
 }
 
 fix_passwd_db_perms() {
@@ -1011,6 +1043,19 @@ ensure_sasl_password() { # after the stack is up: set the password only when it 
   fix_passwd_db_perms
   code=$(auth_context_code)
   [ "$code" = 200 ] || die "authenticated context for $AUTH_USER failed: HTTP $code $(cat "$TMPD/auth-reply" 2>/dev/null)"
+}
+
+# SASL's realm is the server's hostname: the second pmcd (hostname $SECOND_HOSTNAME) looks users up
+# as user@$SECOND_HOSTNAME, as a real second machine would have its own. Same password, same db.
+ensure_second_sasl_password() {
+  local code
+  code=$(auth_context_code "localhost:$SECOND_PORT")
+  [ "$code" != 200 ] || return 0
+  say "setting the SASL password of $AUTH_USER for the second host (realm $SECOND_HOSTNAME) in $PASSWD_DB"
+  printf '%s' "$AUTH_PASSWORD" | saslpasswd2 -p -a pmcd -u "$SECOND_HOSTNAME" -f "$PASSWD_DB" "$AUTH_USER"
+  fix_passwd_db_perms
+  code=$(auth_context_code "localhost:$SECOND_PORT")
+  [ "$code" = 200 ] || die "authenticated context for $AUTH_USER on the second host failed: HTTP $code $(cat "$TMPD/auth-reply" 2>/dev/null)"
 }
 
 generate_password() { # 32 characters of [A-Za-z0-9] from the kernel's CSPRNG
@@ -1104,6 +1149,9 @@ parse_up_options() {
   CREDENTIALS_FILE=${BPFLIVE_PCP_CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE}
   CREDENTIALS_SOURCE=
   SECOND_HOST=$(truthy "${BPFLIVE_SECOND_HOST:-0}")
+  SERIES=$(truthy "${BPFLIVE_SERIES:-1}")
+  REDIS_SERVERS=${BPFLIVE_REDIS_SERVERS:-$DEFAULT_REDIS_SERVERS}
+  local retention=${BPFLIVE_SERIES_RETENTION:-$DEFAULT_RETENTION}
   local pwfile=${BPFLIVE_AUTH_PASSWORD_FILE:-}
   while [ $# -gt 0 ]; do
     case "$1" in
@@ -1120,12 +1168,19 @@ parse_up_options() {
       --credentials-file) CREDENTIALS_FILE=${2:?--credentials-file needs a value}; shift ;;
       --credentials-file=*) CREDENTIALS_FILE=${1#*=} ;;
       --second-host) SECOND_HOST=true ;;
+      --series) SERIES=true ;;
+      --no-series) SERIES=false ;;
+      --series-retention) retention=${2:?--series-retention needs a value}; shift ;;
+      --series-retention=*) retention=${1#*=} ;;
       -h | --help) usage; exit 0 ;;
       *) usage >&2; die "unknown option for up: $1" ;;
     esac
     shift
   done
   [[ $EXPIRY =~ ^[1-9][0-9]*$ ]] || die "--expiry must be a positive number of seconds, got '$EXPIRY'"
+  RETENTION=$(duration_seconds "$retention") || die "--series-retention must be a duration like 7d, 12h, 30m or 600s, got '$retention'"
+  [ "$RETENTION" -ge 60 ] || die "--series-retention must be at least a minute, got '$retention'"
+  [[ $REDIS_SERVERS =~ ^[A-Za-z0-9_.-]+:[0-9]+$ ]] || die "BPFLIVE_REDIS_SERVERS must be host:port, got '$REDIS_SERVERS'"
   [[ $CREDENTIALS_FILE == /* ]] || die "--credentials-file must be an absolute path, got '$CREDENTIALS_FILE'"
   if [ -n "$pwfile" ]; then
     [ -r "$pwfile" ] || die "cannot read password file $pwfile"
@@ -1213,6 +1268,9 @@ second_files() { # writes the second pmcd's files; 0 when one changed
     printf 'pmcd\t2\tdso\tpmcd_init\t%s\n' "${pmdas:-/var/lib/pcp/pmdas}/pmcd/pmda_pmcd.so"
     printf 'bpftrace\t151\tpipe\tbinary\t\t%s python3 %s\n\n' "$SECOND_BIN/pmda-supervisor" "$SECOND_BIN/pmdabpftrace-second.python"
     printf '%s\n' "${access:-[access]}"
+    # pmcd counts a connection as "local:*" by the addresses of its hostname, and
+    # $SECOND_HOSTNAME resolves to none: name the loopback address it listens on
+    printf 'allow 127.0.0.1 : all;\n'
   } >"$TMPD/pmcd.conf"
   second_install "$TMPD/pmcd.conf" "$SECOND_CONF/pmcd.conf" 0644 && changed=0
   return "$changed"
@@ -1224,9 +1282,14 @@ second_start() {
   (
     cd "$SECOND_LOG/pmcd"
     ulimit -l unlimited 2>/dev/null || true
+    # its own hostname (a UTS namespace): pmcd's context labels, and so the series store's
+    # 'hostname' label, come from gethostname(), not from -H (which names pmcd.hostname only)
+    local uts=()
+    # shellcheck disable=SC2016 # $0 and $@ are the inner shell's
+    if unshare --uts true 2>/dev/null; then uts=(unshare --uts sh -c 'hostname "$0" && exec "$@"' "$SECOND_HOSTNAME"); fi
     env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 PMCD_ROOT_AGENT=0 PMCD_RESTART_AGENTS=0 \
       SASL_CONF_PATH="$SECOND_CONF/sasl2" PCP_RUN_DIR="$SECOND_RUN" PCP_LOG_DIR="$SECOND_LOG" \
-      "$SECOND_BIN/$SECOND_NAME" -A -i "$LISTEN_ADDR" -p "$SECOND_PORT" -c "$SECOND_CONF/pmcd.conf" \
+      "${uts[@]}" "$SECOND_BIN/$SECOND_NAME" -A -i "$LISTEN_ADDR" -p "$SECOND_PORT" -c "$SECOND_CONF/pmcd.conf" \
       -s "$SECOND_RUN/pmcd.socket" -l "$SECOND_LOG/pmcd/pmcd.log" -H "$SECOND_HOSTNAME"
   ) </dev/null >>"$LOG" 2>&1 9>&-
 }
@@ -1245,8 +1308,14 @@ second_stop() { # the second pmcd by its pid file, then whatever its PMDA left (
 
 second_up() { # second_up REASON...: (re)start the second pmcd when asked or not running
   local why=("$@")
+  local pid
   second_files && why+=("its files changed")
-  [ -n "$(second_pid || true)" ] || why+=("not running")
+  pid=$(second_pid || true)
+  if [ -z "$pid" ]; then
+    why+=("not running")
+  elif [ "$(readlink "/proc/$pid/ns/uts")" = "$(readlink /proc/$$/ns/uts)" ] && unshare --uts true 2>/dev/null; then
+    why+=("it reports this machine's hostname, not $SECOND_HOSTNAME")
+  fi
   if [ "${#why[@]}" -gt 0 ]; then
     say "(re)starting the second pmcd on port $SECOND_PORT ($(
       IFS=,
@@ -1263,6 +1332,7 @@ second_up() { # second_up REASON...: (re)start the second pmcd when asked or not
     tail -n 15 "$SECOND_LOG/pmcd/bpftrace.log" 2>/dev/null | sed 's/^/    bpftrace.log: /' >&2 || true
     die "the second pmcd's bpftrace PMDA did not answer within ${READY_TIMEOUT} s (logs: $SECOND_LOG/pmcd)"
   }
+  if [ -n "${AUTH_USER:-}" ]; then ensure_second_sasl_password; fi
   say "second host: pmcd $SECOND_HOSTNAME on port $SECOND_PORT, hostspec localhost:$SECOND_PORT through $PMPROXY_URL"
 }
 
@@ -1283,6 +1353,156 @@ second_status() { # 1 when configured but not well
     say "second host: pmcd (pid $pid) on port $SECOND_PORT, register NOT answering"
     return 1
   fi
+}
+
+# ---------------------------------------------------------------- series store (Redis)
+# PCP's series store: pmlogger writes archives, pmproxy's discovery module loads them into Redis,
+# and pmproxy serves them as /series/* on its REST port (bpflive reads the past from there).
+# 'up' runs a redis-server of its own (unless BPFLIVE_REDIS_SERVERS names another one): bound to
+# 127.0.0.1 only, its own config, pid file and data directory, never Debian's redis-server
+# service (which may not exist without systemd, or belong to someone else). When something else
+# already answers on 127.0.0.1:6379 that server is used and left alone.
+readonly REDIS_DIR=/var/lib/bpflive/redis
+readonly REDIS_CONF=$REDIS_DIR/redis.conf
+readonly REDIS_PID=/run/bpflive/redis.pid
+readonly REDIS_LOG=/var/log/bpflive/redis.log
+readonly DEFAULT_REDIS_SERVERS=127.0.0.1:6379
+readonly DEFAULT_RETENTION=7d
+
+duration_seconds() { # duration_seconds 7d|12h|30m|90s|90: seconds, or fails
+  local n unit
+  [[ $1 =~ ^([1-9][0-9]*)([smhd]?)$ ]] || return 1
+  n=${BASH_REMATCH[1]}
+  unit=${BASH_REMATCH[2]}
+  case "$unit" in
+    d) echo $((n * 86400)) ;; h) echo $((n * 3600)) ;; m) echo $((n * 60)) ;; *) echo "$n" ;;
+  esac
+}
+
+duration_text() { # duration_text SECONDS: the largest whole unit
+  local s=$1
+  if ((s % 86400 == 0)); then echo "$((s / 86400))d"; elif ((s % 3600 == 0)); then echo "$((s / 3600))h"; elif ((s % 60 == 0)); then echo "$((s / 60))m"; else echo "${s}s"; fi
+}
+
+redis_local() { [ "$REDIS_SERVERS" = "$DEFAULT_REDIS_SERVERS" ]; }
+
+redis_ping() { # the series store (REDIS_SERVERS) answers PONG
+  local spec=$REDIS_SERVERS
+  [ "$(env -i PATH="$CLEAN_PATH" timeout 3 redis-cli -h "${spec%:*}" -p "${spec##*:}" ping 2>/dev/null </dev/null 9>&-)" = PONG ]
+}
+
+redis_pid() { # the pid of our redis-server (from its pid file), or fails
+  local pid
+  pid=$(cat "$REDIS_PID" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && [[ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" == redis-server* ]] && same_mntns "$pid" && echo "$pid"
+}
+
+redis_config() { # the config of our redis-server
+  cat <<CONF
+# written by bpflive scripts/pcp-stack.sh: the series store of pmproxy (loopback only)
+bind 127.0.0.1
+protected-mode yes
+port ${DEFAULT_REDIS_SERVERS##*:}
+daemonize yes
+pidfile $REDIS_PID
+logfile $REDIS_LOG
+dir $REDIS_DIR
+dbfilename dump.rdb
+# the series survive a restart of redis (a snapshot at most 5 minutes old, and one on shutdown)
+save 300 1
+appendonly no
+CONF
+}
+
+redis_start() {
+  mkdir -p "$REDIS_DIR" "$(dirname "$REDIS_PID")" "$(dirname "$REDIS_LOG")"
+  chmod 0700 "$REDIS_DIR"
+  tmpdir
+  redis_config >"$TMPD/redis.conf"
+  second_install "$TMPD/redis.conf" "$REDIS_CONF" 0600 || true
+  log_note "redis-server $REDIS_CONF"
+  env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 redis-server "$REDIS_CONF" </dev/null >>"$LOG" 2>&1 9>&- || true
+  wait_for 10 redis_ping || {
+    tail -n 10 "$REDIS_LOG" 2>/dev/null | sed 's/^/    redis.log: /' >&2 || true
+    die "redis-server did not answer on $DEFAULT_REDIS_SERVERS (see $REDIS_LOG)"
+  }
+}
+
+redis_stop() { # our redis-server only (it saves its snapshot on SIGTERM)
+  local pid
+  pid=$(redis_pid || true)
+  [ -n "$pid" ] || return 0
+  kill -TERM "$pid" 2>/dev/null || true
+  wait_for 15 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+  rm -f "$REDIS_PID"
+}
+
+ensure_redis() { # the series store answers; 0 when it was started now (pmproxy must reconnect)
+  if redis_ping; then
+    if redis_local && [ -z "$(redis_pid || true)" ]; then say "redis: using the server already answering on $REDIS_SERVERS (not started by bpflive)"; fi
+    return 1
+  fi
+  redis_local || die "the series store $REDIS_SERVERS (BPFLIVE_REDIS_SERVERS) does not answer PING; start it, or run 'up --no-series'"
+  say "starting redis-server on $DEFAULT_REDIS_SERVERS (series store; $REDIS_CONF)"
+  redis_start
+  return 0
+}
+
+series_answers() { # pmproxy's series API answers a query
+  local out
+  out=$(curl -s --max-time 5 "$PMPROXY_URL/series/query?expr=pmcd.hostname" 2>/dev/null) || return 1
+  [[ $out == '['* ]]
+}
+
+series_status() { # 1 when the series store is configured but not well
+  local pid v
+  v=$(ini_get "$PMPROXY_CONF" pmseries enabled)
+  if [ "$v" != true ]; then
+    say "redis: not used (series store off: up --no-series)"
+    say "series API: off"
+    return 0
+  fi
+  local servers bad=0
+  servers=$(ini_get "$PMPROXY_CONF" redis servers)
+  REDIS_SERVERS=${servers:-$DEFAULT_REDIS_SERVERS}
+  pid=$(redis_pid || true)
+  if redis_ping; then
+    say "redis: answering on $REDIS_SERVERS$([ -n "$pid" ] && echo " (pid $pid, $REDIS_CONF)")"
+  else
+    say "redis: NOT answering on $REDIS_SERVERS (series-up or up starts it)"
+    bad=1
+  fi
+  if series_answers; then
+    say "series API: answers on $PMPROXY_URL/series (retention $(duration_text "$(ini_get "$PMPROXY_CONF" pmseries stream.expire)"))"
+  else
+    say "series API: NOT answering on $PMPROXY_URL/series"
+    bad=1
+  fi
+  return "$bad"
+}
+
+cmd_series_down() { # fault tests: the series store goes away (redis only; pmproxy stays)
+  [ $# -eq 0 ] || die "series-down takes no options"
+  require_root
+  [ -n "$(redis_pid || true)" ] || {
+    say "series-down: bpflive's redis-server is not running"
+    return 0
+  }
+  redis_stop
+  say "series-down: redis-server stopped (pmproxy's series API now fails; series-up brings it back)"
+}
+
+cmd_series_up() {
+  [ $# -eq 0 ] || die "series-up takes no options"
+  require_root
+  REDIS_SERVERS=$DEFAULT_REDIS_SERVERS
+  if redis_ping; then
+    say "series-up: redis already answers"
+  else
+    redis_start
+    say "series-up: redis-server started on $DEFAULT_REDIS_SERVERS"
+  fi
+  wait_for 30 series_answers || warn "pmproxy's series API does not answer yet"
 }
 
 # ---------------------------------------------------------------- up
@@ -1321,6 +1541,8 @@ cmd_up() {
 
   local pkgs=("${PACKAGES[@]}" curl)
   if [ -n "$AUTH_USER" ]; then pkgs+=(sasl2-bin); fi
+  if [ "$SERIES" = true ]; then pkgs+=(redis-tools); fi
+  if [ "$SERIES" = true ] && redis_local; then pkgs+=(redis-server); fi
   ensure_packages "${pkgs[@]}"
   if [ -n "$AUTH_USER" ]; then resolve_password; fi
 
@@ -1351,6 +1573,8 @@ cmd_up() {
     if supervise_pmda; then restart_pmcd "pmcd.conf runs the PMDA supervised"; fi
     restarted=true
   fi
+  # the series store before pmproxy, which connects at start (and reconnects after a Redis outage)
+  if [ "$SERIES" = true ] && ensure_redis; then pmproxy_why+=("redis started"); fi
   is_running pmproxy || pmproxy_why+=("pmproxy not running")
   if [ "${#pmproxy_why[@]}" -gt 0 ]; then
     restart_pmproxy "$(
@@ -1385,6 +1609,9 @@ cmd_up() {
     until register_answers || [ "$SECONDS" -ge "$deadline" ]; do sleep 1; done
   fi
   [ "$restarted" = true ] || say "nothing changed; pmcd and pmproxy left running"
+  if [ "$SERIES" = true ]; then
+    wait_for 30 series_answers || warn "pmproxy's series API does not answer on $PMPROXY_URL/series (see /var/log/pcp/pmproxy/pmproxy.log)"
+  fi
   start_watchdog
   summary
   # the second host shares bpftrace.conf and the PMDA with the first: restarted along with it
@@ -1551,6 +1778,7 @@ cmd_status() {
     bad=1
   fi
   second_status || bad=1
+  series_status || bad=1
   if [ "$bad" -eq 0 ]; then say "status: all well"; else say "status: NOT ready (run: scripts/pcp-stack.sh up)"; fi
   return "$bad"
 }
@@ -1662,6 +1890,10 @@ cmd_down() {
   # the PMDA's processes, if pmcd left any behind: its own process group (never every bpftrace)
   stop_leftover_pmdas
   if [ -n "$(second_pid || true)" ] || [ -e "$SECOND_RUN/pmdabpftrace.pgid" ]; then second_stop; fi
+  if [ -n "$(redis_pid || true)" ]; then
+    say "stopping redis-server (series store; its data stays in $REDIS_DIR)"
+    redis_stop
+  fi
 
   if $purge; then
     local f
@@ -1700,6 +1932,8 @@ main() {
     down) cmd_down "$@" ;;
     status) cmd_status "$@" ;;
     watch-pmproxy) cmd_watch_pmproxy "$@" ;;
+    series-down) cmd_series_down "$@" ;;
+    series-up) cmd_series_up "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

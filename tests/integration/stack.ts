@@ -103,3 +103,18 @@ export async function waitFor<T>(
   }
   throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
 }
+
+/** Runs one `scripts/pcp-stack.sh` command (as root; the caller holds the stack's lock). */
+function stackCommand(...args: string[]) {
+  execFileSync('bash', [STACK_SCRIPT, ...args], { stdio: ['ignore', 'ignore', 'inherit'] });
+}
+
+/** The series store goes away: bpflive's redis-server stops; pmproxy and live data stay. */
+export function seriesDown() {
+  stackCommand('series-down');
+}
+
+/** The series store comes back (with what it held: redis saves its snapshot on stop). */
+export function seriesUp() {
+  stackCommand('series-up');
+}
