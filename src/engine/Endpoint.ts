@@ -13,7 +13,9 @@ import {
   ScriptRecord,
   ScriptRejectedError,
 } from '../scripts/protocol';
+import { HistoryLoader, SeriesReader } from './History';
 import { InstanceNames } from './instanceNames';
+import { hostnameOf } from './lookups';
 import { expandMetricPattern, hasWildcard, metricPatterns } from './metricNames';
 import { MetricSpec, MetricWatch, watchKey } from './MetricWatch';
 import { PROC_METRICS, ProcessCost, ProcessCosts } from './processCost';
@@ -46,6 +48,8 @@ export interface EndpointOptions {
    * Viewers' one, even when the admin lets Viewers run scripts: a recording outlives the tab).
    */
   mayRecord?: boolean;
+  /** pmproxy's series API (pmapi/series.ts), for named scripts' history; none without one. */
+  series?: SeriesReader;
   now?: () => number;
 }
 
@@ -130,6 +134,9 @@ export class Endpoint {
   private readonly readers = new Set<TickReader>();
   /** Stops of our scripts the host did not answer: sent again until it does. */
   readonly stops: StopRetries;
+  /** Named scripts' history from the series store, for this host; undefined without a series API. */
+  readonly history?: HistoryLoader;
+  private hostname?: Promise<string | undefined>;
   /** For tests and bench: how many fetches the tick sent. */
   fetchCount = 0;
   /** Why the last tick's fetch failed (pmproxy or pmcd unreachable), for readers; undefined when it answered. */
@@ -150,6 +157,23 @@ export class Endpoint {
       () => this.now(),
       () => this.poller.keepGoing()
     );
+    if (options.series) {
+      this.history = new HistoryLoader(
+        options.series,
+        () => this.pmcdHostname(),
+        () => this.clockOffset ?? 0,
+        () => this.now()
+      );
+    }
+  }
+
+  /** pmcd's own name for its host (the series' `hostname` label), asked once; undefined when it did not answer. */
+  private pmcdHostname(): Promise<string | undefined> {
+    this.hostname ??= hostnameOf(this.client).catch(() => {
+      this.hostname = undefined;
+      return undefined;
+    });
+    return this.hostname;
   }
 
   private get graceMs() {
