@@ -71,6 +71,13 @@ export interface ResponseContext {
   oneOfHosts?: boolean;
   /** What the script costs the host (engine/Endpoint.ts costOf), for the overhead meter. */
   cost?: ScriptCost;
+  /**
+   * The buffers to draw instead of the lease's own: history stitched before the live rows
+   * (query/history.ts) for a range that reaches before the live data.
+   */
+  buffers?: ReadonlyMap<string, WideSeriesBuffer>;
+  /** What the range's history says (gaps, no recording, the series store down): query/historyState.ts. */
+  historyNotices?: QueryResultMetaNotice[];
 }
 
 /**
@@ -79,9 +86,10 @@ export interface ResponseContext {
  * progress as frame notices.
  */
 export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context: ResponseContext): DataQueryResponse {
-  const view = chooseView(lease.variables, { format: query.format, map: query.map }, leaseEvidence(lease));
+  const buffers = context.buffers ?? lease.buffers;
+  const view = chooseView(lease.variables, { format: query.format, map: query.map }, leaseEvidence(lease, buffers));
   const frames = view.variables
-    .flatMap((v) => framesOf(view.format, v, query, lease, context))
+    .flatMap((v) => framesOf(view.format, v, query, lease, buffers, context))
     // The contract with tests and the corpus (view.ts): every frame says what it was drawn as.
     .map((f): DataFrame => ({ ...f, meta: { ...f.meta, custom: { ...f.meta?.custom, view: view.format } } }))
     .map((f) => (context.oneOfHosts ? hostFrame(f, context.host) : f));
@@ -90,6 +98,9 @@ export function leaseResponse(query: BpftraceQuery, lease: ScriptLease, context:
   const notices: QueryResultMetaNotice[] = news ? lease.warnings.map((text) => ({ severity: 'warning', text })) : [];
   if (view.note) {
     notices.push({ severity: view.problem ? 'warning' : 'info', text: view.note });
+  }
+  if (news && context.historyNotices) {
+    notices.push(...context.historyNotices);
   }
   if (news && lease.variables.some((v) => v.text) && usesJoin(lease.text)) {
     notices.push({ severity: 'info', text: JOIN_NOTICE });
@@ -174,6 +185,7 @@ function framesOf(
   v: VariableInfo,
   query: BpftraceQuery,
   lease: ScriptLease,
+  buffers: ReadonlyMap<string, WideSeriesBuffer>,
   context: ResponseContext
 ): DataFrame[] {
   const refId = query.refId;
@@ -192,7 +204,7 @@ function framesOf(
     }
     return log && (log.lineCount > 0 || log.partial) ? [buildLogFrame(log, { refId, variable: v.name, ...range })] : [];
   }
-  const buffer = lease.buffers.get(v.name);
+  const buffer = buffers.get(v.name);
   if (!buffer || (buffer.length === 0 && format !== 'flamegraph')) {
     // (A flame graph is built even empty: Grafana's flame graph panel fails on a frame without
     // its fields, and the builder gives a root with no samples.)
@@ -248,10 +260,10 @@ function latestInterval(times: readonly number[], range: { from: number; to: num
 }
 
 /** What the lease's data says so far, for Auto (view.ts). */
-function leaseEvidence(lease: ScriptLease): Evidence {
+function leaseEvidence(lease: ScriptLease, buffers: ReadonlyMap<string, WideSeriesBuffer>): Evidence {
   return {
     isCsv: (v) => looksLikeCsvTable(lease.texts.get(v.name) ?? ''),
-    size: (v) => (v.text ? linesOf(lease.logs.get(v.name)) : keysWithValues(lease.buffers.get(v.name))),
+    size: (v) => (v.text ? linesOf(lease.logs.get(v.name)) : keysWithValues(buffers.get(v.name))),
   };
 }
 
