@@ -24,6 +24,7 @@ import { alternativesFormat, expandAlternatives } from './query/metricNamesOf';
 import { metricResponse } from './query/metricResponse';
 import { runningScriptsResponse } from './query/runningScripts';
 import { queryDisplayText } from './query/displayText';
+import { QueryHistory } from './query/historyState';
 import { isRecordingName, PreparedRecording, recordingOf } from './query/recording';
 import { migrateQuery } from './query/migrate';
 import {
@@ -36,7 +37,7 @@ import {
   templateSource,
   TemplateService,
 } from './query/variables';
-import { ControlRoute, PmapiClient, proxyClient } from './pmapi';
+import { ControlRoute, PmapiClient, proxyClient, proxySeriesClient, SeriesClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
 import {
   BpfliveOptions,
@@ -116,6 +117,13 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     return proxyClient(this.url, { hostspec, pollIntervalMs: this.settings.pollIntervalMs, control: this.control });
   }
 
+  /** pmproxy's series API (what pmlogger recorded), shared by every host's history; made on first use. */
+  private seriesClient?: SeriesClient;
+  private get series(): SeriesClient {
+    this.seriesClient ??= proxySeriesClient(this.url);
+    return this.seriesClient;
+  }
+
   /** One Endpoint per pmcd host this datasource's pmproxy reaches (the default, or a query's own). */
   private readonly endpoints = new Map<string, Endpoint>();
 
@@ -133,6 +141,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
         cpuBudget: this.settings.cpuBudget,
         stopOverBudget: this.settings.stopOverBudget,
         mayRecord: this.mayRecord,
+        series: this.series,
       });
       this.endpoints.set(host, endpoint);
     }
@@ -349,20 +358,31 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     return new Observable<DataQueryResponse>((subscriber) => {
       try {
         const range = rangeOf(request);
+        const endpoint = this.endpointFor(host);
+        // The range's past from the series store for a named script (docs/history.md), read once per stream.
+        const history = new QueryHistory({
+          load: endpoint.history && ((r) => endpoint.history!.load(r)),
+          pollIntervalMs: this.settings.pollIntervalMs,
+          retentionMs: this.settings.retentionMs,
+          onChange: () => subscriber.next(respond()),
+        });
         const respond = () => {
           const cost = this.costOf(endpoint, lease);
+          const now = range();
+          const past = history.view(lease, now);
           const response = leaseResponse(target, lease, {
             host,
-            ...range(),
+            ...now,
             tellsScriptNews,
             oneOfHosts,
             variables,
             cost,
+            buffers: past.buffers,
+            historyNotices: past.notices,
           });
           // One stream per host: Grafana keeps the latest response per key, so each host has its own.
           return oneOfHosts ? { ...response, key: hostKey(target.refId, host) } : response;
         };
-        const endpoint = this.endpointFor(host);
         const { lease, release } = endpoint.subscribe(
           holderKey(request, target),
           target.code,
@@ -370,7 +390,10 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
           { outputLines: target.outputLines, joinName, record }
         );
         subscriber.next(respond());
-        return release;
+        return () => {
+          history.dispose();
+          release();
+        };
       } catch (e) {
         // One broken query never breaks the others of its panel: its error, on it alone.
         subscriber.next(
