@@ -25,7 +25,7 @@ import { metricResponse } from './query/metricResponse';
 import { runningScriptsResponse } from './query/runningScripts';
 import { queryDisplayText } from './query/displayText';
 import { QueryHistory } from './query/historyState';
-import { isRecordingName, PreparedRecording, recordingOf } from './query/recording';
+import { formerRecordingsNotice, isRecordingName, PreparedRecording, recordingOf } from './query/recording';
 import { migrateQuery } from './query/migrate';
 import {
   AD_HOC_KEYS,
@@ -365,6 +365,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
           pollIntervalMs: this.settings.pollIntervalMs,
           retentionMs: this.settings.retentionMs,
           onChange: () => subscriber.next(respond()),
+          olderHistory: formerRecordingsNotice(target),
         });
         const respond = () => {
           const cost = this.costOf(endpoint, lease);

@@ -95,6 +95,11 @@ export interface BpftraceQuery extends DataQuery {
   record?: boolean;
   /** The recording's name after `bpflive_rec_` (letters, digits, _); a hash of the code when empty. */
   recordName?: string;
+  /**
+   * The recordings this query ran before its code or recording name changed, newest first (set by
+   * the editor): their history stays under those names, and the query says so.
+   */
+  formerRecordings?: string[];
 }
 
 /** What a dashboard variable of this datasource lists (see src/components/VariableQueryEditor.tsx). */

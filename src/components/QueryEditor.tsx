@@ -34,7 +34,7 @@ import { RunningScriptsEditor } from './RunningScriptsEditor';
 import { runVersion } from './runVersion';
 import { EditorHandle, ErrorMarks, RunTrigger, ScriptEditor } from './ScriptEditor';
 import { ScriptStatus, StopRecordingButton } from './ScriptStatus';
-import { recordingOf } from '../query/recording';
+import { recordingOf, withFormerRecording } from '../query/recording';
 import { VariablesLine } from './VariablesLine';
 
 type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
@@ -111,9 +111,11 @@ function JoinedScriptNotice({ name, onRunCode }: { name: string; onRunCode: () =
  * the editor knows of is never run (blockingDiagnostics). Under the editor: which version runs
  * and what it is doing, the problems found before and after running; then the query's options.
  */
-function ScriptQueryEditor({ query: saved, onChange, onRunQuery, datasource, data }: Props) {
+function ScriptQueryEditor({ query: saved, onChange: save, onRunQuery, datasource, data }: Props) {
   // Saved by an older version (e.g. `variable` for the map): edited, and saved back, as current.
   const query = useMemo(() => migrateQuery(saved), [saved]);
+  // A recorded query whose code or name changes starts a new recording: the old name is kept.
+  const onChange = useCallback((next: BpftraceQuery) => save(withFormerRecording(query, next)), [query, save]);
   const code = query.code ?? '';
   const liveRun = query.liveRun === true;
   const [draft, setDraft] = useState(code);

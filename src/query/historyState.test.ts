@@ -124,3 +124,22 @@ describe('QueryHistory', () => {
     expect(load).not.toHaveBeenCalled();
   });
 });
+
+describe('QueryHistory of a renamed recording', () => {
+  it('says where the older history is when the range reaches before this recording', async () => {
+    const onChange = jest.fn();
+    const history = new QueryHistory({
+      load: async () => ({ samples: new Map(), intervalMs: 1000 }),
+      pollIntervalMs: 1000,
+      retentionMs: 600_000,
+      onChange,
+      olderHistory: 'Older history of this query is under its former recording "bpflive_rec_old"',
+      now: () => NOW,
+    });
+    history.view(leaseOf('bpflive_rec_new'), lastFiveMinutes);
+    await flush();
+    expect(history.view(leaseOf('bpflive_rec_new'), lastFiveMinutes).notices.map((n) => n.text)).toContain(
+      'Older history of this query is under its former recording "bpflive_rec_old"'
+    );
+  });
+});

@@ -16,6 +16,8 @@ export interface QueryHistoryOptions {
   retentionMs: number;
   /** Something changed (history arrived, a retry is due): the stream emits again. */
   onChange: () => void;
+  /** Where older history of this query is (its former recordings), said when the range reaches before its own. */
+  olderHistory?: string;
   /** After a failed read, the next one this much later. */
   retryMs?: number;
   now?: () => number;
@@ -114,6 +116,9 @@ export class QueryHistory {
       });
     } else if (first > range.from + 2 * state.intervalMs) {
       notices.push({ severity: 'info', text: `No recording of this script before ${clockText(first)}.` });
+    }
+    if (this.options.olderHistory && (first === undefined || first > range.from + 2 * state.intervalMs)) {
+      notices.push({ severity: 'info', text: this.options.olderHistory });
     }
     return { buffers, notices };
   }
