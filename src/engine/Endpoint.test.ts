@@ -294,6 +294,22 @@ describe('Endpoint with a recorded query', () => {
     expect([la.phase, lb.phase]).toEqual(['running', 'running']);
   });
 
+  it('new code under a recording name the host runs with the old code: joined, and the query says whose data it is', async () => {
+    const named = prepareRecording(CODE, { name: 'mine' });
+    const editor = client('E', 'editor', 'ds1', { mayRecord: true });
+    editor.subscribe('d/1/A', CODE, () => undefined, { record: named });
+    await flush();
+    await seconds(2, [editor]);
+    const recoded = prepareRecording('tracepoint:raw_syscalls:sys_exit { @n = count(); }', { name: 'mine' });
+    const other = client('O', 'editor', 'ds1', { mayRecord: true });
+    const { lease } = other.subscribe('d/2/A', '', () => undefined, { record: recoded });
+    await flush();
+    await seconds(2, [editor, other]);
+    expect(lease.phase).toBe('running');
+    expect(lease.warnings.join(' ')).toMatch(/runs other code than this query's/);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+
   it('a PMDA restart: the recording comes back under the same name', async () => {
     const editor = client('E', 'editor', 'ds1', { mayRecord: true });
     const { lease } = editor.subscribe('d/1/A', CODE, () => undefined, { record });

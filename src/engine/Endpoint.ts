@@ -674,6 +674,7 @@ export class Endpoint {
       const copy = findTarget(await readScriptList(this.client), lease);
       if (copy?.script_id) {
         lease.joined(copy as ScriptRecord, this.now());
+        noteOtherCode(lease, copy);
         this.listSoon = true;
         return;
       }
@@ -811,6 +812,7 @@ export class Endpoint {
         if (lease.phase === 'waiting') {
           const copy = findTarget(list, lease);
           if (copy?.script_id && lease.joined(copy as ScriptRecord, now)) {
+            noteOtherCode(lease, copy);
             this.notify(lease);
           }
         }
@@ -1002,6 +1004,15 @@ export class Endpoint {
       }
     }
     this.poller.stop();
+  }
+}
+
+/** A recording joined by name whose code is not the query's: the query says whose data it shows. */
+function noteOtherCode(lease: ScriptLease, copy: Partial<ScriptRecord>) {
+  if (lease.recorded && copy.code !== undefined && copy.code !== lease.text) {
+    lease.runsOtherCode(
+      `The recording "${lease.joinName}" runs other code than this query's (an earlier version of it, or another query under the same recording name): the data shown is that code's. Stop recording and run the query again to record this code, or give this code its own Recording name.`
+    );
   }
 }
 

@@ -90,6 +90,8 @@ export class ScriptLease {
   private errorText?: string;
   /** Problems that persist while the script runs (attach warnings, output outrunning retention). */
   private lasting: string[] = [];
+  /** A joined recording runs other code than this lease's (runsOtherCode); until it is joined again. */
+  private otherCode?: string;
   /** Problems of the moment (a stall, a restart, a vanished script): over when data flows again. */
   private passing: string[] = [];
   /** pmproxy or pmcd could not be reached on the last tick. */
@@ -146,7 +148,12 @@ export class ScriptLease {
     return this.errorText;
   }
   get warnings(): string[] {
-    return [...(this.transport ? [this.transport] : []), ...this.passing, ...this.lasting];
+    return [
+      ...(this.transport ? [this.transport] : []),
+      ...this.passing,
+      ...this.lasting,
+      ...(this.otherCode ? [this.otherCode] : []),
+    ];
   }
   get info(): string | undefined {
     return this.infoText;
@@ -214,6 +221,15 @@ export class ScriptLease {
   /** A running script with exactly our text (code compared, not a name): read it. */
   joined(record: Pick<ScriptRecord, 'script_id' | 'variables'>, now: number): boolean {
     return this.adopt('joined', record, now);
+  }
+
+  /**
+   * A recording joined by its name runs other code than this query's (the code changed under a
+   * user-given name): the data is that code's, and the query must say so while it lasts.
+   */
+  runsOtherCode(message: string): void {
+    this.otherCode = message;
+    this.versionNow++;
   }
 
   /** A Viewer's session found no running copy and may not start one. */
@@ -284,6 +300,7 @@ export class ScriptLease {
     this.errorText = undefined;
     this.infoText = undefined;
     this.lasting = [];
+    this.otherCode = undefined;
     this.pmdaStatus = undefined;
     this.startedAt = now;
     this.startChecks = 0;
