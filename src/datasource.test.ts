@@ -1,9 +1,10 @@
-import { firstValueFrom, of } from 'rxjs';
-import { DataQueryRequest, DataSourceInstanceSettings, getDefaultTimeRange } from '@grafana/data';
+import { firstValueFrom, from, lastValueFrom, of } from 'rxjs';
+import { DataQueryRequest, DataSourceInstanceSettings, dateTime, getDefaultTimeRange } from '@grafana/data';
 import { BackendSrv, config, setBackendSrv, setTemplateSrv, TemplateSrv } from '@grafana/runtime';
 import { DataSource } from './datasource';
 import { blockingDiagnostics } from './language/blocking';
 import { EXAMPLES } from './language/examples';
+import { fakeSeriesStore } from './test/fakeSeriesStore';
 import { BpfliveOptions, BpftraceQuery } from './types';
 
 /** A template service with these variables (name → values), as Grafana's hands them to a formatter. */
@@ -234,5 +235,53 @@ describe('DataSource: recordings', () => {
     const response = await firstValueFrom(datasource().query(request));
     expect(response.errors?.[0].message).toMatch(/letters, digits and _/);
     expect(sent).toEqual([]);
+  });
+});
+
+describe('DataSource: metric queries from the series store', () => {
+  it('reads all hosts of a Host variable in one stream, one series query per refresh once the ids are known', async () => {
+    const T0 = Date.parse('2026-12-04T03:00:00Z');
+    const store = fakeSeriesStore({
+      hosts: ['db1', 'db2', 'db3'],
+      intervalMs: 10_000,
+      fromMs: T0,
+      toMs: T0 + 300_000,
+      metrics: [{ name: 'kernel.all.sysfork', sem: 'counter', value: (_h, _i, t) => (t - T0) / 100 }],
+    });
+    const sent: string[] = [];
+    setBackendSrv({
+      fetch: (r: { url: string }) => {
+        const [path, query] = r.url.replace('/api/datasources/proxy/uid/ds', '').split('?');
+        sent.push(path);
+        return from(store.transport(path, query ?? '').then((data) => ({ data, status: 200 })));
+      },
+    } as unknown as BackendSrv);
+    setTemplateSrv(templateSrvWith({ host: ['db1', 'db2', 'db3'] }));
+    const ds = datasource();
+    const range = { from: dateTime(T0), to: dateTime(T0 + 300_000), raw: { from: 'x', to: 'y' } };
+    const request = {
+      targets: [
+        {
+          refId: 'A',
+          code: '',
+          queryType: 'metric',
+          metrics: 'kernel.all.sysfork',
+          hostspec: '$host',
+          metricSource: 'series',
+        },
+      ],
+      range,
+      scopedVars: {},
+    } as unknown as DataQueryRequest<BpftraceQuery>;
+    const first = await lastValueFrom(ds.query(request));
+    expect(first.data.map((f: { name: string }) => f.name)).toEqual([
+      'db1: kernel.all.sysfork',
+      'db2: kernel.all.sysfork',
+      'db3: kernel.all.sysfork',
+    ]);
+    expect(sent.every((p) => p.startsWith('/series/'))).toBe(true);
+    sent.length = 0;
+    await lastValueFrom(ds.query(request));
+    expect(sent).toEqual(['/series/query']);
   });
 });

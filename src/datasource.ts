@@ -14,6 +14,7 @@ import {
 } from '@grafana/data';
 import { config, getTemplateSrv } from '@grafana/runtime';
 import { Endpoint, ScriptBudget } from './engine/Endpoint';
+import { SeriesCluster } from './engine/SeriesCluster';
 import { holderKey } from './engine/holders';
 import { hostnameOf, instancesOf, mapKeysOf, probesOf, processesOf, scriptsOf } from './engine/lookups';
 import { checkEndpoint } from './health/checkEndpoint';
@@ -21,6 +22,7 @@ import { blockingDiagnostics } from './language/blocking';
 import { annotationEvents, annotationQuery } from './query/annotations';
 import { leaseResponse, ScriptCost } from './query/leaseResponse';
 import { alternativesFormat, expandAlternatives } from './query/metricNamesOf';
+import { clusterResponse } from './query/clusterResponse';
 import { metricResponse } from './query/metricResponse';
 import { runningScriptsResponse } from './query/runningScripts';
 import { queryDisplayText } from './query/displayText';
@@ -37,7 +39,7 @@ import {
   templateSource,
   TemplateService,
 } from './query/variables';
-import { ControlRoute, PmapiClient, proxyClient, proxySeriesClient, SeriesClient } from './pmapi';
+import { ControlRoute, isPmapiError, PmapiClient, proxyClient, proxySeriesClient, SeriesClient } from './pmapi';
 import { endpointSettings, EndpointSettings } from './settings/settings';
 import {
   BpfliveOptions,
@@ -176,6 +178,10 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
           return [of(errorResponse(raw, e instanceof Error ? e.message : String(e)))];
         }
         const { query: target, hosts } = interpolated;
+        if (isMetricQuery(target) && target.metricSource === 'series') {
+          // The series store reads all the query's hosts at once: one stream, not one per host.
+          return [this.seriesStream(request, target, hosts)];
+        }
         const variables = describeReplaced(interpolated.replaced);
         // A multi-value Host field runs the query on each of its hosts, a stream per host.
         return hosts.map((host) => {
@@ -426,6 +432,52 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
       );
       subscriber.next(respond());
       return release;
+    });
+  }
+
+  /** Reads of the series store, with what it learnt of series ids kept for the page's life. */
+  private cluster?: SeriesCluster;
+
+  /**
+   * A PCP metric query from the series store: what pmlogger recorded for all `hosts` (`*`: every
+   * host it records), read once per run of the query, i.e. on Grafana's refresh, not every tick.
+   */
+  private seriesStream(
+    request: DataQueryRequest<BpftraceQuery>,
+    target: BpftraceQuery,
+    hosts: string[]
+  ): Observable<DataQueryResponse> {
+    if (this.refusal) {
+      return of(errorResponse(target, this.refusal));
+    }
+    this.cluster ??= new SeriesCluster(this.series, (spec) =>
+      withinMs(HOST_ANSWER_MS, hostnameOf(this.newClient(spec)))
+    );
+    const cluster = this.cluster;
+    const range = { from: request.range.from.valueOf(), to: request.range.to.valueOf() };
+    const all = hosts.some((h) => h.trim() === '*');
+    return new Observable<DataQueryResponse>((subscriber) => {
+      let live = true;
+      cluster
+        .read({ metrics: target.metrics ?? '', instances: target.instances, hosts: all ? undefined : hosts, ...range })
+        .then((read) => clusterResponse(target, read, range, all || hosts.length > 1))
+        .catch((e) =>
+          errorResponse(
+            target,
+            isPmapiError(e, 'seriesUnavailable')
+              ? `The series store is unavailable: ${e.message}`
+              : `bpflive could not read the series store: ${e instanceof Error ? e.message : String(e)}`
+          )
+        )
+        .then((response) => {
+          if (live) {
+            subscriber.next(response);
+            subscriber.complete();
+          }
+        });
+      return () => {
+        live = false;
+      };
     });
   }
 

@@ -41,6 +41,9 @@ export const QUERY_TYPE_SCRIPT = 'script';
 export const QUERY_TYPE_METRIC = 'metric';
 export const QUERY_TYPE_RUNNING_SCRIPTS = 'runningScripts';
 
+/** Where a PCP metric query reads its values: each host live, or pmproxy's series store. */
+export type MetricSource = 'live' | 'series';
+
 /** Whether a query reads PCP metrics rather than running a script. */
 export function isMetricQuery(query: Pick<BpftraceQuery, 'queryType'>): boolean {
   return query.queryType === QUERY_TYPE_METRIC;
@@ -82,6 +85,16 @@ export interface BpftraceQuery extends DataQuery {
   metrics?: string;
   /** PCP metric queries: instance names to show, globs separated by `|` or a `/regex/`; all when empty. */
   instances?: string;
+  /**
+   * PCP metric queries: where the values come from. 'live' (default) polls each host's pmcd every
+   * tick; 'series' reads what pmlogger recorded for all the query's hosts from pmproxy's series
+   * store, one query per refresh however many hosts (query/seriesCluster.ts).
+   */
+  metricSource?: MetricSource;
+  /** Series store: mark hosts whose mean over the range lies outside their peers' mean ± k·σ. */
+  outliers?: boolean;
+  /** The k of `outliers`; default 2. */
+  outlierK?: number;
   /**
    * Show a script the host already runs, by its name (the PMDA's autostart and named scripts) or
    * id, instead of `code`: the query joins it and never registers, restarts or stops it.

@@ -1,9 +1,23 @@
 import React, { useEffect, useId, useMemo, useRef, useState } from 'react';
 import { QueryEditorProps } from '@grafana/data';
-import { InlineField, InlineFieldRow, InlineSwitch, Input, Stack, Text } from '@grafana/ui';
+import { InlineField, InlineFieldRow, InlineSwitch, Input, RadioButtonGroup, Stack, Text } from '@grafana/ui';
 import { DataSource } from '../datasource';
 import { MetricState } from '../query/metricResponse';
-import { BpftraceQuery, BpfliveOptions } from '../types';
+import { BpftraceQuery, BpfliveOptions, MetricSource } from '../types';
+
+const SOURCES: Array<{ label: string; value: MetricSource; description: string }> = [
+  {
+    label: 'Live (poll each host)',
+    value: 'live',
+    description: 'Every tick, one fetch per host from its pmcd: exact and current, but one poll per host.',
+  },
+  {
+    label: 'Series store (one query for all hosts)',
+    value: 'series',
+    description:
+      "What pmlogger recorded, from pmproxy's series store: one query per refresh for every host, at pmlogger's interval.",
+  },
+];
 
 type Props = QueryEditorProps<DataSource, BpftraceQuery, BpfliveOptions>;
 
@@ -87,6 +101,63 @@ export function MetricQueryEditor({ query, onChange, onRunQuery, datasource, dat
             onChange={(e) => commit({ rate: e.currentTarget.checked ? undefined : false })}
           />
         </InlineField>
+      </InlineFieldRow>
+      <InlineFieldRow>
+        <InlineField
+          label="Source"
+          labelWidth={14}
+          tooltip="Live reads each host's pmcd every tick. Series store reads what pmlogger records for all hosts in one query per refresh (the dashboard's refresh, not every tick); * as Host reads every host it records."
+        >
+          <RadioButtonGroup
+            data-testid="bpflive-metric-source"
+            options={SOURCES}
+            value={query.metricSource ?? 'live'}
+            onChange={(metricSource) => commit({ metricSource: metricSource === 'live' ? undefined : metricSource })}
+          />
+        </InlineField>
+        {query.metricSource === 'series' && (
+          <>
+            <InlineField
+              label="Outliers"
+              tooltip="Mark hosts whose mean over the range lies outside their peers' mean ± k·σ (red, '(outlier)'); with the Table format, the table of every host's z."
+            >
+              <InlineSwitch
+                data-testid="bpflive-outliers"
+                value={query.outliers === true}
+                onChange={(e) => commit({ outliers: e.currentTarget.checked || undefined })}
+              />
+            </InlineField>
+            {query.outliers && (
+              <InlineField
+                label="Show"
+                tooltip="Time series with the outliers marked, or the table of every host's mean, peers' mean, σ and z."
+              >
+                <RadioButtonGroup
+                  data-testid="bpflive-outlier-view"
+                  options={[
+                    { label: 'Series, marked', value: 'timeseries' },
+                    { label: 'Table', value: 'table' },
+                  ]}
+                  value={query.format === 'table' ? 'table' : 'timeseries'}
+                  onChange={(view) => commit({ format: view === 'table' ? 'table' : undefined })}
+                />
+              </InlineField>
+            )}
+            {query.outliers && (
+              <CommitInput
+                label="k"
+                testId="bpflive-outlier-k"
+                tooltip="How many standard deviations from the peers' mean make an outlier (default 2)."
+                placeholder="2"
+                value={query.outlierK === undefined ? undefined : String(query.outlierK)}
+                onCommit={(k) => {
+                  const value = Number(k);
+                  commit({ outlierK: k === '' || !(value > 0) ? undefined : value });
+                }}
+              />
+            )}
+          </>
+        )}
       </InlineFieldRow>
       {state && state.metrics.length > 0 && <Descriptors state={state} rate={query.rate !== false} />}
     </Stack>

@@ -1,5 +1,5 @@
 import { DataFrame, DataQueryResponse, LoadingState, QueryResultMetaNotice } from '@grafana/data';
-import { isCounterSemantics, MetricWatch } from '../engine/MetricWatch';
+import { isCounterSemantics, MetricWatch, WatchedMetric } from '../engine/MetricWatch';
 import { buildTimeSeriesFrame } from '../frames/timeseries';
 import { BpftraceQuery } from '../types';
 import { grafanaUnitOfPcp } from './pcpUnits';
@@ -18,6 +18,36 @@ export interface MetricResponseContext {
   oneOfHosts?: boolean;
 }
 
+/** What a metric frame is built from: a watched metric, or one read from the series store. */
+export interface MetricSeries {
+  name: string;
+  sem: string;
+  units: string;
+  buffer: WatchedMetric['buffer'];
+}
+
+/**
+ * One metric's time series frame: a counter (PCP semantics) as its per-second rate unless the
+ * query turns rates off, the unit from PCP's units or the query's, named `metric[instance]` and,
+ * on one of several hosts, labelled and prefixed with the host. The live path and the series
+ * store's path (clusterResponse.ts) both draw with it, so their legends are the same.
+ */
+export function metricFrame(query: BpftraceQuery, m: MetricSeries, context: MetricResponseContext): DataFrame {
+  const rate = isCounterSemantics(m.sem) && query.rate !== false;
+  const unit = query.unit || grafanaUnitOfPcp(m.units);
+  const frame = buildTimeSeriesFrame(m.buffer, {
+    refId: query.refId,
+    variable: m.name,
+    rate,
+    legendFormat: query.legendFormat,
+    host: context.host,
+    labels: context.oneOfHosts ? { metric: m.name, host: context.host ?? '' } : { metric: m.name },
+    hostInName: context.oneOfHosts,
+    unit: rate ? rateUnit(unit) : unit,
+  });
+  return context.oneOfHosts ? { ...frame, name: `${context.host}: ${frame.name}` } : frame;
+}
+
 /**
  * What a PCP metric query shows now: a time series frame per metric, from the same buffers and
  * frame builder as a script's maps. A counter (PCP semantics) is drawn as its per-second rate
@@ -30,21 +60,7 @@ export function metricResponse(
   watch: MetricWatch,
   context: MetricResponseContext
 ): DataQueryResponse {
-  const frames: DataFrame[] = watch.metrics.map((m) => {
-    const rate = isCounterSemantics(m.sem) && query.rate !== false;
-    const unit = query.unit || grafanaUnitOfPcp(m.units);
-    const frame = buildTimeSeriesFrame(m.buffer, {
-      refId: query.refId,
-      variable: m.name,
-      rate,
-      legendFormat: query.legendFormat,
-      host: context.host,
-      labels: context.oneOfHosts ? { metric: m.name, host: context.host ?? '' } : { metric: m.name },
-      hostInName: context.oneOfHosts,
-      unit: rate ? rateUnit(unit) : unit,
-    });
-    return context.oneOfHosts ? { ...frame, name: `${context.host}: ${frame.name}` } : frame;
-  });
+  const frames: DataFrame[] = watch.metrics.map((m) => metricFrame(query, m, context));
   const notices: QueryResultMetaNotice[] = watch.notices.map((text) => ({ severity: 'warning', text }));
   if (watch.phase === 'failed' && watch.error && context.oneOfHosts) {
     // One host's failure is a warning on its own frames: the other hosts go on.

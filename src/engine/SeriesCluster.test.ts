@@ -1,0 +1,119 @@
+import { fakeSeriesStore, FakeFleet } from '../test/fakeSeriesStore';
+import { bareHost, expressions, SeriesCluster } from './SeriesCluster';
+
+const T0 = 1796330000000;
+const fleet = (over: Partial<FakeFleet> = {}): FakeFleet => ({
+  hosts: ['db1', 'db2', 'db3', 'db4'],
+  intervalMs: 10_000,
+  fromMs: T0,
+  toMs: T0 + 600_000,
+  metrics: [
+    // A counter growing 100/s on every host but db4, which does 1,000/s.
+    { name: 'kernel.all.sysfork', sem: 'counter', value: (h, _i, t) => ((t - T0) / 1000) * (h === 'db4' ? 1000 : 100) },
+    {
+      name: 'kernel.all.load',
+      sem: 'instant',
+      instances: ['1 minute', '5 minute'],
+      value: (h, i) => (i === '1 minute' ? ({ db1: 1, db2: 1.2, db3: 0.9, db4: 1.1 }[h] ?? 0) : 2),
+    },
+  ],
+  ...over,
+});
+
+function setup(f = fleet(), pmcd: Record<string, string> = {}) {
+  const store = fakeSeriesStore(f);
+  const asked: string[] = [];
+  const cluster = new SeriesCluster(store.client, async (spec) => {
+    asked.push(spec);
+    return pmcd[spec];
+  });
+  return { store, cluster, asked };
+}
+
+const range = { from: T0 + 60_000, to: T0 + 600_000 };
+
+describe('SeriesCluster', () => {
+  it('reads every host in ONE query per pattern, and only that once the ids are known', async () => {
+    const { store, cluster } = setup();
+    const spec = { metrics: 'kernel.all.sysfork kernel.all.load', hosts: ['db1', 'db2', 'db3', 'db4'], ...range };
+    const first = await cluster.read(spec);
+    expect(first.hosts.map((h) => h.hostname)).toEqual(['db1', 'db2', 'db3', 'db4']);
+    expect(first.hosts[0].metrics.map((m) => m.name)).toEqual(['kernel.all.load', 'kernel.all.sysfork']);
+    store.calls.length = 0;
+    await cluster.read(spec);
+    expect(store.calls.map((c) => c.path)).toEqual(['/series/query', '/series/query']);
+    const expr = new URLSearchParams(store.calls[0].query).get('expr');
+    expect(expr).toBe(
+      `kernel.all.sysfork{hostname=="db1" || hostname=="db2" || hostname=="db3" || hostname=="db4"}[start:${(range.from / 1000).toFixed(3)},finish:${(range.to / 1000).toFixed(3)}]`
+    );
+  });
+
+  it('tells which host has no series, and since when, and still draws the others', async () => {
+    const { cluster } = setup(fleet({ lastMs: { db3: T0 + 30_000 } }));
+    const read = await cluster.read({ metrics: 'kernel.all.sysfork', hosts: ['db1', 'db3', 'db7'], ...range });
+    expect(read.hosts.map((h) => h.host)).toEqual(['db1']);
+    expect(read.notices).toEqual([
+      expect.stringMatching(
+        /^No series of kernel.all.sysfork for host db3 in this range: its last sample is from .* \(gone since/
+      ),
+      expect.stringMatching(
+        /^No series of kernel.all.sysfork for host db7 in the series store: pmlogger does not record it/
+      ),
+    ]);
+  });
+
+  it('matches hostspecs to recorded host names, asking pmcd only for those the store does not know', async () => {
+    const { cluster, asked } = setup(fleet(), { 'localhost:44331': 'db2' });
+    const read = await cluster.read({
+      metrics: 'kernel.all.sysfork',
+      hosts: ['pcp://db1:44321', 'localhost:44331', 'db3.example.com'],
+      ...range,
+    });
+    expect(read.hosts.map((h) => [h.host, h.hostname])).toEqual([
+      ['pcp://db1:44321', 'db1'],
+      ['localhost:44331', 'db2'],
+      ['db3.example.com', 'db3'],
+    ]);
+    expect(asked).toEqual(['localhost:44331']);
+    await cluster.read({ metrics: 'kernel.all.sysfork', hosts: ['localhost:44331'], ...range });
+    expect(asked).toHaveLength(1);
+  });
+
+  it('reads all hosts of the store when the query names none', async () => {
+    const { cluster, store } = setup();
+    const read = await cluster.read({ metrics: 'kernel.all.sysfork', ...range });
+    expect(read.hosts).toHaveLength(4);
+    const exprs = store.calls
+      .filter((c) => c.path === '/series/query')
+      .map((c) => new URLSearchParams(c.query).get('expr'));
+    expect(exprs[0]).not.toContain('hostname');
+  });
+
+  it('refuses a metric pattern that is not a name or glob', async () => {
+    const { cluster } = setup();
+    await expect(cluster.read({ metrics: 'kernel.all.load}{x', ...range })).rejects.toMatchObject({ kind: 'badInput' });
+    await expect(cluster.read({ metrics: 'kernel.all.load', instances: '/(/', ...range })).rejects.toMatchObject({
+      kind: 'badInput',
+    });
+  });
+});
+
+describe('expressions and host names', () => {
+  it('splits many hosts over several expressions under the URL budget', () => {
+    const hosts = Array.from({ length: 1000 }, (_, i) => `host-${i}.example.com`);
+    const exprs = expressions('kernel.all.load', hosts);
+    expect(exprs.length).toBeGreaterThan(1);
+    expect(Math.max(...exprs.map((e) => encodeURIComponent(e).length))).toBeLessThan(6000);
+    expect(exprs.flatMap((e) => [...e.matchAll(/hostname=="([^"]+)"/g)].map((m) => m[1]))).toEqual(hosts);
+    expect(expressions('x', [])).toEqual([]);
+  });
+
+  it('takes the host part of a hostspec', () => {
+    expect(['pcp://db1:44321', 'localhost:44331', 'db2', 'pcps://h.example/?x=1'].map(bareHost)).toEqual([
+      'db1',
+      'localhost',
+      'db2',
+      'h.example',
+    ]);
+  });
+});
