@@ -1,4 +1,5 @@
-import { isPmapiError, PmapiClient } from '../pmapi';
+import { PmapiClient } from '../pmapi/client';
+import { isPmapiError } from '../pmapi/errors';
 import { deregisterScripts } from '../scripts/protocol';
 
 /**
