@@ -35,16 +35,16 @@ const range = { from: T0 + 60_000, to: T0 + 600_000 };
 describe('SeriesCluster', () => {
   it('reads every host in ONE query per pattern, and only that once the ids are known', async () => {
     const { store, cluster } = setup();
-    const spec = { metrics: 'kernel.all.sysfork kernel.all.load', hosts: ['db1', 'db2', 'db3', 'db4'], ...range };
+    const spec = { metrics: 'kernel.all.sysfork kernel.all.load', hosts: ['db1', 'db2', 'db4'], ...range };
     const first = await cluster.read(spec);
-    expect(first.hosts.map((h) => h.hostname)).toEqual(['db1', 'db2', 'db3', 'db4']);
+    expect(first.hosts.map((h) => h.hostname)).toEqual(['db1', 'db2', 'db4']);
     expect(first.hosts[0].metrics.map((m) => m.name)).toEqual(['kernel.all.load', 'kernel.all.sysfork']);
     store.calls.length = 0;
     await cluster.read(spec);
     expect(store.calls.map((c) => c.path)).toEqual(['/series/query', '/series/query']);
     const expr = new URLSearchParams(store.calls[0].query).get('expr');
     expect(expr).toBe(
-      `kernel.all.sysfork{hostname=="db1" || hostname=="db2" || hostname=="db3" || hostname=="db4"}[start:${(range.from / 1000).toFixed(3)},finish:${(range.to / 1000).toFixed(3)}]`
+      `kernel.all.sysfork{hostname=="db1" || hostname=="db2" || hostname=="db4"}[start:${(range.from / 1000).toFixed(3)},finish:${(range.to / 1000).toFixed(3)}]`
     );
   });
 
@@ -77,6 +77,17 @@ describe('SeriesCluster', () => {
     expect(asked).toEqual(['localhost:44331']);
     await cluster.read({ metrics: 'kernel.all.sysfork', hosts: ['localhost:44331'], ...range });
     expect(asked).toHaveLength(1);
+  });
+
+  it('sends no host filter when the query names every host the store records', async () => {
+    const { cluster, store } = setup();
+    const read = await cluster.read({ metrics: 'kernel.all.sysfork', hosts: ['db4', 'db3', 'db2', 'db1'], ...range });
+    expect(read.hosts.map((h) => h.host)).toEqual(['db4', 'db3', 'db2', 'db1']);
+    const exprs = store.calls
+      .filter((c) => c.path === '/series/query')
+      .map((c) => new URLSearchParams(c.query).get('expr'));
+    expect(exprs).toHaveLength(1);
+    expect(exprs[0]).not.toContain('hostname');
   });
 
   it('reads all hosts of the store when the query names none', async () => {
