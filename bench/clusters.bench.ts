@@ -18,10 +18,9 @@
  */
 import { Endpoint } from '../src/engine/Endpoint';
 import { SeriesCluster } from '../src/engine/SeriesCluster';
-import { CONTROL_PATHS } from '../src/pmapi/request';
 import { PmapiClient } from '../src/pmapi/client';
 import { SeriesClient } from '../src/pmapi/series';
-import type { PmapiTransport } from '../src/pmapi/request';
+import { CONTROL_PATHS, PmapiTransport } from '../src/pmapi/request';
 import { clusterResponse } from '../src/query/clusterResponse';
 import { metricResponse } from '../src/query/metricResponse';
 import { FakePmda } from '../src/test/fakePmda';
