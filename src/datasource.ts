@@ -18,6 +18,7 @@ import { SeriesCluster } from './engine/SeriesCluster';
 import { holderKey } from './engine/holders';
 import { hostnameOf, instancesOf, mapKeysOf, probesOf, processesOf, scriptsOf } from './engine/lookups';
 import { checkEndpoint } from './health/checkEndpoint';
+import { checkSeriesStore } from './health/seriesStore';
 import { blockingDiagnostics } from './language/blocking';
 import { annotationEvents, annotationQuery } from './query/annotations';
 import { leaseResponse, ScriptCost } from './query/leaseResponse';
@@ -581,11 +582,13 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     if (this.refusal) {
       return { status: 'error', message: this.refusal };
     }
-    const report = await checkEndpoint(this.newClient());
+    // The series store is optional (live data never needs it): its sentence informs, never fails the test.
+    const [report, series] = await Promise.all([checkEndpoint(this.newClient()), checkSeriesStore(this.series)]);
+    const reachable = report.state !== 'pmproxyUnreachable';
     return {
       status: report.state === 'ok' ? 'success' : 'error',
-      message: report.message,
-      details: { message: `state: ${report.state}` },
+      message: reachable ? `${report.message} ${series.sentence}` : report.message,
+      details: { message: `state: ${report.state}`, verboseMessage: reachable ? series.sentence : undefined },
     };
   }
 }
