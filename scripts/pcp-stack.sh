@@ -50,7 +50,7 @@ READY_TIMEOUT=${BPFLIVE_READY_TIMEOUT:-90}
 usage() {
   cat <<EOF
 usage: scripts/pcp-stack.sh up [options] | install | status | down [--purge]
-       | series-down | series-up
+       | series-down | series-up | logger-pause HOST | logger-resume HOST
 
 Sets up the PCP stack that bpflive uses on this Debian/Ubuntu machine (as root,
 systemd not needed): pcp, python3-pcp and bpftrace from apt, the bpftrace PMDA
@@ -76,6 +76,13 @@ ${DEFAULT_CREDENTIALS_FILE} (root only, one line user:password).
   series-down, series-up
            stop / start bpflive's redis-server only (fault tests: the series store goes away
            while pmproxy and live data stay).
+  restart-pmcd
+           restart this machine's pmcd only (fault tests: its scripts are gone; the recorder
+           registers recordings again). Unlike /etc/init.d/pmcd restart it closes the caller's
+           descriptors, so pmcd never holds a caller's flock.
+  logger-pause HOST, logger-resume HOST
+           stop / start the recorder's pmlogger of HOST (a hostname in status: an archive
+           gap, for fault tests).
     --purge  also remove the bpftrace PMDA from pmcd and the PMDA supervisor,
              and restore the original (.dist) bpftrace.conf,
              process_manager.py, pmcd/pmproxy options.
@@ -1266,7 +1273,13 @@ second_files() { # writes the second pmcd's files; 0 when one changed
   access=$(sed -n '/^\[access\]/,$p' "$PMCD_CONF")
   {
     printf 'pmcd\t2\tdso\tpmcd_init\t%s\n' "${pmdas:-/var/lib/pcp/pmdas}/pmcd/pmda_pmcd.so"
-    printf 'bpftrace\t151\tpipe\tbinary\t\t%s python3 %s\n\n' "$SECOND_BIN/pmda-supervisor" "$SECOND_BIN/pmdabpftrace-second.python"
+    printf 'bpftrace\t151\tpipe\tbinary\t\t%s python3 %s\n' "$SECOND_BIN/pmda-supervisor" "$SECOND_BIN/pmdabpftrace-second.python"
+    # the kernel's metrics (kernel.all.*, mem.*, disk.*): the recorder farms them from every
+    # host for cluster views (the same kernel as the first pmcd's, seen through a second host)
+    if [ -x "${pmdas:-/var/lib/pcp/pmdas}/linux/pmdalinux" ]; then
+      printf 'linux\t60\tpipe\tbinary\t\t%s\n' "${pmdas:-/var/lib/pcp/pmdas}/linux/pmdalinux"
+    fi
+    printf '\n'
     printf '%s\n' "${access:-[access]}"
     # pmcd counts a connection as "local:*" by the addresses of its hostname, and
     # $SECOND_HOSTNAME resolves to none: name the loopback address it listens on
@@ -1505,6 +1518,167 @@ cmd_series_up() {
   wait_for 30 series_answers || warn "pmproxy's series API does not answer yet"
 }
 
+# ---------------------------------------------------------------- recorder (pmlogger farm)
+# The recorder (scripts/bpflive-recorder.py, installed to RECORDER; docs/recording.md) keeps
+# bpflive's recorded scripts (named bpflive_rec_*) recorded: one pmlogger per pmcd it farms
+# (this machine's, the second pmcd's, and BPFLIVE_RECORD_HOSTS), archives under RECORD_ARCHIVES
+# where pmproxy's discovery loads them into the series store; it registers a recording again
+# after pmcd or the PMDA restarted. Started by 'up' (with the series store), stopped by 'down'.
+readonly RECORDER=/usr/local/lib/bpflive/bpflive-recorder.py
+readonly RECORDER_RUN=/run/bpflive/recorder
+readonly RECORDER_PID=$RECORDER_RUN/recorder.pid
+readonly RECORD_ARCHIVES=/var/log/pcp/pmlogger/bpflive
+readonly RECORDINGS_DIR=/var/lib/bpflive/recordings
+
+recorder_source() { # the recorder beside this script (the repository's scripts/, or /usr/local/bin)
+  local f
+  for f in "$(dirname "$SELF")/bpflive-recorder.py" /usr/local/bin/bpflive-recorder.py; do
+    if [ -f "$f" ]; then
+      echo "$f"
+      return 0
+    fi
+  done
+  return 1
+}
+
+recorder_pid() { # the running recorder's pid, or fails
+  local pid
+  pid=$(cat "$RECORDER_PID" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'bpflive-recorder.py' && echo "$pid"
+}
+
+recorder_hosts() { # hostspec [PMDA process group file], one per line
+  echo "localhost $SUPERVISOR_STATE"
+  if [ -n "$(second_pid || true)" ]; then echo "localhost:$SECOND_PORT $SECOND_RUN/pmdabpftrace.pgid"; fi
+  local h
+  for h in ${BPFLIVE_RECORD_HOSTS:-}; do echo "$h"; done
+}
+
+stop_recorder() {
+  local pid
+  pid=$(recorder_pid || true)
+  if [ -n "$pid" ]; then
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_for 15 pid_gone "$pid" || kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RECORDER_PID"
+}
+
+start_recorder() { # (re)start the recorder when it is not running, or its code or options changed
+  local src args pid
+  src=$(recorder_source) || {
+    warn "bpflive-recorder.py not found beside $SELF: recorded scripts are not recorded"
+    return 0
+  }
+  mkdir -p "$RECORDER_RUN" "$RECORD_ARCHIVES" "$(dirname "$RECORDER")" /var/log/bpflive
+  chmod 0755 "$RECORD_ARCHIVES"
+  tmpdir
+  recorder_hosts >"$TMPD/hosts"
+  install_if_new "$TMPD/hosts" "$RECORDER_RUN/hosts" 0644 || true
+  args="--retention $RETENTION --credentials ${CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE} --archives $RECORD_ARCHIVES --state $RECORDINGS_DIR --run $RECORDER_RUN"
+  pid=$(recorder_pid || true)
+  if install_if_new "$src" "$RECORDER" 0755 || [ "$(cat "$RECORDER_RUN/args" 2>/dev/null || true)" != "$args" ]; then
+    if [ -n "$pid" ]; then
+      say "restarting the recorder (its code or options changed)"
+      stop_recorder
+      pid=
+    fi
+  fi
+  [ -z "$pid" ] || return 0
+  echo "$args" >"$RECORDER_RUN/args"
+  # shellcheck disable=SC2086 # args are words
+  (
+    cd /
+    echo $BASHPID >"$RECORDER_PID"
+    exec env -i PATH="$CLEAN_PATH" HOME=/root LANG=C.UTF-8 setsid /usr/bin/python3 "$RECORDER" $args
+  ) </dev/null >>/var/log/bpflive/recorder.log 2>&1 9>&- &
+  say "recorder started: pmlogger records every bpflive_rec_* script and the standard metrics of $(wc -l <"$RECORDER_RUN/hosts") host(s) into $RECORD_ARCHIVES (retention $(duration_text "$RETENTION"); log /var/log/bpflive/recorder.log)"
+}
+
+install_if_new() { # install_if_new SRC DEST MODE: 0 when DEST was (re)written
+  if [ -f "$2" ] && cmp -s "$1" "$2"; then return 1; fi
+  install -m "$3" -o root -g root "$1" "$2"
+}
+
+recorder_status() { # 1 when the recorder should run and does not
+  local pid
+  if [ "$(ini_get "$PMPROXY_CONF" pmseries enabled)" != true ]; then
+    say "recorder: off (series store off)"
+    return 0
+  fi
+  pid=$(recorder_pid || true)
+  if [ -z "$pid" ]; then
+    say "recorder: NOT running (up starts it; recorded scripts are not recorded)"
+    return 1
+  fi
+  /usr/bin/python3 - "$RECORDER_RUN/status.json" "$pid" <<'PY' || return 1
+import json, sys, time
+try:
+    st = json.load(open(sys.argv[1]))
+except (OSError, ValueError):
+    print(f"pcp-stack: recorder: running (pid {sys.argv[2]}), no status yet")
+    sys.exit(0)
+hosts = st.get("hosts", [])
+n = sum(len(h.get("recordings") or []) for h in hosts)
+print(f"pcp-stack: recorder: running (pid {sys.argv[2]}), {n} recording(s) on {len(hosts)} host(s), retention {st.get('retention')} s")
+bad = 0
+for h in hosts:
+    name = h.get("hostname") or h.get("hostspec")
+    if h.get("error"):
+        print(f"pcp-stack: pmlogger {name}: NOT recording: {h['error'][:200]}")
+        bad = 1
+    elif h.get("paused"):
+        print(f"pcp-stack: pmlogger {name}: paused (logger-resume {name})")
+    elif h.get("pmlogger"):
+        recs = ", ".join(h.get("recordings") or []) or "no recordings"
+        print(f"pcp-stack: pmlogger {name}: running (pid {h['pmlogger']}; {h.get('hostspec')}; {recs}; {h.get('archives')})")
+    else:
+        print(f"pcp-stack: pmlogger {name}: NOT running")
+        bad = 1
+sys.exit(bad)
+PY
+}
+
+logger_host_ok() { # logger_host_ok HOST paused|running: the recorder's status says so of HOST's pmlogger
+  /usr/bin/python3 - "$RECORDER_RUN/status.json" "$1" "$2" <<'PY' 2>/dev/null
+import json, sys
+st = json.load(open(sys.argv[1]))
+for h in st.get("hosts", []):
+    if sys.argv[2] in (h.get("hostname"), h.get("hostspec")):
+        paused = bool(h.get("paused")) and not h.get("pmlogger")
+        running = not h.get("paused") and bool(h.get("pmlogger"))
+        sys.exit(0 if {"paused": paused, "running": running}[sys.argv[3]] else 1)
+sys.exit(1)
+PY
+}
+
+cmd_restart_pmcd() { # fault tests: pmcd restarts (every script of it gone), as an admin restarts it
+  [ $# -eq 0 ] || die "restart-pmcd takes no options"
+  require_root
+  take_lock
+  restart_pmcd "asked (restart-pmcd)"
+  wait_for "$READY_TIMEOUT" register_answers || die "bpftrace.control.register did not answer after the restart"
+}
+
+cmd_logger_pause() { # an archive gap: the host's pmlogger stops until logger-resume
+  [ $# -eq 1 ] || die "usage: logger-pause HOSTNAME (as in status, e.g. $SECOND_HOSTNAME)"
+  require_root
+  [ -n "$(recorder_pid || true)" ] || die "the recorder is not running"
+  [[ $1 =~ ^[A-Za-z0-9_.:-]+$ ]] || die "invalid host name '$1'"
+  touch "$RECORDER_RUN/$1.paused"
+  wait_for 15 logger_host_ok "$1" paused || die "the recorder did not pause pmlogger of $1 (see /var/log/bpflive/recorder.log)"
+  say "logger-pause: pmlogger of $1 stopped (logger-resume $1 starts it again)"
+}
+
+cmd_logger_resume() {
+  [ $# -eq 1 ] || die "usage: logger-resume HOSTNAME"
+  require_root
+  [[ $1 =~ ^[A-Za-z0-9_.:-]+$ ]] || die "invalid host name '$1'"
+  rm -f "$RECORDER_RUN/$1.paused"
+  wait_for 15 logger_host_ok "$1" running || die "the recorder did not start pmlogger of $1 again"
+  say "logger-resume: pmlogger of $1 records again (a new archive)"
+}
+
 # ---------------------------------------------------------------- up
 summary() {
   tmpdir
@@ -1618,6 +1792,8 @@ cmd_up() {
   if [ "$SECOND_HOST" = true ] || [ -n "$(second_pid || true)" ]; then
     if [ "${#pmcd_why[@]}" -gt 0 ] && [ -n "$(second_pid || true)" ]; then second_up "the first pmcd restarted"; else second_up; fi
   fi
+  # after the second host: the recorder farms whichever pmcd run
+  if [ "$SERIES" = true ]; then start_recorder; else stop_recorder; fi
   if [ "$AUTH" = true ]; then
     say "auth on: only ${ALLOWED_USERS} may register scripts; Grafana's datasource: Basic auth, user ${AUTH_USER}, password from ${CREDENTIALS_SOURCE}"
   else
@@ -1631,8 +1807,9 @@ cmd_install() {
   require_root
   take_lock
   : >>"$LOG" || die "cannot write $LOG"
-  ensure_packages "${PACKAGES[@]}" curl sasl2-bin
-  say "packages installed: ${PACKAGES[*]} curl sasl2-bin"
+  # redis-tools: redis-cli, to check the series store (the compose file's valkey service)
+  ensure_packages "${PACKAGES[@]}" curl sasl2-bin redis-tools
+  say "packages installed: ${PACKAGES[*]} curl sasl2-bin redis-tools"
 }
 
 # ---------------------------------------------------------------- status
@@ -1779,6 +1956,7 @@ cmd_status() {
   fi
   second_status || bad=1
   series_status || bad=1
+  recorder_status || bad=1
   if [ "$bad" -eq 0 ]; then say "status: all well"; else say "status: NOT ready (run: scripts/pcp-stack.sh up)"; fi
   return "$bad"
 }
@@ -1874,6 +2052,10 @@ cmd_down() {
 
   local p pid
   stop_watchdog
+  if [ -n "$(recorder_pid || true)" ]; then
+    say "stopping the recorder and its pmloggers (recordings stay in $RECORDINGS_DIR)"
+    stop_recorder
+  fi
   for p in pmproxy pmcd; do
     if is_running "$p"; then
       say "stopping $p"
@@ -1934,6 +2116,9 @@ main() {
     watch-pmproxy) cmd_watch_pmproxy "$@" ;;
     series-down) cmd_series_down "$@" ;;
     series-up) cmd_series_up "$@" ;;
+    restart-pmcd) cmd_restart_pmcd "$@" ;;
+    logger-pause) cmd_logger_pause "$@" ;;
+    logger-resume) cmd_logger_resume "$@" ;;
     -h | --help | help) usage ;;
     *)
       usage >&2

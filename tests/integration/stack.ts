@@ -118,3 +118,44 @@ export function seriesDown() {
 export function seriesUp() {
   stackCommand('series-up');
 }
+
+/**
+ * This machine's pmcd restarts (every script of it gone), the second pmcd does not. Through
+ * pcp-stack.sh, which closes inherited descriptors: pmcd started by `/etc/init.d/pmcd restart`
+ * from a test run under `flock /tmp/pcp-stack.lock` holds that lock for as long as it runs.
+ */
+export function restartPmcd() {
+  stackCommand('restart-pmcd');
+}
+
+/** What the recorder of `scripts/pcp-stack.sh up` reports (its status file), per farmed host. */
+export interface RecorderStatus {
+  pid: number;
+  retention: number;
+  hosts: Array<{
+    hostspec: string;
+    hostname: string | null;
+    recordings: string[];
+    pmlogger: number | null;
+    paused: boolean;
+    archives: string | null;
+    error: string | null;
+  }>;
+}
+
+export function recorderStatus(): RecorderStatus {
+  return JSON.parse(fs.readFileSync('/run/bpflive/recorder/status.json', 'utf8')) as RecorderStatus;
+}
+
+/**
+ * An archive gap: the recorder's pmlogger of `hostname` (as pmcd names itself, e.g.
+ * `bpflive-second`) stops until loggerResume; returns when it has stopped.
+ */
+export function loggerPause(hostname: string) {
+  stackCommand('logger-pause', hostname);
+}
+
+/** pmlogger of `hostname` records again (into a new archive); returns when it runs. */
+export function loggerResume(hostname: string) {
+  stackCommand('logger-resume', hostname);
+}
