@@ -14,8 +14,26 @@ const compose = parse(text);
 const pluginId = JSON.parse(read('src/plugin.json')).id;
 
 describe('docker-compose.yaml', () => {
-  it('has Grafana 12.4 and a PCP service', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'pcp']);
+  it('records by default: pmproxy series on the valkey service, reachable on the compose network only', () => {
+    const v = compose.services.valkey;
+    const p = compose.services.pcp;
+    expect(v.ports).toBeUndefined();
+    expect(v.expose).toEqual(['6379']);
+    expect(v.volumes).toContain('valkey-data:/data');
+    expect(p.environment.BPFLIVE_REDIS_SERVERS).toBe('valkey:6379');
+    expect(p.environment.BPFLIVE_SERIES_RETENTION).toMatch(/7d/);
+    expect(p.depends_on.valkey.condition).toBe('service_healthy');
+    expect(p.volumes).toContain('pcp-archives:/var/log/pcp/pmlogger/bpflive');
+    expect(p.volumes).toContain('pcp-recordings:/var/lib/bpflive/recordings');
+    // the recorder that pcp-stack.sh up starts is found beside it in the image
+    expect(read('docker/pcp/Dockerfile')).toContain(
+      'COPY scripts/bpflive-recorder.py /usr/local/bin/bpflive-recorder.py'
+    );
+    expect(fs.existsSync(path.join(root, 'scripts/bpflive-recorder.py'))).toBe(true);
+  });
+
+  it('has Grafana 12.4, a PCP service and its series store', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['grafana', 'pcp', 'valkey']);
     expect(compose.services.grafana.image).toMatch(
       /^grafana\/grafana(-enterprise)?:\$\{GRAFANA_VERSION:-12\.4\.\d+\}$/
     );
@@ -83,7 +101,14 @@ describe('docker-compose.yaml', () => {
     expect(p.volumes).toContain(`pcp-credentials:${path.dirname(p.environment.BPFLIVE_PCP_CREDENTIALS_FILE)}`);
     // Grafana never mounts the root-only credentials volume
     expect((g.volumes as string[]).some((v) => v.startsWith('pcp-credentials:'))).toBe(false);
-    expect(Object.keys(compose.volumes).sort()).toEqual(['grafana-data', 'pcp-credentials', 'pmproxy-credentials']);
+    expect(Object.keys(compose.volumes).sort()).toEqual([
+      'grafana-data',
+      'pcp-archives',
+      'pcp-credentials',
+      'pcp-recordings',
+      'pmproxy-credentials',
+      'valkey-data',
+    ]);
     expect(p.healthcheck.test.join(' ')).toContain(`${credentialsDir}/password`);
   });
 
