@@ -1,0 +1,151 @@
+import fs from 'fs';
+import { prepareRecording } from '../../src/scripts/naming';
+import { deregisterScripts, registerScript } from '../../src/scripts/protocol';
+import { adminClient, expectNothingLeft, scriptsOnHost } from './leaks';
+import { installNodeBackendSrv } from './nodeBackendSrv';
+import { PMPROXY, SECOND_HOSTSPEC, recorderStatus, restartPmcd, stackUp, waitFor } from './stack';
+
+// The host side of recorded scripts (issue 17, docs/recording.md) on the real stack: the
+// recorder of `scripts/pcp-stack.sh up` makes pmlogger record every script named bpflive_rec_*
+// on both pmcd of the stack, pmproxy's discovery loads the archives into Redis, and /series/*
+// serves them; a recording comes back under its name after pmcd restarts, and one deregistered
+// on purpose does not.
+
+const HOSTS = ['localhost', SECOND_HOSTSPEC];
+const RUN = Date.now().toString(36);
+const CODE = 'tracepoint:raw_syscalls:sys_enter { @rec_ticks = count(); }';
+const recordings = HOSTS.map((_, i) => prepareRecording(CODE, { name: `h1test_${RUN}_${i}` }));
+const metricOf = (name: string) => `bpftrace.scripts.${name}.data.rec_ticks`;
+
+beforeAll(() => {
+  stackUp(['--second-host']);
+  installNodeBackendSrv(() => PMPROXY);
+}, 120_000);
+
+afterAll(async () => {
+  // a test that failed half-way must not leave its recordings (named scripts never expire)
+  for (const [i, host] of HOSTS.entries()) {
+    if ((await scriptsOnHost(host)).some((r) => r.metadata?.name === recordings[i].name)) {
+      await deregisterScripts(adminClient(host), [recordings[i].name]).catch(() => undefined);
+    }
+  }
+  await expectNothingLeft(30_000, HOSTS);
+}, 60_000);
+
+async function seriesGet<T>(path: string): Promise<T> {
+  const reply = await fetch(`${PMPROXY}${path}`);
+  if (!reply.ok) {
+    throw new Error(`${path}: HTTP ${reply.status} ${await reply.text()}`);
+  }
+  return (await reply.json()) as T;
+}
+
+/** The series ids of a metric in the store (one per host that recorded it). */
+const seriesOf = (metric: string) => seriesGet<string[]>(`/series/query?expr=${encodeURIComponent(metric)}`);
+
+interface Sample {
+  series: string;
+  timestamp: number;
+  value: string;
+}
+
+/** Samples of the series newer than `sinceMs` (pmproxy's timestamps are milliseconds). */
+async function samplesSince(series: string[], sinceMs: number): Promise<Sample[]> {
+  const start = Math.floor(sinceMs / 1000);
+  const values = await seriesGet<Sample[]>(`/series/values?series=${series.join(',')}&start=${start}&finish=now`);
+  return values.filter((s) => s.timestamp >= sinceMs);
+}
+
+async function hostnameLabel(series: string): Promise<string | undefined> {
+  const labels = await seriesGet<Array<{ labels: Record<string, string> }>>(`/series/labels?series=${series}`);
+  return labels[0]?.labels.hostname;
+}
+
+const recordingOn = async (host: string, name: string) =>
+  (await scriptsOnHost(host)).find((r) => r.metadata?.name === name);
+
+describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /series)', () => {
+  it('records on both hosts into the series store, survives a pmcd restart, and a deregistered one stays gone', async () => {
+    // 1. Register as the product does (an Editor's client, the named text prepareRecording makes).
+    const registeredAt = Date.now();
+    for (const [i, host] of HOSTS.entries()) {
+      await registerScript(adminClient(host), recordings[i].text);
+    }
+
+    // 2. Its samples reach the series store: from registration to three samples in /series/values.
+    const inStore: number[] = [];
+    const seriesIds: string[] = [];
+    for (const [i] of HOSTS.entries()) {
+      const ids = await waitFor(
+        `${metricOf(recordings[i].name)} in the series store`,
+        async () => {
+          const ids = await seriesOf(metricOf(recordings[i].name));
+          return ids.length > 0 && (await samplesSince(ids, registeredAt)).length >= 3 ? ids : undefined;
+        },
+        60_000
+      );
+      inStore.push(Date.now() - registeredAt);
+      expect(ids).toHaveLength(1);
+      seriesIds.push(ids[0]);
+    }
+    // One series per host, told apart by their hostname label (clusters key on it).
+    const hostnames = await Promise.all(seriesIds.map(hostnameLabel));
+    expect(hostnames[1]).toBe('bpflive-second');
+    expect(hostnames[0]).not.toBe(hostnames[1]);
+    const status = recorderStatus();
+    for (const [i] of HOSTS.entries()) {
+      const host = status.hosts.find((h) => h.hostname === hostnames[i]);
+      expect(host?.recordings).toContain(recordings[i].name);
+      expect(host?.pmlogger).toEqual(expect.any(Number));
+    }
+
+    // 3. pmcd restarts (all its scripts gone): the recorder registers the recording again under
+    // its name, and it is recorded into the same series again.
+    const before = await recordingOn('localhost', recordings[0].name);
+    const secondBefore = await recordingOn(SECOND_HOSTSPEC, recordings[1].name);
+    const restartedAt = Date.now();
+    restartPmcd();
+    const back = await waitFor(
+      'the recording registered again after the pmcd restart',
+      async () => {
+        const r = await recordingOn('localhost', recordings[0].name);
+        return r && r.script_id !== before?.script_id && r.state?.status === 'started' ? r : undefined;
+      },
+      60_000
+    );
+    const backAfter = Date.now() - restartedAt;
+    expect(back.code).toBe(before?.code);
+    await waitFor(
+      'samples after the restart in the same series',
+      async () => {
+        const ids = await seriesOf(metricOf(recordings[0].name));
+        return ids.length === 1 && ids[0] === seriesIds[0] && (await samplesSince(ids, restartedAt)).length >= 3;
+      },
+      60_000
+    );
+    const recordingAgainAfter = Date.now() - restartedAt;
+    // The second host did not restart: its recording was left alone.
+    expect((await recordingOn(SECOND_HOSTSPEC, recordings[1].name))?.script_id).toBe(secondBefore?.script_id);
+
+    // 4. Deregistered on purpose ("Stop recording"): it does not come back, its code is forgotten,
+    // and no bpftrace is left (the afterAll leak check).
+    for (const [i, host] of HOSTS.entries()) {
+      await deregisterScripts(adminClient(host), [recordings[i].name]);
+    }
+    const keptFile = `/var/lib/bpflive/recordings/${hostnames[0]}/${recordings[0].name}.bt`;
+    await waitFor('the recorder forgets the deregistered recording', () => !fs.existsSync(keptFile), 20_000);
+    // Three more recorder rounds (2 s each): still gone.
+    await new Promise((r) => setTimeout(r, 7_000));
+    for (const [i, host] of HOSTS.entries()) {
+      expect(await recordingOn(host, recordings[i].name)).toBeUndefined();
+    }
+    // History stays: the series store still answers for the samples recorded.
+    expect((await samplesSince([seriesIds[0]], registeredAt)).length).toBeGreaterThan(3);
+
+    console.log(
+      `recording: 3 samples in /series ${inStore.map((ms) => (ms / 1000).toFixed(1)).join(' s, ')} s after registering ` +
+        `(localhost, second host); after a pmcd restart registered again in ${(backAfter / 1000).toFixed(1)} s, ` +
+        `3 new samples in /series after ${(recordingAgainAfter / 1000).toFixed(1)} s`
+    );
+  }, 240_000);
+});
