@@ -82,6 +82,8 @@ describe('buildTimeSeriesFrame', () => {
     const second = buildTimeSeriesFrame(b, options);
     expect(second.fields[1].labels).toBe(first.fields[1].labels);
     expect(second.fields[1]).not.toBe(first.fields[1]); // each frame its own fields (Grafana writes field.state)
+    // The config is shared (Grafana reads it, applyFieldOverrides deep-clones it before writing).
+    expect(second.fields[1].config).toBe(first.fields[1].config);
     // A new key gets its own; the others are kept.
     b.append(
       T0 + 6000,
@@ -97,6 +99,10 @@ describe('buildTimeSeriesFrame', () => {
     const renamed = buildTimeSeriesFrame(b, { ...options, legendFormat: '$comm' });
     expect(renamed.fields.map((f) => f.config.displayNameFromDS)).toEqual([undefined, 'bash', 'sshd', 'cron']);
     expect(buildTimeSeriesFrame(b, options).fields[1].config.displayNameFromDS).toBe('@x[bash, 1]');
+    // Another unit: another config, not the shared one changed.
+    const perSecond = buildTimeSeriesFrame(b, { ...options, unit: 'cps' });
+    expect(perSecond.fields[1].config).toEqual({ displayNameFromDS: '@x[bash, 1]', unit: 'cps' });
+    expect(first.fields[1].config.unit).toBeUndefined();
   });
 
   it('uses raw values for non-counters even when rate is asked for', () => {

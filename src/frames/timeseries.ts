@@ -1,4 +1,4 @@
-import { DataFrame, DataFrameType, Field, FieldType, Labels } from '@grafana/data';
+import { DataFrame, DataFrameType, Field, FieldConfig, FieldType, Labels } from '@grafana/data';
 
 import type { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 
@@ -31,8 +31,12 @@ const KEY_SEPARATOR_DISPLAY = ', ';
  * One time-series-wide frame for one variable: a Time field then one number field per key.
  * The fields REFERENCE the buffer's columns (no copy): the cost is O(keys), whatever the retention.
  * Rows the buffer appends later show up past the frame's `length`; rows up to it never change.
- * Names, legends and labels are made once per key (see seriesLooks) and reused while the keys and
- * the options stay the same; each frame gets its own Field objects, which Grafana annotates.
+ * Names, legends, labels and field configs are made once per key (see seriesLooks) and reused
+ * while the keys and the options stay the same. Each frame gets its own Field objects: Grafana
+ * writes to a field's `state` (reduceField caches the field's calcs there, which a later frame
+ * with more rows must not inherit). The config object is shared between frames: Grafana reads it
+ * and never writes it (applyFieldOverrides works on a deep clone, `cloneDeep(field.config)`), and
+ * making 2,000 of them per tick was a third of a big map's garbage.
  */
 export function buildTimeSeriesFrame(buffer: WideSeriesBuffer, options: TimeSeriesFrameOptions): DataFrame {
   const kind = options.rate && buffer.hasRates ? 'rate' : 'raw';
@@ -51,9 +55,7 @@ export function buildTimeSeriesFrame(buffer: WideSeriesBuffer, options: TimeSeri
     const field: Field = {
       name: look.name,
       type: FieldType.number,
-      config: options.unit
-        ? { displayNameFromDS: look.displayName, unit: options.unit }
-        : { displayNameFromDS: look.displayName },
+      config: look.config,
       values: buffer.column(keys[i], kind) as Array<number | null>,
     };
     if (look.labels) {
@@ -74,7 +76,8 @@ export function buildTimeSeriesFrame(buffer: WideSeriesBuffer, options: TimeSeri
 /** What a key's field is called and labelled: fixed for a key under the same options. */
 interface SeriesLook {
   name: string;
-  displayName: string;
+  /** Shared by every frame of the key (read-only, see buildTimeSeriesFrame). */
+  config: FieldConfig;
   labels?: Labels;
 }
 
@@ -102,6 +105,7 @@ function seriesLooks(buffer: WideSeriesBuffer, keys: readonly string[], options:
     options.labels,
     options.keyNames,
     options.hostInName,
+    options.unit,
   ]);
   let perQuery = lookCaches.get(buffer);
   if (!perQuery) {
@@ -137,9 +141,11 @@ function seriesLook(key: string, options: TimeSeriesFrameOptions): SeriesLook {
         labels,
       })
     : defaultDisplayName(options.variable, key, keyLabels?.parts);
+  const displayNameFromDS =
+    options.hostInName && !options.legendFormat ? `${options.host}: ${displayName}` : displayName;
   return {
     name: key === '' ? options.variable : key,
-    displayName: options.hostInName && !options.legendFormat ? `${options.host}: ${displayName}` : displayName,
+    config: options.unit ? { displayNameFromDS, unit: options.unit } : { displayNameFromDS },
     labels,
   };
 }
