@@ -17,6 +17,7 @@
  */
 import { DataFrame } from '@grafana/data';
 import { constants, PerformanceObserver } from 'node:perf_hooks';
+import { getHeapStatistics } from 'node:v8';
 
 import { WideSeriesBuffer } from '../src/buffers/WideSeriesBuffer';
 import { InstanceNames } from '../src/engine/instanceNames';
@@ -103,6 +104,8 @@ interface AloneTicks {
   ms: number[];
   start: number[];
   end: number[];
+  /** Heap bytes each tick allocated (used heap after − before: negative when a collection ran). */
+  allocated: number[];
 }
 
 /** Every garbage collection V8 reports while the bench runs: [start, end] in performance.now() ms. */
@@ -144,12 +147,20 @@ function run(series: number, points: number, ticks: number): Result {
   // Alone: after first, then before (whose fetches then resume after a gap: no matter for CPU).
   const aloneTicks = [1, 0].map((k): AloneTicks => {
     collectGarbage();
-    const own: AloneTicks = { label: `${series}×${points} ${paths[k][0]} alone`, ms: [], start: [], end: [] };
+    const own: AloneTicks = {
+      label: `${series}×${points} ${paths[k][0]} alone`,
+      ms: [],
+      start: [],
+      end: [],
+      allocated: [],
+    };
     for (let i = 0; i < ticks; i++) {
       const text = next();
+      const heap = getHeapStatistics().used_heap_size;
       own.start.push(performance.now());
       own.ms.push(cpuMs(() => paths[k][1](text)));
       own.end.push(performance.now());
+      own.allocated.push(getHeapStatistics().used_heap_size - heap);
     }
     return own;
   });
@@ -247,7 +258,12 @@ function gcShare(t: AloneTicks): string {
   }
   const others = summarize(t.ms.filter((_, i) => !withGc[i]));
   const gcTicks = withGc.filter(Boolean).length;
+  // What fills the young generation: the mean over the ticks without a collection (whose heap
+  // growth is all they allocated), the fetch body not counted (made before the tick).
+  const quiet = t.allocated.filter((_, i) => !withGc[i]);
+  const kbPerTick = quiet.reduce((sum, x) => sum + x, 0) / Math.max(1, quiet.length) / 1024;
   return (
+    `${t.label}: allocates ${kbPerTick.toFixed(0)} KB per tick (heap, mean of the ticks without a collection); ` +
     `${t.label}: ${gcTicks} of ${t.ms.length} ticks (${((100 * gcTicks) / t.ms.length).toFixed(1)} %) ran a garbage ` +
     `collection (${scavenges} scavenges of ${pauses.length}; median pause ${summarize(pauses.length ? pauses : [0]).median.toFixed(2)} ms ` +
     `= ${(summarize(pauses.length ? pauses : [0]).median / median).toFixed(0)}× the median tick); the other ticks: ` +
