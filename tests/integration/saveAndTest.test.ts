@@ -3,7 +3,7 @@ import { newDataSource } from './datasourceHarness';
 import { installNodeBackendSrv } from './nodeBackendSrv';
 import { execFileSync } from 'child_process';
 import path from 'path';
-import { CREDENTIALS_FILE, PMPROXY, sh, stackCredentials, stackUp } from './stack';
+import { CREDENTIALS_FILE, PMPROXY, seriesDown, seriesUp, sh, stackCredentials, stackUp } from './stack';
 
 const STACK_SCRIPT = path.resolve(__dirname, '../../scripts/pcp-stack.sh');
 
@@ -181,5 +181,31 @@ describe('Save & Test with authentication on (the default of scripts/pcp-stack.s
     }
     basicAuth = undefined;
     expect((await saveAndTest()).state).toBe('scriptsRefused');
+  });
+});
+
+describe('Save & Test: the series store', () => {
+  it('says which hosts pmlogger records into it', async () => {
+    const r = await saveAndTest();
+    expect(r).toMatchObject({ status: 'success', state: 'ok' });
+    const hostname = sh('pminfo -h local: -f pmcd.hostname | sed -n \'s/.*value "\\(.*\\)"/\\1/p\'').trim();
+    const recorded = /Series store: available, (\d+) hosts? recorded \(([^)]*)\), (\d+) metrics?\./.exec(r.message);
+    expect(recorded).not.toBeNull();
+    expect(recorded![2].split(', ')).toEqual(expect.arrayContaining([hostname, 'bpflive-second']));
+    expect(Number(recorded![3])).toBeGreaterThan(0);
+  });
+
+  it('store down: not available and why, while the PMDA check still succeeds', async () => {
+    seriesDown();
+    try {
+      const started = Date.now();
+      const r = await saveAndTest();
+      expect(r).toMatchObject({ status: 'success', state: 'ok' });
+      expect(r.message).toMatch(/Series store: not available \(no answer: its key server \(Redis\/Valkey\) is down/);
+      // The client's own timeout, not pmproxy's (which never answers).
+      expect(Date.now() - started).toBeLessThan(15_000);
+    } finally {
+      seriesUp();
+    }
   });
 });
