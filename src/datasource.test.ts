@@ -283,5 +283,11 @@ describe('DataSource: metric queries from the series store', () => {
     sent.length = 0;
     await lastValueFrom(ds.query(request));
     expect(sent).toEqual(['/series/query']);
+    // A "Recorded hosts" variable lists them from the store, asking no pmcd.
+    sent.length = 0;
+    expect(await ds.variableValues({ refId: 'v', kind: 'recordedHosts' })).toEqual(
+      ['db1', 'db2', 'db3'].map((h) => ({ text: h, value: h }))
+    );
+    expect(sent).toEqual(['/series/labels']);
   });
 });

@@ -284,6 +284,9 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
     switch (query.kind) {
       case 'hosts':
         return this.reachableHosts();
+      case 'recordedHosts':
+        // The fleet pmlogger farms, from the series store: no pmcd is asked.
+        return plain(((await this.series.labelValues(['hostname'])).hostname ?? []).map(String).sort(naturalOrder));
       case 'probes':
         return plain(await probesOf(client, text(query.pattern)));
       case 'scripts':

@@ -116,7 +116,8 @@ export interface BpftraceQuery extends DataQuery {
 }
 
 /** What a dashboard variable of this datasource lists (see src/components/VariableQueryEditor.tsx). */
-export type VariableQueryKind = 'hosts' | 'probes' | 'scripts' | 'mapKeys' | 'instances' | 'processes';
+export type VariableQueryKind =
+  'hosts' | 'recordedHosts' | 'probes' | 'scripts' | 'mapKeys' | 'instances' | 'processes';
 
 /** A variable query: which list, on which host; the fields that kind needs. `$var` allowed in each. */
 export interface BpfliveVariableQuery extends DataQuery {

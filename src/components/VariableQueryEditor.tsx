@@ -15,6 +15,13 @@ export const KINDS: Array<ComboboxOption<VariableQueryKind> & { fields: Array<ke
     fields: [],
   },
   {
+    value: 'recordedHosts',
+    label: 'Recorded hosts',
+    description:
+      'The hosts pmlogger records into pmproxy\'s series store (their hostname label): for metric queries with Source "Series store"',
+    fields: [],
+  },
+  {
     value: 'probes',
     label: 'Probes',
     description: "The host's probes matching a pattern (bpftrace's * wildcard)",
