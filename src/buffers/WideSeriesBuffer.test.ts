@@ -358,6 +358,25 @@ describe('WideSeriesBuffer', () => {
       }
     );
 
+    it('gives every row the rate and count it had, through migrations', () => {
+      // Rows appended while a migration copies go to both the current and the successor arrays.
+      const rows = stream(7, 3000);
+      const b = new WideSeriesBuffer({ retentionMs, counter: true });
+      const whole = new WideSeriesBuffer({ retentionMs: 1e9, counter: true }); // never drops a row
+      rows.forEach(({ t, values }, i) => {
+        b.append(t, values);
+        whole.append(t, values);
+        if (i % 7 === 0) {
+          const n = b.length;
+          const offset = whole.length - n;
+          for (const key of b.keys()) {
+            expect(b.column(key, 'rate')).toEqual(whole.column(key, 'rate')!.slice(offset));
+            expect(read(b, key)).toEqual(read(whole, key).slice(offset));
+          }
+        }
+      });
+    });
+
     it('takes a fetch by position (appendRow) exactly as by name (append), keys coming and going', () => {
       const rows = stream(13, 3000);
       const byName = new WideSeriesBuffer({ retentionMs, counter: true });
