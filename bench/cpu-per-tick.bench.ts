@@ -87,6 +87,52 @@ function mainPath(points: number, names: string[]): Path {
   };
 }
 
+/**
+ * Where a tick's garbage comes from (today's path, over a whole eviction cycle): heap bytes allocated by each step (used heap after − before, averaged over the steps
+ * during which no collection ran: a collection makes the difference meaningless). A fresh fetch
+ * body per tick, made outside the steps, as the browser receives one.
+ */
+function allocationBySteps(series: number, points: number): string {
+  // Past the first eviction (due at 1.15 × retention), then one cycle (about 0.15 × retention).
+  const prefill = Math.ceil(points * 1.2);
+  const ticks = Math.ceil(points * 0.16);
+  const names = Array.from({ length: series }, (_, i) => `comm${i}`);
+  const b = new WideSeriesBuffer({ retentionMs: points * STEP_MS, counter: true });
+  const instanceNames = new InstanceNames();
+  instanceNames.learn(
+    METRIC,
+    names.map((name, instance) => ({ instance, name }))
+  );
+  const next = bodies(series, series + points);
+  const kb = { parse: [] as number[], append: [] as number[], frame: [] as number[] };
+  const heap = () => getHeapStatistics().used_heap_size;
+  const measured = (into: number[], fn: () => void) => {
+    const before = heap();
+    fn();
+    const grown = heap() - before;
+    if (grown >= 0) {
+      into.push(grown / 1024);
+    }
+  };
+  for (let i = 0; i < prefill + ticks; i++) {
+    const text = next();
+    let raw: RawFetch | undefined;
+    const step = i >= prefill ? measured : (_: number[], fn: () => void) => fn();
+    step(kb.parse, () => (raw = parsePmproxyJson<RawFetch>(text)));
+    const instances = raw!.values[0].instances;
+    step(kb.append, () =>
+      b.appendRow(Math.round(raw!.timestamp * 1000), instanceNames.keysOf(METRIC, instances).keys, instances)
+    );
+    step(kb.frame, () => buildTimeSeriesFrame(b, OPTIONS));
+  }
+  const mean = (xs: number[]) => xs.reduce((sum, x) => sum + x, 0) / Math.max(1, xs.length);
+  return (
+    `${series}×${points} after: heap allocated per tick, by step: parse ${mean(kb.parse).toFixed(0)} KB, ` +
+    `append ${mean(kb.append).toFixed(0)} KB (the eviction's successor columns, which live on), ` +
+    `frame ${mean(kb.frame).toFixed(0)} KB (mean over ${ticks} ticks, an eviction cycle)`
+  );
+}
+
 interface Result {
   /** Ticks of both paths interleaved on the same fetches: the medians and their ratio. */
   interleaved: Array<[string, Summary]>;
@@ -304,6 +350,8 @@ async function main(): Promise<void> {
   for (const t of [b.aloneTicks[1], c.aloneTicks[1], b.aloneTicks[0], c.aloneTicks[0]]) {
     console.log(gcShare(t));
   }
+  console.log(allocationBySteps(2000, 1800));
+  console.log(allocationBySteps(200, 7200));
 }
 
 main().catch((e) => {
