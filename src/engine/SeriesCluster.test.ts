@@ -34,18 +34,51 @@ const range = { from: T0 + 60_000, to: T0 + 600_000 };
 
 describe('SeriesCluster', () => {
   it('reads every host in ONE query per pattern, and only that once the ids are known', async () => {
-    const { store, cluster } = setup();
+    const { store, cluster } = setup(fleet({ toMs: T0 + 900_000 }));
     const spec = { metrics: 'kernel.all.sysfork kernel.all.load', hosts: ['db1', 'db2', 'db4'], ...range };
     const first = await cluster.read(spec);
     expect(first.hosts.map((h) => h.hostname)).toEqual(['db1', 'db2', 'db4']);
     expect(first.hosts[0].metrics.map((m) => m.name)).toEqual(['kernel.all.load', 'kernel.all.sysfork']);
-    store.calls.length = 0;
-    await cluster.read(spec);
-    expect(store.calls.map((c) => c.path)).toEqual(['/series/query', '/series/query']);
-    const expr = new URLSearchParams(store.calls[0].query).get('expr');
+    const expr = new URLSearchParams(store.calls.find((c) => c.path === '/series/query')!.query).get('expr');
     expect(expr).toBe(
       `kernel.all.sysfork{hostname=="db1" || hostname=="db2" || hostname=="db4"}[start:${(range.from / 1000).toFixed(3)},finish:${(range.to / 1000).toFixed(3)}]`
     );
+    store.calls.length = 0;
+    await cluster.read({ ...spec, from: range.from + 60_000, to: range.to + 60_000 });
+    expect(store.calls.map((c) => c.path)).toEqual(['/series/query', '/series/query']);
+  });
+
+  it('a refresh whose range moved on asks only for what is new, and appends it without doubling', async () => {
+    const { store, cluster } = setup(fleet({ toMs: T0 + 900_000 }));
+    const spec = { metrics: 'kernel.all.sysfork', hosts: ['db1'], ...range };
+    const first = await cluster.read(spec);
+    const buffer = first.hosts[0].metrics[0].buffer;
+    const before = buffer.length;
+    const newest = buffer.times[before - 1];
+    store.calls.length = 0;
+    const moved = await cluster.read({ ...spec, from: range.from + 60_000, to: range.to + 60_000 });
+    const window = /\[start:([\d.]+),finish:([\d.]+)\]/.exec(new URLSearchParams(store.calls[0].query).get('expr')!)!;
+    expect(Number(window[1]) * 1000).toBeCloseTo(newest + 1, 0);
+    const after = moved.hosts[0].metrics[0].buffer;
+    expect(after).toBe(buffer);
+    // Six new samples (every 10 s), none twice; the counter's rate goes on across the seam.
+    expect(after.length).toBe(before + 6);
+    const times = after.times.slice(0, after.length);
+    expect(new Set(times).size).toBe(times.length);
+    const rates = after.column('', 'rate')!.slice(before - 1, after.length) as number[];
+    expect(rates.every((r) => Math.abs(r - 100) < 0.1)).toBe(true);
+    // The same refresh again (nothing new yet) asks for nothing older.
+    await cluster.read({ ...spec, from: range.from + 60_000, to: range.to + 60_000 });
+    expect(after.length).toBe(before + 6);
+  });
+
+  it('another range reads afresh', async () => {
+    const { store, cluster } = setup();
+    await cluster.read({ metrics: 'kernel.all.sysfork', hosts: ['db1'], ...range });
+    store.calls.length = 0;
+    await cluster.read({ metrics: 'kernel.all.sysfork', hosts: ['db1'], from: range.from - 60_000, to: range.to });
+    const expr = new URLSearchParams(store.calls[0].query).get('expr')!;
+    expect(expr).toContain(`[start:${((range.from - 60_000) / 1000).toFixed(3)},`);
   });
 
   it('tells which host has no series, and since when, and still draws the others', async () => {

@@ -64,6 +64,10 @@ interface SeriesInfo {
 const MAX_EXPR_CHARS = PMPROXY_MAX_URL - 2000;
 /** How long the store's list of host names is trusted. */
 const HOSTNAMES_TTL_MS = 60_000;
+/** How far behind the newest the store's hosts may lag and still be read without a gap. */
+const LAG_MS = 120_000;
+/** How many queries' reads are kept between refreshes. */
+const MAX_STATES = 50;
 const METRIC_PATTERN = /^[A-Za-z0-9_.*?-]+$/;
 
 export class SeriesCluster {
@@ -71,6 +75,8 @@ export class SeriesCluster {
   private readonly instanceNames = new Map<string, string>();
   private readonly pmcdNames = new Map<string, Promise<string | undefined>>();
   private storeHosts?: { at: number; names: Promise<Set<string>> };
+  /** The reads of recent queries, by query, oldest first (see stateFor). */
+  private readonly states = new Map<string, ReadState>();
 
   constructor(
     private readonly client: SeriesClient,
@@ -94,37 +100,56 @@ export class SeriesCluster {
     const named = wanted && new Set(wanted.values());
     const everyHost = named && [...(await this.knownHostnames())].every((h) => named.has(h));
     const filter = everyHost ? undefined : named && [...named];
-    const window: SeriesWindow = { startMs: spec.from, finishMs: spec.to, intervalSec: spec.intervalSec };
+    const state = this.stateFor(JSON.stringify([patterns, spec.instances ?? '', filter ?? null]), spec);
+    const window: SeriesWindow = { startMs: state.nextStart(spec), finishMs: spec.to, intervalSec: spec.intervalSec };
     const samples: SeriesSample[] = [];
-    const notices: string[] = [];
     for (const pattern of patterns) {
-      const found: SeriesSample[] = [];
       for (const expr of expressions(pattern, filter)) {
-        found.push(...(await this.client.queryWindow(expr, window)));
+        samples.push(...(await this.client.queryWindow(expr, window)));
       }
-      if (found.length === 0 && !wanted) {
-        notices.push(`${pattern} has no samples in the series store in this range.`);
-      }
-      samples.push(...found);
     }
     await this.learn(samples);
+    state.add(groupByHost(samples, this.info, this.instanceNames, keep), spec);
 
-    const byHost = groupByHost(samples, this.info, this.instanceNames, keep);
+    const notices: string[] = [];
     const hosts: ClusterHost[] = [];
-    const requested = wanted ?? new Map([...byHost.keys()].map((h) => [h, h]));
+    const requested = wanted ?? new Map([...state.hostnames()].map((h) => [h, h]));
     const missing: Array<[string, string]> = [];
     for (const [host, hostname] of requested) {
-      const metrics = byHost.get(hostname);
+      const metrics = state.metricsIn(hostname, spec.from);
       if (metrics) {
-        hosts.push({ host, hostname, metrics: buffersOf(metrics, spec) });
-      } else {
+        hosts.push({ host, hostname, metrics });
+      } else if (wanted) {
         missing.push([host, hostname]);
       }
+    }
+    if (!wanted && hosts.length === 0) {
+      notices.push(`${patterns.join(', ')}: no samples in the series store in this range.`);
     }
     if (missing.length) {
       notices.push(...(await this.missingNotices(patterns, missing, spec)));
     }
     return { hosts, notices };
+  }
+
+  /**
+   * What earlier refreshes of the same query read: a refresh whose range only moved forward asks
+   * for the new samples alone and appends them (the 5 minutes of a panel are re-read once, not on
+   * every refresh). Another range, or other hosts, start afresh.
+   */
+  private stateFor(key: string, spec: ClusterSpec): ReadState {
+    const kept = this.states.get(key);
+    if (kept && kept.continues(spec)) {
+      this.states.delete(key);
+      this.states.set(key, kept);
+      return kept;
+    }
+    const state = new ReadState(spec);
+    this.states.set(key, state);
+    if (this.states.size > MAX_STATES) {
+      this.states.delete(this.states.keys().next().value!);
+    }
+    return state;
   }
 
   /** hostspec → the store's hostname label (or the host's bare name when nothing matches). */
@@ -324,20 +349,77 @@ function groupByHost(
   return out;
 }
 
-function buffersOf(metrics: HostSamples, spec: ClusterSpec): ClusterMetric[] {
-  const out: ClusterMetric[] = [];
-  for (const { meta, rows } of metrics.values()) {
-    const buffer = new WideSeriesBuffer({
-      // Everything in the range stays: the buffer never drops what the store answered.
-      retentionMs: Math.max(1000, 2 * (spec.to - spec.from)),
-      counter: isCounterSemantics(meta.sem),
-    });
-    for (const t of [...rows.keys()].sort((a, b) => a - b)) {
-      buffer.append(t, rows.get(t)!);
-    }
-    out.push({ name: meta.metric, sem: meta.sem, units: meta.units, buffer });
+/**
+ * One query's buffers (a host's metric each) and the newest sample each host has given, kept
+ * between refreshes. A store whose hosts lag (pmlogger writes its archive in blocks, so a host's
+ * newest samples may arrive after another's) is read again from the oldest recent host's newest
+ * sample; a buffer takes only samples newer than it holds (WideSeriesBuffer.append), so nothing is
+ * doubled.
+ */
+class ReadState {
+  private readonly hosts = new Map<string, Map<string, ClusterMetric>>();
+  private readonly newest = new Map<string, number>();
+  private readonly from: number;
+  private readonly spanMs: number;
+  private to: number;
+
+  constructor(spec: ClusterSpec) {
+    this.from = spec.from;
+    this.to = spec.to;
+    this.spanMs = spec.to - spec.from;
   }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
+
+  /** Whether `spec` is this read moved forward (same length of range, not earlier). */
+  continues(spec: ClusterSpec): boolean {
+    const span = spec.to - spec.from;
+    return spec.from >= this.from && spec.to >= this.to && Math.abs(span - this.spanMs) <= this.spanMs * 0.01;
+  }
+
+  /** Where the next request starts: the range's start the first time, then just after what came. */
+  nextStart(spec: ClusterSpec): number {
+    const recent = [...this.newest.values()].filter((t) => t >= spec.to - LAG_MS);
+    if (this.newest.size === 0) {
+      return spec.from;
+    }
+    const start = recent.length ? Math.min(...recent) + 1 : spec.to - LAG_MS;
+    return Math.max(spec.from, Math.min(start, spec.to));
+  }
+
+  add(samples: Map<string, HostSamples>, spec: ClusterSpec): void {
+    this.to = spec.to;
+    for (const [hostname, metrics] of samples) {
+      const kept = getOrAdd(this.hosts, hostname, () => new Map());
+      for (const { meta, rows } of metrics.values()) {
+        const m = getOrAdd(kept, meta.metric, () => ({
+          name: meta.metric,
+          sem: meta.sem,
+          units: meta.units,
+          buffer: new WideSeriesBuffer({
+            // The range and a margin: older rows leave the buffer as it moves on.
+            retentionMs: Math.max(1000, this.spanMs + LAG_MS),
+            counter: isCounterSemantics(meta.sem),
+          }),
+        }));
+        for (const t of [...rows.keys()].sort((a, b) => a - b)) {
+          m.buffer.append(t, rows.get(t)!);
+          this.newest.set(hostname, Math.max(this.newest.get(hostname) ?? 0, t));
+        }
+      }
+    }
+  }
+
+  hostnames(): Iterable<string> {
+    return this.hosts.keys();
+  }
+
+  /** The host's metrics, or undefined when it has no sample since `from` (gone, or never seen). */
+  metricsIn(hostname: string, from: number): ClusterMetric[] | undefined {
+    const metrics = this.hosts.get(hostname);
+    if (!metrics || (this.newest.get(hostname) ?? -Infinity) < from) {
+      return undefined;
+    }
+    return [...metrics.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
 }
 
 function getOrAdd<K, V>(map: Map<K, V>, key: K, make: () => V): V {
