@@ -133,7 +133,8 @@ describe('nodeBackendSrv as Grafana’s datasource proxy', () => {
       ['GET', 'pm%61pi/store?name=x'],
       ['POST', 'pmapi/fetch?names=a'],
       ['DELETE', 'control/store'],
-      ['GET', 'series/query?expr=a'],
+      ['GET', 'series/load?expr=a'],
+      ['POST', 'series/query?expr=a'],
     ]) {
       expect(await send(method, path)).toBe(403);
     }
