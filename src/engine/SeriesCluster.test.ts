@@ -72,6 +72,31 @@ describe('SeriesCluster', () => {
     expect(after.length).toBe(before + 6);
   });
 
+  it('a host whose samples arrive late (pmlogger writes in blocks) gets them all, none skipped', async () => {
+    const f = fleet({ toMs: T0 + 900_000, lastMs: { db2: range.to - 50_000 } });
+    const { cluster } = setup(f);
+    const spec = { metrics: 'kernel.all.sysfork', hosts: ['db1', 'db2'], ...range };
+    await cluster.read(spec);
+    f.lastMs = {}; // db2's last 50 s arrive now
+    const moved = await cluster.read({ ...spec, from: range.from + 60_000, to: range.to + 60_000 });
+    const db2 = moved.hosts.find((h) => h.hostname === 'db2')!.metrics[0].buffer;
+    const times = db2.times.slice(0, db2.length);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    expect(Math.max(...gaps)).toBeLessThan(11_000);
+    expect(times[times.length - 1]).toBeGreaterThanOrEqual(range.to + 60_000 - 10_000);
+  });
+
+  it('a wanted host with nothing yet keeps the last two minutes in the request', async () => {
+    const f = fleet({ toMs: T0 + 900_000, lastMs: { db2: range.from - 1 } });
+    const { cluster } = setup(f);
+    const spec = { metrics: 'kernel.all.sysfork', hosts: ['db1', 'db2'], ...range };
+    expect((await cluster.read(spec)).hosts.map((h) => h.hostname)).toEqual(['db1']);
+    f.lastMs = {}; // db2's samples arrive late
+    const moved = await cluster.read({ ...spec, from: range.from + 60_000, to: range.to + 60_000 });
+    const db2 = moved.hosts.find((h) => h.hostname === 'db2')!.metrics[0].buffer;
+    expect(db2.length).toBeGreaterThanOrEqual(12);
+  });
+
   it('another range reads afresh', async () => {
     const { store, cluster } = setup();
     await cluster.read({ metrics: 'kernel.all.sysfork', hosts: ['db1'], ...range });

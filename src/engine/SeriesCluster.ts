@@ -101,7 +101,11 @@ export class SeriesCluster {
     const everyHost = named && [...(await this.knownHostnames())].every((h) => named.has(h));
     const filter = everyHost ? undefined : named && [...named];
     const state = this.stateFor(JSON.stringify([patterns, spec.instances ?? '', filter ?? null]), spec);
-    const window: SeriesWindow = { startMs: state.nextStart(spec), finishMs: spec.to, intervalSec: spec.intervalSec };
+    const window: SeriesWindow = {
+      startMs: state.nextStart(spec, named),
+      finishMs: spec.to,
+      intervalSec: spec.intervalSec,
+    };
     const samples: SeriesSample[] = [];
     for (const pattern of patterns) {
       for (const expr of expressions(pattern, filter)) {
@@ -375,14 +379,22 @@ class ReadState {
     return spec.from >= this.from && spec.to >= this.to && Math.abs(span - this.spanMs) <= this.spanMs * 0.01;
   }
 
-  /** Where the next request starts: the range's start the first time, then just after what came. */
-  nextStart(spec: ClusterSpec): number {
-    const recent = [...this.newest.values()].filter((t) => t >= spec.to - LAG_MS);
+  /**
+   * Where the next request starts: the range's start the first time, then just after the newest
+   * sample of the host that is furthest behind. A wanted host with nothing recent (late, gone, or
+   * never recorded) keeps the last LAG_MS in the request, so its late samples are not skipped.
+   */
+  nextStart(spec: ClusterSpec, wanted?: Iterable<string>): number {
     if (this.newest.size === 0) {
       return spec.from;
     }
-    const start = recent.length ? Math.min(...recent) + 1 : spec.to - LAG_MS;
-    return Math.max(spec.from, Math.min(start, spec.to));
+    const floor = spec.to - LAG_MS;
+    const hosts = wanted ? [...wanted] : [...this.newest.keys()];
+    const starts = hosts.map((h) => {
+      const t = this.newest.get(h);
+      return t !== undefined && t >= floor ? t + 1 : floor;
+    });
+    return Math.max(spec.from, Math.min(spec.to, ...starts));
   }
 
   add(samples: Map<string, HostSamples>, spec: ClusterSpec): void {
