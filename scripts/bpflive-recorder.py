@@ -181,7 +181,8 @@ class Host:
         self.pgid_file = pgid_file
         self.hostname = None
         self.generation = None  # (pmcd pid, PMDA process group): changes when either restarts
-        self.scripts = {}  # recording name -> script id, as last seen
+        self.scripts = {}  # recording name -> script id, as last seen (those with data only)
+        self.ready = set()  # script ids whose maps had values
         self.logged = None  # what the running pmlogger logs: (names, ids, generation)
         self.pmlogger = None  # subprocess.Popen
         self.error = None
@@ -308,9 +309,30 @@ class Host:
                 name = (script.get('metadata') or {}).get('name') or ''
                 if name.startswith(RECORDING_PREFIX) and NAME_RE.match(name):
                     running[name] = script
-        self.scripts = {name: s.get('script_id') for name, s in running.items()}
+        self.scripts = {name: s.get('script_id') for name, s in running.items() if self.has_data(name, s)}
         self.error = None
         self.last_poll = time.time()
+
+    def has_data(self, name, script):
+        """Whether every map of the recording has a value yet. Until then pmlogger would log an
+        error record (or an empty instance list) for it, and pmproxy 6.0.3 crashes on a windowed
+        /series/query over such a record (docs/recording.md): a recording is logged from its first
+        values on. Asked once per script id."""
+        sid = script.get('script_id')
+        if sid in self.ready:
+            return True
+        names = [f'bpftrace.scripts.{name}.data.{var.lstrip("@") or "root"}' for var in (script.get('variables') or {})]
+        if not names:
+            return False
+        try:
+            answer = self.rec.pmproxy.call(self.hostspec, 'fetch', {'names': ','.join(names)})
+        except PmproxyError:
+            return False
+        got = {m.get('name'): m.get('instances') or [] for m in answer.get('values', [])}
+        if all(got.get(n) and got[n][0].get('value') is not None for n in names):
+            self.ready.add(sid)
+            return True
+        return False
 
     def register(self, name, code):
         error, reply = self.rec.pmproxy.store(self.hostspec, 'bpftrace.control.register', code)
