@@ -3,7 +3,16 @@ import { prepareRecording } from '../../src/scripts/naming';
 import { deregisterScripts, registerScript } from '../../src/scripts/protocol';
 import { adminClient, expectNothingLeft, scriptsOnHost } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
-import { PMPROXY, SECOND_HOSTSPEC, recorderStatus, restartPmcd, stackUp, waitFor } from './stack';
+import {
+  loggerPause,
+  loggerResume,
+  PMPROXY,
+  SECOND_HOSTSPEC,
+  recorderStatus,
+  restartPmcd,
+  stackUp,
+  waitFor,
+} from './stack';
 
 // The host side of recorded scripts (issue 17, docs/recording.md) on the real stack: the
 // recorder of `scripts/pcp-stack.sh up` makes pmlogger record every script named bpflive_rec_*
@@ -148,4 +157,26 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
         `3 new samples in /series after ${(recordingAgainAfter / 1000).toFixed(1)} s`
     );
   }, 240_000);
+
+  it("logger-pause leaves a gap in a host's standard metrics, logger-resume records again", async () => {
+    const host = 'bpflive-second';
+    const ids = await waitFor(
+      `kernel.all.load of ${host} in the series store`,
+      async () => {
+        const found = await seriesOf(`kernel.all.load{hostname=="${host}"}`);
+        return found.length ? found : undefined;
+      },
+      30_000
+    );
+    loggerPause(host);
+    const pausedAt = Date.now();
+    expect(recorderStatus().hosts.find((h) => h.hostname === host)).toMatchObject({ paused: true, pmlogger: null });
+    await new Promise((r) => setTimeout(r, 15_000));
+    loggerResume(host);
+    const resumedAt = Date.now();
+    await waitFor('samples after the resume', async () => (await samplesSince(ids, resumedAt)).length > 0, 30_000);
+    // Samples every 5 s before and after, none in the paused stretch (one may land at its edges).
+    const inside = (await samplesSince(ids, pausedAt + 6_000)).filter((v) => v.timestamp < resumedAt - 1_000);
+    expect(inside).toEqual([]);
+  }, 120_000);
 });
