@@ -16,13 +16,16 @@ const ticks = samplesOf(fixture.valuesTicks.body);
 const bycomm = samplesOf(fixture.valuesBycomm.body);
 const instances = JSON.parse(fixture.instances.body) as Array<{ series: string; instance: string; name: string }>;
 
+/** The store of the fixture: a metric name's series id is the name, its samples the recorded ones. */
 function reader(answers: Record<string, HistorySeriesSample[]>) {
   const asked: string[] = [];
   const series: SeriesReader = {
-    queryWindow: async (expr) => {
+    query: async (expr) => {
       asked.push(expr);
-      return answers[expr.replace(/\{.*$/, '')] ?? [];
+      const name = expr.replace(/\{.*$/, '');
+      return answers[name] ? [name] : [];
     },
+    values: async (ids) => ids.flatMap((id) => answers[id] ?? []),
     instances: async () => instances,
   };
   return { series, asked };
@@ -92,12 +95,13 @@ describe('HistoryLoader', () => {
   it('a store that does not answer fails the read, and the next asks again', async () => {
     let down = true;
     const series: SeriesReader = {
-      queryWindow: async () => {
+      query: async () => {
         if (down) {
           throw new Error("pmproxy's series API did not answer in 5 s");
         }
-        return ticks;
+        return ['ticks'];
       },
+      values: async () => ticks,
       instances: async () => [],
     };
     const loader = new HistoryLoader(

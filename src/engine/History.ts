@@ -6,11 +6,12 @@ import type { VariableInfo } from './ScriptLease';
  * its maps in a window, by map key, on the browser's clock. query/history.ts stitches them before
  * the live buffers; docs/history.md has the rule.
  *
- * The series client is pmapi/series.ts (SeriesClient); only the two reads used here are named, so
+ * The series client is pmapi/series.ts (SeriesClient); only the reads used here are named, so
  * a test hands in recorded answers.
  */
 export interface SeriesReader {
-  queryWindow(expr: string, window: { startMs: number; finishMs: number }): Promise<HistorySeriesSample[]>;
+  query(expr: string): Promise<string[]>;
+  values(series: string[], window: { startMs: number; finishMs: number }): Promise<HistorySeriesSample[]>;
   instances(series: string[]): Promise<Array<{ series: string; instance: string; name: string }>>;
 }
 
@@ -91,12 +92,11 @@ export class HistoryLoader {
     const hostname = await this.hostname();
     const filter = hostname && !/["\\]/.test(hostname) ? `{hostname=="${hostname}"}` : '';
     const maps = variables.filter((v) => !v.text);
-    // One request per map: each carries its window, so pmproxy answers the samples themselves.
-    const answers = await Promise.all(
-      maps.map((v) =>
-        this.series.queryWindow(`${v.metric}${filter}`, { startMs: from - offset, finishMs: to - offset })
-      )
-    );
+    // The series ids, then their samples: not the windowed form `metric[start:…,finish:…]`, which
+    // crashed pmproxy 6.0.3 (a segfault every time) for a recording pmlogger had restarted on.
+    const ids = await Promise.all(maps.map((v) => this.series.query(`${v.metric}${filter}`)));
+    const window = { startMs: from - offset, finishMs: to - offset };
+    const answers = await Promise.all(ids.map((list) => (list.length ? this.series.values(list, window) : [])));
     // Instance names (map keys), one request for every map that has instances.
     const keyed = [...new Set(answers.flatMap((a) => a.filter((s) => s.instance).map((s) => s.series)))];
     const names = new Map<string, string>();
