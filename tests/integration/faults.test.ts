@@ -3,7 +3,16 @@ import { registerScript } from '../../src/scripts/protocol';
 import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
 import { adminClient, expectNothingLeft, scriptsOf } from './leaks';
 import { installNodeBackendSrv, proxyLog } from './nodeBackendSrv';
-import { bpftracePids, PMPROXY, sh, stackUp, waitFor } from './stack';
+import {
+  dropRecording,
+  lastSeconds,
+  recordFor,
+  recorded,
+  stopRecording,
+  timeSeries,
+  untilRecorded,
+} from './recordings';
+import { bpftracePids, PMPROXY, seriesDown, seriesUp, sh, stackUp, waitFor } from './stack';
 
 // The fault suite: each fault a team sharing dashboards on production hosts meets, injected into
 // the real stack (pmproxy, pmcd, the bpftrace PMDA, bpftrace) while real DataSource.query()
@@ -454,4 +463,51 @@ describe('faults: load and bad input', () => {
     report(`20 fast edits: ${bpftracePids().length} process(es) at the end`);
     run!.stop();
   });
+});
+
+describe('faults: history (the series store and the recorder)', () => {
+  const { query: RECORDED, name: NAME } = recorded('tracepoint:raw_syscalls:sys_enter { @fault_history = count(); }');
+  const METRIC = `bpftrace.scripts.${NAME}.data.fault_history`;
+
+  afterEach(async () => {
+    seriesUp();
+    await dropRecording(NAME);
+  });
+
+  it('the series store down: live data goes on, the query says history is unavailable, and history comes once it is back', async () => {
+    const started = await recordFor(RECORDED, 10_000);
+    await untilRecorded(METRIC, started);
+    seriesDown();
+    const reader = newDataSource({}, { role: 'Viewer' });
+    const run = new PanelRun(reader, lastSeconds([RECORDED], 60, 4));
+    const opened = Date.now();
+    await waitFor(
+      'the notice',
+      () => run.notices().some((n) => /^History unavailable: the series store \(Redis\) does not answer/.test(n)),
+      20_000
+    );
+    const toldAfter = Date.now() - opened;
+    await waitFor('live data meanwhile', () => hasData(run, 'A', 3), 10_000);
+    seriesUp();
+    const back = Date.now();
+    await waitFor(
+      'history once the store is back',
+      () => {
+        const { times } = timeSeries(run);
+        // The recording ran before this tab opened: history is what reaches before it.
+        return times.length > 0 && times[0] < opened - 3000 ? true : undefined;
+      },
+      75_000
+    ).catch((e: Error) => {
+      const { times } = timeSeries(run);
+      throw new Error(
+        `${e.message}; the panel said ${JSON.stringify(run.notices())}; ${times.length} points from ${new Date(times[0]).toISOString()} (recording from ${new Date(started).toISOString()})`
+      );
+    });
+    report(`series store down: told after ${toldAfter} ms; history ${Date.now() - back} ms after the store came back`);
+    expect(run.notices().some((n) => /History unavailable/.test(n))).toBe(false);
+    run.stop();
+    await reader.endpoint.close();
+    await stopRecording(NAME);
+  }, 180_000);
 });

@@ -1,0 +1,87 @@
+/** Recorded queries on the real stack: start one, wait for the series store to hold it, stop it. */
+import { DataFrame, dateTime } from '@grafana/data';
+import { proxySeriesClient } from '../../src/pmapi';
+import { recordingOf } from '../../src/query/recording';
+import { deregisterScripts } from '../../src/scripts/protocol';
+import { BpftraceQuery } from '../../src/types';
+import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
+import { adminClient, scriptsOnHost } from './leaks';
+import { PROXY_PATH } from './nodeBackendSrv';
+import { waitFor } from './stack';
+
+/** A recorded query of `code`, and the name its recording has on the host. */
+export function recorded(code: string, recordName?: string) {
+  const query = { code, record: true, recordName };
+  return { query, name: recordingOf({ refId: 'A', ...query })!.name };
+}
+
+export async function recordingOnHost(name: string) {
+  return (await scriptsOnHost()).find((r) => r.metadata?.name === name);
+}
+
+/** A panel's request for the last `seconds` (a range that ends now). */
+export function lastSeconds(
+  targets: Array<Partial<BpftraceQuery> & { code: string }>,
+  seconds: number,
+  panelId: number
+) {
+  const r = request(targets, panelId);
+  const now = dateTime();
+  const raw = { from: `now-${seconds}s`, to: 'now' };
+  return { ...r, range: { from: dateTime(now).subtract(seconds, 'seconds'), to: now, raw } };
+}
+
+/** The time and value columns of the query's time series frame, copied. */
+export function timeSeries(run: PanelRun): { times: number[]; values: Array<number | null> } {
+  const frame: DataFrame | undefined = run.frames().find((f) => f.fields.length > 1);
+  return {
+    times: [...((frame?.fields[0]?.values ?? []) as number[])],
+    values: [...((frame?.fields[1]?.values ?? []) as Array<number | null>)],
+  };
+}
+
+/**
+ * Starts the recording as an Editor's panel, reads it `ms`, then closes that client entirely (panel
+ * unsubscribed, endpoint closed). Resolves with when its first data arrived.
+ */
+export async function recordFor(
+  query: BpftraceQuery | (Partial<BpftraceQuery> & { code: string }),
+  ms: number
+): Promise<number> {
+  const editor = newDataSource({}, { role: 'Editor' });
+  const panel = new PanelRun(editor, request([query], 1));
+  await waitFor('the recording counts', () => hasData(panel, 'A', 2), 30_000);
+  const started = Date.now();
+  await new Promise((r) => setTimeout(r, ms));
+  panel.stop();
+  await editor.endpoint.close();
+  return started;
+}
+
+/** Waits until the series store holds samples of `metric` since `since`; resolves with how long that took. */
+export async function untilRecorded(metric: string, since: number): Promise<number> {
+  const store = proxySeriesClient(PROXY_PATH, { timeoutMs: 5000, holdMs: 0 });
+  await waitFor(
+    `the series store holds ${metric}`,
+    async () => {
+      // Not the windowed /series/query: it crashed pmproxy 6.0.3 (engine/History.ts).
+      const ids = await store.query(metric);
+      return ids.length > 0 && (await store.values(ids, { startMs: since - 60_000, finishMs: Date.now() })).length > 0;
+    },
+    90_000
+  );
+  return Date.now() - since;
+}
+
+/** An Editor's Stop recording, and the host without it. */
+export async function stopRecording(name: string) {
+  await newDataSource({}, { role: 'Editor' }).stopRecording(name);
+  await waitFor('the recording is gone from the host', async () => (await recordingOnHost(name)) === undefined, 10_000);
+}
+
+/** After a test that failed half-way: its recording must not stay (named scripts never expire). */
+export async function dropRecording(name: string) {
+  if (await recordingOnHost(name)) {
+    await deregisterScripts(adminClient(), [name]).catch(() => undefined);
+  }
+}
