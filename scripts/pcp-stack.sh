@@ -1989,15 +1989,35 @@ cmd_watch_pmproxy() { # the watchdog itself: started by 'up', stopped by 'down'
   mkdir -p "$(dirname "$WATCHDOG_PID")"
   echo "$$" >"$WATCHDOG_PID"
   log_note "pmproxy watchdog started (pid $$)"
-  local pid
+  local pid starting=false
   while sleep 1; do
-    pmproxy_crashed || continue
-    pid=$(cat "$PCP_RUN_DIR/pmproxy.pid" 2>/dev/null || true)
-    log_note "pmproxy watchdog: pmproxy (pid $pid) died without removing its pid file (a crash: see dmesg); starting it again"
+    if $starting; then
+      # The watchdog started pmproxy and it has not written its pid file yet. A crash now leaves
+      # no pid file to tell it by (it happened: a request that crashes pmproxy arrived again as
+      # soon as it listened, and pmproxy stayed down), so until the pid file appears, no pmproxy
+      # at all is the crash sign.
+      if pmproxy_pid_file_live; then
+        starting=false
+        continue
+      fi
+      is_running pmproxy && continue
+      log_note "pmproxy watchdog: pmproxy died while starting, before writing its pid file (a crash: see dmesg); starting it again"
+    else
+      pmproxy_crashed || continue
+      pid=$(cat "$PCP_RUN_DIR/pmproxy.pid" 2>/dev/null || true)
+      log_note "pmproxy watchdog: pmproxy (pid $pid) died without removing its pid file (a crash: see dmesg); starting it again"
+    fi
     rm -f "$PCP_RUN_DIR/pmproxy.pid"
     service pmproxy start || true
+    starting=true
     wait_for 20 is_running pmproxy || log_note "pmproxy watchdog: pmproxy did not come back"
   done
+}
+
+pmproxy_pid_file_live() { # the pid file names a running pmproxy
+  local pid
+  pid=$(cat "$PCP_RUN_DIR/pmproxy.pid" 2>/dev/null || true)
+  [[ $pid =~ ^[0-9]+$ ]] && [ "$(cat "/proc/$pid/comm" 2>/dev/null || true)" = pmproxy ]
 }
 
 start_watchdog() {
