@@ -12,7 +12,7 @@ import {
   timeSeries,
   untilRecorded,
 } from './recordings';
-import { bpftracePids, PMPROXY, seriesDown, seriesUp, sh, stackUp, waitFor } from './stack';
+import { bpftracePids, loggerPause, loggerResume, PMPROXY, seriesDown, seriesUp, sh, stackUp, waitFor } from './stack';
 
 // The fault suite: each fault a team sharing dashboards on production hosts meets, injected into
 // the real stack (pmproxy, pmcd, the bpftrace PMDA, bpftrace) while real DataSource.query()
@@ -468,11 +468,43 @@ describe('faults: load and bad input', () => {
 describe('faults: history (the series store and the recorder)', () => {
   const { query: RECORDED, name: NAME } = recorded('tracepoint:raw_syscalls:sys_enter { @fault_history = count(); }');
   const METRIC = `bpftrace.scripts.${NAME}.data.fault_history`;
+  /** The first pmcd's hostname: the recorder's name for its pmlogger. */
+  const HOST = sh('hostname').trim();
 
   afterEach(async () => {
     seriesUp();
+    loggerResume(HOST);
     await dropRecording(NAME);
   });
+
+  it('an archive gap (pmlogger paused): drawn as a gap, and the query says when it was not recorded', async () => {
+    const started = await recordFor(RECORDED, 8000);
+    await untilRecorded(METRIC, started);
+    const pausedAt = Date.now();
+    loggerPause(HOST);
+    await new Promise((r) => setTimeout(r, 8000));
+    loggerResume(HOST);
+    const resumedAt = Date.now();
+    await untilRecorded(METRIC, resumedAt + 2000);
+    const reader = newDataSource({}, { role: 'Viewer' });
+    const run = new PanelRun(reader, lastSeconds([RECORDED], 90, 5));
+    await waitFor(
+      'the gap notice',
+      () => run.notices().some((n) => /^Not recorded between \d\d:\d\d:\d\d and \d\d:\d\d:\d\d/.test(n)),
+      30_000
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; the panel said ${JSON.stringify(run.notices())}`);
+    });
+    const { times, values } = timeSeries(run);
+    const inGap = times.findIndex((t, i) => t > pausedAt && t < resumedAt && values[i] === null);
+    report(
+      `archive gap: pmlogger paused ${Math.round((resumedAt - pausedAt) / 1000)} s; notice: ${run.notices().find((n) => n.startsWith('Not recorded'))}`
+    );
+    expect(inGap).toBeGreaterThanOrEqual(0);
+    run.stop();
+    await reader.endpoint.close();
+    await stopRecording(NAME);
+  }, 180_000);
 
   it('the series store down: live data goes on, the query says history is unavailable, and history comes once it is back', async () => {
     const started = await recordFor(RECORDED, 10_000);
