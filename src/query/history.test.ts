@@ -69,6 +69,16 @@ describe('StitchedHistory', () => {
     expect(stitched.gaps).toEqual([{ from: T0 + 9000, to: T0 + 20_294 }]);
   });
 
+  it('a seam within the series store’s lag (its last seconds not loaded yet when read) is joined, not a gap', () => {
+    const stitched = new StitchedHistory(recorded(seconds(0, 17)), { ...range(T0), loadedAt: T0 + 20_000 });
+    const merged = stitched.buffers([TICKS], new Map([['@ticks', live(seconds(20, 23))]])).get('@ticks')!;
+    const firstLive = merged.times.indexOf(T0 + 20_294);
+    expect(merged.times[firstLive - 1]).toBe(T0 + 16_000);
+    // (203 − 160) / 4.294 s: the average over the longer step, exact for a counter.
+    expect(merged.column('', 'rate')![firstLive]).toBeCloseTo(43 / 4.294, 6);
+    expect(stitched.gaps).toEqual([]);
+  });
+
   it('each tick adds the new live rows; frames already sent keep their rows', () => {
     const buffer = live(seconds(10, 12));
     const stitched = new StitchedHistory(recorded(seconds(0, 11)), range(T0));

@@ -36,7 +36,17 @@ export interface StitchOptions {
   pollIntervalMs: number;
   /** The live buffers keep this much; the merged ones keep at least the range too. */
   retentionMs: number;
+  /**
+   * When the history was read (ms). Samples of the last seconds before it may not have reached the
+   * series store yet (pmlogger's flush, pmproxy's discovery): a seam within that lag is store
+   * delay, not a hole in the recording, and is drawn joined (the first live rate is then the
+   * average over the longer step, still exact), not as a gap.
+   */
+  loadedAt?: number;
 }
+
+/** How far behind the live data the series store may be: pmlogger's flush and pmproxy's load. */
+export const STORE_LAG_MS = 15_000;
 
 /** Two samples further apart than this many intervals have a gap between them. */
 const GAP_INTERVALS = 2;
@@ -127,7 +137,8 @@ export class StitchedHistory {
     }
     if (previous !== undefined && Number.isFinite(l0) && l0 <= to) {
       const seamInterval = Math.max(interval, pollIntervalMs);
-      if (l0 - previous > GAP_INTERVALS * seamInterval) {
+      const storeLag = this.options.loadedAt !== undefined && previous >= this.options.loadedAt - STORE_LAG_MS;
+      if (l0 - previous > GAP_INTERVALS * seamInterval && !storeLag) {
         this.gap(merged, previous, l0, seamInterval);
       }
     }

@@ -136,6 +136,7 @@ export class QueryHistory {
           to: range.to,
           pollIntervalMs: this.options.pollIntervalMs,
           retentionMs: this.options.retentionMs,
+          loadedAt: to,
         });
         this.state = { kind: 'loaded', stitched, intervalMs: history.intervalMs };
         this.options.onChange();
