@@ -1,5 +1,5 @@
 import { scriptedTransport } from '../test/scriptedTransport';
-import { isPmapiError } from './errors';
+import { classifyHttpError, isPmapiError } from './errors';
 import { SeriesClient, seriesString } from './series';
 // Raw answers of the real pmproxy 6.0.3 + redis-server 7.0 over archives pmlogger recorded on the
 // stack (the file says how); the ids are the real ones.
@@ -120,6 +120,25 @@ describe('SeriesClient', () => {
     now += 5001;
     await expect(c.query('kernel.all.load')).rejects.toMatchObject({ kind: 'seriesUnavailable' });
     expect(sent).toBe(2);
+  });
+
+  it('calls the store unavailable when pmproxy answers that its key server replied nothing (Redis stopped)', async () => {
+    // The first request after the stack's redis-server stopped got this answer (its status was not
+    // kept: pmproxy sends its series errors as 400); the ones after it got no answer at all.
+    let sent = 0;
+    const c = new SeriesClient(
+      async () => {
+        sent++;
+        throw classifyHttpError(400, '{"message":"expected array from string map HVALS (reply=none)","success":false}');
+      },
+      { holdMs: 5000, now: () => 1000 }
+    );
+    await expect(c.query('kernel.all.load')).rejects.toMatchObject({
+      kind: 'seriesUnavailable',
+      message: /lost its key server \(Redis\/Valkey\): "expected array from string map HVALS \(reply=none\)"/,
+    });
+    await expect(c.query('kernel.all.load')).rejects.toMatchObject({ kind: 'seriesUnavailable' });
+    expect(sent).toBe(1);
   });
 
   it('refuses a label value the pmseries parser cannot hold, instead of querying something else', () => {

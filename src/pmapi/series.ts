@@ -205,7 +205,8 @@ export class SeriesClient {
     let text: string;
     try {
       text = await Promise.race([this.transport(path, encodeQuery(params), 'GET'), timeout]);
-    } catch (e) {
+    } catch (caught) {
+      const e = lostKeyServer(caught) ?? caught;
       if (isPmapiError(e, 'seriesUnavailable')) {
         this.unavailable = e;
         this.unavailableUntil = this.now() + (this.options.holdMs ?? DEFAULT_HOLD_MS);
@@ -221,6 +222,25 @@ export class SeriesClient {
       throw new PmapiError('unexpected', `pmproxy sent a series answer that is not JSON: ${text.slice(0, 200)}`, 200);
     }
   }
+}
+
+/**
+ * pmproxy's answer to the request that finds its key server gone (Redis stopped while pmproxy ran):
+ * an error quoting the key server's empty reply, e.g. `expected array from string map HVALS
+ * (reply=none)`, seen on the stack when its redis-server stopped; the requests after it get no
+ * answer at all. Both mean the same to the user.
+ */
+const KEY_SERVER_GONE = /\(reply=none\)|Redis|Valkey|key server/i;
+
+function lostKeyServer(e: unknown): PmapiError | undefined {
+  if (isPmapiError(e) && e.kind !== 'seriesUnavailable' && e.status >= 400 && KEY_SERVER_GONE.test(e.message)) {
+    return new PmapiError(
+      'seriesUnavailable',
+      `pmproxy's series API lost its key server (Redis/Valkey): "${e.message}". Live data is not affected.`,
+      e.status
+    );
+  }
+  return undefined;
 }
 
 /** Epoch seconds as pmproxy's series window reads them (a fraction is kept to the ms). */
