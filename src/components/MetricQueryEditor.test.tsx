@@ -113,3 +113,31 @@ describe('MetricQueryEditor', () => {
     );
   });
 });
+
+describe('MetricQueryEditor: source and outliers', () => {
+  const metricQuery: BpftraceQuery = { refId: 'A', code: '', queryType: QUERY_TYPE_METRIC, metrics: 'kernel.all.load' };
+
+  it('offers the series store beside live polling (live by default) and runs the query on a switch', async () => {
+    const { onChange, onRunQuery } = setup(metricQuery);
+    await settle();
+    expect(screen.getByRole('radio', { name: 'Live (poll each host)' })).toBeChecked();
+    expect(screen.queryByText('Outliers')).toBeNull();
+    fireEvent.click(screen.getByRole('radio', { name: 'Series store (one query for all hosts)' }));
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ ...metricQuery, metricSource: 'series' }));
+    expect(onRunQuery).toHaveBeenCalled();
+  });
+
+  it('with the series store: the outlier view, its table and its k', async () => {
+    const { onChange } = setup({ ...metricQuery, metricSource: 'series', outliers: true });
+    await settle();
+    fireEvent.click(screen.getByRole('radio', { name: 'Table' }));
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ format: 'table', outliers: true }));
+    const k = screen.getByTestId('bpflive-outlier-k');
+    fireEvent.change(k, { target: { value: '3' } });
+    fireEvent.blur(k);
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ outlierK: 3 }));
+    fireEvent.change(k, { target: { value: '-1' } });
+    fireEvent.blur(k);
+    expect(onChange).toHaveBeenLastCalledWith(expect.objectContaining({ outlierK: undefined }));
+  });
+});

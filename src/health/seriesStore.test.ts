@@ -31,6 +31,8 @@ describe('checkSeriesStore', () => {
     const hang = () => new Promise<string>(() => undefined);
     const report = await checkSeriesStore(new SeriesClient(hang, { timeoutMs: 10 }));
     expect(report.available).toBe(false);
-    expect(report.sentence).toMatch(/^Series store: not available \(no answer: .*Redis\/Valkey.*\); live data works/);
+    expect(report.sentence).toMatch(
+      /^Series store: not available \(pmproxy's series API did not answer in 0.01 s: .*Redis\/Valkey.*\); live data works, history/
+    );
   });
 });

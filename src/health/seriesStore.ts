@@ -1,4 +1,4 @@
-import { isPmapiError, SeriesClient } from '../pmapi';
+import { SeriesClient } from '../pmapi';
 
 /** What Save & Test says of pmproxy's series store: whether it answers, and what it holds. */
 export interface SeriesReport {
@@ -40,11 +40,8 @@ export async function checkSeriesStore(series: SeriesClient): Promise<SeriesRepo
       sentence: `Series store: available, ${count(hosts.length, 'host')} recorded (${named}), ${count(metrics.length, 'metric')}.`,
     };
   } catch (e) {
-    const reason = isPmapiError(e, 'seriesUnavailable')
-      ? "no answer: its key server (Redis/Valkey) is down or not configured, or pmproxy's series module is off"
-      : e instanceof Error
-        ? e.message
-        : String(e);
+    // (The client's words end by reassuring about live data: the sentence says that itself.)
+    const reason = (e instanceof Error ? e.message : String(e)).replace(/\.? Live data is not affected\.$/, '');
     return {
       available: false,
       sentence: `Series store: not available (${reason}); live data works, history and "Series store" queries do not.`,

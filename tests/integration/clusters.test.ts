@@ -3,7 +3,7 @@ import { QUERY_TYPE_METRIC } from '../../src/types';
 import { expectNothingLeft } from './leaks';
 import { clearProxyLog, installNodeBackendSrv, proxyLog } from './nodeBackendSrv';
 import { newDataSource, PanelRun, request, useDashboardVariables } from './datasourceHarness';
-import { PMPROXY, SECOND_HOSTSPEC, stackUp, waitFor } from './stack';
+import { PMPROXY, SECOND_HOSTSPEC, seriesDown, seriesUp, stackUp, waitFor } from './stack';
 
 // A metric query over two hosts read from the real series store (issue 17, clusters): pmlogger of
 // scripts/pcp-stack.sh up records both pmcd of the stack (localhost, hostname "vm" here, and the
@@ -112,5 +112,31 @@ describe('metric queries from the series store on the real stack', () => {
         /^No series of kernel\.all\.load for host db7\.invalid in the series store: pmlogger does not record it/
       ),
     ]);
+  });
+
+  it('series store down: the query says so at once, and the live query beside it keeps drawing', async () => {
+    useDashboardVariables({ host: HOSTS });
+    const ds = newDataSource({ hostspec: 'localhost' });
+    seriesDown();
+    try {
+      const live = new PanelRun(ds, request([{ ...LOAD, hostspec: 'localhost' }]));
+      const started = Date.now();
+      const run = await once(ds, SERIES);
+      const waited = Date.now() - started;
+      console.log(`series store down: the query answered after ${waited} ms: ${JSON.stringify(run.errors())}`);
+      expect(run.errors().map((e) => e.message)).toEqual([
+        expect.stringMatching(/^The series store is unavailable: .*Redis\/Valkey/),
+      ]);
+      expect(waited).toBeLessThan(10_000);
+      // A second refresh fails at once (no request left hanging at pmproxy).
+      const again = Date.now();
+      await once(ds, SERIES);
+      expect(Date.now() - again).toBeLessThan(1000);
+      await waitFor('live data', () => (live.frames()[0]?.length ?? 0) >= 2, 20_000);
+      live.stop();
+      await ds.endpoint.close();
+    } finally {
+      seriesUp();
+    }
   });
 });
