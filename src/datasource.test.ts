@@ -289,5 +289,13 @@ describe('DataSource: metric queries from the series store', () => {
       ['db1', 'db2', 'db3'].map((h) => ({ text: h, value: h }))
     );
     expect(sent).toEqual(['/series/labels']);
+    // `*` as Host: every host the store records, with no host filter in the expression.
+    const all = {
+      ...request,
+      targets: [{ ...request.targets[0], hostspec: '*' }],
+    } as DataQueryRequest<BpftraceQuery>;
+    const everyHost = await lastValueFrom(ds.query(all));
+    expect(everyHost.data).toHaveLength(3);
+    expect(store.calls.at(-1)?.query).not.toContain('hostname');
   });
 });
