@@ -5,11 +5,11 @@ import {
   dropRecording,
   lastSeconds,
   recordFor,
+  recordMeasured,
   recorded,
   recordingOnHost,
   stopRecording,
   timeSeries,
-  untilRecorded,
 } from './recordings';
 import { PMPROXY, stackUp, waitFor } from './stack';
 
@@ -24,10 +24,15 @@ beforeAll(() => {
   installNodeBackendSrv(() => PMPROXY);
 });
 
-const { query: RECORDED, name: NAME } = recorded('tracepoint:raw_syscalls:sys_enter { @history_it = count(); }');
+const CODE = 'tracepoint:raw_syscalls:sys_enter { @history_it = count(); }';
+// The first test's recording has the default name (a hash of the code); the seam test records under
+// a name of its own, so the first test's history (stopped seconds before) is not in its range.
+const { query: RECORDED, name: NAME } = recorded(CODE);
+const { query: SEAM, name: SEAM_NAME } = recorded(CODE, `seam_${process.pid}_${Date.now() % 100_000}`);
 
 afterEach(async () => {
   await dropRecording(NAME);
+  await dropRecording(SEAM_NAME);
   await expectNothingLeft();
 });
 
@@ -65,12 +70,12 @@ describe('Recorded queries on the real stack', () => {
   }, 120_000);
 
   it('a tab opened later reads [now-30s, now] as one series: history, then live, no point twice, no seam', async () => {
-    const started = await recordFor(RECORDED, 15_000);
-    const visibleAfter = await untilRecorded(`bpftrace.scripts.${NAME}.data.history_it`, started);
+    const metric = `bpftrace.scripts.${SEAM_NAME}.data.history_it`;
+    const { visibleAfterMs: visibleAfter } = await recordMeasured(SEAM, 15_000, metric);
     // The first client is closed; a new one with empty buffers opens the last 30 s.
     const reader = newDataSource({}, { role: 'Viewer' });
     const opened = Date.now();
-    const run = new PanelRun(reader, lastSeconds([RECORDED], 30, 3));
+    const run = new PanelRun(reader, lastSeconds([SEAM], 30, 3));
     await waitFor(
       'history before the live data',
       () => {
@@ -98,6 +103,6 @@ describe('Recorded queries on the real stack', () => {
     expect(run.notices().filter((n) => /Not recorded between|History unavailable/.test(n))).toEqual([]);
     run.stop();
     await reader.endpoint.close();
-    await stopRecording(NAME);
+    await stopRecording(SEAM_NAME);
   }, 180_000);
 });

@@ -48,14 +48,28 @@ export async function recordFor(
   query: BpftraceQuery | (Partial<BpftraceQuery> & { code: string }),
   ms: number
 ): Promise<number> {
+  return (await recordMeasured(query, ms)).started;
+}
+
+/**
+ * recordFor, and meanwhile how long after the recording's first data the series store held
+ * `metric` (pmlogger, its archive, pmproxy's discovery into Redis).
+ */
+export async function recordMeasured(
+  query: BpftraceQuery | (Partial<BpftraceQuery> & { code: string }),
+  ms: number,
+  metric?: string
+): Promise<{ started: number; visibleAfterMs?: number }> {
   const editor = newDataSource({}, { role: 'Editor' });
   const panel = new PanelRun(editor, request([query], 1));
   await waitFor('the recording counts', () => hasData(panel, 'A', 2), 30_000);
   const started = Date.now();
+  const visible = metric ? untilRecorded(metric, started) : undefined;
   await new Promise((r) => setTimeout(r, ms));
+  const visibleAfterMs = await visible;
   panel.stop();
   await editor.endpoint.close();
-  return started;
+  return { started, visibleAfterMs };
 }
 
 /** Waits until the series store holds samples of `metric` since `since`; resolves with how long that took. */
