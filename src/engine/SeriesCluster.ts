@@ -248,7 +248,8 @@ export class SeriesCluster {
           pattern,
           missing.map(([, n]) => n)
         )) {
-          latest.push(...(await this.client.queryWindow(expr, { startMs: 0, finishMs: this.now(), samples: 1 })));
+          // The newest sample ever: with a start, pmproxy would count from the start instead.
+          latest.push(...(await this.client.queryWindow(expr, { samples: 1 })));
         }
       }
       await this.learn(latest);

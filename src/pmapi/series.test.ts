@@ -57,6 +57,12 @@ describe('SeriesClient', () => {
     expect(values).toHaveLength(5);
   });
 
+  it('asks for the newest sample with samples alone: with a start, pmproxy 6.0.3 counts from the start', async () => {
+    const { transport, calls } = scriptedTransport([['/series/query', { status: 200, body: '[]' }]]);
+    await new SeriesClient(transport).queryWindow('kernel.all.load{hostname=="vm"}', { samples: 1 });
+    expect(calls[0].params.expr).toBe('kernel.all.load{hostname=="vm"}[samples:1]');
+  });
+
   it('reads labels, descs, instances and metric names by id', async () => {
     const { transport } = scriptedTransport([
       [/labels\?series=87c8/, reply(fixture.labelsTicks)],

@@ -28,10 +28,13 @@ export interface SeriesClientOptions {
   now?: () => number;
 }
 
-/** A time window; pmproxy includes samples at `startMs` and `finishMs`. */
+/**
+ * A time window; pmproxy includes samples at `startMs` and `finishMs`. With `samples` and neither
+ * start nor finish, the newest samples; with a start, PCP 6.0.3 counts `samples` from the start.
+ */
 export interface SeriesWindow {
-  startMs: number;
-  finishMs: number;
+  startMs?: number;
+  finishMs?: number;
   /** Seconds between samples pmproxy should return (it picks recorded samples at that spacing). */
   intervalSec?: number;
   /** At most this many samples per series, the most recent ones. */
@@ -96,7 +99,13 @@ export class SeriesClient {
    * carries the window). `expr` must not carry a window of its own.
    */
   async queryWindow(expr: string, window: SeriesWindow): Promise<SeriesSample[]> {
-    const parts = [`start:${seconds(window.startMs)}`, `finish:${seconds(window.finishMs)}`];
+    const parts: string[] = [];
+    if (window.startMs !== undefined) {
+      parts.push(`start:${seconds(window.startMs)}`);
+    }
+    if (window.finishMs !== undefined) {
+      parts.push(`finish:${seconds(window.finishMs)}`);
+    }
     if (window.intervalSec !== undefined) {
       parts.push(`interval:${window.intervalSec}`);
     }
@@ -112,8 +121,8 @@ export class SeriesClient {
     for (const chunk of chunksByLength(unique(series), MAX_LIST_CHARS)) {
       const raw = await this.get('/series/values', {
         series: chunk.join(','),
-        start: seconds(window.startMs),
-        finish: seconds(window.finishMs),
+        start: window.startMs === undefined ? undefined : seconds(window.startMs),
+        finish: window.finishMs === undefined ? undefined : seconds(window.finishMs),
         interval: window.intervalSec,
         samples: window.samples,
       });
