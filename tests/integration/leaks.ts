@@ -60,7 +60,8 @@ export async function expectNothingLeft(
     for (const host of hosts) {
       const mine = await scriptsOnHost(host).catch(() => []);
       left.push(...mine);
-      const ids = mine.map((r) => r.script_id).filter((id): id is string => !!id);
+      // The PMDA deregisters a named script (a recording) only by its name.
+      const ids = mine.map((r) => r.metadata?.name || r.script_id).filter((id): id is string => !!id);
       await deregisterScripts(adminClient(host), ids).catch(() => undefined);
     }
     const pids = bpftracePids();
