@@ -1,5 +1,5 @@
 import fixture from '../../tests/fixtures/series.json';
-import { HistoryLoader, HistorySeriesSample, SeriesReader } from './History';
+import { HistoryLoader, HistorySeriesSample, MAX_HISTORY_POINTS, SeriesReader } from './History';
 import type { VariableInfo } from './ScriptLease';
 
 // Answers recorded from pmproxy 6.0.3's series API on the real stack (tests/fixtures/series.json):
@@ -90,6 +90,27 @@ describe('HistoryLoader', () => {
     await loader.load({ ...past, to: now });
     await loader.load({ ...past, to: now });
     expect(asked).toHaveLength(3);
+  });
+
+  it('a range longer than MAX_HISTORY_POINTS seconds is read at a coarser spacing; a short one at every sample', async () => {
+    const windows: Array<{ intervalSec?: number }> = [];
+    const series: SeriesReader = {
+      query: async () => ['ticks'],
+      values: async (_ids, window) => {
+        windows.push(window);
+        return ticks;
+      },
+      instances: async () => [],
+    };
+    const loader = new HistoryLoader(
+      series,
+      async () => 'vm',
+      () => 0,
+      () => 10_000_000_000
+    );
+    await loader.load({ scriptName: 'x', variables: [TICKS], from: 0, to: 86_400_000 });
+    await loader.load({ scriptName: 'x', variables: [TICKS], from: 0, to: 1_800_000 });
+    expect(windows.map((w) => w.intervalSec)).toEqual([Math.ceil(86_400 / MAX_HISTORY_POINTS), undefined]);
   });
 
   it('a store that does not answer fails the read, and the next asks again', async () => {

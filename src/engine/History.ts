@@ -11,7 +11,10 @@ import type { VariableInfo } from './ScriptLease';
  */
 export interface SeriesReader {
   query(expr: string): Promise<string[]>;
-  values(series: string[], window: { startMs: number; finishMs: number }): Promise<HistorySeriesSample[]>;
+  values(
+    series: string[],
+    window: { startMs: number; finishMs: number; intervalSec?: number }
+  ): Promise<HistorySeriesSample[]>;
   instances(series: string[]): Promise<Array<{ series: string; instance: string; name: string }>>;
 }
 
@@ -44,6 +47,13 @@ export interface HistoryRequest {
   from: number;
   to: number;
 }
+
+/**
+ * At most about this many samples per series and range: a longer range (a day of a 1 s recording
+ * is 86,400) is read at a coarser spacing pmproxy picks (`interval`), as a panel has no more
+ * pixels than that. Counters stay exact: a rate is the increase over the wider step.
+ */
+export const MAX_HISTORY_POINTS = 3600;
 
 /** How many finished windows (ranges wholly in the past) are kept: a refresh reads none again. */
 const KEPT_WINDOWS = 16;
@@ -95,7 +105,12 @@ export class HistoryLoader {
     // The series ids, then their samples: not the windowed form `metric[start:…,finish:…]`, which
     // crashed pmproxy 6.0.3 (a segfault every time) for a recording pmlogger had restarted on.
     const ids = await Promise.all(maps.map((v) => this.series.query(`${v.metric}${filter}`)));
-    const window = { startMs: from - offset, finishMs: to - offset };
+    const spanSec = (to - from) / 1000;
+    const window = {
+      startMs: from - offset,
+      finishMs: to - offset,
+      ...(spanSec > MAX_HISTORY_POINTS ? { intervalSec: Math.ceil(spanSec / MAX_HISTORY_POINTS) } : {}),
+    };
     const answers = await Promise.all(ids.map((list) => (list.length ? this.series.values(list, window) : [])));
     // Instance names (map keys), one request for every map that has instances.
     const keyed = [...new Set(answers.flatMap((a) => a.filter((s) => s.instance).map((s) => s.series)))];
