@@ -46,7 +46,7 @@ export interface StitchOptions {
 }
 
 /** How far behind the live data the series store may be: pmlogger's flush and pmproxy's load. */
-export const STORE_LAG_MS = 15_000;
+export const STORE_LAG_MS = 5000;
 
 /** Two samples further apart than this many intervals have a gap between them. */
 const GAP_INTERVALS = 2;

@@ -72,15 +72,20 @@ export async function recordMeasured(
   return { started, visibleAfterMs };
 }
 
-/** Waits until the series store holds samples of `metric` since `since`; resolves with how long that took. */
-export async function untilRecorded(metric: string, since: number): Promise<number> {
+/**
+ * Waits until the series store holds samples of `metric` from `since` on (from a minute before it
+ * with `lookBack`); resolves with how long after `since` that was.
+ */
+export async function untilRecorded(metric: string, since: number, lookBack = 60_000): Promise<number> {
   const store = proxySeriesClient(PROXY_PATH, { timeoutMs: 5000, holdMs: 0 });
   await waitFor(
     `the series store holds ${metric}`,
     async () => {
       // Not the windowed /series/query: it crashed pmproxy 6.0.3 (engine/History.ts).
       const ids = await store.query(metric);
-      return ids.length > 0 && (await store.values(ids, { startMs: since - 60_000, finishMs: Date.now() })).length > 0;
+      return (
+        ids.length > 0 && (await store.values(ids, { startMs: since - lookBack, finishMs: Date.now() })).length > 0
+      );
     },
     90_000
   );
