@@ -98,7 +98,10 @@ describe('Recorded queries on the real stack', () => {
     expect(new Set(times).size).toBe(times.length);
     expect(steps.every((s) => s > 0)).toBe(true);
     // No gap: every step about one interval (the seam's too), every rate a value after the first.
-    expect(Math.max(...steps)).toBeLessThan(2000);
+    // The seam may be up to the store's lag wide (pmlogger's last seconds not loaded yet: 1-2 s
+    // measured), joined, not a gap (docs/history.md).
+    expect(Math.max(...steps.filter((_, i) => i !== firstLive - 1))).toBeLessThan(2000);
+    expect(times[firstLive] - times[firstLive - 1]).toBeLessThan(5000);
     expect(values.slice(1).every((v) => v !== null)).toBe(true);
     expect(run.notices().filter((n) => /Not recorded between|History unavailable/.test(n))).toEqual([]);
     run.stop();
