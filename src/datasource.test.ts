@@ -239,7 +239,7 @@ describe('DataSource: recordings', () => {
 });
 
 describe('DataSource: metric queries from the series store', () => {
-  it('reads all hosts of a Host variable in one stream, one series query per refresh once the ids are known', async () => {
+  it('reads all hosts of a Host variable in one stream, one values request per refresh once the ids are known', async () => {
     const T0 = Date.parse('2026-12-04T03:00:00Z');
     const store = fakeSeriesStore({
       hosts: ['db1', 'db2', 'db3'],
@@ -282,7 +282,7 @@ describe('DataSource: metric queries from the series store', () => {
     expect(sent.every((p) => p.startsWith('/series/'))).toBe(true);
     sent.length = 0;
     await lastValueFrom(ds.query(request));
-    expect(sent).toEqual(['/series/query']);
+    expect(sent).toEqual(['/series/values']);
     // A "Recorded hosts" variable lists them from the store, asking no pmcd.
     sent.length = 0;
     expect(await ds.variableValues({ refId: 'v', kind: 'recordedHosts' })).toEqual(

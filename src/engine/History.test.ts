@@ -20,12 +20,10 @@ const instances = JSON.parse(fixture.instances.body) as Array<{ series: string; 
 function reader(answers: Record<string, HistorySeriesSample[]>) {
   const asked: string[] = [];
   const series: SeriesReader = {
-    query: async (expr) => {
+    samplesMatching: async (expr) => {
       asked.push(expr);
-      const name = expr.replace(/\{.*$/, '');
-      return answers[name] ? [name] : [];
+      return answers[expr.replace(/\{.*$/, '')] ?? [];
     },
-    values: async (ids) => ids.flatMap((id) => answers[id] ?? []),
     instances: async () => instances,
   };
   return { series, asked };
@@ -95,8 +93,7 @@ describe('HistoryLoader', () => {
   it('a range longer than MAX_HISTORY_POINTS seconds is read at a coarser spacing; a short one at every sample', async () => {
     const windows: Array<{ intervalSec?: number }> = [];
     const series: SeriesReader = {
-      query: async () => ['ticks'],
-      values: async (_ids, window) => {
+      samplesMatching: async (_expr, window) => {
         windows.push(window);
         return ticks;
       },
@@ -116,13 +113,12 @@ describe('HistoryLoader', () => {
   it('a store that does not answer fails the read, and the next asks again', async () => {
     let down = true;
     const series: SeriesReader = {
-      query: async () => {
+      samplesMatching: async () => {
         if (down) {
           throw new Error("pmproxy's series API did not answer in 5 s");
         }
-        return ['ticks'];
+        return ticks;
       },
-      values: async () => ticks,
       instances: async () => [],
     };
     const loader = new HistoryLoader(

@@ -10,9 +10,8 @@ import type { VariableInfo } from './ScriptLease';
  * a test hands in recorded answers.
  */
 export interface SeriesReader {
-  query(expr: string): Promise<string[]>;
-  values(
-    series: string[],
+  samplesMatching(
+    expr: string,
     window: { startMs: number; finishMs: number; intervalSec?: number }
   ): Promise<HistorySeriesSample[]>;
   instances(series: string[]): Promise<Array<{ series: string; instance: string; name: string }>>;
@@ -102,16 +101,14 @@ export class HistoryLoader {
     const hostname = await this.hostname();
     const filter = hostname && !/["\\]/.test(hostname) ? `{hostname=="${hostname}"}` : '';
     const maps = variables.filter((v) => !v.text);
-    // The series ids, then their samples: not the windowed form `metric[start:…,finish:…]`, which
-    // crashed pmproxy 6.0.3 (a segfault every time) for a recording pmlogger had restarted on.
-    const ids = await Promise.all(maps.map((v) => this.series.query(`${v.metric}${filter}`)));
     const spanSec = (to - from) / 1000;
     const window = {
       startMs: from - offset,
       finishMs: to - offset,
       ...(spanSec > MAX_HISTORY_POINTS ? { intervalSec: Math.ceil(spanSec / MAX_HISTORY_POINTS) } : {}),
     };
-    const answers = await Promise.all(ids.map((list) => (list.length ? this.series.values(list, window) : [])));
+    // By ids, never the windowed expression that crashed pmproxy 6.0.3 (pmapi/series.ts samplesMatching).
+    const answers = await Promise.all(maps.map((v) => this.series.samplesMatching(`${v.metric}${filter}`, window)));
     // Instance names (map keys), one request for every map that has instances.
     const keyed = [...new Set(answers.flatMap((a) => a.filter((s) => s.instance).map((s) => s.series)))];
     const names = new Map<string, string>();

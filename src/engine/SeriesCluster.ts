@@ -8,10 +8,11 @@ import { SeriesClient, SeriesSample, seriesString, SeriesWindow } from '../pmapi
 
 /**
  * A PCP metric query over many hosts read from pmproxy's series store (what pmlogger records for
- * every host it farms) instead of one live poll per host: per refresh ONE /series/query per metric
- * pattern, whose expression carries the hosts (`hostname` label) and the time window, answers the
- * samples of every host at once. What the samples' ids are (metric, host, instance, semantics) is
- * asked once per id and kept, so a steady dashboard sends one request per pattern and refresh.
+ * every host it farms) instead of one live poll per host: per metric pattern, ONE /series/query
+ * whose expression carries the hosts (`hostname` label) gives every host's series ids (asked again
+ * once a minute, so new hosts join), and per refresh /series/values reads their samples in the
+ * window (one request per ~190 ids, the URL budget). What the ids are (metric, host, instance,
+ * semantics) is asked once per id and kept.
  *
  * Hosts are named as the query names them: hostspecs (`localhost:44331`) or the names pmlogger
  * records (`db7`). A hostspec is matched to the store's `hostname` label by its host part; one
@@ -69,6 +70,10 @@ const LAG_MS = 120_000;
 /** How many queries' reads are kept between refreshes. */
 const MAX_STATES = 50;
 const METRIC_PATTERN = /^[A-Za-z0-9_.*?-]+$/;
+/** How far back a missing host's newest sample is looked for (the recorder keeps 7 days by default). */
+const NEWEST_LOOKBACK_MS = 8 * 24 * 3600_000;
+/** Spacing of that look-back read: ~1,150 samples per series, the newest among them. */
+const NEWEST_SPACING_SEC = 600;
 
 export class SeriesCluster {
   private readonly info = new Map<string, SeriesInfo>();
@@ -109,7 +114,7 @@ export class SeriesCluster {
     const samples: SeriesSample[] = [];
     for (const pattern of patterns) {
       for (const expr of expressions(pattern, filter)) {
-        samples.push(...(await this.client.queryWindow(expr, window)));
+        samples.push(...(await this.client.samplesMatching(expr, window)));
       }
     }
     await this.learn(samples);
@@ -248,8 +253,18 @@ export class SeriesCluster {
           pattern,
           missing.map(([, n]) => n)
         )) {
-          // The newest sample ever: with a start, pmproxy would count from the start instead.
-          latest.push(...(await this.client.queryWindow(expr, { samples: 1 })));
+          // The newest sample in the store's retention, read sparsely: /series/values with
+          // `samples` counts from the window's start (the oldest), and the windowed expression
+          // that counts from the end crashes pmproxy 6.0.3 on the error records a host that went
+          // away leaves (pmapi/series.ts samplesMatching).
+          const now = this.now();
+          latest.push(
+            ...(await this.client.samplesMatching(expr, {
+              startMs: now - NEWEST_LOOKBACK_MS,
+              finishMs: now,
+              intervalSec: NEWEST_SPACING_SEC,
+            }))
+          );
         }
       }
       await this.learn(latest);
@@ -294,7 +309,7 @@ export function expressions(pattern: string, hostnames?: string[]): string[] {
   if (!hostnames) {
     return [pattern];
   }
-  const room = MAX_EXPR_CHARS - encodedLength(pattern) - WINDOW_ROOM;
+  const room = MAX_EXPR_CHARS - encodedLength(pattern);
   const out: string[] = [];
   let clauses: string[] = [];
   let length = 0;
@@ -314,9 +329,6 @@ export function expressions(pattern: string, hostnames?: string[]): string[] {
   }
   return out;
 }
-
-/** What the time window adds to an expression, encoded (`[start:…,finish:…,interval:…]`). */
-const WINDOW_ROOM = 120;
 
 function encodedLength(text: string): number {
   return encodeURIComponent(text).length;

@@ -44,23 +44,28 @@ describe('SeriesClient', () => {
     expect(values.every((v) => v.series === BYCOMM && /^[0-9a-f]{40}$/.test(v.instance ?? ''))).toBe(true);
   });
 
-  it('asks for a window in the expression itself: one request for every matching series', async () => {
-    const { transport, calls } = scriptedTransport([['/series/query', reply(fixture.valuesTicks)]]);
-    const values = await new SeriesClient(transport).queryWindow('kernel.all.load{hostname=="a" || hostname=="b"}', {
-      startMs: 1796330620000,
-      finishMs: 1796330625500,
-      intervalSec: 5,
-    });
-    expect(calls[0].params.expr).toBe(
-      'kernel.all.load{hostname=="a" || hostname=="b"}[start:1796330620.000,finish:1796330625.500,interval:5]'
-    );
+  it('reads the samples of an expression by its ids, never by a windowed expression (it crashes pmproxy 6.0.3)', async () => {
+    let now = 1796330620000;
+    const { transport, calls } = scriptedTransport([
+      ['/series/query', reply(fixture.query)],
+      ['/series/values', reply(fixture.valuesTicks)],
+    ]);
+    const c = new SeriesClient(transport, { now: () => now });
+    const window = { startMs: 1796330620000, finishMs: 1796330625500, intervalSec: 5 };
+    const values = await c.samplesMatching('bpftrace.scripts.bpflive_rec_fx_ticks.data.ticks', window);
     expect(values).toHaveLength(5);
-  });
-
-  it('asks for the newest sample with samples alone: with a start, pmproxy 6.0.3 counts from the start', async () => {
-    const { transport, calls } = scriptedTransport([['/series/query', { status: 200, body: '[]' }]]);
-    await new SeriesClient(transport).queryWindow('kernel.all.load{hostname=="vm"}', { samples: 1 });
-    expect(calls[0].params.expr).toBe('kernel.all.load{hostname=="vm"}[samples:1]');
+    expect(calls.map((x) => [x.path, x.params.expr ?? x.params.series])).toEqual([
+      ['/series/query', 'bpftrace.scripts.bpflive_rec_fx_ticks.data.ticks'],
+      ['/series/values', TICKS],
+    ]);
+    expect(calls[1].params).toMatchObject({ start: '1796330620.000', finish: '1796330625.500', interval: '5' });
+    expect(calls.every((x) => !/\[/.test(x.params.expr ?? ''))).toBe(true);
+    // The ids are kept a minute: a refresh sends only /series/values, and after it asks again.
+    await c.samplesMatching('bpftrace.scripts.bpflive_rec_fx_ticks.data.ticks', window);
+    expect(calls.map((x) => x.path).slice(2)).toEqual(['/series/values']);
+    now += 61_000;
+    await c.samplesMatching('bpftrace.scripts.bpflive_rec_fx_ticks.data.ticks', window);
+    expect(calls.map((x) => x.path).slice(3)).toEqual(['/series/query', '/series/values']);
   });
 
   it('reads labels, descs, instances and metric names by id', async () => {

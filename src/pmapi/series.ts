@@ -14,8 +14,8 @@ import { encodeQuery, PmapiTransport, QueryParams } from './request';
  *    the INSTANCE ids (the metric's own id has none).
  *  - `start`/`finish` take epoch seconds with a fraction; timestamps come back as epoch
  *    milliseconds with a fraction, values as strings (numbers are sent as text too).
- *  - `expr[start:…,finish:…]` makes /series/query answer the samples themselves: one request
- *    for every matching series, however many hosts (queryWindow).
+ *  - `expr[start:…,finish:…]` would make /series/query answer the samples themselves, but
+ *    pmproxy 6.0.3 segfaults on it over an error record: samples are read by id (samplesMatching).
  *  - With no key server, or the series module off, pmproxy 6.0.3 answers /series/ping but never
  *    answers a query (a test waited 60 s). So the client times out itself (`seriesUnavailable`)
  *    and, for `holdMs`, fails at once instead of piling up requests that never end.
@@ -79,10 +79,16 @@ const DEFAULT_TIMEOUT_MS = 5000;
 const DEFAULT_HOLD_MS = 30_000;
 /** Room for a list of series ids (or an expression) in one URL, as for pmapi names. */
 const MAX_LIST_CHARS = PMPROXY_MAX_URL - 2000;
+/** How long the ids of an expression are trusted: a host or metric recorded anew shows up after it. */
+const IDS_TTL_MS = 60_000;
+/** Expressions whose ids are kept (a dashboard's queries, with room). */
+const MAX_EXPRS = 200;
 
 export class SeriesClient {
   private unavailableUntil = 0;
   private unavailable?: PmapiError;
+  /** Series ids by expression, for samplesMatching: a new host or metric is seen within IDS_TTL_MS. */
+  private readonly idsByExpr = new Map<string, { at: number; ids: string[] }>();
 
   constructor(
     private readonly transport: PmapiTransport,
@@ -95,24 +101,39 @@ export class SeriesClient {
   }
 
   /**
-   * The samples of every series matching `expr` in `window`, in ONE request (the expression
-   * carries the window). `expr` must not carry a window of its own.
+   * The samples of every series matching `expr` in `window`: the ids of `expr` (asked once per
+   * IDS_TTL_MS and expression), then /series/values of those ids.
+   *
+   * Never the one-request form `expr[start:…,finish:…]`: pmproxy 6.0.3 segfaults answering it
+   * whenever the window holds an error record (pmlogger logs one for a metric it could not fetch:
+   * a host going away, a recording just stopped, a pmcd restart) or a map with no keys, while
+   * /series/values skips such records (PCP's query.c; a crash loop on the stack, 137 segfaults in
+   * an hour of tests, docs/recording.md). A host that disappears is exactly when a fleet query
+   * reads such records, so the cost of one more request per refresh is the price of pmproxy staying up.
    */
-  async queryWindow(expr: string, window: SeriesWindow): Promise<SeriesSample[]> {
-    const parts: string[] = [];
-    if (window.startMs !== undefined) {
-      parts.push(`start:${seconds(window.startMs)}`);
+  async samplesMatching(expr: string, window: SeriesWindow): Promise<SeriesSample[]> {
+    const ids = await this.idsOf(expr);
+    return ids.length ? this.values(ids, window) : [];
+  }
+
+  private async idsOf(expr: string): Promise<string[]> {
+    const now = this.now();
+    const known = this.idsByExpr.get(expr);
+    if (known && now - known.at < IDS_TTL_MS) {
+      return known.ids;
     }
-    if (window.finishMs !== undefined) {
-      parts.push(`finish:${seconds(window.finishMs)}`);
+    const ids = await this.query(expr);
+    this.idsByExpr.delete(expr);
+    if (ids.length === 0) {
+      // Not kept: a recording just started reaches the store within seconds, not a minute.
+      return ids;
     }
-    if (window.intervalSec !== undefined) {
-      parts.push(`interval:${window.intervalSec}`);
+    this.idsByExpr.set(expr, { at: now, ids });
+    if (this.idsByExpr.size > MAX_EXPRS) {
+      // The oldest expression goes (a Map iterates in insertion order).
+      this.idsByExpr.delete(this.idsByExpr.keys().next().value!);
     }
-    if (window.samples !== undefined) {
-      parts.push(`samples:${window.samples}`);
-    }
-    return samples(await this.get('/series/query', { expr: `${expr}[${parts.join(',')}]` }));
+    return ids;
   }
 
   /** Samples of the given series ids in `window`, in as few requests as the URL limit allows. */

@@ -4,7 +4,8 @@
  * pmproxy 6.0.3 answers recorded in tests/fixtures/series.json: 40-hex ids, a metric id per host
  * and an id per instance, labels on the instance ids of a metric with instances, timestamps in ms
  * with a fraction, values as text. It understands the expressions bpflive sends: `pattern`,
- * `pattern{hostname=="a" || hostname=="b"}`, each optionally with `[start:s,finish:s,samples:n]`.
+ * `pattern{hostname=="a" || hostname=="b"}` for ids, and /series/values of those ids in a window
+ * (a windowed expression is refused: it crashes the real pmproxy).
  */
 import type { PmapiTransport } from '../pmapi/request';
 import { SeriesClient } from '../pmapi/series';
@@ -70,43 +71,51 @@ export function fakeSeriesStore(fleet: FakeFleet) {
     );
 
   function query(expr: string): string {
-    const m = /^([^{[]+)(?:\{([^}]*)\})?(?:\[([^\]]*)\])?$/.exec(expr);
+    const m = /^([^{[]+)(?:\{([^}]*)\})?(\[[^\]]*\])?$/.exec(expr);
     if (!m) {
       return `{"message":"cannot parse given string\\n\\n${expr}\\n^ -- syntax error\\n","success":false}`;
     }
     const [, pattern, filter, window] = m;
+    if (window) {
+      // The real pmproxy 6.0.3 segfaults on a windowed expression over an error record
+      // (pmapi/series.ts samplesMatching): bpflive must never send one.
+      throw new Error(`fake series store: a windowed expression (${expr}) would crash pmproxy 6.0.3`);
+    }
     const hostSet = filter ? new Set([...filter.matchAll(/hostname=="([^"]*)"/g)].map((x) => x[1])) : undefined;
     const re = globRe(pattern);
     const hosts = fleet.hosts.filter((h) => !hostSet || hostSet.has(h));
     const metrics = fleet.metrics.filter((x) => re.test(x.name));
-    if (!window) {
-      return JSON.stringify(hosts.flatMap((h) => metrics.map((x) => metricIdOf(h, x))));
-    }
-    const w = Object.fromEntries(window.split(',').map((p) => p.split(':').map((s) => s.trim())));
-    const start = w.start !== undefined ? Number(w.start) * 1000 : -Infinity;
-    const finish = w.finish !== undefined ? Number(w.finish) * 1000 : Infinity;
+    return JSON.stringify(hosts.flatMap((h) => metrics.map((x) => metricIdOf(h, x))));
+  }
+
+  /** /series/values of metric ids: `start`/`finish` in seconds, `interval` spacing, `samples` from the start. */
+  function values(series: string[], params: URLSearchParams): string {
+    const start = params.has('start') ? Number(params.get('start')) * 1000 : -Infinity;
+    const finish = params.has('finish') ? Number(params.get('finish')) * 1000 : Infinity;
+    const spacing = Number(params.get('interval') ?? 0) * 1000;
     const parts: string[] = [];
-    for (const h of hosts) {
-      const last = Math.min(fleet.toMs, fleet.lastMs?.[h] ?? Infinity);
+    for (const sid of series) {
+      const e = ids.metricId.get(sid);
+      if (!e) {
+        continue;
+      }
+      const last = Math.min(fleet.toMs, fleet.lastMs?.[e.host] ?? Infinity);
       let times: number[] = [];
       for (let t = fleet.fromMs; t <= last; t += fleet.intervalMs) {
-        if (t >= start && t <= finish) {
+        if (t >= start && t <= finish && (times.length === 0 || t - times[times.length - 1] >= spacing)) {
           times.push(t);
         }
       }
-      if (w.samples !== undefined) {
-        times = times.slice(-Number(w.samples)).reverse(); // pmproxy: the latest first
+      if (params.has('samples')) {
+        times = times.slice(0, Number(params.get('samples'))); // pmproxy 6.0.3 counts from the start
       }
-      for (const x of metrics) {
-        const sid = metricIdOf(h, x);
-        for (const t of times) {
-          // pmlogger's record times are not round: a fraction of a ms, as pmproxy prints them.
-          const ts = `${t + 7}.${(t % 997).toString().padStart(3, '0')}`;
-          for (const inst of x.instances ?? ['']) {
-            const v = x.value(h, inst, t);
-            const instance = inst === '' ? '' : `"instance":"${instanceIdOf(h, x, inst)}",`;
-            parts.push(`{"series":"${sid}",${instance}"timestamp":${ts},"value":"${v}"}`);
-          }
+      for (const t of times) {
+        // pmlogger's record times are not round: a fraction of a ms, as pmproxy prints them.
+        const ts = `${t + 7}.${(t % 997).toString().padStart(3, '0')}`;
+        for (const inst of e.metric.instances ?? ['']) {
+          const v = e.metric.value(e.host, inst, t);
+          const instance = inst === '' ? '' : `"instance":"${instanceIdOf(e.host, e.metric, inst)}",`;
+          parts.push(`{"series":"${sid}",${instance}"timestamp":${ts},"value":"${v}"}`);
         }
       }
     }
@@ -120,6 +129,8 @@ export function fakeSeriesStore(fleet: FakeFleet) {
     switch (path) {
       case '/series/query':
         return query(params.get('expr') ?? '');
+      case '/series/values':
+        return values(series, params);
       case '/series/descs':
         return JSON.stringify(
           series.map((s) => {

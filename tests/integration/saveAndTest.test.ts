@@ -129,7 +129,9 @@ describe('Save & Test with authentication on (the default of scripts/pcp-stack.s
     expect(await saveAndTest()).toMatchObject({ status: 'success', state: 'ok' });
     stackUp();
     expect(stackCredentials()).toBe(credentials);
-    expect(sh(`bash '${STACK_SCRIPT}' status`)).toMatch(
+    // Only the credentials line matters here; status exits non-zero while another part is not well
+    // yet (pmproxy takes ~20 s to find its Redis again after the series store test stopped it).
+    expect(sh(`bash '${STACK_SCRIPT}' status || true`)).toMatch(
       new RegExp(`credentials: ${CREDENTIALS_FILE} \\(user bpflive; pmcd accepts them\\)`)
     );
   });
