@@ -73,6 +73,8 @@ test('(d) Save & test through the datasource proxy against the real pmproxy', as
     assert.equal(r.status, 'success', `Save & test: ${JSON.stringify(r)}`);
     assert.match(r.message, /PCP \d/);
     assert.match(r.message, /\d+ probes/);
+    // The stack runs redis-server and pmproxy's series module, so the series store is reported.
+    assert.match(r.message, /Series store: available/);
     assert.ok(shown.includes(r.message), 'the message is shown on the page');
     await config.screenshot({ path: join(ARTIFACTS, 'save-and-test.png') });
 
@@ -82,10 +84,12 @@ test('(d) Save & test through the datasource proxy against the real pmproxy', as
     const requests = await page.evaluate(() => window.bpfliveHost.requests);
     assert.ok(requests.length >= 3, JSON.stringify(requests));
     for (const req of requests) {
-      // Reads go to /pmapi/…, the permission check (a deregister of a name no script has) to the
-      // Editors' control route.
+      // Reads go to /pmapi/… and /series/… (the series store's sentence), the permission check (a
+      // deregister of a name no script has) to the Editors' control route.
       assert.ok(
-        req.url.startsWith(`${PROXY_PREFIX}/pmapi/`) || req.url.startsWith(`${PROXY_PREFIX}/control/store`),
+        req.url.startsWith(`${PROXY_PREFIX}/pmapi/`) ||
+          req.url.startsWith(`${PROXY_PREFIX}/series/`) ||
+          req.url.startsWith(`${PROXY_PREFIX}/control/store`),
         `not through the proxy: ${req.url}`
       );
       assert.ok((req.status ?? 0) > 0, `no answer for ${req.url}`);
