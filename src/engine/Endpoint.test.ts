@@ -398,6 +398,22 @@ describe('Endpoint and bad input', () => {
     expect(a.leaseKeys).toEqual([]);
   });
 
+  it('a character outside ASCII in code (a pasted U+FFFD) is refused before anything is sent', async () => {
+    // bpftrace would report it as one raw byte, which PCP 6.0.3's PMDA cannot decode: the script
+    // would stay "stopping" on the host (scripts/characters.ts).
+    const a = client('A');
+    const { lease, release } = a.subscribe(
+      'd/1/A',
+      'BEGIN { @a = 1; }\n\uFFFDinterval:s:1 { @n = count(); }',
+      () => undefined
+    );
+    expect(lease.phase).toBe('failed');
+    expect(lease.error).toMatch(/^Line 2, column 1: A replacement character \(U\+FFFD\) outside a string/);
+    release();
+    await seconds(10, [a]);
+    expect(stores()).toEqual([]);
+  });
+
   it('a script too long for a pmproxy URL is refused, saying how long it is', () => {
     const a = client('A');
     const code = `BEGIN { ${Array.from({ length: 600 }, (_, i) => `@v${i} = ${i};`).join(' ')} }`;

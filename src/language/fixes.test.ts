@@ -1,5 +1,5 @@
 import { Diagnostic } from './diagnostics';
-import { dropMapKey, fixArgsDot, fixesFor } from './fixes';
+import { dropMapKey, fixArgsDot, fixesFor, fixForeignCharacters } from './fixes';
 import { lint } from './lints';
 import { ProbeCatalog } from './probeCatalog';
 
@@ -18,6 +18,21 @@ function fixed(
   expect(fixes.length).toBeGreaterThan(0);
   return { marker: marker!, titles: fixes.map((f) => f.title), after: fixes[0].apply(code) };
 }
+
+describe('fix: characters pasted from a web page', () => {
+  it('makes them plain ASCII (or deletes the invisible ones), strings kept, and the error is gone', () => {
+    const code = '\uFFFDBEGIN\u00a0{ printf(\u201cd\u00e9j\u00e0 \u2013 vu\\n\u201d); @x = 3 \u2212 1; }';
+    const { marker, after } = fixed(code, 'foreign-character');
+    expect(marker.severity).toBe('error');
+    expect(marker.startColumn).toBe(1);
+    // Once the curly quotes are quotes, the accents are in a string again and stay.
+    expect(after).toBe('BEGIN { printf("d\u00e9j\u00e0 - vu\\n"); @x = 3 - 1; }');
+    expect(lint(after).filter((d) => d.code === 'foreign-character')).toEqual([]);
+    expect(fixForeignCharacters('BEGIN { printf("d\u00e9j\u00e0 vu"); }')).toBe(
+      'BEGIN { printf("d\u00e9j\u00e0 vu"); }'
+    );
+  });
+});
 
 describe('fix: args. → args->', () => {
   it('rewrites every args.field, and the lint is gone', () => {

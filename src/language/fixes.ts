@@ -3,6 +3,7 @@ import { Diagnostic } from './diagnostics';
 import { argsDotTokens, keyedHistogram } from './lints';
 import { pmdaView, PmdaVariable, VALID_MAP_NAME } from './pmdaView';
 import { offsetOf, scan, ScanResult, Token } from '../lexer/scan';
+import { asciiLookalike, foreignCharacters } from '../scripts/characters';
 
 /**
  * One-click fixes for the lints whose cure is mechanical: text in, fixed text out. Each fix makes
@@ -40,9 +41,36 @@ export function fixesFor(code: string, d: Pick<Diagnostic, 'code' | 'startLine' 
       const fix = match && misreadFix(code, match);
       return fix ? [fix] : [];
     }
+    case 'foreign-character':
+      return [
+        {
+          title: 'Replace every pasted character outside strings with plain ASCII (or delete it)',
+          apply: fixForeignCharacters,
+        },
+      ];
     default:
       return [];
   }
+}
+
+/**
+ * Every non-ASCII character in code (not in strings) → its ASCII look-alike, or nothing. In two
+ * steps: curly quotes become quotes first, so what they enclose is a string again and keeps its
+ * accents (`printf(“déjà vu”)` → `printf("déjà vu")`); only what is still code after that is dropped.
+ */
+export function fixForeignCharacters(code: string): string {
+  const lookalikes = replaceSpans(
+    code,
+    foreignCharacters(code).map((f) => ({
+      start: f.start,
+      end: f.end,
+      text: asciiLookalike(code.slice(f.start, f.end), true),
+    }))
+  );
+  return replaceSpans(
+    lookalikes,
+    foreignCharacters(lookalikes).map((f) => ({ start: f.start, end: f.end, text: f.replacement }))
+  );
 }
 
 /** `args.field` → `args->field`, everywhere in the script. */

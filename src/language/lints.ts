@@ -1,4 +1,5 @@
 import { budgetOf, MAX_ENCODED_SCRIPT, UrlBudget } from '../scripts/budget';
+import { foreignCharacters, foreignCharactersMessage } from '../scripts/characters';
 import { prepareScript } from '../scripts/naming';
 import { Diagnostic, diagnosticAt, sortDiagnostics } from './diagnostics';
 import { allProviderNames, probeType, ProbeTypeDoc } from './docs';
@@ -42,6 +43,7 @@ export function lint(code: string, options: LintOptions = {}): Diagnostic[] {
   out.push(...lintPmda(code, scanned, view));
   out.push(...lintArgsDot(code, scanned, catalog));
   out.push(...lintCalls(code, scanned));
+  out.push(...lintForeignCharacters(code, scanned));
   const budget = lintUrlLength(code, options.maxEncodedLength ?? MAX_ENCODED_SCRIPT);
   if (budget) {
     out.push(budget);
@@ -544,6 +546,15 @@ function lintCalls(code: string, scanned: ScanResult): Diagnostic[] {
     }
   });
   return out;
+}
+// ---------------------------------------------------------------------------------------------
+// Characters bpftrace cannot read
+
+/** Pasted characters outside ASCII in code (see scripts/characters.ts): an error, never sent. */
+function lintForeignCharacters(code: string, scanned: ScanResult): Diagnostic[] {
+  return foreignCharacters(code, scanned).map((f) =>
+    diagnosticAt(code, f.start, f.end, 'error', 'foreign-character', foreignCharactersMessage(f))
+  );
 }
 
 // ---------------------------------------------------------------------------------------------

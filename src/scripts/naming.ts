@@ -94,12 +94,13 @@ export function fnv1a64(text: string): string {
  */
 export function unencodableAt(code: string): { line: number; column: number } | undefined {
   const m = LONE_SURROGATE.exec(code);
-  if (!m) {
-    return undefined;
-  }
-  const before = code.slice(0, m.index);
-  const line = before.split('\n').length;
-  return { line, column: m.index - before.lastIndexOf('\n') };
+  return m ? lineColumnOf(code, m.index) : undefined;
+}
+
+/** The 1-based line and column of an offset in the code. */
+export function lineColumnOf(code: string, offset: number): { line: number; column: number } {
+  const before = code.slice(0, offset);
+  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
 }
 
 /**

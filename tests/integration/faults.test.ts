@@ -85,7 +85,10 @@ describe('faults: several viewers of one script', () => {
       `${['registrant', 'joiner'][leaver]} left: the other got ${samples} samples in 15 s, longest gap ${gap} ms; bpftrace ${JSON.stringify(pids)} → ${JSON.stringify(bpftracePids())}`
     );
     expect(samples).toBeGreaterThanOrEqual(13); // a sample every tick of the 15 s
-    expect(gap).toBeLessThanOrEqual(TICK_MS * 2); // no missing tick (1 s cadence, ± jitter)
+    // At most one tick without a new sample: bpftrace prints once a second and the poll runs once
+    // a second, so one poll now and then lands just before a print (and finds none), and timers
+    // jitter by milliseconds (2,004 ms seen). Two ticks without one (≥ 3 s) would be a lost tick.
+    expect(gap).toBeLessThan(TICK_MS * 2.5);
     expect(bpftracePids()).toEqual(pids);
     expect(stayer.notices().join()).not.toMatch(/starting|gone|registered again/);
 
@@ -399,15 +402,19 @@ describe('faults: load and bad input', () => {
     run.stop();
   });
 
-  it('code that starts with U+FFFD is explained, never "waiting" forever', async () => {
+  it('code that starts with U+FFFD is refused before it reaches the host, saying which character and where', async () => {
+    // Sent, bpftrace reports the byte raw and PCP 6.0.3's PMDA chokes on it: the script stayed
+    // "stopping" for good and the PMDA fell out of step for every user (seen in CI).
     const ds = newDataSource();
-    const run = new PanelRun(ds, request([{ code: `\uFFFD${TICKS}` }]));
-    await waitFor(
-      'an explanation',
-      () => run.errors('A').length > 0 || run.notices().some((n) => /0 probes|U\+FFFD|invisible|not a probe/i.test(n)),
-      20_000
-    );
-    report(`U+FFFD code: ${run.errors('A')[0]?.message ?? run.notices().join(' | ')}`);
+    const run = new PanelRun(ds, request([{ code: `\uFFFD${TICKS}` }, { code: TICKS }]));
+    await waitFor('the refusal', () => run.errors('A').length > 0, 10_000);
+    const message = run.errors('A')[0].message;
+    report(`U+FFFD code: ${message}`);
+    expect(message).toMatch(/line 1: A replacement character \(U\+FFFD\) outside a string/);
+    await waitFor('data on the other query', () => hasData(run, 'B', 2), 20_000);
+    const onHost = await scriptsOf();
+    expect(onHost.some((r) => r.code?.includes('\uFFFD'))).toBe(false);
+    expect(onHost.some((r) => r.code?.includes(TICKS.split('\n')[0]))).toBe(true);
     run.stop();
   });
 
