@@ -429,6 +429,40 @@ apply_asyncio_fix() {
     fi
   done <<<"$files"
   apply_stop_fix "$files" && changed=0
+  apply_decode_fix "$files" && changed=0
+  return "$changed"
+}
+
+# The PMDA decodes bpftrace's output as strict UTF-8 (PCP 6.0.3). bpftrace reports a non-ASCII
+# character in code as one raw byte ("invalid character '\xef'"), the decode raises in the
+# script's task, and the script stays "stopping" for good; in bpflive's CI the PMDA fell out of
+# step minutes later for every user until pmcd restarted. bpflive never sends such code
+# (src/scripts/characters.ts), but other clients may: a byte that is not UTF-8 becomes U+FFFD.
+readonly DECODE_FIX_MARK='bpflive: bytes that are not UTF-8 become U+FFFD'
+apply_decode_fix() { # apply_decode_fix FILES: 0 when a file was changed
+  patch_process_manager "decode fix" "$DECODE_FIX_MARK" "$1" <<'PY'
+import sys
+path, mark = sys.argv[1], sys.argv[2]
+text = open(path).read()
+old = "line = line.decode('utf-8')\n"
+new = f"line = line.decode('utf-8', 'replace')  # {mark}\n"
+if text.count(old) != 2:
+    sys.exit(f"{path}: the code to fix is not as in PCP 6.0.3")
+open(path, "w").write(text.replace(old, new))
+PY
+}
+
+# patch_process_manager NAME MARK FILES < PROGRAM: runs the Python PROGRAM (argv: file, mark) on
+# each of FILES that does not hold MARK yet; 0 when a file was changed.
+patch_process_manager() {
+  local name=$1 mark=$2 files=$3 program f changed=1
+  program=$(cat)
+  while IFS= read -r f; do
+    grep -qF "$mark" "$f" && continue
+    env -i PATH="$CLEAN_PATH" python3 -c "$program" "$f" "$mark" || die "could not apply the $name to $f"
+    say "applied the $name to $f"
+    changed=0
+  done <<<"$files"
   return "$changed"
 }
 
@@ -439,10 +473,7 @@ apply_asyncio_fix() {
 # an exited process needs no signal, and a stop that found it gone ends "stopped".
 readonly STOP_FIX_MARK='bpflive: an exited process needs no signal'
 apply_stop_fix() { # apply_stop_fix FILES: 0 when a file was changed
-  local f changed=1
-  while IFS= read -r f; do
-    grep -qF "$STOP_FIX_MARK" "$f" && continue
-    env -i PATH="$CLEAN_PATH" python3 - "$f" "$STOP_FIX_MARK" <<'PY' || die "could not apply the stop fix to $f"
+  patch_process_manager "stop fix" "$STOP_FIX_MARK" "$1" <<'PY'
 import sys
 path, mark = sys.argv[1], sys.argv[2]
 text = open(path).read()
@@ -462,10 +493,6 @@ if text.count(signal_old) != 1 or text.count(wait_old) != 1:
     sys.exit(f"{path}: the code to fix is not as in PCP 6.0.3")
 open(path, "w").write(text.replace(signal_old, signal_new).replace(wait_old, wait_new))
 PY
-    say "applied the stop fix to $f"
-    changed=0
-  done <<<"$1"
-  return "$changed"
 }
 
 # listen_lines FILE: the -i options of a pmcd/pmproxy options file, normalised
@@ -1931,6 +1958,10 @@ cmd_status() {
       fi
       if grep -qF "$STOP_FIX_MARK" "$f"; then say "stop fix: applied ($f)"; else
         say "stop fix: NOT applied ($f)"
+        bad=1
+      fi
+      if grep -qF "$DECODE_FIX_MARK" "$f"; then say "decode fix: applied ($f)"; else
+        say "decode fix: NOT applied ($f)"
         bad=1
       fi
     done <<<"$files"
