@@ -1,5 +1,5 @@
 import { prepareScript } from '../../src/scripts/naming';
-import { registerScript } from '../../src/scripts/protocol';
+import { deregisterScripts, registerScript } from '../../src/scripts/protocol';
 import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
 import { adminClient, expectNothingLeft, scriptsOf } from './leaks';
 import { installNodeBackendSrv, proxyLog } from './nodeBackendSrv';
@@ -344,6 +344,80 @@ describe('faults: pmproxy and pmcd', () => {
     expect(ticks).toBeLessThanOrEqual(3);
     expect(bpftracePids()).toHaveLength(1);
     run.stop();
+  });
+});
+
+describe('faults: the PMDA itself', () => {
+  /** The PMDA's process manager: the PMDA's own child, which runs the bpftrace processes. */
+  function managerPid(): number | undefined {
+    const pmda = pmdaPid();
+    const row = sh(`ps -eo pid=,ppid=,args= | grep '[p]mdabpftrace.python' || true`)
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).map(Number))
+      .find(([, ppid]) => ppid === pmda);
+    return row?.[0];
+  }
+
+  it('its process manager answers late (stopped for 3 s while a panel registers): every panel gets data, the PMDA stays in step', async () => {
+    // PCP 6.0.3's PMDA waits 2 s for its manager's reply; a later reply used to be read as the
+    // answer to the next request, and so on for good (every registration "Resource temporarily
+    // unavailable" until pmcd restarted; seen in CI while a chatty script stopped).
+    // scripts/pcp-stack.sh's step fix drops a late reply.
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const manager = managerPid();
+    expect(manager).toBeDefined();
+    sh(`kill -STOP ${manager}`);
+    let late: PanelRun;
+    try {
+      // Its registration waits for the stopped manager: the reply comes late, for sure.
+      late = new PanelRun(ds, request([{ code: SYSCALLS }], 2));
+      await new Promise((r) => setTimeout(r, 3_000));
+    } finally {
+      sh(`kill -CONT ${manager}`);
+    }
+    const resumedAt = Date.now();
+    await waitFor('data on the panel that registered meanwhile', () => hasData(late, 'A', 2), 30_000);
+    // A panel opened afterwards registers at once, as on a PMDA that was never late.
+    const after = new PanelRun(ds, request([{ code: 'interval:ms:100 { @after_late = count(); }' }], 3));
+    const openedAt = Date.now();
+    await waitFor('data on a panel opened afterwards', () => hasData(after, 'A', 2), 20_000);
+    report(
+      `late manager: data ${late.firstArrivalAfter(resumedAt)! - resumedAt} ms after it resumed; a new panel ${after.firstArrivalAfter(openedAt)! - openedAt} ms after opening; errors ${JSON.stringify([...late.errors('A'), ...after.errors('A')].map((e) => e.message))}`
+    );
+    expect(after.errors('A')).toEqual([]);
+    expect(run.firstArrivalAfter(resumedAt)).toBeDefined();
+    for (const r of [run, late, after]) {
+      r.stop();
+    }
+    // In step: each registration's answer is the script just registered, lists read between them
+    // (a PMDA one reply behind answers a registration with the previous request's reply: another
+    // script, or a list, which it turns into "Resource temporarily unavailable").
+    // Late once more, on a read of the list alone (the tick reads it too), then registrations
+    // at once: the sequence that left the PMDA without the fix answering each registration with
+    // the list ("Resource temporarily unavailable"), by hand with curl on this stack.
+    const admin = adminClient();
+    sh(`kill -STOP ${manager}`);
+    try {
+      const list = admin.fetch(['bpftrace.info.scripts']).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 3_000));
+      sh(`kill -CONT ${manager}`);
+      await list;
+    } finally {
+      sh(`kill -CONT ${manager}`);
+    }
+    const ids: string[] = [];
+    try {
+      for (let i = 0; i < 4; i++) {
+        const record = await registerScript(admin, `interval:ms:200 { @in_step_${i} = count(); }`);
+        ids.push(record.script_id);
+        expect(record.code).toContain(`@in_step_${i}`);
+      }
+    } finally {
+      await deregisterScripts(admin, ids);
+    }
   });
 });
 
