@@ -447,9 +447,10 @@ apply_asyncio_fix() {
 # that comes later stays in the pipe and is read as the answer to the NEXT request, and so on for
 # good: every registration of every user then fails ("Resource temporarily unavailable", the
 # PMDA's log: "'list' object has no attribute 'state'") until pmcd restarts. In bpflive's CI the
-# manager was late while a script that had printed much was being stopped. The fix: replies are
-# only ever owed to the request being sent, so whatever is in the pipe before it is dropped; one
-# request may still fail, the next ones are in step.
+# manager was late while a script that had printed much was being stopped. The fix: a reply is
+# taken only if it answers the request (a list for a list; the script asked about for a
+# registration or a refresh); others are late replies to earlier requests and are dropped, also
+# those already in the pipe. The request that timed out still fails; the next ones are in step.
 readonly STEP_FIX_MARK='bpflive: a late reply is dropped, not read as the next one'
 apply_step_fix() { # apply_step_fix FILES: 0 when a file was changed
   [ -n "$1" ] || {
@@ -457,16 +458,54 @@ apply_step_fix() { # apply_step_fix FILES: 0 when a file was changed
     return 1
   }
   patch_pmda_file "step fix" "$STEP_FIX_MARK" "$1" <<'PY'
-old = "    def send_request(self, request: tuple, wait=None):\n        self.pipe.send(request)\n"
-new = (
-    "    def send_request(self, request: tuple, wait=None):\n"
-    f"        while self.pipe.poll(0):  # {mark}\n"
-    "            self.pipe.recv()\n"
-    "        self.pipe.send(request)\n"
+old = """    def send_request(self, request: tuple, wait=None):
+        self.pipe.send(request)
+        if not wait:
+            return None
+
+        if self.pipe.poll(wait):
+            return self.pipe.recv()
+        else:
+            self.logger.error(f"process manager did not reply in {wait} seconds for {request}")
+            return None
+"""
+new = f"""    def send_request(self, request: tuple, wait=None):
+        # {mark}
+        while self.pipe.poll(0):
+            self.pipe.recv()
+        self.pipe.send(request)
+        if not wait:
+            return None
+
+        deadline = time.monotonic() + wait
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not self.pipe.poll(left):
+                self.logger.error(f"process manager did not reply in {{wait}} seconds for {{request}}")
+                return None
+            reply = self.pipe.recv()
+            if answers(request, reply):
+                return reply
+            self.logger.info(f"dropped a late reply of the process manager ({{type(reply).__name__}})")
+"""
+helper = (
+    "\n\n"
+    "def answers(request: tuple, reply) -> bool:\n"
+    '    """whether reply is the process manager\'s answer to request (bpflive: not a late one)"""\n'
+    "    if request[0] == 'list_scripts':\n"
+    "        return isinstance(reply, list)\n"
+    "    if request[0] == 'register':\n"
+    "        return getattr(reply, 'script_id', None) == request[1].script_id\n"
+    "    if request[0] == 'refresh':\n"
+    "        return reply is None or getattr(reply, 'script_id', None) == request[1]\n"
+    "    return True\n"
 )
-if text.count(old) != 1:
+anchor = "\n\nclass BPFtraceService():"
+if text.count(old) != 1 or text.count(anchor) != 1 or text.count("import multiprocessing\n") != 1:
     sys.exit(f"{path}: the code to fix is not as in PCP 6.0.3")
-open(path, "w").write(text.replace(old, new))
+text = text.replace("import multiprocessing\n", "import multiprocessing\nimport time\n")
+text = text.replace(anchor, helper + anchor).replace(old, new)
+open(path, "w").write(text)
 PY
 }
 
