@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import type { Page } from 'playwright-core';
 import {
   ARTIFACTS,
   catalogFetched,
@@ -28,6 +29,19 @@ import {
 } from './harness';
 
 useHarness();
+
+/** Shift+Enter is refused with `why` under the editor, and nothing runs. */
+async function expectRunRefused(page: Page, why: string): Promise<void> {
+  const runsBefore = await page.evaluate(() => window.bpfliveHost.runQueryCount);
+  await page.keyboard.press('Shift+Enter');
+  await page.waitForFunction(
+    (w) => (document.querySelector('[data-testid="bpflive-version"]')?.textContent ?? '').includes(`Not run: ${w}`),
+    why,
+    { timeout: 2_000 }
+  );
+  await page.waitForTimeout(500);
+  assert.equal(await page.evaluate(() => window.bpfliveHost.runQueryCount), runsBefore, 'not run');
+}
 
 test('(c) QueryEditor: Monaco shows the script; edits commit on blur and Ctrl+S', async (t) => {
   await withPage(t, up, async (page) => {
@@ -281,21 +295,68 @@ test('(n) editor: a script the PMDA would misread is marked before it runs, and 
     // The lint says so before anything runs…
     await waitForMarker(page, 'pmda-misread-map', 900);
     // …and a run is refused: the script never reaches the host, the marker stays.
-    const runsBefore = await page.evaluate(() => window.bpfliveHost.runQueryCount);
-    await page.keyboard.press('Shift+Enter');
-    await page.waitForFunction(
-      () =>
-        /Not run: fix the 1 error marked in the editor/.test(
-          document.querySelector('[data-testid="bpflive-version"]')?.textContent ?? ''
-        ),
-      null,
-      { timeout: 2_000 }
-    );
-    await page.waitForTimeout(500);
-    assert.equal(await page.evaluate(() => window.bpfliveHost.runQueryCount), runsBefore, 'not run');
+    await expectRunRefused(page, 'fix the 1 error marked in the editor');
     assert.ok(
       (await markers(page)).some((m) => m.code === 'pmda-misread-map'),
       'the marker stays after the refusal'
+    );
+  });
+});
+
+test('(p) editor: characters pasted from a web page are marked, refused, and fixed in one click', async (t) => {
+  await withEditor(t, async (page) => {
+    // As a blog renders a snippet: curly quotes and a no-break space.
+    await pasteText(
+      page,
+      'tracepoint:syscalls:sys_enter_openat\n{\n  printf(\u201c%s\\n\u201d, str(args->filename));\u00a0\n}'
+    );
+    await waitForMarker(page, 'foreign-character', 2_000);
+    const found = (await markers(page)).filter((m) => m.code === 'foreign-character');
+    t.diagnostic(`markers: ${found.map((m) => `${m.startLineNumber}:${m.startColumn} ${m.message}`).join(' | ')}`);
+    assert.deepEqual(
+      found.map((m) => [m.startLineNumber, m.startColumn]),
+      [
+        [3, 10],
+        [3, 15],
+        [3, 39],
+      ]
+    );
+    assert.match(
+      found[0].message,
+      /^A curly quote \(U\+201C\) outside a string: .*Type a plain double quote \("\) instead\.$/
+    );
+    assert.match(found[2].message, /^A no-break space \(U\+00A0\)/);
+    await sectionShot(page, 'editor-pasted-characters.png');
+
+    await expectRunRefused(page, 'fix the 3 errors marked in the editor');
+
+    // The light bulb's fix, on the first marker.
+    await page.evaluate(() => {
+      const editor = window.bpfliveHost.monaco.editor.getEditors()[0];
+      editor.setPosition({ lineNumber: 3, column: 10 });
+      editor.focus();
+      editor.trigger('test', 'editor.action.quickFix', {});
+    });
+    // The menu opens with its first (here: only) fix selected; Enter applies it.
+    await page
+      .getByText('Replace every pasted character outside strings', { exact: false })
+      .first()
+      .waitFor({ timeout: 5_000 });
+    await sectionShot(page, 'editor-pasted-characters-fix.png');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(
+      () =>
+        window.bpfliveHost.monaco.editor.getModels()[0].getValue().includes('printf("%s\\n", str(args->filename)); \n'),
+      null,
+      { timeout: 2_000 }
+    );
+    await page.waitForFunction(
+      () =>
+        !window.bpfliveHost.monaco.editor
+          .getModelMarkers({ owner: 'bpflive' })
+          .some((m) => (typeof m.code === 'string' ? m.code : m.code?.value) === 'foreign-character'),
+      null,
+      { timeout: 2_000 }
     );
   });
 });
