@@ -2,15 +2,8 @@ import { chunksByLength, PmapiClient } from '../pmapi/client';
 import { isPmapiError, PmapiError } from '../pmapi/errors';
 import { FetchResult } from '../pmapi/types';
 import { budgetOf } from '../scripts/budget';
-import { foreignCharacters, foreignCharactersMessage } from '../scripts/characters';
-import {
-  isRecordingName,
-  lineColumnOf,
-  namespaceOf,
-  PreparedRecording,
-  prepareScript,
-  unencodableAt,
-} from '../scripts/naming';
+import { foreignCharacterRefusal } from '../scripts/characters';
+import { isRecordingName, namespaceOf, PreparedRecording, prepareScript, unencodableAt } from '../scripts/naming';
 import { INFO_SCRIPTS_JSON, scriptMetric } from '../scripts/names';
 import {
   deregisterScripts,
@@ -423,14 +416,13 @@ export class Endpoint {
   /** Text that cannot travel to pmproxy is refused here, before anything is sent. */
   private refuseUnsendable(lease: ScriptLease, code: string) {
     const bad = unencodableAt(code);
-    const foreign = foreignCharacters(code)[0];
+    // The datasource refuses foreign characters first (the editor's rule); this guards every other way in.
+    const foreign = bad ? undefined : foreignCharacterRefusal(code);
     let reason: string | undefined;
     if (bad) {
       reason = `The script contains a character that cannot be sent (a lone UTF-16 surrogate) at line ${bad.line}, column ${bad.column}: remove it.`;
     } else if (foreign) {
-      // The datasource refuses these first (the editor's rule); this guards every other way in.
-      const at = lineColumnOf(code, foreign.start);
-      reason = `Line ${at.line}, column ${at.column}: ${foreignCharactersMessage(foreign)}`;
+      reason = foreign;
     } else {
       const { encoded, max } = budgetOf(lease.text);
       if (encoded > max) {

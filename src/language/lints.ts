@@ -547,6 +547,7 @@ function lintCalls(code: string, scanned: ScanResult): Diagnostic[] {
   });
   return out;
 }
+
 // ---------------------------------------------------------------------------------------------
 // Characters bpftrace cannot read
 

@@ -1,4 +1,4 @@
-import { codePointName, foreignCharacters, foreignCharactersMessage } from './characters';
+import { codePointName, foreignCharacterRefusal, foreignCharacters, foreignCharactersMessage } from './characters';
 
 describe('foreignCharacters: what bpftrace cannot read in code', () => {
   it('finds a U+FFFD before the first probe (a garbled copy), with where it is', () => {
@@ -37,6 +37,13 @@ describe('foreignCharacters: what bpftrace cannot read in code', () => {
     expect(found).toHaveLength(1);
     expect(code.slice(found[0].start, found[0].end)).toBe('\u00e9\u00e8');
     expect(foreignCharactersMessage(found[0])).toMatch(/^The character "\u00e9" \(U\+00E9\).*Delete it/);
+  });
+
+  it('says where the first one is, for a refusal (1-based line and column)', () => {
+    expect(foreignCharacterRefusal('BEGIN { @a = 1; }\n  \u00a0@b = 2;')).toMatch(
+      /^Line 2, column 3: A no-break space/
+    );
+    expect(foreignCharacterRefusal('BEGIN { printf("\u00e9"); }')).toBeUndefined();
   });
 
   it('finds nothing in plain ASCII, and a code point past the BMP counts once', () => {

@@ -1,4 +1,4 @@
-import { scan, ScanResult } from '../lexer/scan';
+import { positionOf, scan, ScanResult } from '../lexer/scan';
 
 /**
  * Characters outside ASCII in a script's code (not in a string, not in a comment), which must
@@ -136,4 +136,14 @@ export function foreignCharactersMessage(f: ForeignCharacters): string {
     `the PCP PMDA cannot read the error it gives for it (the script would stay stuck on the host). ` +
     `Often pasted from a web page or a PDF. ${fix}.`
   );
+}
+
+/** "Line L, column C: …" for the first foreign character of `code`, or undefined when it has none. */
+export function foreignCharacterRefusal(code: string): string | undefined {
+  const first = foreignCharacters(code)[0];
+  if (!first) {
+    return undefined;
+  }
+  const at = positionOf(code, first.start);
+  return `Line ${at.line}, column ${at.column}: ${foreignCharactersMessage(first)}`;
 }

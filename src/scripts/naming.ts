@@ -1,4 +1,5 @@
 import { LONE_SURROGATE } from './budget';
+import { positionOf } from '../lexer/scan';
 import { stripComments } from './prepare';
 
 /**
@@ -94,13 +95,7 @@ export function fnv1a64(text: string): string {
  */
 export function unencodableAt(code: string): { line: number; column: number } | undefined {
   const m = LONE_SURROGATE.exec(code);
-  return m ? lineColumnOf(code, m.index) : undefined;
-}
-
-/** The 1-based line and column of an offset in the code. */
-export function lineColumnOf(code: string, offset: number): { line: number; column: number } {
-  const before = code.slice(0, offset);
-  return { line: before.split('\n').length, column: offset - before.lastIndexOf('\n') };
+  return m ? positionOf(code, m.index) : undefined;
 }
 
 /**
