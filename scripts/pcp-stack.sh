@@ -1646,7 +1646,7 @@ recorder_source() { # the recorder beside this script (the repository's scripts/
 recorder_pid() { # the running recorder's pid, or fails
   local pid
   pid=$(cat "$RECORDER_PID" 2>/dev/null || true)
-  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q 'bpflive-recorder.py' && echo "$pid"
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q 'bpflive-recorder.py' && echo "$pid"
 }
 
 recorder_hosts() { # hostspec [PMDA process group file], one per line
@@ -2083,7 +2083,7 @@ cmd_status() {
 watchdog_pid() { # prints the pid of the running watchdog, or fails
   local pid
   pid=$(cat "$WATCHDOG_PID" 2>/dev/null || true)
-  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -q ' watch-pmproxy' && echo "$pid"
+  [[ $pid =~ ^[0-9]+$ ]] && tr '\0' ' ' 2>/dev/null <"/proc/$pid/cmdline" | grep -q ' watch-pmproxy' && echo "$pid"
 }
 
 pmproxy_crashed() { # the pid file names a process that is no longer pmproxy
