@@ -30,6 +30,21 @@ export async function scriptsOf(namespace = 'bpflive'): Promise<Array<Partial<Sc
   return (await scriptsOnHost()).filter((r) => namespaceOf(r.code ?? '') === namespace);
 }
 
+function sleep(ms: number): Promise<false> {
+  return new Promise((resolve) => setTimeout(() => resolve(false), ms));
+}
+
+/** The scripts registered on `hosts` (a host that does not answer lists none). */
+async function scriptsLeft(hosts: string[]): Promise<Array<Partial<ScriptRecord>>> {
+  const left: Array<Partial<ScriptRecord>> = [];
+  // One host after the other, and not in a tight loop (see expectNothingLeft): every read opens a
+  // pmproxy context, and pmproxy 6.0.3 is crash-prone enough without a burst of them.
+  for (const host of hosts) {
+    left.push(...(await scriptsOnHost(host).catch(() => [])));
+  }
+  return left;
+}
+
 /**
  * `hosts`: the pmcd hosts the test used (the second pmcd of `pcp-stack.sh up --second-host`
  * too): bpftrace processes are counted on this machine, whichever pmcd started them, and the
@@ -55,6 +70,14 @@ export async function expectNothingLeft(
   }
   try {
     await waitFor('no bpftrace left', () => bpftracePids().length === 0, timeoutMs);
+    // A script that failed (bpftrace refused it) has no process but stays in the PMDA's list until
+    // its lease deregisters it after the grace period: left there, the next test (or the next
+    // user's list of running scripts) finds it. Nothing registered may stay either.
+    await waitFor(
+      'no script left registered',
+      async () => (await scriptsLeft(hosts)).length === 0 || (await sleep(750)),
+      timeoutMs
+    );
   } catch {
     const left: Array<Partial<ScriptRecord>> = [];
     for (const host of hosts) {
@@ -66,7 +89,7 @@ export async function expectNothingLeft(
     }
     const pids = bpftracePids();
     throw new Error(
-      `leaked bpftrace: ${pids.length} process(es) ${timeoutMs / 1000} s after the panels closed; scripts on the hosts: ${
+      `leaked bpftrace: ${pids.length} process(es) and ${left.length} script(s) registered ${timeoutMs / 1000} s after the panels closed; scripts on the hosts: ${
         left.map((r) => `${r.script_id} (${r.state?.status}): ${(r.code ?? '').split('\n')[0]}`).join('; ') || 'none'
       }; processes: ${bpftraceProcesses()}`
     );

@@ -90,8 +90,10 @@ describe('variables written into a running script', () => {
     );
     await waitFor('rows', () => run.frames().some((f) => f.length > 0), 30_000);
     expect(run.errors()).toEqual([]);
-    const [script] = await scriptsOf();
-    expect(script.code).toContain(`/(pid == ${process.pid} || pid == 1)/`);
+    const scripts = await scriptsOf();
+    expect(scripts.map((s) => s.code).filter((c) => c?.includes('raw_syscalls:sys_enter'))).toEqual([
+      expect.stringContaining(`/(pid == ${process.pid} || pid == 1)/`),
+    ]);
     const frame = run.frames().find((f) => f.length > 0)!;
     const keys = frame.fields[0].values.map(String);
     expect(keys.every((k) => pids.includes(k))).toBe(true);
