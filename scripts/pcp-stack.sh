@@ -412,11 +412,12 @@ process_manager_files() {
   return 0
 }
 
-# The PMDA's service.py (its side of the pipe to the process manager), beside process_manager.py.
-pmda_service_files() {
+# pmda_module_files NAME: the PMDA's module NAME beside process_manager.py: service.py (its side
+# of the pipe to the process manager), parser.py (what it makes of bpftrace's output).
+pmda_module_files() {
   local f
   process_manager_files | while IFS= read -r f; do
-    if [ -e "${f%/*}/service.py" ]; then echo "${f%/*}/service.py"; fi
+    if [ -e "${f%/*}/$1" ]; then echo "${f%/*}/$1"; fi
   done
   return 0
 }
@@ -439,7 +440,8 @@ apply_asyncio_fix() {
   done <<<"$files"
   apply_stop_fix "$files" && changed=0
   apply_decode_fix "$files" && changed=0
-  apply_step_fix "$(pmda_service_files)" && changed=0
+  apply_step_fix "$(pmda_module_files service.py)" && changed=0
+  apply_retain_fix "$(pmda_module_files parser.py)" && changed=0
   return "$changed"
 }
 
@@ -453,10 +455,6 @@ apply_asyncio_fix() {
 # those already in the pipe. The request that timed out still fails; the next ones are in step.
 readonly STEP_FIX_MARK='bpflive: a late reply is dropped, not read as the next one'
 apply_step_fix() { # apply_step_fix FILES: 0 when a file was changed
-  [ -n "$1" ] || {
-    warn "bpftrace PMDA service.py not found beside process_manager.py; step fix not applied"
-    return 1
-  }
   patch_pmda_file "step fix" "$STEP_FIX_MARK" "$1" <<'PY'
 old = """    def send_request(self, request: tuple, wait=None):
         self.pipe.send(request)
@@ -509,6 +507,52 @@ open(path, "w").write(text)
 PY
 }
 
+# The PMDA keeps a printf script's output to its `// table-retain-lines: N` (the header and the
+# last N lines) by walking the whole kept text in Python for every line printed (PCP 6.0.3): 3.5 ms
+# a line at bpflive's 2,000 lines, so one process manager for every script of the host manages
+# under 300 lines a second. A snoop on a busy host prints more: the manager falls behind, every
+# panel's data and every registration waits (its requests time out after 2 s), and a stop takes
+# until the backlog is read (over 30 s in bpflive's CI). The fix keeps the same lines by counting
+# newlines in C (str.count, str.find): 0.13 ms a line (python3 on this stack, 2,000 lines of 90
+# characters), the text the PMDA exports unchanged.
+readonly RETAIN_FIX_MARK='bpflive: the kept lines are found without a Python loop over the text'
+apply_retain_fix() { # apply_retain_fix FILES: 0 when a file was changed
+  patch_pmda_file "retain fix" "$RETAIN_FIX_MARK" "$1" <<'PY'
+old = """    output = script.state.data['@output']
+    newlines = []
+    for i, c in enumerate(output):
+        if c == '\\n':
+            newlines.append(i + 1)
+
+    # e.g. if we found one NL, we have 2 lines
+    if len(newlines) + 1 > 1 + script.metadata.table_retain_lines:
+        # special handling if last character is a NL
+        ignore_last_nl = 1 if output[-1] == '\\n' else 0
+        # pylint: disable=invalid-unary-operand-type
+        start_content_at = newlines[-script.metadata.table_retain_lines - ignore_last_nl]
+        script.state.data['@output'] = output[:newlines[0]] + output[start_content_at:]
+"""
+new = f"""    output = script.state.data['@output']
+    # {mark}
+    count = output.count('\\n')
+    # e.g. if we found one NL, we have 2 lines
+    if count + 1 > 1 + script.metadata.table_retain_lines:
+        # special handling if last character is a NL
+        ignore_last_nl = 1 if output[-1] == '\\n' else 0
+        last = script.metadata.table_retain_lines + ignore_last_nl
+        # the content starts after the newline newlines[-last] of the original (newlines[0] for 0)
+        nth = count - last if last > 0 else 0
+        at = -1
+        for _ in range(nth + 1):
+            at = output.find('\\n', at + 1)
+        script.state.data['@output'] = output[:output.find('\\n') + 1] + output[at + 1:]
+"""
+if text.count(old) != 1:
+    sys.exit(f"{path}: the code to fix is not as in PCP 6.0.3")
+open(path, "w").write(text.replace(old, new))
+PY
+}
+
 # The PMDA decodes bpftrace's output as strict UTF-8 (PCP 6.0.3). bpftrace reports a non-ASCII
 # character in code as one raw byte ("invalid character '\xef'"), the decode raises in the
 # script's task, and the script stays "stopping" for good; in bpflive's CI the PMDA fell out of
@@ -530,6 +574,10 @@ PY
 # file's name in `path`, its text in `text` and the mark in `mark`.
 patch_pmda_file() {
   local name=$1 mark=$2 files=$3 program f changed=1
+  [ -n "$files" ] || {
+    warn "the bpftrace PMDA's file for the $name was not found beside process_manager.py; not applied"
+    return 1
+  }
   program="import sys
 path, mark = sys.argv[1], sys.argv[2]
 text = open(path).read()
@@ -2043,6 +2091,10 @@ cmd_status() {
         say "step fix: NOT applied (${f%/*}/service.py)"
         bad=1
       fi
+      if grep -qF "$RETAIN_FIX_MARK" "${f%/*}/parser.py" 2>/dev/null; then say "retain fix: applied (${f%/*}/parser.py)"; else
+        say "retain fix: NOT applied (${f%/*}/parser.py)"
+        bad=1
+      fi
     done <<<"$files"
   fi
   line=$(listening | tr '\n' ' ')
@@ -2209,7 +2261,7 @@ cmd_down() {
 
   if $purge; then
     local f
-    for f in "$BPFTRACE_CONF" "$PMCD_OPTIONS" "$PMPROXY_OPTIONS" $(process_manager_files || true) $(pmda_service_files || true); do
+    for f in "$BPFTRACE_CONF" "$PMCD_OPTIONS" "$PMPROXY_OPTIONS" $(process_manager_files || true) $(pmda_module_files service.py) $(pmda_module_files parser.py); do
       if [ -e "$f.dist" ]; then
         cat "$f.dist" >"$f" && rm -f "$f.dist"
         say "restored $f"
