@@ -14,5 +14,6 @@ module.exports = {
   setupFilesAfterEnv: base.setupFilesAfterEnv,
   testMatch: ['<rootDir>/tests/integration/**/*.test.ts'],
   maxWorkers: 1,
+  globalTeardown: '<rootDir>/tests/integration/globalTeardown.js',
   testTimeout: 120000,
 };
