@@ -77,6 +77,13 @@ describe('StitchedHistory', () => {
     // (203 − 160) / 4.294 s: the average over the longer step, exact for a counter.
     expect(merged.column('', 'rate')![firstLive]).toBeCloseTo(43 / 4.294, 6);
     expect(stitched.gaps).toEqual([]);
+    expect(stitched.seamAwaitsStore).toBe(true);
+  });
+
+  it('a seam the history reaches does not wait for the store', () => {
+    const stitched = new StitchedHistory(recorded(seconds(0, 20)), { ...range(T0), loadedAt: T0 + 20_000 });
+    stitched.buffers([TICKS], new Map([['@ticks', live(seconds(20, 23))]]));
+    expect(stitched.seamAwaitsStore).toBe(false);
   });
 
   it('each tick adds the new live rows; frames already sent keep their rows', () => {

@@ -59,6 +59,7 @@ const GAP_INTERVALS = 2;
 export class StitchedHistory {
   private readonly merged = new Map<string, WideSeriesBuffer>();
   private readonly gapList: HistoryGap[] = [];
+  private lateSeam = false;
   /** The first sample the history holds in the range, over all maps. */
   readonly firstSample?: number;
 
@@ -74,6 +75,14 @@ export class StitchedHistory {
       }
     }
     this.firstSample = Number.isFinite(first) ? first : undefined;
+  }
+
+  /**
+   * Whether a seam was joined over the store's lag (the history's last seconds before the live
+   * data were not in the series store yet when it was read): a read later fills it.
+   */
+  get seamAwaitsStore(): boolean {
+    return this.lateSeam;
   }
 
   /** The gaps of the recording in the range, oldest first (each once, whichever map showed it). */
@@ -138,8 +147,12 @@ export class StitchedHistory {
     if (previous !== undefined && Number.isFinite(l0) && l0 <= to) {
       const seamInterval = Math.max(interval, pollIntervalMs);
       const storeLag = this.options.loadedAt !== undefined && previous >= this.options.loadedAt - STORE_LAG_MS;
-      if (l0 - previous > GAP_INTERVALS * seamInterval && !storeLag) {
-        this.gap(merged, previous, l0, seamInterval);
+      if (l0 - previous > GAP_INTERVALS * seamInterval) {
+        if (storeLag) {
+          this.lateSeam = true;
+        } else {
+          this.gap(merged, previous, l0, seamInterval);
+        }
       }
     }
     return merged;

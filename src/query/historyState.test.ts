@@ -1,6 +1,7 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import type { HistoryRequest, ScriptHistory } from '../engine/History';
 import type { ScriptLease, VariableInfo } from '../engine/ScriptLease';
+import { STORE_LAG_MS } from './history';
 import { QueryHistory } from './historyState';
 
 // What a query's panel is told about its range's history: read once, the series store down (the
@@ -63,6 +64,58 @@ describe('QueryHistory', () => {
     expect(load.mock.calls[0][0]).toMatchObject({ scriptName: 'bpflive_rec_x', from: NOW - 300_000, to: NOW });
     expect(view.buffers!.get('@ticks')!.times[0]).toBe(NOW - 300_000);
     expect(view.notices).toEqual([]);
+  });
+
+  it('a seam joined over the store’s lag is read again one lag later, and the new buffers fill it', async () => {
+    jest.useFakeTimers();
+    try {
+      // Read at NOW, the live data since NOW − 1 s: the first read misses the seconds before it
+      // (not in the store yet: within its lag), the next has them.
+      const reads = [recorded(NOW - 300_000, NOW - 3000), recorded(NOW - 300_000, NOW - 1000)];
+      let calls = 0;
+      const load = jest.fn(async () => reads[Math.min(calls++, 1)]);
+      const { history, onChange } = tracker(load);
+      const lease = leaseOf('bpflive_rec_x', NOW - 1000);
+      history.view(lease, lastFiveMinutes);
+      await jest.advanceTimersByTimeAsync(0);
+      const first = history.view(lease, lastFiveMinutes).buffers!.get('@ticks')!;
+      const seam = (b: WideSeriesBuffer) => b.times[b.times.indexOf(NOW - 1000) - 1];
+      expect(seam(first)).toBe(NOW - 4000);
+      const sentTimes = [...first.times];
+      await jest.advanceTimersByTimeAsync(STORE_LAG_MS);
+      expect(load).toHaveBeenCalledTimes(2);
+      expect(onChange).toHaveBeenCalledTimes(2);
+      const filled = history.view(lease, lastFiveMinutes).buffers!.get('@ticks')!;
+      expect(seam(filled)).toBe(NOW - 2000);
+      // Frames already sent keep their rows: the filled history is a buffer of its own.
+      expect(filled).not.toBe(first);
+      expect([...first.times]).toEqual(sentTimes);
+      // Filled: no more reads.
+      await jest.advanceTimersByTimeAsync(4 * STORE_LAG_MS);
+      history.view(lease, lastFiveMinutes);
+      await jest.advanceTimersByTimeAsync(4 * STORE_LAG_MS);
+      expect(load).toHaveBeenCalledTimes(2);
+      history.dispose();
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('a seam the store never fills is read again at most three times', async () => {
+    jest.useFakeTimers();
+    try {
+      const load = jest.fn(async () => recorded(NOW - 300_000, NOW - 3000));
+      const { history } = tracker(load);
+      const lease = leaseOf('bpflive_rec_x', NOW - 1000);
+      for (let i = 0; i < 10; i++) {
+        history.view(lease, lastFiveMinutes);
+        await jest.advanceTimersByTimeAsync(STORE_LAG_MS);
+      }
+      expect(load).toHaveBeenCalledTimes(4);
+      history.dispose();
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('the series store down: live data stays, a notice says so, and it is asked again later', async () => {

@@ -1,3 +1,4 @@
+import { STORE_LAG_MS } from '../../src/query/history';
 import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
 import { expectNothingLeft } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
@@ -84,6 +85,17 @@ describe('Recorded queries on the real stack', () => {
       },
       30_000
     );
+    // The seam as first drawn may be up to the store's lag wide (pmlogger's last seconds not loaded
+    // yet: 1-2 s measured, over 4 s in a busy CI run), joined, not a gap; the query reads the store
+    // again one lag later and the seam closes (docs/history.md).
+    const seamStep = () => {
+      const { times } = timeSeries(run);
+      const firstLive = times.findIndex((t) => t >= opened);
+      return times[firstLive] - times[firstLive - 1];
+    };
+    const firstSeam = seamStep();
+    await waitFor('the seam filled', () => seamStep() < 2000, 25_000);
+    const filledAfter = Date.now() - opened;
     // A few live ticks after the seam.
     await new Promise((r) => setTimeout(r, 3000));
     const { times, values } = timeSeries(run);
@@ -92,16 +104,14 @@ describe('Recorded queries on the real stack', () => {
     console.log(
       `history: in the series store ${visibleAfter} ms after the recording's first data; ` +
         `[now-30s, now] drew ${times.length} points (${firstLive} from history, ${times.length - firstLive} live), ` +
-        `largest step ${Math.max(...steps)} ms, seam step ${times[firstLive] - times[firstLive - 1]} ms; ` +
+        `largest step ${Math.max(...steps)} ms, seam step first ${firstSeam} ms, ${times[firstLive] - times[firstLive - 1]} ms ${filledAfter} ms after opening; ` +
         `steps ${steps.join(' ')}; values ${values.join(' ')}`
     );
     expect(new Set(times).size).toBe(times.length);
     expect(steps.every((s) => s > 0)).toBe(true);
     // No gap: every step about one interval (the seam's too), every rate a value after the first.
-    // The seam may be up to the store's lag wide (pmlogger's last seconds not loaded yet: 1-2 s
-    // measured), joined, not a gap (docs/history.md).
-    expect(Math.max(...steps.filter((_, i) => i !== firstLive - 1))).toBeLessThan(2000);
-    expect(times[firstLive] - times[firstLive - 1]).toBeLessThan(5000);
+    expect(Math.max(...steps)).toBeLessThan(2000);
+    expect(firstSeam).toBeLessThan(STORE_LAG_MS + 2000);
     expect(values.slice(1).every((v) => v !== null)).toBe(true);
     expect(run.notices().filter((n) => /Not recorded between|History unavailable/.test(n))).toEqual([]);
     run.stop();
