@@ -163,6 +163,11 @@ export class WideSeriesBuffer {
     return this.timeColumn.length;
   }
 
+  /** Whether old rows are being dropped (see Migration): the bench tells those appends apart. */
+  get migrating(): boolean {
+    return this.migration !== undefined;
+  }
+
   /** Timestamp of the newest row, or undefined when empty. */
   get lastTimestamp(): number | undefined {
     const n = this.timeColumn.length;
