@@ -34,13 +34,15 @@ function sleep(ms: number): Promise<false> {
   return new Promise((resolve) => setTimeout(() => resolve(false), ms));
 }
 
-/** The scripts registered on `hosts` (a host that does not answer lists none). */
-async function scriptsLeft(hosts: string[]): Promise<Array<Partial<ScriptRecord>>> {
+/**
+ * The scripts registered on `clients`' hosts (a host that does not answer lists none). One client
+ * (one pmproxy context) per host for a whole wait, one host after the other: a fresh context for
+ * every read of every poll is a burst of pmcd connections that pmproxy 6.0.3 does not need.
+ */
+async function scriptsLeft(clients: PmapiClient[]): Promise<Array<Partial<ScriptRecord>>> {
   const left: Array<Partial<ScriptRecord>> = [];
-  // One host after the other, and not in a tight loop (see expectNothingLeft): every read opens a
-  // pmproxy context, and pmproxy 6.0.3 is crash-prone enough without a burst of them.
-  for (const host of hosts) {
-    left.push(...(await scriptsOnHost(host).catch(() => [])));
+  for (const client of clients) {
+    left.push(...((await readScriptList(client).catch(() => undefined)) ?? []));
   }
   return left;
 }
@@ -70,12 +72,13 @@ export async function expectNothingLeft(
   }
   try {
     await waitFor('no bpftrace left', () => bpftracePids().length === 0, timeoutMs);
+    const clients = hosts.map((host) => adminClient(host));
     // A script that failed (bpftrace refused it) has no process but stays in the PMDA's list until
     // its lease deregisters it after the grace period: left there, the next test (or the next
     // user's list of running scripts) finds it. Nothing registered may stay either.
     await waitFor(
       'no script left registered',
-      async () => (await scriptsLeft(hosts)).length === 0 || (await sleep(750)),
+      async () => (await scriptsLeft(clients)).length === 0 || (await sleep(750)),
       timeoutMs
     );
   } catch {
