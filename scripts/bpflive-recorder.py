@@ -9,10 +9,13 @@ Started in the background by `scripts/pcp-stack.sh up` (like pmproxy's watchdog)
    <state>/<hostname>/<name>.bt, and registers it again, under the same name, when it vanished
    because pmcd or the bpftrace PMDA restarted; one that vanished while both kept running was
    deregistered on purpose ("Stop recording") and is forgotten;
-3. runs one pmlogger for the host, logging each recording's data every second and a small
-   standard set of the host's metrics, into <archives>/<hostname>/ where pmproxy's discovery loads
-   it into the series store; restarts it when the set (or a script's metric ids) changed;
-4. deletes archives older than the retention.
+3. runs pmloggers for the host: one for a small standard set of the host's metrics (every 5 s)
+   and one per recording (its data every second), each into its own archive under
+   <archives>/<hostname>/ where pmproxy's discovery loads it into the series store. A pmlogger
+   starts again (a new archive) only when its own script's id changed or pmcd/the PMDA
+   restarted: starting or stopping one recording never interrupts another;
+4. moves archives no pmlogger writes any more out of the discovery tree once settled (pmproxy
+   keeps every archive under it open), and deletes archives older than the retention.
 
 Python standard library only (Debian's python3, which the PCP packages need anyway). Talks to
 pmproxy with keep-alive HTTP/1.1 (pmproxy 6.0.3 truncates chunked replies to clients that close).
@@ -24,6 +27,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -52,6 +56,9 @@ STANDARD_METRICS = [
 STANDARD_INTERVAL = '5 sec'
 RECORDING_INTERVAL = '1 sec'
 CULL_EVERY = 600.0
+RETIRE_EVERY = 10.0
+# The key of a host's pmlogger of its standard metrics (recordings' keys are their bpflive_rec_* names).
+STANDARD_KEY = 'standard'
 
 
 def log(msg):
@@ -106,6 +113,14 @@ class Pmproxy:
         if self.conn is not None:
             self.conn.close()
         self.conn = None
+
+    def series_answers(self):
+        """whether pmproxy's series store answers a query (HTTP 500 while Redis is down)"""
+        try:
+            self.get('/series/query', {'expr': 'hinv.ncpu'})
+            return True
+        except PmproxyError:
+            return False
 
     def context(self, hostspec):
         if hostspec not in self.contexts:
@@ -172,6 +187,75 @@ def pid_alive(pid, comm):
         return False
 
 
+class Logger:
+    """One running pmlogger of a host and the archive it writes: the host's standard metrics
+    (key STANDARD_KEY, every 5 s) or one recording's maps and status (key = its name, every 1 s)."""
+
+    def __init__(self, host, key, proc, archive, want):
+        self.host = host
+        self.key = key
+        self.proc = proc  # subprocess.Popen
+        self.archive = archive  # the archive's base name (in the host's archive directory)
+        self.want = want  # what it was started for (see Host.logger_wants)
+
+    @staticmethod
+    def config(names):
+        lines = ['# written by bpflive-recorder (scripts/bpflive-recorder.py): do not edit']
+        if not names:
+            lines.append(f'log mandatory on {STANDARD_INTERVAL} {{')
+            lines += [f'    {m}' for m in STANDARD_METRICS]
+        else:
+            lines.append(f'log mandatory on {RECORDING_INTERVAL} {{')
+            for name in names:
+                lines.append(f'    bpftrace.scripts.{name}.data')
+                lines.append(f'    bpftrace.scripts.{name}.status')
+        lines.append('}')
+        return '\n'.join(lines) + '\n'
+
+    @classmethod
+    def start(cls, host, key, names, want):
+        os.makedirs(host.state_dir(), mode=0o700, exist_ok=True)
+        config = os.path.join(host.state_dir(), f'pmlogger-{key}.config')
+        write_atomic(config, cls.config(names))
+        archive_dir = host.archive_dir()
+        os.makedirs(archive_dir, mode=0o755, exist_ok=True)
+        stamp = datetime.datetime.now().strftime('%Y%m%d.%H.%M.%S')
+        archive = f'{key}-{stamp}'
+        n = 1
+        while any(f.startswith(archive + '.') for f in os.listdir(archive_dir)):
+            n += 1  # started again within the same second: pmlogger refuses an existing archive
+            archive = f'{key}-{stamp}-{n}'
+        logfile = os.path.join(host.rec.logs, f'pmlogger-{safe_dirname(host.hostname)}-{key}.log')
+        cmd = ['pmlogger', '-h', host.hostspec, '-c', config, '-l', logfile, '-m', 'bpflive-recorder',
+               os.path.join(archive_dir, archive)]
+        proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        logger = cls(host, key, proc, archive, want)
+        write_atomic(logger.pid_file(), f'{proc.pid}\n')
+        what = 'the standard metrics' if not names else f'recording {key}'
+        log(f'{host.hostname}: pmlogger (pid {proc.pid}) logs {what} into {os.path.join(archive_dir, archive)}')
+        return logger
+
+    def pid_file(self):
+        return os.path.join(self.host.rec.run, f'pmlogger-{safe_dirname(self.host.hostname)}-{self.key}.pid')
+
+    def exited(self):
+        return self.proc.poll() is not None
+
+    def stop(self, why):
+        log(f'{self.host.hostname}: stopping pmlogger of {self.key} (pid {self.proc.pid}): {why}')
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        try:
+            os.unlink(self.pid_file())
+        except OSError:
+            pass
+
+
 class Host:
     """One farmed pmcd: its recordings, its pmlogger."""
 
@@ -183,8 +267,7 @@ class Host:
         self.generation = None  # (pmcd pid, PMDA process group): changes when either restarts
         self.scripts = {}  # recording name -> script id, as last seen (those with data only)
         self.ready = set()  # script ids whose maps had values
-        self.logged = None  # what the running pmlogger logs: (names, ids, generation)
-        self.pmlogger = None  # subprocess.Popen
+        self.loggers = {}  # STANDARD_KEY or a recording's name -> its running Logger
         self.error = None
         self.pmcd_answers = False
         self.last_poll = None
@@ -349,80 +432,85 @@ class Host:
             return  # someone (an Editor's session) registered it first
         log(f'{self.hostname}: could not register {name} again: {message[:300]}')
 
-    # ---- pmlogger
-    def logger_config(self, names):
-        lines = [
-            '# written by bpflive-recorder (scripts/bpflive-recorder.py): do not edit',
-            f'log mandatory on {STANDARD_INTERVAL} {{',
-        ]
-        lines += [f'    {m}' for m in STANDARD_METRICS]
-        lines.append('}')
-        if names:
-            lines.append(f'log mandatory on {RECORDING_INTERVAL} {{')
-            for name in names:
-                lines.append(f'    bpftrace.scripts.{name}.data')
-                lines.append(f'    bpftrace.scripts.{name}.status')
-            lines.append('}')
-        return '\n'.join(lines) + '\n'
+    # ---- pmloggers
+    def logger_wants(self):
+        """key -> (what the pmlogger logs, when it must start again): one for the host's standard
+        metrics, one per recording. A recording's pmlogger starts again only when its own script
+        id or the host's generation changed (pmlogger resolves metric ids when it starts), so
+        starting or stopping one recording neither rolls nor interrupts the others' archives."""
+        wants = {STANDARD_KEY: ((), self.generation)}
+        for name, sid in self.scripts.items():
+            wants[name] = ((name,), (sid, self.generation))
+        return wants
 
-    def logger_pid_file(self):
-        return os.path.join(self.rec.run, f'pmlogger-{safe_dirname(self.hostname)}.pid')
+    def stop_logger(self, key, why):
+        logger = self.loggers.pop(key, None)
+        if logger is not None:
+            logger.stop(why)
 
-    def stop_logger(self, why):
-        if self.pmlogger is None:
-            return
-        log(f'{self.hostname}: stopping pmlogger (pid {self.pmlogger.pid}): {why}')
-        self.pmlogger.terminate()
-        try:
-            self.pmlogger.wait(10)
-        except subprocess.TimeoutExpired:
-            self.pmlogger.kill()
-            self.pmlogger.wait()
-        self.pmlogger = None
-        self.logged = None
-        try:
-            os.unlink(self.logger_pid_file())
-        except OSError:
-            pass
+    def stop_loggers(self, why):
+        for key in list(self.loggers):
+            self.stop_logger(key, why)
 
-    def ensure_logger(self):
+    def ensure_loggers(self):
         if self.paused():
-            self.stop_logger('paused (pcp-stack.sh logger-pause)')
+            self.stop_loggers('paused (pcp-stack.sh logger-pause)')
             return
-        names = sorted(self.scripts)
-        want = (tuple(names), tuple(self.scripts[n] for n in names), self.generation)
-        if self.pmlogger is not None and self.pmlogger.poll() is not None:
-            log(f'{self.hostname}: pmlogger exited with status {self.pmlogger.returncode}; starting it again')
-            self.pmlogger = None
-        if self.pmlogger is not None and self.logged == want:
-            return
-        self.stop_logger('the recorded set changed')
-        os.makedirs(self.state_dir(), mode=0o700, exist_ok=True)
-        config = os.path.join(self.state_dir(), 'pmlogger.config')
-        write_atomic(config, self.logger_config(names))
-        archive_dir = self.archive_dir()
-        os.makedirs(archive_dir, mode=0o755, exist_ok=True)
-        archive = os.path.join(archive_dir, datetime.datetime.now().strftime('%Y%m%d.%H.%M.%S'))
-        logfile = os.path.join(self.rec.logs, f'pmlogger-{safe_dirname(self.hostname)}.log')
-        cmd = ['pmlogger', '-h', self.hostspec, '-c', config, '-l', logfile, '-m', 'bpflive-recorder', archive]
-        self.pmlogger = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=subprocess.DEVNULL, start_new_session=True)
-        write_atomic(self.logger_pid_file(), f'{self.pmlogger.pid}\n')
-        self.logged = want
-        log(f'{self.hostname}: pmlogger (pid {self.pmlogger.pid}) logs {len(names)} recording(s) and '
-            f'{len(STANDARD_METRICS)} standard metrics into {archive}')
+        wants = self.logger_wants()
+        for key in list(self.loggers):
+            if key not in wants:
+                self.stop_logger(key, 'the recording stopped')
+        for key, (names, want) in wants.items():
+            logger = self.loggers.get(key)
+            if logger is not None and logger.exited():
+                log(f'{self.hostname}: pmlogger of {key} exited with status {logger.proc.returncode}; starting it again')
+                self.loggers.pop(key)
+                logger = None
+            if logger is not None and logger.want == want:
+                continue
+            if logger is not None:
+                self.stop_logger(key, 'its script or the host restarted (new metric ids)')
+            self.loggers[key] = Logger.start(self, key, names, want)
+
+    def live_archives(self):
+        return {logger.archive for logger in self.loggers.values()}
+
+    def pid_of(self, key):
+        logger = self.loggers.get(key)
+        return logger.proc.pid if logger is not None and not logger.exited() else None
 
     def status(self):
         return {
             'hostspec': self.hostspec,
             'hostname': self.hostname,
             'recordings': sorted(self.scripts),
-            'pmlogger': self.pmlogger.pid if self.pmlogger is not None and self.pmlogger.poll() is None else None,
+            'pmlogger': self.pid_of(STANDARD_KEY),
+            'loggers': {key: self.pid_of(key) for key in self.loggers if key != STANDARD_KEY},
             'paused': bool(self.hostname) and self.paused(),
             'archives': self.archive_dir() if self.hostname else None,
             'error': self.error,
             'last_poll': self.last_poll,
         }
+
+
+def archive_groups(tree):
+    """(directory, archive base name, its files) of every PCP archive under tree"""
+    for root, _dirs, files in os.walk(tree):
+        groups = {}
+        for f in files:
+            m = re.match(r'^(.*)\.(index|meta|\d+)(\.xz)?$', f)
+            if m:
+                groups.setdefault(m.group(1), []).append(f)
+        for base, members in groups.items():
+            yield root, base, members
+
+
+def newest_mtime(root, members):
+    """when the archive was last written (a file that vanished meanwhile counts as now)"""
+    try:
+        return max(os.path.getmtime(os.path.join(root, f)) for f in members)
+    except OSError:
+        return time.time()
 
 
 class Recorder:
@@ -438,6 +526,9 @@ class Recorder:
         self.credentials_file = args.credentials
         self.hosts = {}
         self.last_cull = 0.0
+        self.done = args.done
+        self.settle = args.settle
+        self.last_retire = 0.0
         self.stopping = False
 
     def read_hosts(self):
@@ -453,10 +544,46 @@ class Recorder:
             pass
         for hostspec in list(self.hosts):
             if hostspec not in wanted:
-                self.hosts.pop(hostspec).stop_logger('no longer farmed')
+                self.hosts.pop(hostspec).stop_loggers('no longer farmed')
         for hostspec, pgid_file in wanted.items():
             if hostspec not in self.hosts:
                 self.hosts[hostspec] = Host(self, hostspec, pgid_file)
+
+    def live_archives(self):
+        """the paths (without suffix) of the archives a running pmlogger writes"""
+        return {os.path.join(host.archive_dir(), a)
+                for host in self.hosts.values() if host.hostname for a in host.live_archives()}
+
+    def retire(self):
+        """Moves every archive no pmlogger writes any more, and unchanged for `settle` seconds,
+        out of pmproxy's discovery tree into `done` (same layout). pmproxy 6.0.3's discovery keeps
+        four descriptors open for every archive it ever found under /var/log/pcp/pmlogger, for
+        as long as the archive stays there; past about 1,000 descriptors every connection pmproxy
+        opened to pmcd was refused (docs/recording.md). The series store keeps what discovery
+        loaded: the values stay queryable after the move. Only while the store answers (when it
+        does not, discovery may not have loaded the archive's last seconds yet)."""
+        now = time.time()
+        if now - self.last_retire < RETIRE_EVERY:
+            return
+        self.last_retire = now
+        live = self.live_archives()
+        settled = [(root, base, members) for root, base, members in archive_groups(self.archives)
+                   if os.path.join(root, base) not in live and now - newest_mtime(root, members) > self.settle]
+        if not settled:
+            return
+        if not self.pmproxy.series_answers():
+            log(f'{len(settled)} finished archive(s) stay in {self.archives}: the series store does not answer')
+            return
+        for root, base, members in settled:
+            dest = os.path.join(self.done, os.path.relpath(root, self.archives))
+            try:
+                os.makedirs(dest, mode=0o755, exist_ok=True)
+                for f in members:
+                    shutil.move(os.path.join(root, f), os.path.join(dest, f))
+            except OSError as e:
+                log(f'could not move archive {os.path.join(root, base)} to {dest}: {e}')
+                continue
+            log(f'archive {os.path.join(root, base)} finished: moved to {dest} (out of pmproxy\'s discovery)')
 
     def cull(self):
         """deletes archives (all their files) whose newest file is older than the retention"""
@@ -464,33 +591,21 @@ class Recorder:
         if now - self.last_cull < CULL_EVERY:
             return
         self.last_cull = now
-        live = set()
-        for host in self.hosts.values():
-            if host.pmlogger is not None:
-                live.add(os.path.basename(host.pmlogger.args[-1]))
-        for root, _dirs, files in os.walk(self.archives):
-            groups = {}
-            for f in files:
-                m = re.match(r'^(.*)\.(index|meta|\d+)(\.xz)?$', f)
-                if m:
-                    groups.setdefault(m.group(1), []).append(f)
-            for base, members in groups.items():
-                if base in live:
+        live = self.live_archives()
+        for tree in (self.archives, self.done):
+            for root, base, members in archive_groups(tree):
+                if os.path.join(root, base) in live or now - newest_mtime(root, members) <= self.retention:
                     continue
-                try:
-                    newest = max(os.path.getmtime(os.path.join(root, f)) for f in members)
-                except OSError:
-                    continue
-                if now - newest > self.retention:
-                    for f in members:
-                        try:
-                            os.unlink(os.path.join(root, f))
-                        except OSError:
-                            pass
-                    log(f'deleted archive {os.path.join(root, base)} (older than the retention, {self.retention} s)')
+                for f in members:
+                    try:
+                        os.unlink(os.path.join(root, f))
+                    except OSError:
+                        pass
+                log(f'deleted archive {os.path.join(root, base)} (older than the retention, {self.retention} s)')
 
     def write_status(self):
         status = {'pid': os.getpid(), 'time': time.time(), 'retention': self.retention,
+                  'settle': self.settle, 'done': self.done,
                   'hosts': [h.status() for h in self.hosts.values()]}
         write_atomic(os.path.join(self.run, 'status.json'), json.dumps(status) + '\n')
 
@@ -508,10 +623,11 @@ class Recorder:
                 host.error = str(e)
             if host.hostname and host.pmcd_answers and not self.stopping:
                 try:
-                    host.ensure_logger()
+                    host.ensure_loggers()
                 except OSError as e:
                     host.error = f'pmlogger: {e}'
                     log(f'{host.hostname}: could not start pmlogger: {e}')
+        self.retire()
         self.cull()
         self.write_status()
 
@@ -532,7 +648,7 @@ class Recorder:
             while not self.stopping and time.monotonic() < deadline:
                 time.sleep(0.2)
         for host in self.hosts.values():
-            host.stop_logger('the recorder stops')
+            host.stop_loggers('the recorder stops')
         try:
             os.unlink(os.path.join(self.run, 'status.json'))
         except OSError:
@@ -565,6 +681,10 @@ def parse_args(argv):
     p.add_argument('--credentials', default='/etc/pcp/bpflive/credentials', help='user:password (root only)')
     p.add_argument('--state', default='/var/lib/bpflive/recordings')
     p.add_argument('--archives', default='/var/log/pcp/pmlogger/bpflive')
+    p.add_argument('--done', default='/var/lib/bpflive/archives',
+                   help='where finished archives go, out of pmproxy\'s discovery tree (--archives)')
+    p.add_argument('--settle', type=float, default=60.0,
+                   help='seconds a finished archive stays for discovery to load it, before it moves')
     p.add_argument('--run', default='/run/bpflive/recorder')
     p.add_argument('--logs', default='/var/log/bpflive')
     p.add_argument('--interval', type=float, default=2.0)

@@ -1682,13 +1682,16 @@ cmd_series_up() {
 # ---------------------------------------------------------------- recorder (pmlogger farm)
 # The recorder (scripts/bpflive-recorder.py, installed to RECORDER; docs/recording.md) keeps
 # bpflive's recorded scripts (named bpflive_rec_*) recorded: one pmlogger per pmcd it farms
-# (this machine's, the second pmcd's, and BPFLIVE_RECORD_HOSTS), archives under RECORD_ARCHIVES
-# where pmproxy's discovery loads them into the series store; it registers a recording again
+# (this machine's, the second pmcd's, and BPFLIVE_RECORD_HOSTS) for its standard metrics and one per
+# recording, archives under RECORD_ARCHIVES where pmproxy's discovery loads them into the series
+# store, moved to RECORD_DONE once finished and settled (BPFLIVE_ARCHIVE_SETTLE seconds, 60); it registers a recording again
 # after pmcd or the PMDA restarted. Started by 'up' (with the series store), stopped by 'down'.
 readonly RECORDER=/usr/local/lib/bpflive/bpflive-recorder.py
 readonly RECORDER_RUN=/run/bpflive/recorder
 readonly RECORDER_PID=$RECORDER_RUN/recorder.pid
 readonly RECORD_ARCHIVES=/var/log/pcp/pmlogger/bpflive
+# Finished archives move here, out of pmproxy's discovery tree (it keeps every archive there open).
+readonly RECORD_DONE=/var/lib/bpflive/archives
 readonly RECORDINGS_DIR=/var/lib/bpflive/recordings
 
 recorder_source() { # the recorder beside this script (the repository's scripts/, or /usr/local/bin)
@@ -1736,7 +1739,7 @@ start_recorder() { # (re)start the recorder when it is not running, or its code 
   tmpdir
   recorder_hosts >"$TMPD/hosts"
   install_if_new "$TMPD/hosts" "$RECORDER_RUN/hosts" 0644 || true
-  args="--retention $RETENTION --credentials ${CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE} --archives $RECORD_ARCHIVES --state $RECORDINGS_DIR --run $RECORDER_RUN"
+  args="--retention $RETENTION --credentials ${CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE} --archives $RECORD_ARCHIVES --done $RECORD_DONE --settle ${BPFLIVE_ARCHIVE_SETTLE:-60} --state $RECORDINGS_DIR --run $RECORDER_RUN"
   pid=$(recorder_pid || true)
   if install_if_new "$src" "$RECORDER" 0755 || [ "$(cat "$RECORDER_RUN/args" 2>/dev/null || true)" != "$args" ]; then
     if [ -n "$pid" ]; then
@@ -1791,13 +1794,29 @@ for h in hosts:
     elif h.get("paused"):
         print(f"pcp-stack: pmlogger {name}: paused (logger-resume {name})")
     elif h.get("pmlogger"):
-        recs = ", ".join(h.get("recordings") or []) or "no recordings"
-        print(f"pcp-stack: pmlogger {name}: running (pid {h['pmlogger']}; {h.get('hostspec')}; {recs}; {h.get('archives')})")
+        loggers = h.get("loggers") or {}
+        recs = ", ".join(f"{r} (pid {loggers.get(r) or 'NOT running'})" for r in h.get("recordings") or []) or "no recordings"
+        print(f"pcp-stack: pmlogger {name}: running (standard metrics: pid {h['pmlogger']}; {h.get('hostspec')}; {recs}; {h.get('archives')})")
     else:
         print(f"pcp-stack: pmlogger {name}: NOT running")
         bad = 1
 sys.exit(bad)
 PY
+}
+
+discovery_status() { # 1 when pmproxy holds so many descriptors that its pmcd connections may fail
+  local pid fds archives
+  archives=$(find "$RECORD_ARCHIVES" -name '*.meta' 2>/dev/null | wc -l)
+  pid=$(pgrep -x pmproxy | head -1 || true)
+  [ -n "$pid" ] || return 0
+  fds=$(find "/proc/$pid/fd" -mindepth 1 2>/dev/null | wc -l)
+  # Seen here: past about 1,000 descriptors (four per archive under its discovery tree)
+  # every connection pmproxy opened to pmcd was refused (docs/recording.md).
+  if [ "$fds" -gt 800 ]; then
+    say "discovery: pmproxy holds $fds descriptors ($archives archive(s) in $RECORD_ARCHIVES): its connections to pmcd may be refused; finished archives belong in $RECORD_DONE"
+    return 1
+  fi
+  say "discovery: $archives archive(s) in $RECORD_ARCHIVES, pmproxy holds $fds descriptors (finished archives move to $RECORD_DONE)"
 }
 
 logger_host_ok() { # logger_host_ok HOST paused|running: the recorder's status says so of HOST's pmlogger
@@ -2130,6 +2149,7 @@ cmd_status() {
   second_status || bad=1
   series_status || bad=1
   recorder_status || bad=1
+  discovery_status || bad=1
   if [ "$bad" -eq 0 ]; then say "status: all well"; else say "status: NOT ready (run: scripts/pcp-stack.sh up)"; fi
   return "$bad"
 }

@@ -6,6 +6,7 @@ import { installNodeBackendSrv } from './nodeBackendSrv';
 import {
   loggerPause,
   loggerResume,
+  pmproxyDescriptors,
   PMPROXY,
   SECOND_HOSTSPEC,
   recorderStatus,
@@ -25,6 +26,12 @@ const RUN = Date.now().toString(36);
 const CODE = 'tracepoint:raw_syscalls:sys_enter { @rec_ticks = count(); }';
 const recordings = HOSTS.map((_, i) => prepareRecording(CODE, { name: `h1test_${RUN}_${i}` }));
 const metricOf = (name: string) => `bpftrace.scripts.${name}.data.rec_ticks`;
+// Recordings started and stopped next to a long one (the archive test): each its own code.
+const churn = [0, 1, 2].map((k) =>
+  prepareRecording(`tracepoint:raw_syscalls:sys_enter { @rec_ticks = count(); @churn_${k} = count(); }`, {
+    name: `h1churn_${RUN}_${k}`,
+  })
+);
 
 beforeAll(() => {
   stackUp(['--second-host']);
@@ -34,8 +41,13 @@ beforeAll(() => {
 afterAll(async () => {
   // a test that failed half-way must not leave its recordings (named scripts never expire)
   for (const [i, host] of HOSTS.entries()) {
-    if ((await scriptsOnHost(host)).some((r) => r.metadata?.name === recordings[i].name)) {
-      await deregisterScripts(adminClient(host), [recordings[i].name]).catch(() => undefined);
+    const mine = i === 0 ? [recordings[0], ...churn] : [recordings[i]];
+    const left = (await scriptsOnHost(host)).filter((r) => mine.some((m) => m.name === r.metadata?.name));
+    if (left.length) {
+      await deregisterScripts(
+        adminClient(host),
+        left.map((r) => r.metadata!.name!)
+      ).catch(() => undefined);
     }
   }
   await expectNothingLeft(30_000, HOSTS);
@@ -157,6 +169,79 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
         `3 new samples in /series after ${(recordingAgainAfter / 1000).toFixed(1)} s`
     );
   }, 240_000);
+
+  it("recordings started and stopped beside one neither restart nor interrupt its pmlogger; their archives leave pmproxy's discovery, their values stay", async () => {
+    // One recording on this host, recorded into the store.
+    const long = recordings[0];
+    await registerScript(adminClient('localhost'), long.text);
+    const ids = await waitFor(
+      `${metricOf(long.name)} in the series store`,
+      async () => {
+        const found = await seriesOf(metricOf(long.name));
+        return found.length === 1 && (await samplesSince(found, Date.now() - 3_000)).length > 0 ? found : undefined;
+      },
+      60_000
+    );
+    const hostOf = () => recorderStatus().hosts.find((h) => h.hostspec === 'localhost')!;
+    const loggersBefore = { standard: hostOf().pmlogger, long: hostOf().loggers[long.name] };
+    expect(loggersBefore.long).toEqual(expect.any(Number));
+    const descriptorsBefore = pmproxyDescriptors();
+
+    // Three more recordings start, are recorded, and stop, one after the other.
+    const churnFrom = Date.now();
+    for (const r of churn) {
+      await registerScript(adminClient('localhost'), r.text);
+      await waitFor(`${r.name} recorded`, async () => (await seriesOf(metricOf(r.name))).length > 0, 60_000);
+      await deregisterScripts(adminClient('localhost'), [r.name]);
+      await waitFor(`${r.name}'s pmlogger stopped`, () => !(r.name in hostOf().loggers), 20_000);
+    }
+    const churnTo = Date.now();
+    // The long recording's pmlogger and the standard one ran on, the same processes throughout.
+    expect({ standard: hostOf().pmlogger, long: hostOf().loggers[long.name] }).toEqual(loggersBefore);
+    // Its samples through the churn: one a second, no gap (the store lags a few seconds).
+    const samples = await waitFor(
+      'the long recording in the store past the churn',
+      async () => {
+        const got = await samplesSince(ids, churnFrom);
+        return got.some((v) => v.timestamp > churnTo + 2_000) ? got : undefined;
+      },
+      30_000
+    );
+    const times = samples.map((v) => v.timestamp).sort((a, b) => a - b);
+    const widest = Math.max(...times.slice(1).map((t, i) => t - times[i]));
+    expect(widest).toBeLessThan(2_500);
+
+    // The stopped recordings' archives move out of the discovery tree once settled.
+    const { settle, done } = recorderStatus();
+    const hostname = hostOf().hostname!;
+    const archivesOf = (dir: string, name: string) =>
+      fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${name}-`)) : [];
+    const liveDir = hostOf().archives!;
+    await waitFor(
+      'the stopped recordings archives moved out of discovery',
+      () =>
+        churn.every(
+          (r) => archivesOf(liveDir, r.name).length === 0 && archivesOf(`${done}/${hostname}`, r.name).length >= 3
+        ),
+      (settle + 30) * 1_000
+    );
+    const movedAfter = Date.now() - churnTo;
+    // pmproxy let go of them: its descriptors did not grow with the recordings started and stopped.
+    const descriptorsAfter = pmproxyDescriptors();
+    expect(descriptorsAfter).toBeLessThanOrEqual(descriptorsBefore + 4);
+    // Their values stay in the series store.
+    for (const r of churn) {
+      expect((await samplesSince(await seriesOf(metricOf(r.name)), churnFrom)).length).toBeGreaterThan(0);
+    }
+
+    await deregisterScripts(adminClient('localhost'), [long.name]);
+    await waitFor(`${long.name}'s pmlogger stopped`, () => !(long.name in hostOf().loggers), 20_000);
+    console.log(
+      `recording churn: ${churn.length} recordings started and stopped in ${((churnTo - churnFrom) / 1000).toFixed(0)} s ` +
+        `beside one whose widest sample gap was ${widest} ms; their archives left discovery ${(movedAfter / 1000).toFixed(0)} s ` +
+        `after (settle ${settle} s); pmproxy descriptors ${descriptorsBefore} before, ${descriptorsAfter} after`
+    );
+  }, 300_000);
 
   it("logger-pause leaves a gap in a host's standard metrics, logger-resume records again", async () => {
     const host = 'bpflive-second';

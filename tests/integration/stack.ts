@@ -132,15 +132,27 @@ export function restartPmcd() {
 export interface RecorderStatus {
   pid: number;
   retention: number;
+  /** Seconds a finished archive stays in pmproxy's discovery tree before it moves to `done`. */
+  settle: number;
+  done: string;
   hosts: Array<{
     hostspec: string;
     hostname: string | null;
     recordings: string[];
+    /** The pmlogger of the host's standard metrics. */
     pmlogger: number | null;
+    /** The pmlogger of each recording, by its name. */
+    loggers: Record<string, number | null>;
     paused: boolean;
     archives: string | null;
     error: string | null;
   }>;
+}
+
+/** How many file descriptors pmproxy holds (its discovery keeps four per archive it watches). */
+export function pmproxyDescriptors(): number {
+  const pid = sh('pgrep -x pmproxy | head -1').trim();
+  return fs.readdirSync(`/proc/${pid}/fd`).length;
 }
 
 export function recorderStatus(): RecorderStatus {
