@@ -76,8 +76,10 @@ function threadCpuAddon() {
       encoding: 'utf8',
     });
     if (gyp.status !== 0) {
-      const tail = `${gyp.stdout ?? ''}${gyp.stderr ?? ''}`.trim().split('\n').slice(-3).join(' | ');
-      return unavailable(`node-gyp failed: ${gyp.error?.message ?? tail}`);
+      const lines = `${gyp.stdout ?? ''}${gyp.stderr ?? ''}`.split('\n').filter((l) => l.trim());
+      const errors = lines.filter((l) => /error/i.test(l));
+      const why = (errors.length ? errors : lines).slice(0, 3).join(' | ');
+      return unavailable(`node-gyp failed: ${gyp.error?.message ?? why}`);
     }
     renameSync(work, dir);
     console.log(`built the thread CPU clock: ${addon}`);
