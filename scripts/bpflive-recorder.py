@@ -57,6 +57,8 @@ STANDARD_INTERVAL = '5 sec'
 RECORDING_INTERVAL = '1 sec'
 CULL_EVERY = 600.0
 RETIRE_EVERY = 10.0
+# A pmlogger that exits this soon after its start waits this long before it starts again.
+QUICK_EXIT = 30.0
 # The key of a host's pmlogger of its standard metrics (recordings' keys are their bpflive_rec_* names).
 STANDARD_KEY = 'standard'
 
@@ -197,6 +199,7 @@ class Logger:
         self.proc = proc  # subprocess.Popen
         self.archive = archive  # the archive's base name (in the host's archive directory)
         self.want = want  # what it was started for (see Host.logger_wants)
+        self.started = time.monotonic()
 
     @staticmethod
     def config(names):
@@ -268,6 +271,7 @@ class Host:
         self.scripts = {}  # recording name -> script id, as last seen (those with data only)
         self.ready = set()  # script ids whose maps had values
         self.loggers = {}  # STANDARD_KEY or a recording's name -> its running Logger
+        self.retry_at = {}  # key -> when a pmlogger that exited right after its start may start again
         self.error = None
         self.pmcd_answers = False
         self.last_poll = None
@@ -463,13 +467,23 @@ class Host:
         for key, (names, want) in wants.items():
             logger = self.loggers.get(key)
             if logger is not None and logger.exited():
-                log(f'{self.hostname}: pmlogger of {key} exited with status {logger.proc.returncode}; starting it again')
                 self.loggers.pop(key)
+                if time.monotonic() - logger.started < QUICK_EXIT:
+                    # Each start is a new archive: one that keeps failing would fill the tree.
+                    self.retry_at[key] = time.monotonic() + QUICK_EXIT
+                    log(f'{self.hostname}: pmlogger of {key} exited with status {logger.proc.returncode} '
+                        f'{time.monotonic() - logger.started:.0f} s after it started (see its log); '
+                        f'starting it again in {QUICK_EXIT:.0f} s')
+                else:
+                    log(f'{self.hostname}: pmlogger of {key} exited with status {logger.proc.returncode}; starting it again')
                 logger = None
+            if logger is None and time.monotonic() < self.retry_at.get(key, 0):
+                continue
             if logger is not None and logger.want == want:
                 continue
             if logger is not None:
                 self.stop_logger(key, 'its script or the host restarted (new metric ids)')
+            self.retry_at.pop(key, None)
             self.loggers[key] = Logger.start(self, key, names, want)
 
     def live_archives(self):
