@@ -24,6 +24,9 @@ describe('docker-compose.yaml', () => {
     expect(p.environment.BPFLIVE_SERIES_RETENTION).toMatch(/7d/);
     expect(p.depends_on.valkey.condition).toBe('service_healthy');
     expect(p.volumes).toContain('pcp-archives:/var/log/pcp/pmlogger/bpflive');
+    // finished archives leave pmproxy's discovery tree (docs/recording.md) and are kept here
+    expect(p.volumes).toContain('pcp-archives-done:/var/lib/bpflive/archives');
+    expect(read('scripts/pcp-stack.sh')).toContain('readonly RECORD_DONE=/var/lib/bpflive/archives');
     expect(p.volumes).toContain('pcp-recordings:/var/lib/bpflive/recordings');
     // the recorder that pcp-stack.sh up starts is found beside it in the image
     expect(read('docker/pcp/Dockerfile')).toContain(
@@ -104,6 +107,7 @@ describe('docker-compose.yaml', () => {
     expect(Object.keys(compose.volumes).sort()).toEqual([
       'grafana-data',
       'pcp-archives',
+      'pcp-archives-done',
       'pcp-credentials',
       'pcp-recordings',
       'pmproxy-credentials',
