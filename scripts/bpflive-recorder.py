@@ -616,6 +616,18 @@ class Recorder:
                     except OSError:
                         pass
                 log(f'deleted archive {os.path.join(root, base)} (older than the retention, {self.retention} s)')
+        # pmlogger's own logs, one per host and recording: those of recordings long gone
+        try:
+            entries = os.listdir(self.logs)
+        except OSError:
+            entries = []
+        for f in entries:
+            path = os.path.join(self.logs, f)
+            if f.startswith('pmlogger-') and f.endswith('.log') and now - newest_mtime(self.logs, [f]) > self.retention:
+                try:
+                    os.unlink(path)
+                except OSError:
+                    pass
 
     def write_status(self):
         status = {'pid': os.getpid(), 'time': time.time(), 'retention': self.retention,
