@@ -121,6 +121,14 @@ describe('QueryOptions', () => {
     expect(onChange).not.toHaveBeenCalled();
   });
 
+  it('says where Output lines is above its bound, and not below it', () => {
+    const over = setup({ ...base, outputLines: 50_000 }, ['@output']);
+    expect(screen.getByText(/At most 10,000: the script keeps that many/)).toBeInTheDocument();
+    over.view.unmount();
+    setup({ ...base, outputLines: 10_000 }, ['@output']);
+    expect(screen.queryByText(/At most 10,000/)).toBeNull();
+  });
+
   it('reads top N and min samples as positive whole numbers', () => {
     const { onChange } = setup({ ...base, format: 'table' });
     const topn = document.getElementById('bpflive-A-topn') as HTMLInputElement;

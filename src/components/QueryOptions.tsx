@@ -11,6 +11,7 @@ import {
   UnitPicker,
 } from '@grafana/ui';
 import { recordingNameError } from '../query/recording';
+import { OUTPUT_LINES_MAX, outputLinesError } from '../query/outputLines';
 import { BpftraceQuery, FlameGraphCompare, FlameGraphOptions, QueryFormat } from '../types';
 
 const TIME_HELP = 'As in the time picker: now-2h, 2026-12-03 17:00:00, or ms since the epoch.';
@@ -235,7 +236,9 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
           <InlineField
             label="Output lines"
             labelWidth={14}
-            tooltip="printf lines the PMDA keeps between two reads (its table-retain-lines). More lines arriving per second than this are lost, and the panel says so; without a bound the PMDA would keep every line since the start and send all of it on every tick."
+            invalid={outputLinesError(query.outputLines) !== undefined}
+            error={outputLinesError(query.outputLines)}
+            tooltip={`printf lines the PMDA keeps between two reads (its table-retain-lines), and the lines the panel shows, at most ${OUTPUT_LINES_MAX.toLocaleString('en-US')}. More lines arriving between two reads than this are lost, and the panel says so. Keep it near what two reads bring: the PMDA copies every kept line for each new one, and the panel warns when that costs it more than half a CPU.`}
           >
             <CommitInput
               id={id('outputlines')}

@@ -264,7 +264,39 @@ r { printf("%d\\n", nsecs - @start[tid]); delete(@start[tid]); }`;
     );
     lease.observe(sample(2000, { status: 'started', probes: 2, data_bytes: 20, 'data.output': lines(100) }), 2000);
     expect(lease.warnings.join()).toMatch(/prints at least 5 lines\/s, more than the 5 lines the PMDA keeps/);
+    // 5 lines a second with 5 kept costs the PMDA nothing to speak of.
+    expect(lease.warnings.join()).not.toMatch(/of a CPU/);
   });
+
+  it.each([
+    // kept lines, lines printed in a 1 s read, the warning (or none)
+    [10_000, 2_000, /prints 2000 lines\/s while the PMDA keeps 10000: .* about 70 % of a CPU, .* to about 4000 /],
+    [10_000, 6_000, /prints 6000 lines\/s while the PMDA keeps 10000: .* about 210 % of a CPU, .* Print less/],
+    // A read shows at most the kept lines: past them the rate is a lower bound (and lines are lost).
+    [2_000, 8_000, undefined],
+    [2_000, 2_000, undefined],
+    [10_000, 1_000, undefined],
+  ])(
+    "%i kept lines at %i lines/s: the PMDA's cost of keeping them is a warning past half a CPU",
+    (kept, perSecond, warning) => {
+      const lease = leaseOf(`text\n// table-retain-lines: ${kept}`);
+      const lines = (from: number, n: number) => Array.from({ length: n }, (_, i) => `line ${from + i}\n`).join('');
+      lease.observe(sample(1000, { status: 'started', probes: 2, data_bytes: 10, 'data.output': lines(0, 10) }), 1000);
+      const printed = lines(10, perSecond);
+      // What the PMDA sends: the kept tail of everything printed so far.
+      const text = (lines(0, 10) + printed)
+        .split('\n')
+        .slice(-kept - 1)
+        .join('\n');
+      lease.observe(sample(2000, { status: 'started', probes: 2, data_bytes: 20, 'data.output': text }), 2000);
+      const found = lease.warnings.find((w) => /of a CPU/.test(w));
+      if (warning) {
+        expect(found).toMatch(warning);
+      } else {
+        expect(found).toBeUndefined();
+      }
+    }
+  );
 });
 
 describe('bpftrace messages', () => {

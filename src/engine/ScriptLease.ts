@@ -6,6 +6,7 @@ import { InstanceValue, MetricValues } from '../pmapi/types';
 import { joinedEventSplitter } from '../scripts/joinOutput';
 import { isNameRanking, isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
 import { dataMetric, scriptMetric } from '../scripts/names';
+import { PMDA_SECONDS_PER_KEPT_LINE } from '../scripts/naming';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
 import type { NamedInstances } from './instanceNames';
 import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
@@ -484,10 +485,27 @@ export class ScriptLease {
     }
     const kept = retainedLines(this.text);
     this.lasting = this.lasting.filter((w) => !w.startsWith(OUTPUT_LEAD));
-    if (added >= kept && spanMs) {
-      const perSecond = Math.round((added * 1000) / spanMs);
+    if (!spanMs) {
+      return;
+    }
+    const perSecond = Math.round((added * 1000) / spanMs);
+    if (added >= kept) {
       this.lasting.push(
         `${OUTPUT_LEAD} at least ${perSecond} lines/s, more than the ${kept} lines the PMDA keeps between two reads: some lines are lost. Raise "Output lines" in the query options, or print less (filter in the script).`
+      );
+    }
+    // The PMDA copies every kept line for each printed one, in the process that serves every
+    // script of the host: past half a CPU it falls behind, and every panel of the host with it.
+    const pmdaShare = perSecond * kept * PMDA_SECONDS_PER_KEPT_LINE;
+    if (pmdaShare > PMDA_SHARE_WARNING) {
+      const enough = Math.max(100, Math.ceil((perSecond * 2 * this.options.pollIntervalMs) / 1000 / 100) * 100);
+      this.lasting.push(
+        `${OUTPUT_LEAD} ${perSecond} lines/s while the PMDA keeps ${kept}: it copies every kept line for each new one, about ${Math.round(
+          pmdaShare * 100
+        )} % of a CPU, and every script and panel on this host waits for it. ` +
+          (enough < kept
+            ? `Lower "Output lines" to about ${enough} (two reads' worth), or print less (filter in the script).`
+            : 'Print less (filter in the script).')
       );
     }
   }
@@ -686,6 +704,8 @@ const STALL_LEAD = 'bpftrace has not printed';
 /** A map name as bpftrace has it (`@`, `@name`); the PMDA's misreads contain anything. */
 const VALID_VARIABLE = /^@\w*$/;
 const OUTPUT_LEAD = 'The script prints';
+/** The estimated share of a CPU the PMDA spends keeping a script's lines that gets a warning. */
+const PMDA_SHARE_WARNING = 0.5;
 
 function variableInfo(
   scriptId: string,

@@ -193,6 +193,13 @@ describe('lint: what the PMDA does with the script', () => {
   it('rejects a bad table-retain-lines value', () => {
     expect(only('// table-retain-lines: all\nBEGIN { printf("a\\n"); }', 'pmda-directive').startLine).toBe(1);
   });
+
+  it('warns of a table-retain-lines past what the PMDA can afford, and not of one within it', () => {
+    const d = only('BEGIN { printf("a\\n"); }\n// table-retain-lines: 50000', 'pmda-retain-cost');
+    expect(d).toMatchObject({ severity: 'warning', startLine: 2 });
+    expect(d.message).toMatch(/keeps 50,000 lines .* copies all of them for every line it prints/);
+    expect(codes('// table-retain-lines: 10000\nBEGIN { printf("a\\n"); }')).not.toContain('pmda-retain-cost');
+  });
 });
 
 describe('lint: bpftrace versions', () => {

@@ -1,6 +1,6 @@
 import { budgetOf, MAX_ENCODED_SCRIPT, UrlBudget } from '../scripts/budget';
 import { foreignCharacters, foreignCharactersMessage } from '../scripts/characters';
-import { prepareScript } from '../scripts/naming';
+import { DEFAULT_OUTPUT_LINES, MAX_OUTPUT_LINES, prepareScript } from '../scripts/naming';
 import { Diagnostic, diagnosticAt, sortDiagnostics } from './diagnostics';
 import { allProviderNames, probeType, ProbeTypeDoc } from './docs';
 import { PmdaVariable, pmdaView, PmdaView, VALID_MAP_NAME } from './pmdaView';
@@ -330,6 +330,22 @@ function lintPmda(code: string, scanned: ScanResult, view: PmdaView): Diagnostic
       message = `The bpftrace PMDA refuses this directive ("${r.message}"). Write a whole number, e.g. // table-retain-lines: 20.`;
     }
     out.push(diagnosticAt(code, start, end, 'error', id, message));
+  }
+
+  const retain = view.directives.tableRetainLinesAt;
+  if (retain && Number(view.directives.tableRetainLines) > MAX_OUTPUT_LINES) {
+    out.push(
+      diagnosticAt(
+        code,
+        retain.start,
+        retain.end,
+        'warning',
+        'pmda-retain-cost',
+        `The PMDA keeps ${Number(view.directives.tableRetainLines).toLocaleString('en-US')} lines of this script's output and copies all of them for every line it prints, ` +
+          `in the process that serves every script of the host: past ${MAX_OUTPUT_LINES.toLocaleString('en-US')} the copies outgrow the CPU's caches, and a script that prints a few hundred lines a second can take the PMDA's whole CPU and stall every panel of the host. ` +
+          `Keep about what two reads bring, e.g. // table-retain-lines: ${DEFAULT_OUTPUT_LINES}.`
+      )
+    );
   }
 
   for (const m of view.matches) {

@@ -39,7 +39,14 @@ export interface PmdaView {
   output: boolean;
   /** The PMDA's own words when it will refuse the script at registration. */
   rejection?: { message: string; start: number; end: number };
-  directives: { include?: string[]; tableRetainLines?: string; customOutputBlock: boolean; name?: string };
+  directives: {
+    include?: string[];
+    tableRetainLines?: string;
+    /** Where the table-retain-lines directive is. */
+    tableRetainLinesAt?: { start: number; end: number };
+    customOutputBlock: boolean;
+    name?: string;
+  };
 }
 
 /** Must match the PMDA's pattern exactly: its quirks are the point. */
@@ -64,6 +71,7 @@ export function pmdaView(code: string, scanned: ScanResult = scan(code)): PmdaVi
       directives.include = value.split(',');
     } else if (key === 'table-retain-lines') {
       directives.tableRetainLines = value;
+      directives.tableRetainLinesAt = { start: at, end: at + m[0].length };
       if (!value || !/^\d+$/.test(value)) {
         rejection ??= {
           message: `invalid value '${value ?? ''}' for table-retain-lines, must be numeric`,

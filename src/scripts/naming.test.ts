@@ -42,7 +42,7 @@ describe('prepareScript', () => {
     const own = prepareScript('// table-retain-lines: 5\nBEGIN { printf("x\\n"); }');
     expect(own.text.match(/table-retain-lines/g)).toHaveLength(1);
     expect(prepareScript('BEGIN{}', { outputLines: 0 }).text).toContain('table-retain-lines: 1\n');
-    expect(prepareScript('BEGIN{}', { outputLines: 1e9 }).text).toContain('table-retain-lines: 100000\n');
+    expect(prepareScript('BEGIN{}', { outputLines: 1e9 }).text).toContain('table-retain-lines: 10000\n');
   });
 
   it('a namespace cannot break out of its comment line', () => {
