@@ -14,8 +14,9 @@ Started in the background by `scripts/pcp-stack.sh up` (like pmproxy's watchdog)
    <archives>/<hostname>/ where pmproxy's discovery loads it into the series store. A pmlogger
    starts again (a new archive) only when its own script's id changed or pmcd/the PMDA
    restarted: starting or stopping one recording never interrupts another;
-4. moves archives no pmlogger writes any more out of the discovery tree once settled (pmproxy
-   keeps every archive under it open), and deletes archives older than the retention.
+4. says in its status which archives its pmloggers write (`pcp-stack.sh up` moves the others out
+   of pmproxy's discovery tree while pmproxy is stopped), and deletes archives older than the
+   retention.
 
 Python standard library only (Debian's python3, which the PCP packages need anyway). Talks to
 pmproxy with keep-alive HTTP/1.1 (pmproxy 6.0.3 truncates chunked replies to clients that close).
@@ -56,7 +57,6 @@ STANDARD_METRICS = [
 STANDARD_INTERVAL = '5 sec'
 RECORDING_INTERVAL = '1 sec'
 CULL_EVERY = 600.0
-RETIRE_EVERY = 10.0
 # A pmlogger that exits this soon after its start waits this long before it starts again.
 QUICK_EXIT = 30.0
 # The key of a host's pmlogger of its standard metrics (recordings' keys are their bpflive_rec_* names).
@@ -115,14 +115,6 @@ class Pmproxy:
         if self.conn is not None:
             self.conn.close()
         self.conn = None
-
-    def series_answers(self):
-        """whether pmproxy's series store answers a query (HTTP 500 while Redis is down)"""
-        try:
-            self.get('/series/query', {'expr': 'hinv.ncpu'})
-            return True
-        except PmproxyError:
-            return False
 
     def context(self, hostspec):
         if hostspec not in self.contexts:
@@ -502,6 +494,8 @@ class Host:
             'loggers': {key: self.pid_of(key) for key in self.loggers if key != STANDARD_KEY},
             'paused': bool(self.hostname) and self.paused(),
             'archives': self.archive_dir() if self.hostname else None,
+            # what pcp-stack.sh up must not move (see there)
+            'live_archives': sorted(os.path.join(self.archive_dir(), a) for a in self.live_archives()) if self.hostname else [],
             'error': self.error,
             'last_poll': self.last_poll,
         }
@@ -527,6 +521,32 @@ def newest_mtime(root, members):
         return time.time()
 
 
+def finished_archives(args):
+    """`--finished list|move`, for pcp-stack.sh up: the archives under --archives that no pmlogger
+    of the running recorder writes (by its status file in --run) and unchanged for --settle
+    seconds, one path (without suffix) per line; `move` also moves them to --done (same layout).
+    Only while pmproxy is stopped: moving an archive away under its discovery crashed pmproxy
+    6.0.3 (docs/recording.md)."""
+    live = set()
+    if args.recorder_running:
+        try:
+            with open(os.path.join(args.run, 'status.json')) as f:
+                live = {p for h in json.load(f).get('hosts', []) for p in h.get('live_archives') or []}
+        except (OSError, ValueError):
+            return  # the recorder runs but has said nothing yet: nothing is known to be finished
+    now = time.time()
+    for root, base, members in archive_groups(args.archives):
+        path = os.path.join(root, base)
+        if path in live or now - newest_mtime(root, members) <= args.settle:
+            continue
+        if args.finished == 'move':
+            dest = os.path.join(args.done, os.path.relpath(root, args.archives))
+            os.makedirs(dest, mode=0o755, exist_ok=True)
+            for f in members:
+                shutil.move(os.path.join(root, f), os.path.join(dest, f))
+        print(path)
+
+
 class Recorder:
     def __init__(self, args):
         self.hosts_file = args.hosts
@@ -541,8 +561,6 @@ class Recorder:
         self.hosts = {}
         self.last_cull = 0.0
         self.done = args.done
-        self.settle = args.settle
-        self.last_retire = 0.0
         self.stopping = False
 
     def read_hosts(self):
@@ -567,37 +585,6 @@ class Recorder:
         """the paths (without suffix) of the archives a running pmlogger writes"""
         return {os.path.join(host.archive_dir(), a)
                 for host in self.hosts.values() if host.hostname for a in host.live_archives()}
-
-    def retire(self):
-        """Moves every archive no pmlogger writes any more, and unchanged for `settle` seconds,
-        out of pmproxy's discovery tree into `done` (same layout). pmproxy 6.0.3's discovery keeps
-        four descriptors open for every archive it ever found under /var/log/pcp/pmlogger, for
-        as long as the archive stays there; past about 1,000 descriptors every connection pmproxy
-        opened to pmcd was refused (docs/recording.md). The series store keeps what discovery
-        loaded: the values stay queryable after the move. Only while the store answers (when it
-        does not, discovery may not have loaded the archive's last seconds yet)."""
-        now = time.time()
-        if now - self.last_retire < RETIRE_EVERY:
-            return
-        self.last_retire = now
-        live = self.live_archives()
-        settled = [(root, base, members) for root, base, members in archive_groups(self.archives)
-                   if os.path.join(root, base) not in live and now - newest_mtime(root, members) > self.settle]
-        if not settled:
-            return
-        if not self.pmproxy.series_answers():
-            log(f'{len(settled)} finished archive(s) stay in {self.archives}: the series store does not answer')
-            return
-        for root, base, members in settled:
-            dest = os.path.join(self.done, os.path.relpath(root, self.archives))
-            try:
-                os.makedirs(dest, mode=0o755, exist_ok=True)
-                for f in members:
-                    shutil.move(os.path.join(root, f), os.path.join(dest, f))
-            except OSError as e:
-                log(f'could not move archive {os.path.join(root, base)} to {dest}: {e}')
-                continue
-            log(f'archive {os.path.join(root, base)} finished: moved to {dest} (out of pmproxy\'s discovery)')
 
     def cull(self):
         """deletes archives (all their files) whose newest file is older than the retention"""
@@ -631,7 +618,7 @@ class Recorder:
 
     def write_status(self):
         status = {'pid': os.getpid(), 'time': time.time(), 'retention': self.retention,
-                  'settle': self.settle, 'done': self.done,
+                  'done': self.done,
                   'hosts': [h.status() for h in self.hosts.values()]}
         write_atomic(os.path.join(self.run, 'status.json'), json.dumps(status) + '\n')
 
@@ -653,7 +640,6 @@ class Recorder:
                 except OSError as e:
                     host.error = f'pmlogger: {e}'
                     log(f'{host.hostname}: could not start pmlogger: {e}')
-        self.retire()
         self.cull()
         self.write_status()
 
@@ -708,9 +694,12 @@ def parse_args(argv):
     p.add_argument('--state', default='/var/lib/bpflive/recordings')
     p.add_argument('--archives', default='/var/log/pcp/pmlogger/bpflive')
     p.add_argument('--done', default='/var/lib/bpflive/archives',
-                   help='where finished archives go, out of pmproxy\'s discovery tree (--archives)')
-    p.add_argument('--settle', type=float, default=60.0,
-                   help='seconds a finished archive stays for discovery to load it, before it moves')
+                   help='where pcp-stack.sh up moves finished archives (out of pmproxy\'s discovery tree); culled here too')
+    p.add_argument('--finished', choices=['list', 'move'],
+                   help='list (or move to --done) the finished archives, and exit (see finished_archives)')
+    p.add_argument('--settle', type=float, default=60.0, help='with --finished: seconds unchanged')
+    p.add_argument('--recorder-running', action='store_true',
+                   help='with --finished: a recorder runs, its status in --run says what its pmloggers write')
     p.add_argument('--run', default='/run/bpflive/recorder')
     p.add_argument('--logs', default='/var/log/bpflive')
     p.add_argument('--interval', type=float, default=2.0)
@@ -719,4 +708,8 @@ def parse_args(argv):
 
 
 if __name__ == '__main__':
-    Recorder(parse_args(sys.argv[1:])).main()
+    ARGS = parse_args(sys.argv[1:])
+    if ARGS.finished:
+        finished_archives(ARGS)
+    else:
+        Recorder(ARGS).main()

@@ -1684,7 +1684,7 @@ cmd_series_up() {
 # bpflive's recorded scripts (named bpflive_rec_*) recorded: one pmlogger per pmcd it farms
 # (this machine's, the second pmcd's, and BPFLIVE_RECORD_HOSTS) for its standard metrics and one per
 # recording, archives under RECORD_ARCHIVES where pmproxy's discovery loads them into the series
-# store, moved to RECORD_DONE once finished and settled (BPFLIVE_ARCHIVE_SETTLE seconds, 60); it registers a recording again
+# store, moved to RECORD_DONE by 'up' once finished (see retire_archives); it registers a recording again
 # after pmcd or the PMDA restarted. Started by 'up' (with the series store), stopped by 'down'.
 readonly RECORDER=/usr/local/lib/bpflive/bpflive-recorder.py
 readonly RECORDER_RUN=/run/bpflive/recorder
@@ -1692,6 +1692,10 @@ readonly RECORDER_PID=$RECORDER_RUN/recorder.pid
 readonly RECORD_ARCHIVES=/var/log/pcp/pmlogger/bpflive
 # Finished archives move here, out of pmproxy's discovery tree (it keeps every archive there open).
 readonly RECORD_DONE=/var/lib/bpflive/archives
+# An archive no pmlogger writes and unchanged this long (s) is finished: discovery has loaded it.
+readonly ARCHIVE_SETTLE=${BPFLIVE_ARCHIVE_SETTLE:-60}
+# 'up' moves the finished archives when there are at least this many (it restarts pmproxy to).
+readonly ARCHIVE_RETIRE_AT=${BPFLIVE_ARCHIVE_RETIRE_AT:-40}
 readonly RECORDINGS_DIR=/var/lib/bpflive/recordings
 
 recorder_source() { # the recorder beside this script (the repository's scripts/, or /usr/local/bin)
@@ -1739,7 +1743,7 @@ start_recorder() { # (re)start the recorder when it is not running, or its code 
   tmpdir
   recorder_hosts >"$TMPD/hosts"
   install_if_new "$TMPD/hosts" "$RECORDER_RUN/hosts" 0644 || true
-  args="--retention $RETENTION --credentials ${CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE} --archives $RECORD_ARCHIVES --done $RECORD_DONE --settle ${BPFLIVE_ARCHIVE_SETTLE:-60} --state $RECORDINGS_DIR --run $RECORDER_RUN"
+  args="--retention $RETENTION --credentials ${CREDENTIALS_FILE:-$DEFAULT_CREDENTIALS_FILE} --archives $RECORD_ARCHIVES --done $RECORD_DONE --state $RECORDINGS_DIR --run $RECORDER_RUN"
   pid=$(recorder_pid || true)
   if install_if_new "$src" "$RECORDER" 0755 || [ "$(cat "$RECORDER_RUN/args" 2>/dev/null || true)" != "$args" ]; then
     if [ -n "$pid" ]; then
@@ -1804,6 +1808,35 @@ sys.exit(bad)
 PY
 }
 
+# pmproxy 6.0.3's discovery keeps four descriptors open per archive under /var/log/pcp/pmlogger;
+# past about 1,000 every connection it opened to pmcd was refused. Moving finished archives away
+# while it runs crashed it (libpcp_web, twice in about 100 moves: a known class of PCP discovery
+# bugs on archive removal), so they move only while pmproxy is stopped: 'up' does it (restarting
+# pmproxy) once ARCHIVE_RETIRE_AT of them are finished. docs/recording.md.
+finished_archives() { # finished_archives list|move: the finished archives (paths without suffix), or move them to RECORD_DONE
+  local src running=()
+  src=$(recorder_source) || return 0
+  if [ -n "$(recorder_pid || true)" ]; then running=(--recorder-running); fi
+  /usr/bin/python3 "$src" --finished "$1" --archives "$RECORD_ARCHIVES" --done "$RECORD_DONE" \
+    --settle "$ARCHIVE_SETTLE" --run "$RECORDER_RUN" "${running[@]}"
+}
+
+restart_pmproxy_retiring() { # restart_pmproxy_retiring WHY: pmproxy restarts, the finished archives move while it is stopped
+  say "restarting pmproxy ($1)"
+  service pmproxy stop || true
+  wait_for 20 not_running pmproxy || warn "pmproxy did not stop: the finished archives stay"
+  if ! is_running pmproxy; then
+    local moved
+    moved=$(finished_archives move | wc -l)
+    say "moved $moved finished archive(s) from $RECORD_ARCHIVES to $RECORD_DONE (their values stay in the series store)"
+  fi
+  service pmproxy start || true
+  wait_for 20 is_running pmproxy || {
+    show_log_tail
+    die "pmproxy did not come up (see /var/log/pcp/pmproxy/pmproxy.log and $LOG)"
+  }
+}
+
 discovery_status() { # 1 when pmproxy holds so many descriptors that its pmcd connections may fail
   local pid fds archives
   archives=$(find "$RECORD_ARCHIVES" -name '*.meta' 2>/dev/null | wc -l)
@@ -1813,10 +1846,10 @@ discovery_status() { # 1 when pmproxy holds so many descriptors that its pmcd co
   # Seen here: past about 1,000 descriptors (four per archive under its discovery tree)
   # every connection pmproxy opened to pmcd was refused (docs/recording.md).
   if [ "$fds" -gt 800 ]; then
-    say "discovery: pmproxy holds $fds descriptors ($archives archive(s) in $RECORD_ARCHIVES): its connections to pmcd may be refused; finished archives belong in $RECORD_DONE"
+    say "discovery: pmproxy holds $fds descriptors ($archives archive(s) in $RECORD_ARCHIVES): its connections to pmcd may be refused; 'up' moves the finished ones to $RECORD_DONE"
     return 1
   fi
-  say "discovery: $archives archive(s) in $RECORD_ARCHIVES, pmproxy holds $fds descriptors (finished archives move to $RECORD_DONE)"
+  say "discovery: $archives archive(s) in $RECORD_ARCHIVES ($(finished_archives list | wc -l) finished: 'up' moves them to $RECORD_DONE from $ARCHIVE_RETIRE_AT on), pmproxy holds $fds descriptors"
 }
 
 logger_host_ok() { # logger_host_ok HOST paused|running: the recorder's status says so of HOST's pmlogger
@@ -1930,11 +1963,18 @@ cmd_up() {
   # the series store before pmproxy, which connects at start (and reconnects after a Redis outage)
   if [ "$SERIES" = true ] && ensure_redis; then pmproxy_why+=("redis started"); fi
   is_running pmproxy || pmproxy_why+=("pmproxy not running")
+  local finished=0
+  if [ "$SERIES" = true ]; then finished=$(finished_archives list | wc -l); fi
+  if [ "$finished" -ge "$ARCHIVE_RETIRE_AT" ]; then
+    pmproxy_why+=("$finished finished archives to move out of its discovery tree")
+  fi
   if [ "${#pmproxy_why[@]}" -gt 0 ]; then
-    restart_pmproxy "$(
+    local why
+    why=$(
       IFS=,
       echo "${pmproxy_why[*]}"
-    )"
+    )
+    if [ "$finished" -gt 0 ]; then restart_pmproxy_retiring "$why"; else restart_pmproxy "$why"; fi
     restarted=true
   fi
 

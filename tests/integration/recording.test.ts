@@ -7,11 +7,13 @@ import {
   loggerPause,
   loggerResume,
   pmproxyDescriptors,
+  pmproxyPid,
   PMPROXY,
   SECOND_HOSTSPEC,
   recorderStatus,
   restartPmcd,
   stackUp,
+  stackUpRetiringArchives,
   waitFor,
 } from './stack';
 
@@ -170,7 +172,7 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
     );
   }, 240_000);
 
-  it("recordings started and stopped beside one neither restart nor interrupt its pmlogger; their archives leave pmproxy's discovery, their values stay", async () => {
+  it("recordings started and stopped beside one neither restart nor interrupt its pmlogger; up moves their archives out of pmproxy's discovery, their values stay", async () => {
     // One recording on this host, recorded into the store.
     const long = recordings[0];
     await registerScript(adminClient('localhost'), long.text);
@@ -211,35 +213,50 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
     const widest = Math.max(...times.slice(1).map((t, i) => t - times[i]));
     expect(widest).toBeLessThan(2_500);
 
-    // The stopped recordings' archives move out of the discovery tree once settled.
-    const { settle, done } = recorderStatus();
+    // `up` (as it runs once finished archives pile up) moves the stopped recordings' archives out
+    // of the discovery tree while pmproxy is stopped, and leaves the live ones.
+    const { done } = recorderStatus();
     const hostname = hostOf().hostname!;
+    const liveDir = hostOf().archives!;
     const archivesOf = (dir: string, name: string) =>
       fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${name}-`)) : [];
-    const liveDir = hostOf().archives!;
-    await waitFor(
-      'the stopped recordings archives moved out of discovery',
-      () =>
-        churn.every(
-          (r) => archivesOf(liveDir, r.name).length === 0 && archivesOf(`${done}/${hostname}`, r.name).length >= 3
-        ),
-      (settle + 30) * 1_000
-    );
-    const movedAfter = Date.now() - churnTo;
+    const longArchive = hostOf().live_archives.find((a) => a.startsWith(`${liveDir}/${long.name}-`));
+    expect(longArchive).toBeDefined();
+    const pmproxyBefore = pmproxyPid();
+    await new Promise((r) => setTimeout(r, 6_000)); // the last one's pmlogger stopped over 5 s ago
+    const retiredAt = Date.now();
+    stackUpRetiringArchives(5, ['--second-host']);
+    const retireMs = Date.now() - retiredAt;
+    expect(pmproxyPid()).not.toBe(pmproxyBefore);
+    for (const r of churn) {
+      expect(archivesOf(liveDir, r.name)).toEqual([]);
+      expect(archivesOf(`${done}/${hostname}`, r.name).length).toBeGreaterThanOrEqual(3);
+    }
+    expect(fs.readdirSync(liveDir).some((f) => f.startsWith(`${longArchive!.slice(liveDir.length + 1)}.`))).toBe(true);
+    expect(hostOf().loggers[long.name]).toBe(loggersBefore.long);
     // pmproxy let go of them: its descriptors did not grow with the recordings started and stopped.
-    const descriptorsAfter = pmproxyDescriptors();
+    const descriptorsAfter = await waitFor(
+      'pmproxy answering after its restart',
+      async () => ((await seriesOf(metricOf(long.name))).length === 1 ? pmproxyDescriptors() : undefined),
+      30_000
+    );
     expect(descriptorsAfter).toBeLessThanOrEqual(descriptorsBefore + 4);
-    // Their values stay in the series store.
+    // Their values stay in the series store, and the long recording is still recorded.
     for (const r of churn) {
       expect((await samplesSince(await seriesOf(metricOf(r.name)), churnFrom)).length).toBeGreaterThan(0);
     }
+    await waitFor(
+      'the long recording after the restart',
+      async () => (await samplesSince(ids, Date.now() - 3_000)).length > 0,
+      30_000
+    );
 
     await deregisterScripts(adminClient('localhost'), [long.name]);
     await waitFor(`${long.name}'s pmlogger stopped`, () => !(long.name in hostOf().loggers), 20_000);
     console.log(
       `recording churn: ${churn.length} recordings started and stopped in ${((churnTo - churnFrom) / 1000).toFixed(0)} s ` +
-        `beside one whose widest sample gap was ${widest} ms; their archives left discovery ${(movedAfter / 1000).toFixed(0)} s ` +
-        `after (settle ${settle} s); pmproxy descriptors ${descriptorsBefore} before, ${descriptorsAfter} after`
+        `beside one whose widest sample gap was ${widest} ms; up moved their archives out of discovery in ${(retireMs / 1000).toFixed(1)} s ` +
+        `(restarting pmproxy); pmproxy descriptors ${descriptorsBefore} before, ${descriptorsAfter} after`
     );
   }, 300_000);
 

@@ -132,8 +132,7 @@ export function restartPmcd() {
 export interface RecorderStatus {
   pid: number;
   retention: number;
-  /** Seconds a finished archive stays in pmproxy's discovery tree before it moves to `done`. */
-  settle: number;
+  /** Where `pcp-stack.sh up` moves finished archives. */
   done: string;
   hosts: Array<{
     hostspec: string;
@@ -143,10 +142,27 @@ export interface RecorderStatus {
     pmlogger: number | null;
     /** The pmlogger of each recording, by its name. */
     loggers: Record<string, number | null>;
+    /** The archives those pmloggers write (paths without suffix). */
+    live_archives: string[];
     paused: boolean;
     archives: string | null;
     error: string | null;
   }>;
+}
+
+/**
+ * `pcp-stack.sh up` as it runs once finished archives pile up: it restarts pmproxy and moves
+ * them out of its discovery tree meanwhile; here every archive finished `settleSeconds` ago.
+ */
+export function stackUpRetiringArchives(settleSeconds: number, options: string[] = []) {
+  execFileSync('bash', [STACK_SCRIPT, 'up', ...options], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, BPFLIVE_ARCHIVE_SETTLE: String(settleSeconds), BPFLIVE_ARCHIVE_RETIRE_AT: '1' },
+  });
+}
+
+export function pmproxyPid(): number {
+  return Number(sh('pgrep -x pmproxy | head -1').trim());
 }
 
 /** How many file descriptors pmproxy holds (its discovery keeps four per archive it watches). */
