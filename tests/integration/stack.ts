@@ -15,9 +15,18 @@ export function sh(command: string): string {
   });
 }
 
-/** Brings the stack back to the state the suite expects (idempotent, seconds when nothing changed). */
+/**
+ * Brings the stack back to the state the suite expects (idempotent, seconds when nothing changed).
+ * Tests call it between steps too (the second host back up, a retry), with panels running: there
+ * `up` must not restart pmproxy to move finished archives at its default of 40 (one run of the
+ * suite makes some 30-90). The run's first `up` (scripts/test-all.sh) keeps the default, so the
+ * tree starts small; 150 here (600 descriptors) is far from where pmproxy fails (about 1,000).
+ */
 export function stackUp(options: string[] = []) {
-  execFileSync('bash', [STACK_SCRIPT, 'up', ...options], { stdio: ['ignore', 'ignore', 'inherit'] });
+  execFileSync('bash', [STACK_SCRIPT, 'up', ...options], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, BPFLIVE_ARCHIVE_RETIRE_AT: process.env.BPFLIVE_ARCHIVE_RETIRE_AT ?? '150' },
+  });
 }
 
 /**
