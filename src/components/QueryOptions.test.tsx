@@ -123,7 +123,7 @@ describe('QueryOptions', () => {
 
   it('says where Output lines is above its bound, and not below it', () => {
     const over = setup({ ...base, outputLines: 50_000 }, ['@output']);
-    expect(screen.getByText(/At most 10,000: the script keeps that many/)).toBeInTheDocument();
+    expect(screen.getByText(/At most 10,000: the script keeps 10,000 lines/)).toBeInTheDocument();
     over.view.unmount();
     setup({ ...base, outputLines: 10_000 }, ['@output']);
     expect(screen.queryByText(/At most 10,000/)).toBeNull();

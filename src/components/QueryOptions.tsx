@@ -235,7 +235,7 @@ export function QueryOptions({ query, onChange, onRunQuery, variables, inferredU
         {variables.includes('@output') && (
           <InlineField
             label="Output lines"
-            labelWidth={14}
+            labelWidth={16}
             invalid={outputLinesError(query.outputLines) !== undefined}
             error={outputLinesError(query.outputLines)}
             tooltip={`printf lines the PMDA keeps between two reads (its table-retain-lines), and the lines the panel shows, at most ${OUTPUT_LINES_MAX.toLocaleString('en-US')}. More lines arriving between two reads than this are lost, and the panel says so. Keep it near what two reads bring: the PMDA copies every kept line for each new one, and the panel warns when that costs it more than half a CPU.`}

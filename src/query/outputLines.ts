@@ -8,8 +8,6 @@ export function outputLinesError(outputLines: number | undefined): string | unde
   if (outputLines === undefined || outputLines <= MAX_OUTPUT_LINES) {
     return undefined;
   }
-  return (
-    `At most ${MAX_OUTPUT_LINES.toLocaleString('en-US')}: the script keeps that many. For every printed line ` +
-    'the PMDA copies all the lines it keeps, in the process that serves every script of the host.'
-  );
+  // Short: Grafana shows it in one line under the field; the tooltip says why there is a bound.
+  return `At most ${MAX_OUTPUT_LINES.toLocaleString('en-US')}: the script keeps ${MAX_OUTPUT_LINES.toLocaleString('en-US')} lines.`;
 }

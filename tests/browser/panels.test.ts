@@ -37,6 +37,26 @@ test('(a) dist/module.js loads through AMD and exports a DataSourcePlugin', asyn
   });
 });
 
+test('(o0) Output lines: offered for a script that prints, and a number above the bound is marked where it is typed', async (t) => {
+  await withEditor(t, async (page) => {
+    await replaceText(page, 'tracepoint:syscalls:sys_enter_openat { printf("%s %s\\n", comm, str(args->filename)); }');
+    await page.locator('#query-section h2').click();
+    const field = page.locator('#bpflive-A-outputlines');
+    await field.waitFor({ timeout: 10_000 });
+    await field.fill('50000');
+    await field.press('Enter');
+    assert.equal(await page.evaluate(() => window.bpfliveHost.lastQuery!.outputLines), 50000);
+    const message = page.getByText(/At most 10,000: the script keeps 10,000 lines/);
+    await message.waitFor({ timeout: 5_000 });
+    await page.locator('#query-section h2').click(); // focus away: no tooltip in the picture
+    await page.waitForTimeout(300);
+    await sectionShot(page, 'editor-output-lines.png');
+    await field.fill('2000');
+    await field.press('Enter');
+    await message.waitFor({ state: 'detached', timeout: 5_000 });
+  });
+});
+
 test('(o) query options: format, map, unit, rate, legend, top N, flame-graph options, host', async (t) => {
   await withEditor(t, async (page) => {
     const options = page.getByTestId('bpflive-query-options');
