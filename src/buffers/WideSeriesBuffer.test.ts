@@ -34,6 +34,17 @@ describe('WideSeriesBuffer', () => {
       expect(b.column('a', 'rate')).toEqual([null, 50, 20]);
     });
 
+    it('divides by the span the caller knows; a span of NaN (not known) gives no rate, not a guess', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      b.append(T0, m({ a: 0 }));
+      // Two prints in one second of fetches: the counter grew by two seconds' worth.
+      b.append(T0 + 1000, m({ a: 20 }), 2000);
+      b.appendRow(T0 + 2000, ['a'], [{ value: 30 }], NaN);
+      b.appendRow(T0 + 3000, ['a'], [{ value: 40 }]);
+      expect(b.column('a', 'rate')).toEqual([null, 10, null, 10]);
+      expect(b.column('a', 'raw')).toEqual([0, 20, 30, 40]);
+    });
+
     it('gives a gap, not a negative spike, when a counter goes backwards (bpftrace clear())', () => {
       const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
       fill(b, [{ a: 100 }, { a: 150 }, { a: 5 }, { a: 25 }]);

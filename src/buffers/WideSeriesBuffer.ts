@@ -214,6 +214,7 @@ export class WideSeriesBuffer {
    * `spanMs` is the time the change since the previous sample covers, when the caller knows it
    * better than the gap between timestamps: bpftrace prints once per interval, and a fetch that
    * lands just after two prints carries two intervals of counts in about one interval of time.
+   * NaN when the caller knows the timestamps are wrong but not the span: the row gets no rate.
    *
    * @returns whether the sample was accepted.
    */
@@ -285,7 +286,8 @@ export class WideSeriesBuffer {
     if (!Number.isFinite(timestampMs) || (n > 0 && timestampMs <= times[n - 1])) {
       return undefined;
     }
-    return n > 0 ? (spanMs !== undefined && spanMs > 0 ? spanMs : timestampMs - times[n - 1]) / 1000 : 0;
+    // A span of NaN gives NaN seconds, which no rate takes (see pushValue).
+    return n > 0 ? (spanMs === undefined ? timestampMs - times[n - 1] : spanMs) / 1000 : 0;
   }
 
   /**

@@ -10,7 +10,7 @@ import { PMDA_SECONDS_PER_KEPT_LINE } from '../scripts/naming';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
 import type { NamedInstances } from './instanceNames';
 import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
-import { estimatePrints, PRINT_INTERVAL_MS } from './printCount';
+import { PRINT_INTERVAL_MS, PrintCounter } from './printCount';
 
 /** One bpftrace map variable of a script, as exported by the PMDA. */
 export interface VariableInfo {
@@ -107,7 +107,7 @@ export class ScriptLease {
   private lastDataBytes?: number;
   private lastPrintAt?: number;
   private lastSampleT?: number;
-  private bytesPerPrint?: number;
+  private readonly prints = new PrintCounter();
   private sawEvents = false;
   /**
    * Every map of the last print was keyed and empty. bpftrace prints nothing at all for an empty
@@ -308,7 +308,7 @@ export class ScriptLease {
     this.lastDataBytes = undefined;
     this.lastPrintAt = undefined;
     this.mapsEmpty = false;
-    this.bytesPerPrint = undefined;
+    this.prints.reset();
     this.probeCount = undefined;
     this.exit = undefined;
     this.transientFailures = 0;
@@ -428,16 +428,12 @@ export class ScriptLease {
 
   private ingest(sample: LeaseSample, dataBytes: number) {
     const printsText = this.vars.some((v) => v.text);
+    // Undefined for the first sample (no rate); NaN while the count of prints is unknown (no rate
+    // either: a guess of two prints where there was one would show half the rate).
     let spanMs: number | undefined;
     if (this.lastDataBytes !== undefined && this.lastSampleT !== undefined) {
-      const estimate = estimatePrints(
-        sample.t - this.lastSampleT,
-        dataBytes - this.lastDataBytes,
-        this.bytesPerPrint,
-        printsText
-      );
-      this.bytesPerPrint = estimate.bytesPerPrint;
-      spanMs = estimate.prints * PRINT_INTERVAL_MS;
+      const prints = this.prints.count(sample.t - this.lastSampleT, dataBytes - this.lastDataBytes, printsText);
+      spanMs = prints === undefined ? NaN : prints * PRINT_INTERVAL_MS;
     }
     this.lastDataBytes = dataBytes;
     this.lastSampleT = sample.t;

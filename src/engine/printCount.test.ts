@@ -1,52 +1,114 @@
-import { estimatePrints } from './printCount';
+import { PrintCounter } from './printCount';
 
-describe('estimatePrints', () => {
-  it('one print a second, fetches a second apart', () => {
-    expect(estimatePrints(1000, 100, 100, false).prints).toBe(1);
+/** The counts for a run of gaps of [elapsed ms, bytes read]; undefined where none can be told. */
+function counts(gaps: Array<[number, number]>, printsText = false, counter = new PrintCounter()) {
+  return gaps.map(([ms, bytes]) => counter.count(ms, bytes, printsText));
+}
+
+/** A counter that knows a print is 40 bytes (as `@ticks = count()` prints, measured on 0.17). */
+function knowing40() {
+  const counter = new PrintCounter();
+  counts(
+    [
+      [1000, 40],
+      [1000, 40],
+    ],
+    false,
+    counter
+  );
+  return counter;
+}
+
+describe('PrintCounter', () => {
+  it('one print a second, fetches a second apart: one each, from the second gap on', () => {
+    expect(
+      counts([
+        [994, 40],
+        [1001, 40],
+        [1000, 40],
+        [1000, 41],
+      ])
+    ).toEqual([undefined, 1, 1, 1]);
+  });
+
+  it('tells nothing from one slow gap before the size is known: one print in two seconds is not two', () => {
+    // The clocks in phase: the fetch between saw no new print, this one only the first of two.
+    // Counting two (as the time says) would show half the rate.
+    const counter = new PrintCounter();
+    expect(counter.count(2000, 40, false)).toBeUndefined();
+    // The next gap: the smallest (40) explains the stretch's 80 bytes in 3 s within one print.
+    expect(counter.count(1000, 40, false)).toBe(1);
+    expect(counter.count(2000, 40, false)).toBe(1);
+    expect(counter.count(1000, 80, false)).toBe(2);
+  });
+
+  it('clocks in phase, two prints in the first second: learnt from the smaller gap, not the first', () => {
+    expect(
+      counts([
+        [1000, 80],
+        [1000, 40],
+        [1000, 80],
+        [2000, 40],
+      ])
+    ).toEqual([undefined, 1, 2, 1]);
+  });
+
+  it('a print read in two halves (two maps, fetched between them) does not halve the size', () => {
+    // 20 bytes would make every later print count as two; 80 bytes over 2 s say 40.
+    expect(
+      counts([
+        [1000, 20],
+        [1000, 60],
+        [1000, 40],
+        [1000, 40],
+      ])
+    ).toEqual([undefined, 2, 1, 1]);
   });
 
   it('two prints in about one second: the bytes tell', () => {
-    expect(estimatePrints(1020, 200, 100, false).prints).toBe(2);
+    expect(knowing40().count(1020, 80, false)).toBe(2);
   });
 
   it('one print over two seconds (a tick saw none): the bytes tell', () => {
-    expect(estimatePrints(2000, 100, 100, false).prints).toBe(1);
+    expect(knowing40().count(2000, 40, false)).toBe(1);
   });
 
   it('a PMDA that fell behind hands over several prints at once: the bytes count them', () => {
-    expect(estimatePrints(2000, 500, 100, false).prints).toBe(5);
+    const counter = knowing40();
+    expect(counter.count(2000, 200, false)).toBe(5);
+    // And the check against the clock keeps the size: 5 prints in 2 s evens out with the gaps after.
+    expect(counts(Array(10).fill([1000, 40]), false, counter)).toEqual(Array(10).fill(1));
   });
 
   it('never far more prints than the time allows, never fewer than one', () => {
-    expect(estimatePrints(1000, 10_000, 100, false).prints).toBe(6);
-    expect(estimatePrints(1000, 10, 100, false).prints).toBe(1);
+    expect(knowing40().count(1000, 4000, false)).toBe(6);
+    expect(knowing40().count(1000, 4, false)).toBe(1);
+  });
+
+  it('a map whose size doubled at once counts one print a second again within the check', () => {
+    // Every print is now 80 bytes: by bytes two prints a second, and the smoothing agrees
+    // (80 / 2 = 40). bpftrace's clock says one: the size is learnt again from the stretch.
+    const after = counts(Array(14).fill([1000, 80]), false, knowing40());
+    expect(after.slice(0, 3)).toEqual([2, 2, 2]);
+    expect(after.slice(-4)).toEqual([1, 1, 1, 1]);
   });
 
   it('scripts that print text go by time alone (their bytes vary with events)', () => {
-    expect(estimatePrints(1000, 5000, 100, true).prints).toBe(1);
-    expect(estimatePrints(3000, 100, 100, true).prints).toBe(3);
+    expect(
+      counts(
+        [
+          [1000, 5000],
+          [3000, 100],
+        ],
+        true
+      )
+    ).toEqual([1, 3]);
   });
 
-  it('learns the size of a print from the first one', () => {
-    expect(estimatePrints(1000, 120, undefined, false)).toEqual({ prints: 1, bytesPerPrint: 120 });
-  });
-
-  it('does not learn the size from a slow first gap, whose count of prints is a guess', () => {
-    // 2.1 s, but bpftrace printed once (its next print was late): learning 60 bytes would make
-    // every later 120-byte print count as two, and every later rate half the truth.
-    expect(estimatePrints(2100, 120, undefined, false)).toEqual({ prints: 2, bytesPerPrint: undefined });
-    let size: number | undefined;
-    const prints: number[] = [];
-    for (const [ms, bytes] of [
-      [2100, 120],
-      [1000, 120],
-      [1000, 120],
-      [1000, 120],
-    ]) {
-      const e = estimatePrints(ms, bytes, size, false);
-      size = e.bytesPerPrint;
-      prints.push(e.prints);
-    }
-    expect(prints.slice(1)).toEqual([1, 1, 1]);
+  it('forgets the size when the script starts again', () => {
+    const counter = knowing40();
+    counter.reset();
+    expect(counter.count(1000, 120, false)).toBeUndefined();
+    expect(counter.count(1000, 120, false)).toBe(1);
   });
 });
