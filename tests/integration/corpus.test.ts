@@ -6,7 +6,7 @@ import { beginLines } from '../../src/language/probeTriggers';
 import { newDataSource, PanelRun, request } from './datasourceHarness';
 import { expectNothingLeft } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
-import { PMPROXY, sh, stackUp, waitFor } from './stack';
+import { PMPROXY, pmproxyProcess, stackUp, waitFor } from './stack';
 
 // The corpus (tests/corpus/*.bt): scripts written the way people write bpftrace tools (snoops
 // with scratch maps, counts by name, latency histograms, stack profiles, top-N, CSV) and ones
@@ -134,11 +134,6 @@ function differences(c: Case, o: Outcome): string[] {
   return out;
 }
 
-/** pmproxy's pid now (undefined when none runs). */
-function pmproxyPid(): string | undefined {
-  return sh('pgrep -x pmproxy || true').trim() || undefined;
-}
-
 async function runCase(c: Case): Promise<{ c: Case; outcome: Outcome; wrong: string[] }> {
   const run = new PanelRun(newDataSource(), request([{ code: c.code }]));
   await waitFor(c.file, () => differences(c, outcomeOf(run)).length === 0, CASE_TIMEOUT_MS).catch(() => undefined);
@@ -169,14 +164,14 @@ describe('the corpus on the real stack, Format = Auto', () => {
   it.each(batches.map((b, i) => [i + 1, b.map((c) => c.file).join(', '), b] as const))(
     'batch %i: %s',
     async (_n, _names, batch) => {
-      const pmproxyBefore = pmproxyPid();
+      const pmproxyBefore = pmproxyProcess();
       let results = await Promise.all(batch.map(runCase));
-      if (pmproxyPid() !== pmproxyBefore) {
+      if (pmproxyProcess() !== pmproxyBefore) {
         // pmproxy 6.0.3 itself crashes now and then (libuv; see docs/operations.md): that batch says
         // nothing of the scripts. Told, the stack brought back as systemd would, and the batch run
         // once more; its leak check below still applies.
         process.stderr.write(
-          `corpus: pmproxy died during the batch (pid ${pmproxyBefore} → ${pmproxyPid() ?? 'none'}); running it again\n`
+          `corpus: pmproxy died during the batch (${pmproxyBefore} → ${pmproxyProcess() ?? 'none'}); running it again\n`
         );
         stackUp();
         await expectNothingLeft();

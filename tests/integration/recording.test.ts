@@ -7,7 +7,7 @@ import {
   loggerPause,
   loggerResume,
   pmproxyDescriptors,
-  pmproxyPid,
+  pmproxyProcess,
   PMPROXY,
   SECOND_HOSTSPEC,
   recorderStatus,
@@ -193,7 +193,15 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
     const churnFrom = Date.now();
     for (const r of churn) {
       await registerScript(adminClient('localhost'), r.text);
-      await waitFor(`${r.name} recorded`, async () => (await seriesOf(metricOf(r.name))).length > 0, 60_000);
+      // Recorded means values in the store, not only the series' name (which discovery loads first).
+      await waitFor(
+        `${r.name} recorded`,
+        async () => {
+          const series = await seriesOf(metricOf(r.name));
+          return series.length > 0 && (await samplesSince(series, churnFrom)).length > 0;
+        },
+        60_000
+      );
       await deregisterScripts(adminClient('localhost'), [r.name]);
       await waitFor(`${r.name}'s pmlogger stopped`, () => !(r.name in hostOf().loggers), 20_000);
     }
@@ -222,12 +230,12 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
       fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith(`${name}-`)) : [];
     const longArchive = hostOf().live_archives.find((a) => a.startsWith(`${liveDir}/${long.name}-`));
     expect(longArchive).toBeDefined();
-    const pmproxyBefore = pmproxyPid();
+    const pmproxyBefore = pmproxyProcess();
     await new Promise((r) => setTimeout(r, 6_000)); // the last one's pmlogger stopped over 5 s ago
     const retiredAt = Date.now();
     stackUpRetiringArchives(5, ['--second-host']);
     const retireMs = Date.now() - retiredAt;
-    expect(pmproxyPid()).not.toBe(pmproxyBefore);
+    expect(pmproxyProcess()).not.toBe(pmproxyBefore);
     for (const r of churn) {
       expect(archivesOf(liveDir, r.name)).toEqual([]);
       expect(archivesOf(`${done}/${hostname}`, r.name).length).toBeGreaterThanOrEqual(3);

@@ -170,8 +170,24 @@ export function stackUpRetiringArchives(settleSeconds: number, options: string[]
   });
 }
 
-export function pmproxyPid(): number {
-  return Number(sh('pgrep -x pmproxy | head -1').trim());
+/**
+ * The running pmproxy as "pid@start" (its start time in clock ticks since boot), or undefined when
+ * none runs: pids wrap here within minutes (pid_max 32768), and an exiting one lingers a moment.
+ */
+export function pmproxyProcess(): string | undefined {
+  for (const pid of sh('pgrep -x pmproxy || true').trim().split('\n').filter(Boolean)) {
+    try {
+      // Fields after the command's closing parenthesis: state is the 1st, starttime the 20th.
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (fields[0] !== 'Z') {
+        return `${pid}@${fields[19]}`;
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return undefined;
 }
 
 /** How many file descriptors pmproxy holds (its discovery keeps four per archive it watches). */
