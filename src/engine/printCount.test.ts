@@ -105,10 +105,45 @@ describe('PrintCounter', () => {
     ).toEqual([1, 3]);
   });
 
-  it('forgets the size when the script starts again', () => {
+  it('a script that starts again (a PMDA restart) counts at once while it prints as before', () => {
     const counter = knowing40();
     counter.reset();
-    expect(counter.count(1000, 120, false)).toBeUndefined();
-    expect(counter.count(1000, 120, false)).toBe(1);
+    expect(
+      counts(
+        [
+          [1000, 41],
+          [1000, 80],
+          [2000, 40],
+        ],
+        false,
+        counter
+      )
+    ).toEqual([1, 2, 1]);
+  });
+
+  it('starting again with prints of another size, the size is learnt afresh, not carried over', () => {
+    // A keyed map starts empty again: 120-byte prints become 20-byte ones. 20 / 120 is no whole
+    // number of prints: carried over, every gap would count one print whatever it held.
+    const counter = new PrintCounter();
+    counts(
+      [
+        [1000, 120],
+        [1000, 120],
+      ],
+      false,
+      counter
+    );
+    counter.reset();
+    expect(
+      counts(
+        [
+          [1000, 20],
+          [1000, 40],
+          [1000, 20],
+        ],
+        false,
+        counter
+      )
+    ).toEqual([undefined, 2, 1]);
   });
 });

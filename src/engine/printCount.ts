@@ -17,6 +17,9 @@
  * - The size is learnt from the first seconds of samples together: the smallest gap's bytes, if
  *   that many bytes per print explain the whole stretch within one print; else the stretch's bytes
  *   over its seconds.
+ * - A script that starts again (a PMDA restart) prints as it did: the size it had carries over
+ *   while the first gap's bytes are a whole number of such prints (a map that starts empty again
+ *   prints less: then the size is learnt afresh).
  * - Every stretch of CHECK_EVERY_MS, the prints counted are held against bpftrace's clock (one a
  *   second): far off, the size is wrong (a map that doubled at once, a print read in halves), and it
  *   is learnt again from the stretch.
@@ -34,6 +37,8 @@ const CHECK_EVERY_MS = 10_000;
 export class PrintCounter {
   /** Bytes of one print; undefined until learnt. */
   private bytesPerPrint?: number;
+  /** The size before the script started again, until the first gap after confirms or refutes it. */
+  private before?: number;
   /** The stretch since the size was learnt or last checked. */
   private stretchMs = 0;
   private stretchBytes = 0;
@@ -53,6 +58,13 @@ export class PrintCounter {
     this.stretchMs += elapsedMs;
     this.stretchBytes += bytesDelta;
     this.stretchGaps++;
+    if (this.bytesPerPrint === undefined && this.before !== undefined) {
+      const prints = Math.round(bytesDelta / this.before);
+      if (prints >= 1 && prints <= byTime + 1 && Math.abs(bytesDelta / this.before - prints) <= 0.2) {
+        this.bytesPerPrint = this.before;
+      }
+      this.before = undefined;
+    }
     if (this.bytesPerPrint === undefined) {
       this.smallestGapBytes = Math.min(this.smallestGapBytes, bytesDelta);
       if (this.stretchMs < LEARN_AFTER_MS || this.stretchGaps < LEARN_AFTER_GAPS) {
@@ -82,8 +94,9 @@ export class PrintCounter {
     return prints;
   }
 
-  /** The script started again: its prints may differ. */
+  /** The script started again: its prints may differ (see `before`). */
   reset() {
+    this.before = this.bytesPerPrint ?? this.before;
     this.bytesPerPrint = undefined;
     this.restartStretch();
   }
