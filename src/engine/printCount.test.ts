@@ -75,22 +75,40 @@ describe('PrintCounter', () => {
 
   it('a PMDA that fell behind hands over several prints at once: the bytes count them', () => {
     const counter = knowing40();
-    expect(counter.count(2000, 200, false)).toBe(5);
-    // And the check against the clock keeps the size: 5 prints in 2 s evens out with the gaps after.
+    // One print in 3 s (two more wait in the PMDA), then those two and one more in 1 s.
+    expect(counter.count(3000, 40, false)).toBe(1);
+    expect(counter.count(1000, 120, false)).toBe(3);
     expect(counts(Array(10).fill([1000, 40]), false, counter)).toEqual(Array(10).fill(1));
   });
 
-  it('never far more prints than the time allows, never fewer than one', () => {
-    expect(knowing40().count(1000, 4000, false)).toBe(6);
+  it('never more prints than the clock allows: a stretch of samples holds one more than its seconds at most', () => {
+    // After 1 s (one print) and now 1 s more: 2 prints at most, whatever the bytes say.
+    expect(knowing40().count(1000, 4000, false)).toBe(2);
     expect(knowing40().count(1000, 4, false)).toBe(1);
   });
 
-  it('a map whose size doubled at once counts one print a second again within the check', () => {
-    // Every print is now 80 bytes: by bytes two prints a second, and the smoothing agrees
-    // (80 / 2 = 40). bpftrace's clock says one: the size is learnt again from the stretch.
+  it('a map whose size doubled at once counts one print a second again from the next sample', () => {
+    // Every print is now 80 bytes: by bytes two prints a second, and the smoothing would agree
+    // (80 / 2 = 40). bpftrace's clock allows one more than the seconds once, then one a second.
     const after = counts(Array(14).fill([1000, 80]), false, knowing40());
-    expect(after.slice(0, 3)).toEqual([2, 2, 2]);
-    expect(after.slice(-4)).toEqual([1, 1, 1, 1]);
+    expect(after[0]).toBe(2);
+    expect(after.slice(1)).toEqual(Array(13).fill(1));
+  });
+
+  it('a map that grows 30 % a second (keys still coming) counts one print a second, but once in 20 s', () => {
+    const gaps: Array<[number, number]> = Array.from({ length: 40 }, (_, i) => [1000, Math.round(40 * 1.3 ** (i + 1))]);
+    const after = counts(gaps, false, knowing40());
+    expect(after.filter((n) => n !== 1).length).toBeLessThanOrEqual(2);
+    expect(after.every((n) => n === 1 || n === 2)).toBe(true);
+  });
+
+  it('the clocks in phase for good: one second with two prints, two seconds with one, each counted right', () => {
+    const counter = knowing40();
+    const gaps: Array<[number, number]> = [];
+    for (let i = 0; i < 10; i++) {
+      gaps.push([1000, 40], [1000, 80], [2000, 40]);
+    }
+    expect(counts(gaps, false, counter)).toEqual(Array(10).fill([1, 2, 1]).flat());
   });
 
   it('scripts that print text go by time alone (their bytes vary with events)', () => {

@@ -20,9 +20,12 @@
  * - A script that starts again (a PMDA restart) prints as it did: the size it had carries over
  *   while the first gap's bytes are a whole number of such prints (a map that starts empty again
  *   prints less: then the size is learnt afresh).
- * - Every stretch of CHECK_EVERY_MS, the prints counted are held against bpftrace's clock (one a
- *   second): far off, the size is wrong (a map that doubled at once, a print read in halves), and it
- *   is learnt again from the stretch.
+ * - Counted by bytes, the prints of the recent samples (CLOCK_WINDOW_MS) are held against
+ *   bpftrace's clock: together they hold at most one print more than their seconds (the clocks'
+ *   phase). Bytes that say more are a map that grew (bigger prints, not more of them): a map whose
+ *   keys double in a second would otherwise count two prints a second, and its smoothed size would
+ *   agree, for good. Fewer prints than the clock are allowed: a PMDA that fell behind hands the
+ *   rest over later, and then the clock allows them.
  *
  * Scripts that also print text (whose bytes vary with the events) rely on time alone.
  */
@@ -31,19 +34,24 @@ export const PRINT_INTERVAL_MS = 1000;
 /** The stretch of samples the size of a print is first learnt from: two gaps, about two seconds. */
 const LEARN_AFTER_MS = 1500;
 const LEARN_AFTER_GAPS = 2;
-/** How often the prints counted are held against bpftrace's clock. */
-const CHECK_EVERY_MS = 10_000;
+/** The recent samples whose prints are held against bpftrace's clock. */
+const CLOCK_WINDOW_MS = 20_000;
+/** Samples hold at most one print more than their seconds, plus a little for jitter. */
+const PHASE_SLACK = 1.1;
 
 export class PrintCounter {
   /** Bytes of one print; undefined until learnt. */
   private bytesPerPrint?: number;
   /** The size before the script started again, until the first gap after confirms or refutes it. */
   private before?: number;
-  /** The stretch since the size was learnt or last checked. */
+  /** The stretch of samples the size is learnt from. */
   private stretchMs = 0;
   private stretchBytes = 0;
-  private stretchPrints = 0;
   private stretchGaps = 0;
+  /** The recent gaps counted by bytes (CLOCK_WINDOW_MS), and their sums. */
+  private recent: Array<{ ms: number; prints: number }> = [];
+  private recentMs = 0;
+  private recentPrints = 0;
   private smallestGapBytes = Infinity;
 
   /**
@@ -55,9 +63,6 @@ export class PrintCounter {
     if (printsText || bytesDelta <= 0) {
       return byTime;
     }
-    this.stretchMs += elapsedMs;
-    this.stretchBytes += bytesDelta;
-    this.stretchGaps++;
     if (this.bytesPerPrint === undefined && this.before !== undefined) {
       const prints = Math.round(bytesDelta / this.before);
       if (prints >= 1 && prints <= byTime + 1 && Math.abs(bytesDelta / this.before - prints) <= 0.2) {
@@ -66,30 +71,30 @@ export class PrintCounter {
       this.before = undefined;
     }
     if (this.bytesPerPrint === undefined) {
+      this.stretchMs += elapsedMs;
+      this.stretchBytes += bytesDelta;
+      this.stretchGaps++;
       this.smallestGapBytes = Math.min(this.smallestGapBytes, bytesDelta);
       if (this.stretchMs < LEARN_AFTER_MS || this.stretchGaps < LEARN_AFTER_GAPS) {
         return undefined;
       }
       this.bytesPerPrint = this.learnt();
       this.restartStretch();
-      this.stretchMs = elapsedMs;
-      this.stretchBytes = bytesDelta;
-      this.stretchGaps = 1;
     }
     // Bytes first: a PMDA that falls behind (busy with another script's output) hands over several
-    // prints at once, after a gap that says nothing about how many there were. Time only guards
-    // against a map whose size jumped: never more than a few prints beyond what the time allows.
-    const prints = Math.min(byTime + 5, Math.max(1, Math.round(bytesDelta / this.bytesPerPrint)));
+    // prints at once, after a gap that says nothing about how many there were. The clock caps them.
+    const byBytes = Math.max(1, Math.round(bytesDelta / this.bytesPerPrint));
+    const seconds = (this.recentMs + elapsedMs) / PRINT_INTERVAL_MS;
+    const prints = Math.max(1, Math.min(byBytes, Math.floor(seconds + PHASE_SLACK - this.recentPrints)));
     // Maps grow and shrink: follow the size, smoothly.
     this.bytesPerPrint = this.bytesPerPrint * 0.5 + (bytesDelta / prints) * 0.5;
-    this.stretchPrints += prints;
-    if (this.stretchMs >= CHECK_EVERY_MS) {
-      const seconds = this.stretchMs / PRINT_INTERVAL_MS;
-      // A PMDA that fell behind shifts prints between stretches, by a few seconds at most.
-      if (Math.abs(this.stretchPrints - seconds) > Math.max(2, seconds * 0.3)) {
-        this.bytesPerPrint = this.stretchBytes / Math.round(seconds);
-      }
-      this.restartStretch();
+    this.recent.push({ ms: elapsedMs, prints });
+    this.recentMs += elapsedMs;
+    this.recentPrints += prints;
+    while (this.recentMs - this.recent[0].ms >= CLOCK_WINDOW_MS) {
+      const old = this.recent.shift()!;
+      this.recentMs -= old.ms;
+      this.recentPrints -= old.prints;
     }
     return prints;
   }
@@ -99,6 +104,9 @@ export class PrintCounter {
     this.before = this.bytesPerPrint ?? this.before;
     this.bytesPerPrint = undefined;
     this.restartStretch();
+    this.recent = [];
+    this.recentMs = 0;
+    this.recentPrints = 0;
   }
 
   /** The size of one print from the stretch so far (at least one print in every gap of it). */
@@ -117,7 +125,6 @@ export class PrintCounter {
   private restartStretch() {
     this.stretchMs = 0;
     this.stretchBytes = 0;
-    this.stretchPrints = 0;
     this.stretchGaps = 0;
     this.smallestGapBytes = Infinity;
   }
