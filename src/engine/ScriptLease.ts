@@ -10,7 +10,7 @@ import { PMDA_SECONDS_PER_KEPT_LINE } from '../scripts/naming';
 import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
 import type { NamedInstances } from './instanceNames';
 import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
-import { PRINT_INTERVAL_MS, PrintCounter } from './printCount';
+import { PRINT_INTERVAL_MS, PrintCount, PrintCounter } from './printCount';
 
 /** One bpftrace map variable of a script, as exported by the PMDA. */
 export interface VariableInfo {
@@ -167,6 +167,10 @@ export class ScriptLease {
   }
   get retryAt(): number {
     return this.retryAtMs;
+  }
+  /** How the last gaps between samples were counted in prints (for diagnosis; see PrintCounter). */
+  get printCounts(): readonly PrintCount[] {
+    return this.prints.lastCounts();
   }
   get releasingSince(): number | undefined {
     return this.releasingSinceMs;

@@ -164,4 +164,17 @@ describe('PrintCounter', () => {
       )
     ).toEqual([undefined, 2, 1]);
   });
+
+  it('keeps the last 30 counts, oldest first, for diagnosis', () => {
+    const counter = new PrintCounter();
+    counts(
+      Array.from({ length: 35 }, (_, i): [number, number] => [1000, i === 34 ? 80 : 40]),
+      false,
+      counter
+    );
+    const trail = counter.lastCounts();
+    expect(trail).toHaveLength(30);
+    expect(trail[29]).toEqual({ elapsedMs: 1000, bytes: 80, prints: 2 });
+    expect(trail.slice(0, 29).every((c) => c.bytes === 40 && c.prints === 1)).toBe(true);
+  });
 });

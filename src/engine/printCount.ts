@@ -39,6 +39,16 @@ const CLOCK_WINDOW_MS = 20_000;
 /** Samples hold at most one print more than their seconds, plus a little for jitter. */
 const PHASE_SLACK = 1.1;
 
+/** One count, as `PrintCounter.lastCounts` reports it. */
+export interface PrintCount {
+  elapsedMs: number;
+  bytes: number;
+  prints: number | undefined;
+}
+
+/** The counts kept for diagnosis: about the last half minute. */
+const TRAIL_LENGTH = 30;
+
 export class PrintCounter {
   /** Bytes of one print; undefined until learnt. */
   private bytesPerPrint?: number;
@@ -50,6 +60,8 @@ export class PrintCounter {
   private stretchGaps = 0;
   /** The recent gaps counted by bytes (CLOCK_WINDOW_MS), and their sums. */
   private recent: Array<{ ms: number; prints: number }> = [];
+  /** The last counts, for diagnosis (a test reports them beside a rate it did not expect). */
+  private readonly trail: PrintCount[] = [];
   private recentMs = 0;
   private recentPrints = 0;
   private smallestGapBytes = Infinity;
@@ -59,6 +71,20 @@ export class PrintCounter {
    * bytes read; undefined when that cannot be told yet.
    */
   count(elapsedMs: number, bytesDelta: number, printsText: boolean): number | undefined {
+    const prints = this.countPrints(elapsedMs, bytesDelta, printsText);
+    this.trail.push({ elapsedMs, bytes: bytesDelta, prints });
+    if (this.trail.length > TRAIL_LENGTH) {
+      this.trail.shift();
+    }
+    return prints;
+  }
+
+  /** The last counts, oldest first. */
+  lastCounts(): readonly PrintCount[] {
+    return this.trail;
+  }
+
+  private countPrints(elapsedMs: number, bytesDelta: number, printsText: boolean): number | undefined {
     const byTime = Math.max(1, Math.round(elapsedMs / PRINT_INTERVAL_MS));
     if (printsText || bytesDelta <= 0) {
       return byTime;
