@@ -358,6 +358,31 @@ describe('Endpoint recovery', () => {
     expect(pmda.ids()).toHaveLength(1);
   });
 
+  it('the PMDA process dies and pmcd starts it a minute later: the query says so (not that bpftrace is slow), nothing registers meanwhile, data within 2 ticks of its return', async () => {
+    const a = client('A');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    pmda.pmdaDies();
+    const storesBefore = stores().length;
+    // Its old context answers frozen values: only pmcd can tell the PMDA is gone.
+    await seconds(5, [a], false);
+    expect(lease.warnings.join()).toMatch(
+      /bpftrace PMDA is not running on the host \(pmcd says: .*lost contact.*exit status 137\)/
+    );
+    expect(lease.warnings.join()).not.toMatch(/has not printed/);
+    await seconds(55, [a], false);
+    expect(stores().length).toBe(storesBefore);
+    expect(lease.warnings.join()).toMatch(/not running/);
+    pmda.pmdaReturns();
+    const before = lease.buffers.get('@n')?.length ?? 0;
+    await seconds(2, [a]);
+    expect(lease.phase).toBe('running');
+    expect(lease.buffers.get('@n')!.length).toBeGreaterThan(before);
+    expect(lease.warnings.join()).not.toMatch(/not running/);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+
   it('says when bpftrace stops printing, and clears it when it prints again', async () => {
     const a = client('A');
     const { lease } = a.subscribe('d/1/A', CODE, () => undefined);

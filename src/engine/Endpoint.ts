@@ -14,6 +14,7 @@ import {
   ScriptRecord,
   ScriptRejectedError,
 } from '../scripts/protocol';
+import { bpftraceAgentStatus, describeAgentStatus, PMCD_AGENT_STATUS } from '../scripts/pmdaStatus';
 import { HistoryLoader, SeriesReader } from './History';
 import { InstanceNames } from './instanceNames';
 import { hostnameOf } from './lookups';
@@ -124,6 +125,11 @@ export class Endpoint {
   private listSoon = false;
   private startsUnderWay = 0;
   private pmcdPid?: number;
+  /**
+   * Why the bpftrace PMDA is not running (pmcd.agent.status), while it is not: its scripts are
+   * gone and its metrics answer frozen values; undefined while it runs.
+   */
+  private pmdaStopped?: string;
   private clockOffset?: number;
   /** CPU and memory of the host's processes by pid, sampled every PROC_EVERY ticks. */
   readonly costs = new ProcessCosts();
@@ -453,7 +459,7 @@ export class Endpoint {
         l.phase === 'registering' ||
         (l.phase === 'pending' && l.holders.size > 0 && l.retryAt <= soon)
     );
-    if (!ok) {
+    if (!ok || this.pmdaStopped !== undefined) {
       return OUTAGE_RETRY_MS;
     }
     return starting ? HURRY_MS : undefined;
@@ -480,15 +486,20 @@ export class Endpoint {
     // fell out of step, so a list rides only the ticks that need it.
     const procTick = (read.length > 0 || this.readers.size > 0) && this.poller.ticks % PROC_EVERY === 1;
     const listNow = wantList || this.readers.size > 0 || (procTick && this.hostList === undefined);
+    // Whether the PMDA runs rides with the list, and every tick while it does not.
+    const checkPmda = listNow || this.pmdaStopped !== undefined;
     // Scripts and PCP metric queries together: still one fetch per tick.
     const names = ['pmcd.pid', ...read.flatMap((l) => l.metricNames()), ...watched.flatMap((w) => w.metricNames())];
     if (listNow) {
       names.push(INFO_SCRIPTS_JSON);
     }
+    if (checkPmda) {
+      names.push(PMCD_AGENT_STATUS);
+    }
     if (procTick) {
       names.push(...PROC_METRICS);
     }
-    if (read.length === 0 && watched.length === 0 && !listNow) {
+    if (read.length === 0 && watched.length === 0 && !checkPmda) {
       return true;
     }
 
@@ -533,6 +544,13 @@ export class Endpoint {
     }
     const t = this.sampleTime(result.timestampMs);
     await this.observeWatches(watched, result, t);
+    if (checkPmda && this.pmdaDown(bpftraceAgentStatus(result), read)) {
+      this.advance(this.now());
+      for (const reader of this.readers) {
+        reader.onTick();
+      }
+      return true;
+    }
     // The PMDA's list, parsed once for the tick: the running-scripts view and the leases' checks.
     const list = listNow ? scriptListOf(result) : undefined;
     if (list) {
@@ -573,7 +591,11 @@ export class Endpoint {
       this.reconcile(list, now, readIds);
     } else if (wantListNow) {
       try {
-        this.reconcile(await readScriptList(this.client), now, readIds);
+        // A print missed: bpftrace late, the script gone, or the PMDA itself not running.
+        const found = await this.client.fetch([INFO_SCRIPTS_JSON, PMCD_AGENT_STATUS]);
+        if (!this.pmdaDown(bpftraceAgentStatus(found), read)) {
+          this.reconcile(scriptListOf(found), now, readIds);
+        }
         this.listSoon = false;
       } catch {
         // The list comes with the next tick.
@@ -653,6 +675,7 @@ export class Endpoint {
         lease.phase === 'pending' &&
         lease.holders.size > 0 &&
         now >= lease.retryAt &&
+        this.pmdaStopped === undefined &&
         this.startsUnderWay < MAX_STARTS_AT_ONCE
       ) {
         void this.start(lease);
@@ -767,8 +790,36 @@ export class Endpoint {
       // Maybe passing (pmproxy or pmcd restarting, the PMDA not loaded yet): say so, keep the
       // data, try again every tick for a while (a PMDA restart takes seconds), then less often.
       const delay = lease.failuresInARow < FAST_RETRIES ? 0 : SLOW_RETRY_MS;
+      // The PMDA may have stopped: the next tick asks pmcd (with the list).
+      this.listSoon = true;
       lease.registerFailed(`Could not register the script yet: ${describeTransport(e)}`, this.now() + delay);
     }
+  }
+
+  /**
+   * What pmcd says of the bpftrace PMDA (scripts/pmdaStatus.ts); true while it is not running.
+   * Then the scripts are gone with it and their values are frozen, not data that stopped coming:
+   * the leases wait unregistered, saying so, and nothing registers until it is back (a registration
+   * would fail, and use up the fast retries of a wait that lasts up to a minute). Back, they
+   * register at once. No answer about it is taken as running: never a wait with no end.
+   */
+  private pmdaDown(status: number | undefined, read: ScriptLease[]): boolean {
+    if (status === undefined || status === 0) {
+      if (this.pmdaStopped !== undefined) {
+        this.pmdaStopped = undefined;
+        this.poller.wake();
+      }
+      return false;
+    }
+    if (this.pmdaStopped === undefined) {
+      this.client.dropContext();
+      this.instanceNames.clear();
+    }
+    this.pmdaStopped = `The bpftrace PMDA is not running on the host (pmcd says: ${describeAgentStatus(status)}). pmcd starts it again, within about a minute; the script is registered again then. Showing the last data.`;
+    for (const lease of read) {
+      this.vanish(lease, this.pmdaStopped);
+    }
+    return true;
   }
 
   private vanish(lease: ScriptLease, reason: string) {

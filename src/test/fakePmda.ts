@@ -9,6 +9,7 @@
  */
 import { classifyHttpError } from '../pmapi/errors';
 import type { PmapiTransport } from '../pmapi/request';
+import { BPFTRACE_DOMAIN, PMCD_AGENT_STATUS } from '../scripts/pmdaStatus';
 
 interface FakeScript {
   id: string;
@@ -64,6 +65,8 @@ export class FakePmda {
   cpuMsPerPrint = 20;
   /** Set false for a host without PCP's proc PMDA. */
   procMetrics = true;
+  /** The PMDA process died and pmcd has not started it again (pmdaDies, pmdaReturns). */
+  private dead?: { contextsBefore: number; frozen: Map<string, string | number> };
   /** Every request, for assertions: client label, path, and the store's metric name. */
   readonly log: Array<{ client: string; path: string; name?: string; value?: string }> = [];
 
@@ -119,6 +122,28 @@ export class FakePmda {
     s.error = RLIMIT;
   }
 
+  /**
+   * The PMDA process dies (as after a kill -9 of it; measured on PCP 6.0.3): its scripts die with
+   * it, pmcd.agent.status says so (0x8908: lost contact, exit status 137), new lookups of its
+   * names fail, and a context that read a script's metrics before goes on answering their last
+   * values.
+   */
+  pmdaDies(): void {
+    const frozen = new Map<string, string | number>();
+    for (const name of this.pmids.keys()) {
+      if (name.startsWith('bpftrace.scripts.') && this.exists(name)) {
+        frozen.set(name, this.read(name, 0));
+      }
+    }
+    this.scripts.clear();
+    this.dead = { contextsBefore: this.nextContext, frozen };
+  }
+
+  /** pmcd started the PMDA again: it runs, with no scripts. */
+  pmdaReturns(): void {
+    this.dead = undefined;
+  }
+
   /** The PMDA restarted: every script is gone. */
   restart(): void {
     this.scripts.clear();
@@ -167,16 +192,24 @@ export class FakePmda {
               .map((pmid) => [...this.pmids].find(([, v]) => v === pmid)?.[0])
               .filter((n): n is string => !!n)
           : p.names.split(',');
+        const context = Number(p.context);
         const values = names
-          .filter((n) => this.exists(n))
+          .filter((n) => this.exists(n) || this.frozenValue(n, context) !== undefined)
           .map((n) => ({
             pmid: this.pmidOf(n),
             name: n,
             instances: n.startsWith('proc.')
               ? this.procValues(n)
-              : HOST_METRICS[n]?.instances
-                ? HOST_METRICS[n].instances!.map((_, i) => ({ instance: i as number | null, value: i + 0.5 }))
-                : [{ instance: null as number | null, value: this.read(n, Number(p.context)) }],
+              : n === PMCD_AGENT_STATUS
+                ? [
+                    { instance: 2, value: 0 },
+                    { instance: BPFTRACE_DOMAIN, value: this.dead ? 0x8908 : 0 },
+                  ]
+                : this.frozenValue(n, context) !== undefined
+                  ? [{ instance: null as number | null, value: this.frozenValue(n, context)! }]
+                  : HOST_METRICS[n]?.instances
+                    ? HOST_METRICS[n].instances!.map((_, i) => ({ instance: i as number | null, value: i + 0.5 }))
+                    : [{ instance: null as number | null, value: this.read(n, context) }],
           }));
         return ok({ context: Number(p.context), timestamp: this.clock / 1000, values });
       }
@@ -193,6 +226,12 @@ export class FakePmda {
       case '/viewer-control/store':
         if (method !== 'POST') {
           return { status: 403, body: '{"message":"plugin proxy route access denied"}' };
+        }
+        if (this.dead) {
+          return {
+            status: 400,
+            body: `{"message":"failed to lookup name ${p.name} - Unknown metric name","success":false}`,
+          };
         }
         if (this.outOfStepStores) {
           return { status: 401, body: '{"message":"Resource temporarily unavailable","success":false}' };
@@ -295,6 +334,12 @@ export class FakePmda {
     if (name.startsWith('proc.psinfo.')) {
       return this.procMetrics;
     }
+    if (name === PMCD_AGENT_STATUS) {
+      return true;
+    }
+    if (this.dead && name.startsWith('bpftrace.')) {
+      return false;
+    }
     if (
       name === 'pmcd.pid' ||
       name === 'bpftrace.info.scripts_json' ||
@@ -307,6 +352,11 @@ export class FakePmda {
     return !!m && this.byKey(m[1]) !== undefined;
   }
 
+  /** What a context that read `name` before the PMDA died still answers for it; else undefined. */
+  private frozenValue(name: string, context: number): string | number | undefined {
+    return this.dead && context < this.dead.contextsBefore ? this.dead.frozen.get(name) : undefined;
+  }
+
   /** As the PMDA's clusters: a named script goes by its name only (metrics, deregister), others by id. */
   private byKey(key: string): FakeScript | undefined {
     const s = this.scripts.get(key) ?? [...this.scripts.values()].find((x) => x.name === key);
@@ -314,6 +364,9 @@ export class FakePmda {
   }
 
   private typeOf(name: string): string {
+    if (name === PMCD_AGENT_STATUS) {
+      return '32';
+    }
     return /\.(status|error|code)$|scripts_json|control/.test(name) ? 'string' : 'u64';
   }
 

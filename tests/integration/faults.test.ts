@@ -42,16 +42,24 @@ afterAll(() => stackUp());
 const report = (line: string) => console.log(`fault: ${line}`);
 const ticksBetween = (from: number, to: number) => Math.ceil((to - from) / TICK_MS);
 
-/** The bpftrace PMDA's main process (not its manager child, whose parent is the PMDA), or undefined. */
+/**
+ * The bpftrace PMDA's main process, or undefined: the child of pmcd (or pmdaroot), or of the
+ * supervisor that scripts/pcp-stack.sh puts between them. Not its manager (the PMDA's own child),
+ * which outlives a killed PMDA for a moment, its parent then gone.
+ */
 function pmdaPid(): number | undefined {
-  // Not the supervisor that scripts/pcp-stack.sh puts between pmcd and the PMDA.
-  const rows = sh("ps -eo pid=,ppid=,args= | grep '[p]mdabpftrace.python' | grep -v pmda-supervisor || true")
+  const rows = sh("ps -eo pid=,ppid=,args= | grep '[p]mdabpftrace.python' || true")
     .trim()
     .split('\n')
     .filter(Boolean)
-    .map((l) => l.trim().split(/\s+/).map(Number));
-  const pids = new Set(rows.map(([pid]) => pid));
-  return rows.find(([, ppid]) => !pids.has(ppid))?.[0];
+    .map((l) => {
+      const [pid, ppid, ...args] = l.trim().split(/\s+/);
+      return { pid: Number(pid), ppid: Number(ppid), supervisor: args.join(' ').includes('pmda-supervisor') };
+    });
+  // pmcd starts PMDAs itself or through pmdaroot.
+  const starters = sh("pgrep -x 'pmcd|pmdaroot' || true").trim().split('\n').map(Number);
+  const parents = new Set([...starters, ...rows.filter((r) => r.supervisor).map((r) => r.pid)]);
+  return rows.find((r) => !r.supervisor && parents.has(r.ppid))?.pid;
 }
 
 /** pid → the script id whose bpftrace it is, from the PMDA's own record. */
@@ -171,7 +179,7 @@ describe('faults: processes die', () => {
     const killedAt = Date.now();
     await waitFor(
       'a warning on the query',
-      () => run.notices().some((n) => /gone on the host|not loaded|registering|restart/i.test(n)),
+      () => run.notices().some((n) => /gone on the host|not loaded|not running|registering|restart/i.test(n)),
       20_000
     );
     await waitFor('the PMDA back', () => pmdaPid() !== undefined && pmdaPid() !== pmda, 60_000);
@@ -194,6 +202,52 @@ describe('faults: processes die', () => {
     expect(bpftracePids()).toHaveLength(2);
     run.stop();
   });
+
+  it('the PMDA killed again soon after (pmcd waits up to a minute to start it): the panel says the PMDA is not running, never that bpftrace is slow; data within 2 ticks of its return', async () => {
+    // pmcd starts a dead PMDA at once the first time, then about once a minute; meanwhile
+    // pmproxy answers the scripts' last values, as if bpftrace had only gone quiet.
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const killAndWatch = async () => {
+      const pmda = pmdaPid();
+      expect(pmda).toBeDefined();
+      sh(`kill -9 ${pmda}`);
+      const killedAt = Date.now();
+      const seen = new Map<string, number>();
+      while (pmdaPid() === undefined || pmdaPid() === pmda) {
+        for (const n of run.notices()) {
+          seen.set(n, seen.get(n) ?? Date.now() - killedAt);
+        }
+        expect(Date.now() - killedAt).toBeLessThan(90_000);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const backAt = Date.now();
+      await waitFor('data after the PMDA’s return', () => run.firstArrivalAfter(backAt) !== undefined, 30_000).catch(
+        (e: Error) => {
+          throw new Error(
+            `${e.message}; outage ${backAt - killedAt} ms; notices ${JSON.stringify([...seen])}, now ${JSON.stringify(run.notices())}, errors ${JSON.stringify(run.errors().map((x) => x.message))}`
+          );
+        }
+      );
+      return { outageMs: backAt - killedAt, backAt, seen };
+    };
+    await killAndWatch();
+    const { outageMs, backAt, seen } = await killAndWatch();
+    const said = [...seen].find(([n]) => /bpftrace PMDA is not running on the host/.test(n));
+    const ticks = ticksBetween(backAt, run.firstArrivalAfter(backAt)!);
+    report(
+      `PMDA killed twice: back after ${outageMs} ms; "not running" said ${said?.[1]} ms after the kill; data ${ticks} tick(s) after its return; notices meanwhile: ${JSON.stringify([...seen.keys()].filter((n) => !/^(Auto|This script is not recorded)/.test(n)))}`
+    );
+    expect(said).toBeDefined();
+    expect(said![1]).toBeLessThan(5_000);
+    expect([...seen.keys()].filter((n) => /has not printed its maps/.test(n))).toEqual([]);
+    expect(ticks).toBeLessThanOrEqual(2);
+    expect(run.notices().filter((n) => /not running/.test(n))).toEqual([]);
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(bpftracePids()).toHaveLength(1);
+    run.stop();
+  }, 240_000);
 
   it('a bpftrace that stops printing (SIGSTOP) is reported as stalled, and recovers on SIGCONT', async () => {
     const ds = newDataSource();
