@@ -72,18 +72,26 @@ describe('metric queries from the series store on the real stack', () => {
       },
       90_000
     );
+    // The kernel updates the load every 5 s: a live sample half a second before the recorded one
+    // may be from the update before. The recorded value must be one the live path read within
+    // one update of it (the live panel runs 5 s longer to have those on both sides).
+    const t = pair.recorded.fields[0].values[pair.recorded.length - 1] as number;
+    await new Promise((r) => setTimeout(r, 5_500));
+    const liveFrame = live.frames()[0];
     live.stop();
     await ds.endpoint.close();
+    const liveTimes = liveFrame.fields[0].values.slice(0, liveFrame.length) as number[];
+    const near = liveTimes.flatMap((lt, i) => (Math.abs(lt - t) <= 5_000 ? [i] : []));
     for (const instance of [/1 minute/, /5 minute/, /15 minute/]) {
       const field = (frame: DataFrame) =>
         frame.fields.find((f) => instance.test(f.config.displayNameFromDS ?? f.name))!;
       const recordedValue = field(pair.recorded).values[pair.recorded.length - 1] as number;
-      const liveValue = field(pair.liveFrame).values[pair.at] as number;
+      const liveValues = near.map((i) => field(liveFrame).values[i] as number);
       console.log(
-        `${instance.source} load at the same time (±${pair.dt} ms): live ${liveValue}, series store ${recordedValue}`
+        `${instance.source} load: series store ${recordedValue}; live within 5 s of it ${JSON.stringify(liveValues)} (nearest ${pair.dt} ms away)`
       );
-      // pmcd recomputes the load every 5 s and prints two decimals.
-      expect(Math.abs(recordedValue - liveValue)).toBeLessThanOrEqual(0.05);
+      // pmcd prints two decimals.
+      expect(Math.min(...liveValues.map((v) => Math.abs(v - recordedValue)))).toBeLessThanOrEqual(0.005);
     }
 
     // A refresh: one /series/values per pattern, whether one host or both.
