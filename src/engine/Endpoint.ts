@@ -807,6 +807,7 @@ export class Endpoint {
     if (status === undefined || status === 0) {
       if (this.pmdaStopped !== undefined) {
         this.pmdaStopped = undefined;
+        this.sayToWaiting(undefined);
         this.poller.wake();
       }
       return false;
@@ -819,7 +820,18 @@ export class Endpoint {
     for (const lease of read) {
       this.vanish(lease, this.pmdaStopped);
     }
+    // Panels opened meanwhile wait too: with the reason, not "Registering…".
+    this.sayToWaiting(this.pmdaStopped);
     return true;
+  }
+
+  /** A problem of the host on every lease that waits to register (or none). */
+  private sayToWaiting(message: string | undefined) {
+    for (const lease of this.leases.values()) {
+      if ((lease.phase === 'pending' || message === undefined) && lease.setTransport(message)) {
+        this.notify(lease);
+      }
+    }
   }
 
   private vanish(lease: ScriptLease, reason: string) {

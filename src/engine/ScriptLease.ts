@@ -149,11 +149,14 @@ export class ScriptLease {
     return this.errorText;
   }
   get warnings(): string[] {
+    // Once each: the host's trouble can be both why the script went (passing) and why it waits.
     return [
-      ...(this.transport ? [this.transport] : []),
-      ...this.passing,
-      ...this.lasting,
-      ...(this.otherCode ? [this.otherCode] : []),
+      ...new Set([
+        ...(this.transport ? [this.transport] : []),
+        ...this.passing,
+        ...this.lasting,
+        ...(this.otherCode ? [this.otherCode] : []),
+      ]),
     ];
   }
   get info(): string | undefined {
