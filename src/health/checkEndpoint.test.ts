@@ -104,6 +104,40 @@ describe('checkEndpoint (Save & Test)', () => {
     expect((await result).state).toBe('pmdaMissing');
   });
 
+  it('PMDA installed but not running (died, pmcd has not started it again): says so, not "install it"', async () => {
+    // pmcd.agent.status as the stack answered it after a kill -9 of the PMDA (instance 151).
+    const { result } = check([
+      ['/pmapi/context', CONTEXT],
+      ['/pmapi/metric', metricTable({ 'pmcd.agent.status': { pmid: '2.4.1', type: '32' } })],
+      [
+        /^\/pmapi\/fetch\?context=5&pmids=2.4.1/,
+        {
+          status: 200,
+          body: '{"timestamp":1796513743.45,"values":[{"pmid":"2.4.1","name":"pmcd.agent.status","instances":[{"instance":1,"value":0},{"instance":60,"value":0},{"instance":151,"value":35080}]}]}',
+        },
+      ],
+    ]);
+    const report = await result;
+    expect(report.state).toBe('pmdaStopped');
+    expect(report.message).toMatch(/installed on localhost but not running \(pmcd says: .*exit status 137\)/);
+    expect(report.message).not.toMatch(/Install it/);
+  });
+
+  it('PMDA not in pmcd at all (no agent status for it): not installed', async () => {
+    const { result } = check([
+      ['/pmapi/context', CONTEXT],
+      ['/pmapi/metric', metricTable({ 'pmcd.agent.status': { pmid: '2.4.1', type: '32' } })],
+      [
+        /^\/pmapi\/fetch\?context=5&pmids=2.4.1/,
+        {
+          status: 200,
+          body: '{"timestamp":1.1,"values":[{"pmid":"2.4.1","name":"pmcd.agent.status","instances":[{"instance":1,"value":0},{"instance":60,"value":0}]}]}',
+        },
+      ],
+    ]);
+    expect((await result).state).toBe('pmdaMissing');
+  });
+
   it('scripts refused, anonymous: names both causes', async () => {
     const { result } = check([
       ['/pmapi/context', CONTEXT],

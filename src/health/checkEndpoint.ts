@@ -1,5 +1,6 @@
 import { isPmapiError, PmapiClient, PmapiError } from '../pmapi';
 import { CONTROL_REGISTER, INFO_TRACEPOINTS } from '../scripts/names';
+import { bpftraceAgentStatus, describeAgentStatus, PMCD_AGENT_STATUS } from '../scripts/pmdaStatus';
 import { deregisterScripts } from '../scripts/protocol';
 
 /** What Save & Test found, one state per thing the user has to do differently. */
@@ -9,6 +10,7 @@ export type EndpointState =
   | 'pmcdUnreachable'
   | 'authFailed'
   | 'pmdaMissing'
+  | 'pmdaStopped'
   | 'scriptsRefused'
   | 'pmdaOutOfStep'
   | 'unexpected';
@@ -48,7 +50,7 @@ export async function checkEndpoint(client: PmapiClient): Promise<EndpointReport
   try {
     const metrics = await client.metrics([CONTROL_REGISTER]);
     if (metrics.length === 0) {
-      return pmdaMissing(hostspec);
+      return await pmdaAbsent(client, hostspec);
     }
     const fetched = await client.fetch(['pmcd.version', INFO_TRACEPOINTS]);
     pcpVersion = stringValue(fetched.values.get('pmcd.version')?.instances[0]?.value);
@@ -56,7 +58,7 @@ export async function checkEndpoint(client: PmapiClient): Promise<EndpointReport
     probeCount = probes ? probes.split(',').filter((p) => p.trim() !== '').length : 0;
   } catch (e) {
     if (isPmapiError(e, 'unknownMetric')) {
-      return pmdaMissing(hostspec);
+      return await pmdaAbsent(client, hostspec);
     }
     return failure(e, hostspec);
   }
@@ -117,6 +119,27 @@ function failure(e: unknown, hostspec: string): EndpointReport {
     default:
       return { state: 'unexpected', message: `pmproxy answered with an error: ${e.message}` };
   }
+}
+
+/**
+ * No bpftrace metrics: the PMDA is not installed, or it is and is not running (it died, and pmcd
+ * restarts PMDAs at most once a minute). pmcd.agent.status tells them apart; installing it again
+ * would not help the second.
+ */
+async function pmdaAbsent(client: PmapiClient, hostspec: string): Promise<EndpointReport> {
+  let status: number | undefined;
+  try {
+    status = bpftraceAgentStatus(await client.fetch([PMCD_AGENT_STATUS]));
+  } catch {
+    // No answer about it: said as not installed, the likelier cause.
+  }
+  if (status !== undefined && status !== 0) {
+    return {
+      state: 'pmdaStopped',
+      message: `The bpftrace PMDA is installed on ${hostspec} but not running (pmcd says: ${describeAgentStatus(status)}). pmcd starts it again within a minute; if it keeps stopping, its log is /var/log/pcp/pmcd/bpftrace.log on that host.`,
+    };
+  }
+  return pmdaMissing(hostspec);
 }
 
 function pmdaMissing(hostspec: string): EndpointReport {

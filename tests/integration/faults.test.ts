@@ -12,7 +12,18 @@ import {
   timeSeries,
   untilRecorded,
 } from './recordings';
-import { bpftracePids, loggerPause, loggerResume, PMPROXY, seriesDown, seriesUp, sh, stackUp, waitFor } from './stack';
+import {
+  bpftracePids,
+  loggerPause,
+  loggerResume,
+  pmdaPid,
+  PMPROXY,
+  seriesDown,
+  seriesUp,
+  sh,
+  stackUp,
+  waitFor,
+} from './stack';
 
 // The fault suite: each fault a team sharing dashboards on production hosts meets, injected into
 // the real stack (pmproxy, pmcd, the bpftrace PMDA, bpftrace) while real DataSource.query()
@@ -41,26 +52,6 @@ afterAll(() => stackUp());
 
 const report = (line: string) => console.log(`fault: ${line}`);
 const ticksBetween = (from: number, to: number) => Math.ceil((to - from) / TICK_MS);
-
-/**
- * The bpftrace PMDA's main process, or undefined: the child of pmcd (or pmdaroot), or of the
- * supervisor that scripts/pcp-stack.sh puts between them. Not its manager (the PMDA's own child),
- * which outlives a killed PMDA for a moment, its parent then gone.
- */
-function pmdaPid(): number | undefined {
-  const rows = sh("ps -eo pid=,ppid=,args= | grep '[p]mdabpftrace.python' || true")
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [pid, ppid, ...args] = l.trim().split(/\s+/);
-      return { pid: Number(pid), ppid: Number(ppid), supervisor: args.join(' ').includes('pmda-supervisor') };
-    });
-  // pmcd starts PMDAs itself or through pmdaroot.
-  const starters = sh("pgrep -x 'pmcd|pmdaroot' || true").trim().split('\n').map(Number);
-  const parents = new Set([...starters, ...rows.filter((r) => r.supervisor).map((r) => r.pid)]);
-  return rows.find((r) => !r.supervisor && parents.has(r.ppid))?.pid;
-}
 
 /** pid → the script id whose bpftrace it is, from the PMDA's own record. */
 async function pidOf(scriptId: string): Promise<number> {

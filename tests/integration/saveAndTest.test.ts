@@ -3,7 +3,17 @@ import { newDataSource } from './datasourceHarness';
 import { installNodeBackendSrv } from './nodeBackendSrv';
 import { execFileSync } from 'child_process';
 import path from 'path';
-import { CREDENTIALS_FILE, PMPROXY, seriesDown, seriesUp, sh, stackCredentials, stackUp } from './stack';
+import {
+  CREDENTIALS_FILE,
+  pmdaPid,
+  PMPROXY,
+  seriesDown,
+  seriesUp,
+  sh,
+  stackCredentials,
+  stackUp,
+  waitFor,
+} from './stack';
 
 const STACK_SCRIPT = path.resolve(__dirname, '../../scripts/pcp-stack.sh');
 
@@ -94,6 +104,29 @@ describe('Save & Test', () => {
     }
     expect((await saveAndTest()).state).toBe('ok');
   });
+
+  it('bpftrace PMDA installed but not running (it died again soon after a restart): says so, not "install it"', async () => {
+    // pmcd starts a dead PMDA at once, then at most once a minute: a second kill keeps it down.
+    const first = pmdaPid();
+    expect(first).toBeDefined();
+    sh(`kill -9 ${first}`);
+    await waitFor('the PMDA back', () => pmdaPid() !== undefined && pmdaPid() !== first, 70_000);
+    await waitFor('Save & Test ok', async () => (await saveAndTest()).state === 'ok', 30_000);
+    const second = pmdaPid()!;
+    sh(`kill -9 ${second}`);
+    const r = await waitFor(
+      'Save & Test not ok',
+      async () => {
+        const answer = await saveAndTest();
+        return answer.state === 'ok' ? undefined : answer;
+      },
+      10_000
+    );
+    expect(r).toMatchObject({ status: 'error', state: 'pmdaStopped' });
+    expect(r.message).toMatch(/installed on localhost but not running \(pmcd says: /);
+    await waitFor('the PMDA back again', () => pmdaPid() !== undefined && pmdaPid() !== second, 70_000);
+    await waitFor('Save & Test ok again', async () => (await saveAndTest()).state === 'ok', 30_000);
+  }, 200_000);
 
   it('dynamic scripts disabled: says to enable them', async () => {
     sh(

@@ -64,6 +64,26 @@ export function stackCredentials(): string {
   return line;
 }
 
+/**
+ * The bpftrace PMDA's main process, or undefined: the child of pmcd (or pmdaroot), or of the
+ * supervisor that scripts/pcp-stack.sh puts between them. Not its manager (the PMDA's own child),
+ * which outlives a killed PMDA for a moment, its parent then gone.
+ */
+export function pmdaPid(): number | undefined {
+  const rows = sh("ps -eo pid=,ppid=,args= | grep '[p]mdabpftrace.python' || true")
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [pid, ppid, ...args] = l.trim().split(/\s+/);
+      return { pid: Number(pid), ppid: Number(ppid), supervisor: args.join(' ').includes('pmda-supervisor') };
+    });
+  // pmcd starts PMDAs itself or through pmdaroot.
+  const starters = sh("pgrep -x 'pmcd|pmdaroot' || true").trim().split('\n').map(Number);
+  const parents = new Set([...starters, ...rows.filter((r) => r.supervisor).map((r) => r.pid)]);
+  return rows.find((r) => !r.supervisor && parents.has(r.ppid))?.pid;
+}
+
 /** Process ids of running bpftrace processes. */
 export function bpftracePids(): number[] {
   const out = sh('pgrep -x bpftrace || true').trim();
