@@ -515,7 +515,7 @@ export class DataSource extends DataSourceApi<BpftraceQuery, BpfliveOptions> {
           costOf: (pid) => endpoint.costs.of(pid),
           cpuBudget: this.settings.cpuBudget,
           procAvailable: endpoint.costs.available,
-          transportError: endpoint.transportError,
+          transportError: endpoint.transportError ?? endpoint.pmdaNotRunning,
           now: Date.now(),
         });
         // One table per host, each named after it, under its own key (Grafana keeps the latest per key).

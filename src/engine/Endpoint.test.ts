@@ -377,6 +377,8 @@ describe('Endpoint recovery', () => {
     expect(stores().length).toBe(storesBefore);
     expect(lease.warnings.filter((w) => /not running/.test(w))).toHaveLength(1);
     expect(opened.warnings.filter((w) => /not running/.test(w))).toHaveLength(1);
+    // The Running scripts view says why its list is old.
+    expect(a.pmdaNotRunning).toMatch(/^The bpftrace PMDA is not running on the host \(pmcd says: /);
     pmda.pmdaReturns();
     const before = lease.buffers.get('@n')?.length ?? 0;
     await seconds(2, [a]);
@@ -386,6 +388,7 @@ describe('Endpoint recovery', () => {
     }
     expect(lease.buffers.get('@n')!.length).toBeGreaterThan(before);
     expect(pmda.ids()).toHaveLength(2);
+    expect(a.pmdaNotRunning).toBeUndefined();
   });
 
   it('says when bpftrace stops printing, and clears it when it prints again', async () => {

@@ -126,8 +126,8 @@ export class Endpoint {
   private startsUnderWay = 0;
   private pmcdPid?: number;
   /**
-   * Why the bpftrace PMDA is not running (pmcd.agent.status), while it is not: its scripts are
-   * gone and its metrics answer frozen values; undefined while it runs.
+   * That the bpftrace PMDA is not running, and pmcd's reason (pmcd.agent.status), while it is
+   * not: its scripts are gone and its metrics answer frozen values; undefined while it runs.
    */
   private pmdaStopped?: string;
   private clockOffset?: number;
@@ -194,6 +194,11 @@ export class Endpoint {
 
   private now() {
     return (this.options.now ?? Date.now)();
+  }
+
+  /** That the bpftrace PMDA is not running, with pmcd's reason; undefined while it runs (or unknown). */
+  get pmdaNotRunning(): string | undefined {
+    return this.pmdaStopped;
   }
 
   /** Ticks that began late (for tests: one noisy script must not delay the others). */
@@ -816,12 +821,13 @@ export class Endpoint {
       this.client.dropContext();
       this.instanceNames.clear();
     }
-    this.pmdaStopped = `The bpftrace PMDA is not running on the host (pmcd says: ${describeAgentStatus(status)}). pmcd starts it again, within about a minute; the script is registered again then. Showing the last data.`;
+    this.pmdaStopped = `The bpftrace PMDA is not running on the host (pmcd says: ${describeAgentStatus(status)})`;
+    const message = `${this.pmdaStopped}. pmcd starts it again, within about a minute; the script is registered again then. Showing the last data.`;
     for (const lease of read) {
-      this.vanish(lease, this.pmdaStopped);
+      this.vanish(lease, message);
     }
     // Panels opened meanwhile wait too: with the reason, not "Registering…".
-    this.sayToWaiting(this.pmdaStopped);
+    this.sayToWaiting(message);
     return true;
   }
 

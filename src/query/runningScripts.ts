@@ -31,7 +31,7 @@ export interface RunningScriptsContext {
   cpuBudget?: number;
   /** Whether the host answered the proc metrics (undefined before the first sample). */
   procAvailable?: boolean;
-  /** Why pmproxy did not answer the last tick. */
+  /** Why the list may not be current: pmproxy did not answer the last tick, or the PMDA is not running. */
   transportError?: string;
   now: number;
 }
