@@ -7,7 +7,7 @@ import { BpftraceQuery } from '../../src/types';
 import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
 import { adminClient, scriptsOnHost } from './leaks';
 import { PROXY_PATH } from './nodeBackendSrv';
-import { waitFor } from './stack';
+import { sh, waitFor } from './stack';
 
 /** A recorded query of `code`, and the name its recording has on the host. */
 export function recorded(code: string, recordName?: string) {
@@ -88,7 +88,15 @@ export async function untilRecorded(metric: string, since: number, lookBack = 60
       );
     },
     90_000
-  );
+  ).catch((e: Error) => {
+    // What pmproxy's discovery had to read: seen once in CI (a new archive after a pmlogger
+    // restart not in the store after 90 s), not reproduced since.
+    const name = /bpftrace\.scripts\.(\w+)\./.exec(metric)?.[1] ?? '';
+    const archives = sh(`ls -l --time-style=+%T /var/log/pcp/pmlogger/bpflive/*/${name}-* 2>&1 | tail -8 || true`);
+    const pmproxy = sh('pgrep -x pmproxy | head -1').trim();
+    const fds = pmproxy ? sh(`ls /proc/${pmproxy}/fd | wc -l`).trim() : 'no pmproxy';
+    throw new Error(`${e.message}; pmproxy descriptors ${fds}; archives:\n${archives}`);
+  });
   return Date.now() - since;
 }
 
