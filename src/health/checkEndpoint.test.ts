@@ -123,6 +123,30 @@ describe('checkEndpoint (Save & Test)', () => {
     expect(report.message).not.toMatch(/Install it/);
   });
 
+  it('PMDA died a moment ago (pmcd answers "IPC protocol failure"): not running, once pmcd says so', async () => {
+    const agentTable = metricTable({ 'pmcd.agent.status': { pmid: '2.4.1', type: '32' } });
+    const { result } = check([
+      ['/pmapi/context', CONTEXT],
+      [
+        '/pmapi/metric',
+        (call) =>
+          call.params.names === 'bpftrace.control.register'
+            ? { status: 400, body: '{"message":"IPC protocol failure","success":false}' }
+            : (agentTable as (c: typeof call) => { status: number; body: string })(call),
+      ],
+      [
+        /^\/pmapi\/fetch\?context=5&pmids=2.4.1/,
+        {
+          status: 200,
+          body: '{"timestamp":1.1,"values":[{"pmid":"2.4.1","name":"pmcd.agent.status","instances":[{"instance":151,"value":8}]}]}',
+        },
+      ],
+    ]);
+    const report = await result;
+    expect(report.state).toBe('pmdaStopped');
+    expect(report.message).toMatch(/not running \(pmcd says: pmcd lost contact with it/);
+  });
+
   it('PMDA not in pmcd at all (no agent status for it): not installed', async () => {
     const { result } = check([
       ['/pmapi/context', CONTEXT],

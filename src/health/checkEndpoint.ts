@@ -50,7 +50,7 @@ export async function checkEndpoint(client: PmapiClient): Promise<EndpointReport
   try {
     const metrics = await client.metrics([CONTROL_REGISTER]);
     if (metrics.length === 0) {
-      return await pmdaAbsent(client, hostspec);
+      return await pmdaAbsent(client, hostspec, () => pmdaMissing(hostspec));
     }
     const fetched = await client.fetch(['pmcd.version', INFO_TRACEPOINTS]);
     pcpVersion = stringValue(fetched.values.get('pmcd.version')?.instances[0]?.value);
@@ -58,7 +58,11 @@ export async function checkEndpoint(client: PmapiClient): Promise<EndpointReport
     probeCount = probes ? probes.split(',').filter((p) => p.trim() !== '').length : 0;
   } catch (e) {
     if (isPmapiError(e, 'unknownMetric')) {
-      return await pmdaAbsent(client, hostspec);
+      return await pmdaAbsent(client, hostspec, () => pmdaMissing(hostspec));
+    }
+    if (isPmapiError(e, 'ipcFailure')) {
+      // pmcd's answer in the moment its PMDA died (measured): said as such once pmcd knows it.
+      return await pmdaAbsent(client, hostspec, () => failure(e, hostspec));
     }
     return failure(e, hostspec);
   }
@@ -122,11 +126,15 @@ function failure(e: unknown, hostspec: string): EndpointReport {
 }
 
 /**
- * No bpftrace metrics: the PMDA is not installed, or it is and is not running (it died, and pmcd
- * restarts PMDAs at most once a minute). pmcd.agent.status tells them apart; installing it again
- * would not help the second.
+ * No bpftrace metrics (or pmcd could not ask the PMDA): the PMDA may be installed and not running
+ * (it died, and pmcd restarts PMDAs at most once a minute). pmcd.agent.status tells; installing
+ * it again would not help. Otherwise `otherwise` says what it is.
  */
-async function pmdaAbsent(client: PmapiClient, hostspec: string): Promise<EndpointReport> {
+async function pmdaAbsent(
+  client: PmapiClient,
+  hostspec: string,
+  otherwise: () => EndpointReport
+): Promise<EndpointReport> {
   let status: number | undefined;
   try {
     status = bpftraceAgentStatus(await client.fetch([PMCD_AGENT_STATUS]));
@@ -139,7 +147,7 @@ async function pmdaAbsent(client: PmapiClient, hostspec: string): Promise<Endpoi
       message: `The bpftrace PMDA is installed on ${hostspec} but not running (pmcd says: ${describeAgentStatus(status)}). pmcd starts it again within a minute; if it keeps stopping, its log is /var/log/pcp/pmcd/bpftrace.log on that host.`,
     };
   }
-  return pmdaMissing(hostspec);
+  return otherwise();
 }
 
 function pmdaMissing(hostspec: string): EndpointReport {

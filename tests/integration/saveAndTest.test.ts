@@ -114,11 +114,12 @@ describe('Save & Test', () => {
     await waitFor('Save & Test ok', async () => (await saveAndTest()).state === 'ok', 30_000);
     const second = pmdaPid()!;
     sh(`kill -9 ${second}`);
+    // In the first moment pmcd may not know yet (its lookups fail, or still answer).
     const r = await waitFor(
-      'Save & Test not ok',
+      'Save & Test saying the PMDA is not running',
       async () => {
         const answer = await saveAndTest();
-        return answer.state === 'ok' ? undefined : answer;
+        return answer.state === 'pmdaStopped' ? answer : undefined;
       },
       10_000
     );
