@@ -358,22 +358,27 @@ describe('Endpoint recovery', () => {
     expect(pmda.ids()).toHaveLength(1);
   });
 
-  it('the PMDA process dies and pmcd starts it a minute later: the query says so (not that bpftrace is slow), nothing registers meanwhile, data within 2 ticks of its return', async () => {
+  it('the PMDA process dies and pmcd starts it a minute later: every client says so (not that bpftrace is slow), nothing registers meanwhile, data within 2 ticks of its return, one script', async () => {
     const a = client('A');
+    const b = client('B');
     const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    const { lease: other } = b.subscribe('d/1/A', CODE, () => undefined);
     await flush();
-    await seconds(3, [a]);
+    await seconds(3, [a, b]);
+    expect(pmda.ids()).toHaveLength(1);
     pmda.pmdaDies();
     const storesBefore = stores().length;
-    // Its old context answers frozen values: only pmcd can tell the PMDA is gone.
-    await seconds(5, [a], false);
-    expect(lease.warnings.join()).toMatch(
-      /bpftrace PMDA is not running on the host \(pmcd says: .*lost contact.*exit status 137\)/
-    );
-    expect(lease.warnings.join()).not.toMatch(/has not printed/);
+    // Their old contexts answer frozen values: only pmcd can tell the PMDA is gone.
+    await seconds(5, [a, b], false);
+    for (const l of [lease, other]) {
+      expect(l.warnings.join()).toMatch(
+        /bpftrace PMDA is not running on the host \(pmcd says: .*lost contact.*exit status 137\)/
+      );
+      expect(l.warnings.join()).not.toMatch(/has not printed/);
+    }
     // A panel opened meanwhile waits too, saying why (once).
     const opened = a.subscribe('d/2/B', 'interval:s:1 { @n = count(); }', () => undefined).lease;
-    await seconds(55, [a], false);
+    await seconds(55, [a, b], false);
     expect(stores().length).toBe(storesBefore);
     expect(lease.warnings.filter((w) => /not running/.test(w))).toHaveLength(1);
     expect(opened.warnings.filter((w) => /not running/.test(w))).toHaveLength(1);
@@ -381,14 +386,16 @@ describe('Endpoint recovery', () => {
     expect(a.pmdaNotRunning).toMatch(/^The bpftrace PMDA is not running on the host \(pmcd says: /);
     pmda.pmdaReturns();
     const before = lease.buffers.get('@n')?.length ?? 0;
-    await seconds(2, [a]);
-    for (const l of [lease, opened]) {
+    await seconds(2, [a, b]);
+    for (const l of [lease, other, opened]) {
       expect(l.phase).toBe('running');
       expect(l.warnings.join()).not.toMatch(/not running/);
     }
     expect(lease.buffers.get('@n')!.length).toBeGreaterThan(before);
+    // Both clients came back to one script of CODE (and one of the panel opened meanwhile).
     expect(pmda.ids()).toHaveLength(2);
     expect(a.pmdaNotRunning).toBeUndefined();
+    expect(b.pmdaNotRunning).toBeUndefined();
   });
 
   it('says when bpftrace stops printing, and clears it when it prints again', async () => {
