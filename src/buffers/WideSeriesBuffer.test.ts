@@ -369,6 +369,33 @@ describe('WideSeriesBuffer', () => {
       }
     );
 
+    it('keeps a plain raw column asked for at any step of a migration, the series being copied included', () => {
+      // A migration copies a series over several appends; a frame may ask for counts (the plain
+      // raw column) at any of them. Asked at the 1st, 2nd, 10th … migrating append, for every
+      // key: one of them is always the series being copied then.
+      const rows = stream(3, 1500);
+      for (const at of [1, 2, 10, 25, 40]) {
+        const b = new WideSeriesBuffer({ retentionMs, counter: true });
+        let migratingAppends = 0;
+        let asked = false;
+        rows.forEach(({ t, values }, i) => {
+          b.append(t, values);
+          migratingAppends += b.migrating ? 1 : 0;
+          if (!asked && migratingAppends === at) {
+            asked = true;
+            b.keys().forEach((key) => b.column(key, 'raw'));
+          }
+          if (asked && i % 7 === 0) {
+            for (const key of b.keys()) {
+              const expected = rows.slice(i + 1 - b.length, i + 1).map((r) => r.values.get(key) ?? null);
+              expect({ at, i, key, raw: b.column(key, 'raw') }).toEqual({ at, i, key, raw: expected });
+            }
+          }
+        });
+        expect({ at, asked }).toEqual({ at, asked: true });
+      }
+    });
+
     it('gives every row the rate and count it had, through migrations', () => {
       // Rows appended while a migration copies go to both the current and the successor arrays.
       const rows = stream(7, 3000);

@@ -55,12 +55,12 @@ export class RawStore {
   }
 
   /**
-   * A successor holding this store's rows `sources` (in that order), with room for `capacity`
-   * rows. Its base moves to `newest` (the series' newest count) once the counts have drifted half
-   * of float32's exact range from it, so the differences stay small; until then rows are copied
-   * as they are (the cheap, usual case).
+   * An empty successor with room for `capacity` rows, for rows copied in pieces (copyInto). Its
+   * base moves to `newest` (the series' newest count) once the counts have drifted half of
+   * float32's exact range from it, so the differences stay small; until then it keeps this
+   * store's base and width, and rows are copied as they are (the cheap, usual case).
    */
-  copyRows(sources: readonly number[], capacity: number, newest: number | null): RawStore {
+  successor(capacity: number, newest: number | null): RawStore {
     const next = new RawStore(capacity);
     if (this.isWide || newest === null || Math.abs(newest - this.base) < REBASE_AFTER) {
       if (this.isWide) {
@@ -69,27 +69,34 @@ export class RawStore {
       }
       next.base = this.base;
       next.based = this.based;
-      const n = sources.length;
-      if (n > 0 && sources[n - 1] - sources[0] === n - 1) {
-        // One run of rows (nothing thinned): the engine's own copy.
-        next.rows.set(this.rows.subarray(sources[0], sources[0] + n));
-        return next;
-      }
-      for (let i = 0; i < n; i++) {
-        next.rows[i] = this.rows[sources[i]];
-      }
-      return next;
-    }
-    next.base = newest;
-    next.based = true;
-    for (let i = 0; i < sources.length; i++) {
-      const v = this.get(sources[i]);
-      if (v !== null && !next.isWide && !fits(v, next.base)) {
-        next.widen();
-      }
-      next.rows[i] = v === null ? NaN : v - next.base;
+    } else {
+      next.base = newest;
+      next.based = true;
     }
     return next;
+  }
+
+  /**
+   * Copies this store's rows sources[from..to) into `next`'s rows from..to. A piece at a time: the
+   * rows written here in between (a first value, a widening) may have changed how this store
+   * holds them, so each piece checks that both still hold rows alike before copying them as they
+   * are; otherwise it copies values (next.set widens the successor if it must).
+   */
+  copyInto(next: RawStore, sources: readonly number[], from: number, to: number): void {
+    if (next.isWide === this.isWide && next.base === this.base && next.based === this.based) {
+      if (to > from && sources[to - 1] - sources[from] === to - 1 - from) {
+        // One run of rows (nothing thinned): the engine's own copy.
+        next.rows.set(this.rows.subarray(sources[from], sources[to - 1] + 1), from);
+        return;
+      }
+      for (let i = from; i < to; i++) {
+        next.rows[i] = this.rows[sources[i]];
+      }
+      return;
+    }
+    for (let i = from; i < to; i++) {
+      next.set(i, this.get(sources[i]));
+    }
   }
 
   /** The first `n` rows as a plain array (null for none), with room for `capacity` entries. */
