@@ -604,14 +604,6 @@ function withLength<T>(a: T[], n: number): T[] {
  * (not after each piece: shortening a preallocated array to a piece would give up its room).
  */
 function copyRows<T>(src: readonly T[], dst: T[], sources: readonly number[], from: number, to: number): T[] {
-  if (to > from && sources[to - 1] - sources[from] === to - 1 - from) {
-    // One run of rows (nothing thinned: every buffer but a stack map's), without the lookups.
-    const offset = sources[from] - from;
-    for (let i = from; i < to; i++) {
-      dst[i] = src[i + offset];
-    }
-    return dst;
-  }
   for (let i = from; i < to; i++) {
     dst[i] = src[sources[i]];
   }
