@@ -1,5 +1,6 @@
 /**
- * One poll tick for a counter map, end to end in the browser: parse pmproxy's fetch body, name
+ * One poll tick for a counter map, end to end in the browser: read pmproxy's fetch body (as the
+ * client reads it, pmapi/fetchBody.ts; handed over as one flat string, as Response.text() gives), name
  * the instances, append to the variable's buffer, emit the time-series frame (rates on).
  * "before" is main's code as it was before issue 13 (bench/baseline/), "after" today's, on the
  * same fetches in the same run, for: 200 series × 1800 points (30 min at 1 s), 2000 × 1800 and
@@ -39,7 +40,8 @@ import { getHeapStatistics } from 'node:v8';
 import { WideSeriesBuffer } from '../src/buffers/WideSeriesBuffer';
 import { InstanceNames } from '../src/engine/instanceNames';
 import { buildTimeSeriesFrame } from '../src/frames/timeseries';
-import { parsePmproxyJson } from '../src/pmapi/json';
+import { FetchBody, readFetchAnswer } from '../src/pmapi/fetchBody';
+import { timestampToMs } from '../src/pmapi/json';
 import { WideSeriesBuffer as MainBuffer } from './baseline/WideSeriesBuffer';
 import { buildTimeSeriesFrame as mainBuildFrame, parsePmproxyJson as mainParse } from './baseline/mainTick';
 import { collectGarbage, printTable, seededRandom, summarize, Summary } from './lib/measure';
@@ -47,6 +49,8 @@ import { threadCpu } from './lib/threadCpu';
 
 const STEP_MS = 1000;
 const T0 = 1_700_000_000_000;
+/** The bench's map is a counter (a number metric). */
+const isStringMetric = () => false;
 const OPTIONS = { refId: 'A', variable: '@bycomm', rate: true, host: 'bench' } as const;
 
 interface RawFetch {
@@ -65,12 +69,17 @@ function bodies(series: number, seed: number) {
       counts[i] = random() < 0.0005 ? 0 : c + Math.floor(random() * 5000);
       return `{"instance":${i},"value":${counts[i]}}`;
     });
-    // The unpadded fraction pmproxy prints (see pmapi/json.ts).
-    return `{"context":1,"timestamp":${Math.floor(t / 1000)}.${(t % 1000) * 1000},"values":[{"pmid":"1.2.3","name":"${METRIC}","instances":[${instances.join(',')}]}]}`;
+    // The unpadded fraction pmproxy prints (see pmapi/json.ts), and its closing CR LF.
+    const body = `{"context":1,"timestamp":${Math.floor(t / 1000)}.${(t % 1000) * 1000},"values":[{"pmid":"1.2.3","name":"${METRIC}","instances":[${instances.join(',')}]}]}\r\n`;
+    // As the browser hands it over (Response.text(): decoded from the bytes, one flat string),
+    // not the concatenation made here, which every reader would first have to flatten (a copy).
+    return decoder.decode(encoder.encode(body));
   };
 }
 
 const METRIC = 'bpftrace.scripts.s.data.bycomm';
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /** One tick: a fetch body in, the frame out; `migrating` tells whether its buffer is dropping old rows. */
 type Path = ((text: string) => DataFrame) & { migrating?: () => boolean };
@@ -84,9 +93,10 @@ function newPath(points: number, names: string[]): Path {
     names.map((name, instance) => ({ instance, name }))
   );
   const tick = (text: string) => {
-    const raw = parsePmproxyJson<RawFetch>(text);
-    const instances = raw.values[0].instances;
-    b.appendRow(Math.round(raw.timestamp * 1000), instanceNames.keysOf(METRIC, instances).keys, instances);
+    // The client's reading of a fetch (PmapiClient.fetchOnce), then what ScriptLease does with it.
+    const body = readFetchAnswer(text, isStringMetric);
+    const instances = body.values[0].instances;
+    b.appendRow(timestampToMs(body.timestamp, NaN), instanceNames.keysOf(METRIC, instances).keys, instances);
     return buildTimeSeriesFrame(b, OPTIONS);
   };
   return Object.assign(tick, { migrating: () => b.migrating });
@@ -135,12 +145,12 @@ function allocationBySteps(series: number, points: number): string {
   };
   for (let i = 0; i < prefill + ticks; i++) {
     const text = next();
-    let raw: RawFetch | undefined;
+    let body: FetchBody | undefined;
     const step = i >= prefill ? measured : (_: number[], fn: () => void) => fn();
-    step(kb.parse, () => (raw = parsePmproxyJson<RawFetch>(text)));
-    const instances = raw!.values[0].instances;
+    step(kb.parse, () => (body = readFetchAnswer(text, isStringMetric)));
+    const instances = body!.values[0].instances;
     step(kb.append, () =>
-      b.appendRow(Math.round(raw!.timestamp * 1000), instanceNames.keysOf(METRIC, instances).keys, instances)
+      b.appendRow(timestampToMs(body!.timestamp, NaN), instanceNames.keysOf(METRIC, instances).keys, instances)
     );
     step(kb.frame, () => buildTimeSeriesFrame(b, OPTIONS));
   }

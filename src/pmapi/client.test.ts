@@ -210,6 +210,28 @@ describe('PmapiClient', () => {
     expect(result.values.get('bpftrace.scripts.s1.data.output')?.instances[0].value).toBeNull();
   });
 
+  it('reads an answer spelled otherwise than pmproxy spells it (whitespace, member order) the same way', async () => {
+    const spelled = FETCH_OK.body;
+    const respelled =
+      '{ "timestamp": 1795320762.297247045, "values": [\n  { "name": "hinv.ncpu", "pmid": "60.0.32",\n' +
+      '    "instances": [ { "value": 2, "instance": null } ] } ] }';
+    const results = [];
+    for (const body of [spelled, respelled]) {
+      const { client: c } = client([
+        ['/pmapi/context', CONTEXT(7)],
+        ['/pmapi/fetch', { status: 200, body }],
+      ]);
+      results.push(await c.fetch(['hinv.ncpu']));
+    }
+    expect(results[0]).toEqual({
+      timestampMs: 1795320762297,
+      values: new Map([
+        ['hinv.ncpu', { pmid: '60.0.32', name: 'hinv.ncpu', instances: [{ instance: null, value: 2 }] }],
+      ]),
+    });
+    expect(results[1]).toEqual(results[0]);
+  });
+
   it('lists instance domains and children', async () => {
     const { client: c } = client([
       ['/pmapi/context', CONTEXT(7)],

@@ -1,4 +1,5 @@
 import { isPmapiError, PmapiError } from './errors';
+import { FetchBody, readFetchAnswer } from './fetchBody';
 import { parsePmproxyJson, timestampToMs } from './json';
 import { encodeQuery, PmapiTransport, QueryParams } from './request';
 import { Children, ContextInfo, FetchResult, InstanceDomain, MetricMetadata, MetricValues } from './types';
@@ -17,6 +18,9 @@ export interface PmapiClientOptions {
    */
   controlPath?: string;
 }
+
+const notJson = (text: string) =>
+  new PmapiError('unexpected', `pmproxy sent an answer that is not JSON: ${text.slice(0, 200)}`, 200);
 
 /** A context died under us: pmproxy restarted or forgot it, or pmcd restarted behind it. */
 const CONTEXT_LOST = (e: unknown) => isPmapiError(e, 'unknownContext') || isPmapiError(e, 'ipcFailure');
@@ -114,8 +118,7 @@ export class PmapiClient {
       const values = new Map<string, MetricValues>();
       let timestampMs: number | undefined;
       for (const chunk of chunksByLength([...wanted.keys()], MAX_LIST_CHARS)) {
-        const raw = await this.get<RawFetch>('/pmapi/fetch', { context, pmids: chunk.join(',') });
-        const result = this.toFetchResult(raw);
+        const result = await this.fetchOnce({ context, pmids: chunk.join(',') });
         timestampMs ??= result.timestampMs;
         for (const [name, v] of result.values) {
           if (wanted.get(v.pmid) === name) {
@@ -209,8 +212,7 @@ export class PmapiClient {
 
   private async storeAndReadBackNow(name: string, value: string | number, readBackName: string) {
     const { context, storeError } = await this.storeOnce(name, value);
-    const raw = await this.get<RawFetch>('/pmapi/fetch', { context: context.context, names: readBackName });
-    const result = this.toFetchResult(raw);
+    const result = await this.fetchOnce({ context: context.context, names: readBackName });
     return { storeError, readBack: result.values.get(readBackName) };
   }
 
@@ -283,26 +285,24 @@ export class PmapiClient {
     try {
       return parsePmproxyJson<T>(text);
     } catch {
-      throw new PmapiError('unexpected', `pmproxy sent an answer that is not JSON: ${text.slice(0, 200)}`, 200);
+      throw notJson(text);
     }
   }
 
-  private toFetchResult(raw: RawFetch): FetchResult {
-    const values = new Map<string, MetricValues>();
-    for (const v of raw.values ?? []) {
-      const stringMetric = this.knownTypes.get(v.name) === 'string';
-      values.set(v.name, {
-        pmid: v.pmid,
-        name: v.name,
-        instances: (v.instances ?? []).map((i) => ({
-          instance: i.instance ?? null,
-          // PCP has no value (PM_ERR_VALUE) but pmproxy prints 0: for a string metric a number
-          // can only be that placeholder.
-          value: i.value === undefined || (stringMetric && typeof i.value !== 'string') ? null : i.value,
-        })),
-      });
+  /** One /pmapi/fetch: read by ./fetchBody when pmproxy spelled it as usual (every tick), else as JSON. */
+  private async fetchOnce(params: QueryParams): Promise<FetchResult> {
+    const text = await this.transport('/pmapi/fetch', encodeQuery(params), 'GET');
+    let body: FetchBody;
+    try {
+      body = readFetchAnswer(text, (name) => this.knownTypes.get(name) === 'string');
+    } catch {
+      throw notJson(text);
     }
-    return { timestampMs: timestampToMs(raw.timestamp, this.now()), values };
+    const values = new Map<string, MetricValues>();
+    for (const v of body.values) {
+      values.set(v.name, v);
+    }
+    return { timestampMs: timestampToMs(body.timestamp, this.now()), values };
   }
 
   private now() {
@@ -331,13 +331,4 @@ export function chunksByLength(items: string[], max: number): string[][] {
     chunks.push(current);
   }
   return chunks;
-}
-
-interface RawFetch {
-  timestamp?: number;
-  values?: Array<{
-    pmid: string;
-    name: string;
-    instances?: Array<{ instance?: number | null; value?: number | string | null }>;
-  }>;
 }

@@ -14,12 +14,17 @@ export function parsePmproxyJson<T>(text: string): T {
     TIMESTAMP.lastIndex = 0;
     for (let m = TIMESTAMP.exec(text); m; m = TIMESTAMP.exec(text)) {
       if (doc.timestamp === Number(`${m[1]}.${m[2]}`)) {
-        doc.timestamp = Number(`${m[1]}.${m[2].padStart(9, '0')}`);
+        doc.timestamp = paddedSeconds(m[1], m[2]);
         break;
       }
     }
   }
   return parsed;
+}
+
+/** Seconds from pmproxy's digits: `whole` '.' `fraction`, the fraction being nanoseconds without zero padding. */
+export function paddedSeconds(whole: string, fraction: string): number {
+  return Number(`${whole}.${fraction.padStart(9, '0')}`);
 }
 
 /** Epoch milliseconds from pmproxy's `timestamp` (seconds, already padded by parsePmproxyJson). */
