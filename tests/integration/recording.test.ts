@@ -3,6 +3,7 @@ import { prepareRecording } from '../../src/scripts/naming';
 import { deregisterScripts, registerScript } from '../../src/scripts/protocol';
 import { adminClient, expectNothingLeft, scriptsOnHost } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
+import { untilRecordedOrRestartPmproxy } from './recordings';
 import {
   loggerPause,
   loggerResume,
@@ -24,6 +25,7 @@ import {
 // on purpose does not.
 
 const HOSTS = ['localhost', SECOND_HOSTSPEC];
+const report = (line: string) => console.log(`recording: ${line}`);
 const RUN = Date.now().toString(36);
 const CODE = 'tracepoint:raw_syscalls:sys_enter { @rec_ticks = count(); }';
 const recordings = HOSTS.map((_, i) => prepareRecording(CODE, { name: `h1test_${RUN}_${i}` }));
@@ -175,15 +177,16 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
   it("recordings started and stopped beside one neither restart nor interrupt its pmlogger; up moves their archives out of pmproxy's discovery, their values stay", async () => {
     // One recording on this host, recorded into the store.
     const long = recordings[0];
+    const registeredAt = Date.now();
     await registerScript(adminClient('localhost'), long.text);
-    const ids = await waitFor(
-      `${metricOf(long.name)} in the series store`,
-      async () => {
-        const found = await seriesOf(metricOf(long.name));
-        return found.length === 1 && (await samplesSince(found, Date.now() - 3_000)).length > 0 ? found : undefined;
-      },
-      60_000
-    );
+    // Its values are in the archive of a new pmlogger, which pmproxy 6.0.3's discovery sometimes
+    // never loads (it failed here once in CI): not what this test is about (the churn beside it),
+    // so then pmproxy is restarted once and the test reports it. So are the churn's below.
+    const restarts = [
+      await untilRecordedOrRestartPmproxy(report, 'recording churn', metricOf(long.name), registeredAt, 0),
+    ];
+    const ids = await seriesOf(metricOf(long.name));
+    expect(ids).toHaveLength(1);
     const hostOf = () => recorderStatus().hosts.find((h) => h.hostspec === 'localhost')!;
     const loggersBefore = { standard: hostOf().pmlogger, long: hostOf().loggers[long.name] };
     expect(loggersBefore.long).toEqual(expect.any(Number));
@@ -194,14 +197,7 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
     for (const r of churn) {
       await registerScript(adminClient('localhost'), r.text);
       // Recorded means values in the store, not only the series' name (which discovery loads first).
-      await waitFor(
-        `${r.name} recorded`,
-        async () => {
-          const series = await seriesOf(metricOf(r.name));
-          return series.length > 0 && (await samplesSince(series, churnFrom)).length > 0;
-        },
-        60_000
-      );
+      restarts.push(await untilRecordedOrRestartPmproxy(report, 'recording churn', metricOf(r.name), churnFrom, 0));
       await deregisterScripts(adminClient('localhost'), [r.name]);
       await waitFor(`${r.name}'s pmlogger stopped`, () => !(r.name in hostOf().loggers), 20_000);
     }
@@ -217,9 +213,13 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
       },
       30_000
     );
+    // Not a gap across one of those pmproxy restarts: the samples written while pmproxy was down
+    // never reach the store, the pmlogger (the same process, above) recorded them.
     const times = samples.map((v) => v.timestamp).sort((a, b) => a - b);
-    const widest = Math.max(...times.slice(1).map((t, i) => t - times[i]));
+    const acrossRestart = (from: number, to: number) => restarts.some((r) => r && from <= r.to && to >= r.from);
+    const widest = Math.max(...times.slice(1).map((t, i) => (acrossRestart(times[i], t) ? 0 : t - times[i])));
     expect(widest).toBeLessThan(2_500);
+    const restarted = restarts.filter(Boolean).length;
 
     // `up` (as it runs once finished archives pile up) moves the stopped recordings' archives out
     // of the discovery tree while pmproxy is stopped, and leaves the live ones.
@@ -263,10 +263,10 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
     await waitFor(`${long.name}'s pmlogger stopped`, () => !(long.name in hostOf().loggers), 20_000);
     console.log(
       `recording churn: ${churn.length} recordings started and stopped in ${((churnTo - churnFrom) / 1000).toFixed(0)} s ` +
-        `beside one whose widest sample gap was ${widest} ms; up moved their archives out of discovery in ${(retireMs / 1000).toFixed(1)} s ` +
+        `beside one whose widest sample gap was ${widest} ms${restarted ? ` (not across the ${restarted} pmproxy restart(s) for missed archives)` : ''}; up moved their archives out of discovery in ${(retireMs / 1000).toFixed(1)} s ` +
         `(restarting pmproxy); pmproxy descriptors ${descriptorsBefore} before, ${descriptorsAfter} after`
     );
-  }, 300_000);
+  }, 480_000);
 
   it("logger-pause leaves a gap in a host's standard metrics, logger-resume records again", async () => {
     const host = 'bpflive-second';
