@@ -86,6 +86,8 @@ describe('readFetchBody: pmproxy’s spelling with every kind of value', () => {
     '6.02e+23',
     '1795320850.6659325',
   ];
+  /** As pmproxy writes them: seconds, an unpadded fraction or none (with an exponent: see the give-ups). */
+  const TIMESTAMPS = ['7', '0.5', '1795320850.6659325', '1795320762.297247045', '1795326068'];
   const STRINGS = ['""', '"comm"', '"a \\"quoted\\" word"', '"tab\\tnew\\nline"', '"\\u0022json\\u0022"', '"é ✓ 😀"'];
 
   function body(next: () => number): string {
@@ -98,7 +100,7 @@ describe('readFetchBody: pmproxy’s spelling with every kind of value', () => {
       });
       return `{"pmid":"151.${m}.0","name":"bpftrace.scripts.s.data.v${m}","instances":[${instances.join(',')}]}`;
     });
-    return `{"context":${Math.floor(next() * 1e9)},"timestamp":${pick(NUMBERS.slice(2))},"values":[${metrics.join(',')}]}`;
+    return `{"context":${Math.floor(next() * 1e9)},"timestamp":${pick(TIMESTAMPS)},"values":[${metrics.join(',')}]}`;
   }
 
   it('agrees with JSON.parse on 500 generated answers, string metrics or not', () => {
@@ -149,6 +151,75 @@ describe('readFetchBody: pmproxy’s spelling with every kind of value', () => {
   });
 });
 
+describe('readFetchBody on mutated answers: a value only where JSON.parse reads the same', () => {
+  /** Characters that matter to the grammar, and some JSON rejects (form feed, NBSP, raw controls). */
+  const ALPHABET = [
+    '-',
+    '+',
+    '.',
+    'e',
+    'E',
+    '0',
+    '1',
+    '9',
+    '"',
+    '\\',
+    'u',
+    ',',
+    '[',
+    ']',
+    '{',
+    '}',
+    ':',
+    ' ',
+    '\t',
+    '\f',
+    '\u00a0',
+    '\u0001',
+    'n',
+  ];
+
+  it('agrees with JSON.parse (or gives up) on 20,000 one-character edits of pmproxy-spelled answers', () => {
+    let seed = 99;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const bases = [
+      '{"context":1,"timestamp":1795320850.6659325,"values":[{"pmid":"151.1.0","name":"m","instances":[{"instance":0,"value":-12.5e3},{"instance":null,"value":"a \\"b\\" \\u0022c"}]}]}\r\n',
+      '{"context":2,"timestamp":7,"values":[{"pmid":"1","name":"out","instances":[{"instance":3,"value":0}]},{"pmid":"2","name":"m","instances":[]}]}',
+    ];
+    let accepted = 0;
+    for (let n = 0; n < 20_000; n++) {
+      const base = bases[n % bases.length];
+      const at = Math.floor(next() * base.length);
+      const c = ALPHABET[Math.floor(next() * ALPHABET.length)];
+      const edit = next();
+      const text =
+        edit < 0.4
+          ? base.slice(0, at) + c + base.slice(at)
+          : edit < 0.7
+            ? base.slice(0, at) + c + base.slice(at + 1)
+            : base.slice(0, at) + base.slice(at + 1);
+      const isString = (name: string) => name === 'out';
+      let reference: FetchBody | undefined;
+      try {
+        reference = general(text, isString);
+      } catch {
+        reference = undefined;
+      }
+      const read = readFetchBody(text, isString);
+      if (read !== undefined) {
+        accepted++;
+        expect(reference).toBeDefined();
+        expect(read).toEqual(reference);
+      }
+    }
+    // Many edits keep the text valid (a digit for a digit …): the comparison above ran on them.
+    expect(accepted).toBeGreaterThan(1000);
+  });
+});
+
 describe('readFetchBody gives up on anything but pmproxy’s spelling (the caller then uses JSON.parse)', () => {
   const ok = '{"context":1,"timestamp":1.5,"values":[{"pmid":"1","name":"m","instances":[{"instance":0,"value":1}]}]}';
 
@@ -170,6 +241,10 @@ describe('readFetchBody gives up on anything but pmproxy’s spelling (the calle
     ['a boolean', ok.replace('"value":1}', '"value":true}')],
     ['a raw control character in a string', ok.replace('"name":"m"', '"name":"m\u0001"')],
     ['a bad escape', ok.replace('"name":"m"', '"name":"m\\x"')],
+    [
+      'a timestamp with an exponent (./json would pad the digits before it)',
+      ok.replace('"timestamp":1.5', '"timestamp":12.5e0'),
+    ],
     ['an error answer', '{"message":"Unknown metric name","success":false}'],
   ])('%s', (_, text) => {
     expect(readFetchBody(text, notString)).toBeUndefined();
