@@ -521,4 +521,52 @@ describe('WideSeriesBuffer', () => {
       expect(b.keys()).toEqual(['stay']);
     });
   });
+
+  describe("columns: every key's column in key order, for frames", () => {
+    /** What columns() must equal at any moment: each key's own column. */
+    const expectColumns = (b: WideSeriesBuffer) => {
+      for (const kind of ['raw', 'rate'] as const) {
+        const columns = b.columns(kind);
+        expect(columns).toHaveLength(b.keys().length);
+        b.keys().forEach((key, i) => expect(columns[i]).toBe(b.column(key, kind)));
+      }
+    };
+
+    it('is the same array while keys and columns stay, the columns growing with each row', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 60_000, counter: true });
+      fill(b, [
+        { a: 1, b: 2 },
+        { a: 3, b: 5 },
+      ]);
+      const before = b.columns('rate');
+      b.append(T0 + 2000, m({ a: 6, b: 9 }));
+      expect(b.columns('rate')).toBe(before);
+      expect(before[0]).toEqual([null, 2, 3]);
+      expectColumns(b);
+    });
+
+    it('follows keys that come and go, a migration swapping the columns, and clear()', () => {
+      const b = new WideSeriesBuffer({ retentionMs: 20_000, counter: true });
+      const seen = new Set<ReadonlyArray<SeriesColumnRef | undefined>>();
+      for (let i = 0; i < 120; i++) {
+        // `late` from row 30 on; `early` stops at row 50 and is forgotten once its rows are dropped.
+        const row: Record<string, number | null> = { a: i * 2 };
+        if (i >= 30) {
+          row.late = i;
+        }
+        if (i < 50) {
+          row.early = 100 + i;
+        }
+        b.append(T0 + i * 1000, m(row));
+        seen.add(b.columns('rate'));
+        expectColumns(b);
+      }
+      expect(b.keys()).toEqual(['a', 'late']);
+      // New arrays only when something changed: far fewer than one per row.
+      expect(seen.size).toBeGreaterThan(3);
+      expect(seen.size).toBeLessThan(40);
+      b.clear();
+      expect(b.columns('raw')).toEqual([]);
+    });
+  });
 });

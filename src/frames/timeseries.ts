@@ -42,6 +42,7 @@ export function buildTimeSeriesFrame(buffer: WideSeriesBuffer, options: TimeSeri
   const kind = options.rate && buffer.hasRates ? 'rate' : 'raw';
   const keys = buffer.keys();
   const looks = seriesLooks(buffer, keys, options);
+  const columns = buffer.columns(kind);
   const fields: Field[] = new Array(keys.length + 1);
   fields[0] = {
     name: 'Time',
@@ -56,7 +57,7 @@ export function buildTimeSeriesFrame(buffer: WideSeriesBuffer, options: TimeSeri
       name: look.name,
       type: FieldType.number,
       config: look.config,
-      values: buffer.column(keys[i], kind) as Array<number | null>,
+      values: columns[i] as Array<number | null>,
     };
     if (look.labels) {
       field.labels = look.labels;
