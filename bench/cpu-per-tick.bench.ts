@@ -51,7 +51,8 @@ const STEP_MS = 1000;
 const T0 = 1_700_000_000_000;
 /** The bench's map is a counter (a number metric). */
 const isStringMetric = () => false;
-const OPTIONS = { refId: 'A', variable: '@bycomm', rate: true, host: 'bench' } as const;
+// keyNames as the query path passes them (query/keyNames.ts: `@bycomm[comm]`): each field gets a label.
+const OPTIONS = { refId: 'A', variable: '@bycomm', rate: true, host: 'bench', keyNames: ['comm'] } as const;
 
 interface RawFetch {
   timestamp: number;
