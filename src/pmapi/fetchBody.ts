@@ -1,5 +1,5 @@
 import { paddedSeconds, parsePmproxyJson } from './json';
-import { PcpValue } from './types';
+import { InstanceValue, MetricValues, PcpValue } from './types';
 
 /**
  * A /pmapi/fetch answer read in one pass, straight into the values bpflive keeps.
@@ -27,24 +27,13 @@ import { PcpValue } from './types';
 export interface FetchBody {
   /** Seconds since the epoch, the fraction padded; undefined when the answer has none. */
   timestamp: number | undefined;
-  values: FetchedMetric[];
-}
-
-export interface FetchedInstance {
-  instance: number | null;
-  value: PcpValue | null;
-}
-
-export interface FetchedMetric {
-  pmid: string;
-  name: string;
-  instances: FetchedInstance[];
+  values: MetricValues[];
 }
 
 /**
  * One instance's value as bpflive keeps it: PCP has no value (PM_ERR_VALUE) but pmproxy prints 0,
  * so for a string metric a number can only be that placeholder; anything but a number or a
- * string is no value. The general reading (client.ts) keeps values by this rule too.
+ * string is no value. Both readings (readFetchBody, fetchBodyOf) keep values by this rule.
  */
 export function keptValue(value: unknown, stringMetric: boolean): PcpValue | null {
   if (typeof value === 'string') {
@@ -120,7 +109,7 @@ const EXACT_DIGITS = 15;
  * Instances are collected here and copied out at their exact count: pushing onto a fresh array
  * grows it several times per fetch, and that garbage was a third of the reader's.
  */
-const scratch: Array<FetchedInstance | undefined> = [];
+const scratch: Array<InstanceValue | undefined> = [];
 
 /** Whether text holds `word` at `at`, compared a character at a time (inlined: no call into the runtime). */
 function spelled(text: string, at: number, word: string): boolean {
@@ -146,7 +135,7 @@ class FetchReader {
     this.token(',"timestamp":');
     const timestamp = this.timestamp();
     this.token(',"values":[');
-    const values: FetchedMetric[] = [];
+    const values: MetricValues[] = [];
     if (!this.closes(CLOSE_BRACKET)) {
       do {
         values.push(this.metric());
@@ -160,7 +149,7 @@ class FetchReader {
     return { timestamp, values };
   }
 
-  private metric(): FetchedMetric {
+  private metric(): MetricValues {
     this.token('{"pmid":');
     const pmid = this.string();
     this.token(',"name":');
@@ -172,7 +161,7 @@ class FetchReader {
   }
 
   /** The hot loop: one object per instance, built once. */
-  private instances(stringMetric: boolean): FetchedInstance[] {
+  private instances(stringMetric: boolean): InstanceValue[] {
     if (this.closes(CLOSE_BRACKET)) {
       return [];
     }
@@ -186,7 +175,7 @@ class FetchReader {
         this.token('}');
         scratch[count++] = { instance, value };
       } while (this.continues(CLOSE_BRACKET));
-      return scratch.slice(0, count) as FetchedInstance[];
+      return scratch.slice(0, count) as InstanceValue[];
     } finally {
       // The objects belong to the answer (or to nobody, when the reader gave up): the scratch
       // array keeps none alive, nor a printf's text in one.
