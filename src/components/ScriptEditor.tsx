@@ -7,6 +7,7 @@ import { codeActionProvider } from '../language/fixes';
 import { hoverProvider } from '../language/hover';
 import { ProbeCatalog } from '../language/probeCatalog';
 import { signatureHelpProvider } from '../language/signatureHelp';
+import { indexWhenIdle } from './idleIndexing';
 
 /** With live run on, the script runs this long after the last keystroke (if it has no error). */
 export const RUN_DELAY_MS = 1000;
@@ -154,7 +155,14 @@ export function ScriptEditor(props: Props) {
       editorRef.current = editor;
       monacoRef.current = monaco;
       const modelId = () => editor.getModel()?.id;
-      const catalog = () => latest.current.catalog();
+      // Every lookup (completion, hover) leaves the catalog's index work for idle time.
+      const catalog = () => {
+        const c = latest.current.catalog();
+        if (c) {
+          indexWhenIdle(c);
+        }
+        return c;
+      };
       disposables.current.push(
         monaco.languages.registerCompletionItemProvider(
           LANGUAGE_ID,

@@ -155,6 +155,34 @@ describe('ProbeCatalog', () => {
     }
   });
 
+  it('completes in idle time the indexes of the providers asked for, a chunk per step, and no others', () => {
+    const list = Array.from({ length: 20_000 }, (_, i) => `kfunc:vmlinux:fn_${i}`)
+      .concat(Array.from({ length: 5000 }, (_, i) => `kprobe:k_${i}`))
+      .join(',');
+    const catalog = ProbeCatalog.fromList(list);
+    const reference = ProbeCatalog.fromProbes(list.split(','));
+    // Until a lookup asks for a provider, there is nothing to do in idle time.
+    expect(catalog.indexWhileIdle(() => true)).toBe(false);
+    const first = catalog.withPrefix('kfunc', 'vmlinux:fn_19', 3);
+
+    // A deadline is kept: one step while there is time, then the rest is left for later.
+    let steps = 0;
+    expect(catalog.indexWhileIdle(() => steps++ < 1)).toBe(true);
+    expect(catalog.indexWhileIdle(() => true)).toBe(false);
+    // Done: the index is complete (lookups no longer scan), no work remains, the answers unchanged.
+    const providers = (catalog as unknown as { providers: Map<string, { index?: unknown }> }).providers;
+    expect(providers.get('kfunc')?.index).toBeDefined();
+    expect(catalog.indexWhileIdle(() => true)).toBe(false);
+    expect(catalog.withPrefix('kfunc', 'vmlinux:fn_19', 3)).toEqual(first);
+    for (const prefix of ['', 'vmlinux:', 'vmlinux:fn_1', 'vmlinux:fn_19999', 'x']) {
+      expect(catalog.withPrefix('kfunc', prefix, 5)).toEqual(reference.withPrefix('kfunc', prefix, 5));
+      expect(catalog.groups('kfunc', prefix, 5)).toEqual(reference.groups('kfunc', prefix, 5));
+    }
+    // kprobe was never asked for: still not read out of the list (a later first lookup scans it).
+    expect(catalog.indexWhileIdle(() => true)).toBe(false);
+    expect(providers.has('kprobe')).toBe(false);
+  });
+
   it('reads a provider out of the list when first asked, the whole list only for the size or all names', () => {
     // No blanks (as the PMDA sends it): providers are read out of the list one by one.
     const list = [

@@ -48,6 +48,8 @@ const sizeOf = (n: Leaf | Split): number => (isLeaf(n) ? n.items.length : n.size
  */
 class PrefixIndex {
   private root: Split = { depth: STEP, children: new Map(), size: 0 };
+  /** Nodes settle() has still to visit, once it started. */
+  private unsettled?: Array<Leaf | Split>;
 
   get size(): number {
     return this.root.size;
@@ -86,6 +88,29 @@ class PrefixIndex {
 
   countWithPrefix(prefix: string): number {
     return count(this.root, prefix);
+  }
+
+  /**
+   * Idle work: what lookups otherwise do on first use (burst the big buckets, sort every bucket
+   * and key list), a node per step while `hasTime()`. Returns whether work remains. For a
+   * complete index only: add() after it would put rests in buckets that were split.
+   */
+  settle(hasTime: () => boolean): boolean {
+    const stack = (this.unsettled ??= [this.root]);
+    while (stack.length > 0) {
+      if (!hasTime()) {
+        return true;
+      }
+      const node = stack.pop()!;
+      if (isLeaf(node)) {
+        sortedItems(node);
+      } else {
+        for (const key of sortedKeys(node)) {
+          stack.push(childAt(node, key)!);
+        }
+      }
+    }
+    return false;
   }
 
   has(s: string): boolean {
@@ -234,6 +259,12 @@ class ProviderIndex {
     }
     return this.sortedGroups;
   }
+
+  /** See PrefixIndex.settle; the group names sorted too. */
+  settle(hasTime: () => boolean): boolean {
+    this.groupNames();
+    return this.rests.settle(hasTime);
+  }
 }
 
 /** One provider of the list: its probe count, and its index once requests built it. */
@@ -253,6 +284,8 @@ interface Provider {
   requests: number;
   /** First segments and their sizes, for scans (see Scan.groups). */
   segments?: Map<string, number>;
+  /** Its index is complete and settled (see indexWhileIdle): no idle work left. */
+  settled?: boolean;
 }
 
 /**
@@ -262,6 +295,8 @@ interface Provider {
 const SCAN_ONLY_LOOKUPS = 3;
 /** Probes added to a provider's index per lookup until it is complete (~1.5 ms). */
 const INDEX_CHUNK = 8192;
+/** Probes added per step of idle work (~0.2 ms): a step overruns the idle deadline by at most that. */
+const IDLE_CHUNK = 1024;
 
 const STAR = 42;
 
@@ -454,17 +489,51 @@ export class ProbeCatalog {
       return this.indexed(provider, index);
     }
     if (provider.requests++ >= SCAN_ONLY_LOOKUPS) {
-      const index = (provider.building ??= new ProviderIndex());
-      const end = Math.min(probes.length, provider.added + INDEX_CHUNK);
-      for (let i = provider.added; i < end; i++) {
-        index.add(probes[i].slice(provider.restAt));
-      }
-      provider.added = end;
-      if (end === probes.length) {
-        return this.indexed(provider, index);
+      const index = this.addChunk(provider, probes, INDEX_CHUNK);
+      if (index) {
+        return index;
       }
     }
     return new Scan(provider, probes, provider.restAt);
+  }
+
+  /**
+   * Work for the editor's idle time (components/idleIndexing): adds to the indexes of the
+   * providers asked for so far, a small chunk at a time while `hasTime()`, so the keystrokes after
+   * a provider's first completion find its index complete instead of scanning every probe (a scan
+   * of 60,000 kfuncs is ~10 ms a keystroke). Providers never asked for are left alone: most
+   * scripts use two or three of them. Returns whether such work remains.
+   */
+  indexWhileIdle(hasTime: () => boolean): boolean {
+    for (const provider of this.providers.values()) {
+      if (provider.requests === 0 || provider.settled) {
+        continue;
+      }
+      const probes = provider.probes;
+      while (!provider.index && probes && provider.restAt >= 0) {
+        if (!hasTime()) {
+          return true;
+        }
+        this.addChunk(provider, probes, IDLE_CHUNK);
+      }
+      // Then what its first lookups of each prefix would pay for (buckets burst and sorted).
+      if (provider.index?.settle(hasTime)) {
+        return true;
+      }
+      provider.settled = true;
+    }
+    return false;
+  }
+
+  /** Adds up to `size` more of the provider's probes to the index it is building; the index once complete. */
+  private addChunk(provider: Provider, probes: string[], size: number): ProviderIndex | undefined {
+    const index = (provider.building ??= new ProviderIndex());
+    const end = Math.min(probes.length, provider.added + size);
+    for (let i = provider.added; i < end; i++) {
+      index.add(probes[i].slice(provider.restAt));
+    }
+    provider.added = end;
+    return end === probes.length ? this.indexed(provider, index) : undefined;
   }
 
   private indexed(provider: Provider, index: ProviderIndex): ProviderIndex {
