@@ -183,6 +183,32 @@ describe('ProbeCatalog', () => {
     expect(providers.has('kprobe')).toBe(false);
   });
 
+  it('answers the same at every step of its idle work, lookups in between', () => {
+    // Big buckets that share their start (bursts under way when a lookup comes), small ones.
+    const probes = Array.from({ length: 12_000 }, (_, i) => `kfunc:vmlinux:fn_${(i * 7919) % 12_000}`)
+      .concat(Array.from({ length: 3000 }, (_, i) => `kfunc:ext4:ext4_${i % 97}_${i}`))
+      .concat(Array.from({ length: 2000 }, (_, i) => `kfunc:xfs:x${i}`));
+    const reference = ProbeCatalog.fromProbes(probes);
+    const catalog = ProbeCatalog.fromList(probes.join(','));
+    const prefixes = ['', 'vmlinux:fn_1', 'vmlinux:fn_11', 'ext4:ext4_9', 'xfs:x19', 'x', 'zz'];
+    let round = 0;
+    let more = true;
+    while (more) {
+      const prefix = prefixes[round % prefixes.length];
+      expect(catalog.withPrefix('kfunc', prefix, 4)).toEqual(reference.withPrefix('kfunc', prefix, 4));
+      expect(catalog.has('kfunc', `${prefix}0`)).toBe(reference.has('kfunc', `${prefix}0`));
+      let steps = 0;
+      more = catalog.indexWhileIdle(() => steps++ < 3);
+      round++;
+    }
+    // Many rounds: the work was done in small steps, not at once.
+    expect(round).toBeGreaterThan(10);
+    for (const prefix of prefixes) {
+      expect(catalog.withPrefix('kfunc', prefix, 6)).toEqual(reference.withPrefix('kfunc', prefix, 6));
+      expect(catalog.groups('kfunc', prefix, 6)).toEqual(reference.groups('kfunc', prefix, 6));
+    }
+  });
+
   it('reads a provider out of the list when first asked, the whole list only for the size or all names', () => {
     // No blanks (as the PMDA sends it): providers are read out of the list one by one.
     const list = [

@@ -49,7 +49,7 @@ const sizeOf = (n: Leaf | Split): number => (isLeaf(n) ? n.items.length : n.size
 class PrefixIndex {
   private root: Split = { depth: STEP, children: new Map(), size: 0 };
   /** Nodes settle() has still to visit, once it started. */
-  private unsettled?: Array<Leaf | Split>;
+  private unsettled?: Unsettled[];
 
   get size(): number {
     return this.root.size;
@@ -92,22 +92,47 @@ class PrefixIndex {
 
   /**
    * Idle work: what lookups otherwise do on first use (burst the big buckets, sort every bucket
-   * and key list), a node per step while `hasTime()`. Returns whether work remains. For a
-   * complete index only: add() after it would put rests in buckets that were split.
+   * and key list), a step at a time while `hasTime()`: a bucket sorted, or BURST_CHUNK strings of
+   * a big one moved into its split (a bucket of 60,000 `vmlinux:` kfuncs took ~20 ms to burst at
+   * once). Returns whether work remains. For a complete index only: add() after it would put
+   * rests in buckets that were split.
    */
   settle(hasTime: () => boolean): boolean {
-    const stack = (this.unsettled ??= [this.root]);
+    const stack = (this.unsettled ??= [{ node: this.root }]);
     while (stack.length > 0) {
       if (!hasTime()) {
         return true;
       }
-      const node = stack.pop()!;
+      const entry = stack[stack.length - 1];
+      const { node, parent, key } = entry;
+      if (parent && key !== undefined && parent.children.get(key) !== node) {
+        // A lookup burst this bucket meanwhile: go on with its split.
+        entry.node = parent.children.get(key)!;
+        entry.bursting = undefined;
+        continue;
+      }
       if (isLeaf(node)) {
-        sortedItems(node);
-      } else {
-        for (const key of sortedKeys(node)) {
-          stack.push(childAt(node, key)!);
+        if (!parent || key === undefined || !needsBurst(parent, key, node)) {
+          stack.pop();
+          sortedItems(node);
+          continue;
         }
+        const b = (entry.bursting ??= { split: emptySplit(node.items, parent.depth + STEP), added: 0 });
+        const end = Math.min(node.items.length, b.added + BURST_CHUNK);
+        for (let i = b.added; i < end; i++) {
+          addToSplit(b.split, node.items[i]);
+        }
+        b.added = end;
+        if (end === node.items.length) {
+          parent.children.set(key, b.split);
+          entry.node = b.split;
+          entry.bursting = undefined;
+        }
+        continue;
+      }
+      stack.pop();
+      for (const childKey of sortedKeys(node)) {
+        stack.push({ node: node.children.get(childKey)!, parent: node, key: childKey });
       }
     }
     return false;
@@ -133,29 +158,46 @@ class PrefixIndex {
  */
 function childAt(node: Split, key: string): Leaf | Split | undefined {
   const child = node.children.get(key);
-  if (child && isLeaf(child) && child.items.length > LEAF_MAX && key.length === node.depth && node.depth < 96) {
-    const split = burst(child.items, node.depth + STEP);
+  if (child && isLeaf(child) && needsBurst(node, key, child)) {
+    const split = emptySplit(child.items, node.depth + STEP);
+    for (const s of child.items) {
+      addToSplit(split, s);
+    }
     node.children.set(key, split);
     return split;
   }
   return child;
 }
 
-function burst(items: string[], minDepth: number): Split {
+/** A bucket too big to sort whose strings have more characters to split it by. */
+function needsBurst(parent: Split, key: string, child: Leaf): boolean {
+  return child.items.length > LEAF_MAX && key.length === parent.depth && parent.depth < 96;
+}
+
+/** The split a big bucket's strings go to (addToSplit), keyed deeper than minDepth. */
+function emptySplit(items: string[], minDepth: number): Split {
   // Past what they all share (`vmlinux:`, `/usr/lib/x86_64-linux-gnu/`), or the split makes one
   // child as big as the bucket and must be done again, deeper.
   const depth = Math.max(minDepth, commonPrefixLength(items) + STEP);
-  const split: Split = { depth, children: new Map(), size: items.length };
-  for (const s of items) {
-    const key = s.slice(0, depth);
-    const child = split.children.get(key) as Leaf | undefined;
-    if (child) {
-      child.items.push(s);
-    } else {
-      split.children.set(key, { items: [s], sorted: false });
-    }
+  return { depth, children: new Map(), size: items.length };
+}
+
+function addToSplit(split: Split, s: string): void {
+  const key = s.slice(0, split.depth);
+  const child = split.children.get(key) as Leaf | undefined;
+  if (child) {
+    child.items.push(s);
+  } else {
+    split.children.set(key, { items: [s], sorted: false });
   }
-  return split;
+}
+
+/** A node settle() has yet to visit (under `key` of `parent`), and its burst under way. */
+interface Unsettled {
+  node: Leaf | Split;
+  parent?: Split;
+  key?: string;
+  bursting?: { split: Split; added: number };
 }
 
 function commonPrefixLength(items: string[]): number {
@@ -297,6 +339,8 @@ const SCAN_ONLY_LOOKUPS = 3;
 const INDEX_CHUNK = 8192;
 /** Probes added per step of idle work (~0.2 ms): a step overruns the idle deadline by at most that. */
 const IDLE_CHUNK = 1024;
+/** Strings of a big bucket moved into its split per step of idle work (PrefixIndex.settle). */
+const BURST_CHUNK = 4096;
 
 const STAR = 42;
 
