@@ -59,12 +59,7 @@ class PrefixIndex {
   add(s: string) {
     const root = this.root;
     root.size++;
-    const key = s.slice(0, root.depth);
-    const child = root.children.get(key) as Leaf | undefined;
-    if (child) {
-      child.items.push(s);
-    } else {
-      root.children.set(key, { items: [s], sorted: false });
+    if (addToSplit(root, s)) {
       root.keys = undefined;
     }
   }
@@ -182,14 +177,16 @@ function emptySplit(items: string[], minDepth: number): Split {
   return { depth, children: new Map(), size: items.length };
 }
 
-function addToSplit(split: Split, s: string): void {
+/** Puts s in its bucket of the split (one level: the split's buckets are leaves); whether the bucket is new. */
+function addToSplit(split: Split, s: string): boolean {
   const key = s.slice(0, split.depth);
   const child = split.children.get(key) as Leaf | undefined;
   if (child) {
     child.items.push(s);
-  } else {
-    split.children.set(key, { items: [s], sorted: false });
+    return false;
   }
+  split.children.set(key, { items: [s], sorted: false });
+  return true;
 }
 
 /** A node settle() has yet to visit (under `key` of `parent`), and its burst under way. */
