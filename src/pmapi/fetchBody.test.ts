@@ -2,7 +2,7 @@ import { readdirSync } from 'fs';
 import { join } from 'path';
 
 import { readFixture } from '../test/fixtures';
-import { FetchBody, fetchBodyOf, RawFetch, readFetchBody } from './fetchBody';
+import { FetchBody, fetchBodyOf, RawFetch, readFetchAnswer, readFetchBody } from './fetchBody';
 import { parsePmproxyJson } from './json';
 
 /** The general reading (JSON.parse, any spelling): what readFetchBody must agree with. */
@@ -135,6 +135,26 @@ describe('readFetchBody: pmproxy’s spelling with every kind of value', () => {
       '{"context":1,"timestamp":1.5,"values":[{"pmid":"1","name":"out","instances":[{"instance":null,"value":0}]},{"pmid":"2","name":"out2","instances":[{"instance":null,"value":"line\\n"}]}]}';
     const read = readFetchBody(text, () => true)!;
     expect(read.values.map((v) => v.instances[0].value)).toEqual([null, 'line\n']);
+  });
+
+  it('reads right with one reader for every answer, even one read from inside another', () => {
+    // One reader serves every answer (see FetchReader). A callback that read an answer itself
+    // would take it over mid-read: the outer answer must still come out right (JSON.parse).
+    const outer =
+      '{"context":1,"timestamp":1.5,"values":[{"pmid":"1","name":"a","instances":[{"instance":0,"value":1}]},{"pmid":"2","name":"b","instances":[{"instance":1,"value":2}]}]}';
+    const inner =
+      '{"context":2,"timestamp":2.5,"values":[{"pmid":"3","name":"c","instances":[{"instance":7,"value":70}]}]}';
+    let innerRead: FetchBody | undefined;
+    const nesting = (name: string) => {
+      if (name === 'b') {
+        innerRead = readFetchAnswer(inner, notString);
+      }
+      return false;
+    };
+    expect(readFetchAnswer(outer, nesting)).toEqual(general(outer, notString));
+    expect(innerRead).toEqual(general(inner, notString));
+    // And the next answer is read in one pass again.
+    expect(readFetchBody(inner, notString)).toEqual(general(inner, notString));
   });
 
   it('hands out new arrays and objects per answer: an answer, once read, never changes', () => {
