@@ -1,5 +1,5 @@
 import { upperBound } from '../shared/sorted';
-import { RawStore } from './rawStore';
+import { isOneRun, RawStore } from './rawStore';
 
 /**
  * Bounded history of ONE bpftrace variable: a shared time column and, per instance (map key),
@@ -630,8 +630,7 @@ function withLength<T>(a: T[], n: number): T[] {
  * (not after each piece: shortening a preallocated array to a piece would give up its room).
  */
 function copyRows<T>(src: readonly T[], dst: T[], sources: readonly number[], from: number, to: number): T[] {
-  if (to > from && sources[to - 1] - sources[from] === to - 1 - from) {
-    // One run of rows (nothing thinned, the usual case): no lookup in `sources` per row.
+  if (isOneRun(sources, from, to)) {
     const offset = sources[from] - from;
     for (let i = from; i < to; i++) {
       dst[i] = src[i + offset];

@@ -84,7 +84,7 @@ export class RawStore {
    */
   copyInto(next: RawStore, sources: readonly number[], from: number, to: number): void {
     if (next.isWide === this.isWide && next.base === this.base && next.based === this.based) {
-      if (to > from && sources[to - 1] - sources[from] === to - 1 - from) {
+      if (isOneRun(sources, from, to)) {
         // One run of rows (nothing thinned): the engine's own copy.
         next.rows.set(this.rows.subarray(sources[from], sources[to - 1] + 1), from);
         return;
@@ -141,4 +141,12 @@ const REBASE_AFTER = 2 ** 23;
 function fits(value: number, base: number): boolean {
   const d = value - base;
   return Math.fround(d) === d && d + base === value;
+}
+
+/**
+ * Whether sources[from..to) are consecutive rows (nothing thinned, the usual case of a
+ * migration): then a copy needs no lookup in `sources` per row. Sources are strictly ascending.
+ */
+export function isOneRun(sources: readonly number[], from: number, to: number): boolean {
+  return to > from && sources[to - 1] - sources[from] === to - 1 - from;
 }

@@ -7,7 +7,7 @@ import type { ProbeCatalog } from '../language/probeCatalog';
  * ProbeCatalog.index); a scan of 60,000 kfuncs costs ~10 ms, and without idle work every
  * keystroke paid one until the lookups themselves had built the index a chunk at a time. Between
  * keystrokes the browser is idle for tens of milliseconds: that is when the index is finished
- * (ProbeCatalog.indexWhileIdle, in steps of ~0.2 ms that stop at the idle deadline), so typing
+ * (ProbeCatalog.indexWhileIdle, in steps of ~0.2–1 ms that stop at the idle deadline), so typing
  * never waits for it.
  */
 export interface IdleScheduler {
@@ -18,7 +18,7 @@ export interface IdleScheduler {
 /** Without requestIdleCallback (Safari): a timeout, then a slice of this many ms. */
 const FALLBACK_DELAY_MS = 50;
 const FALLBACK_SLICE_MS = 8;
-/** Stop this much before the browser's deadline: a step may run ~0.2 ms past the check. */
+/** Stop this much before the browser's deadline: a step may run past the check (~0.2–1 ms, see ProbeCatalog). */
 const DEADLINE_MARGIN_MS = 1;
 
 export const browserIdle: IdleScheduler = {

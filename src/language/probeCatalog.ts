@@ -334,9 +334,9 @@ interface Provider {
 const SCAN_ONLY_LOOKUPS = 3;
 /** Probes added to a provider's index per lookup until it is complete (~1.5 ms). */
 const INDEX_CHUNK = 8192;
-/** Probes added per step of idle work (~0.2 ms): a step overruns the idle deadline by at most that. */
+/** Probes added per step of idle work (~0.2 ms): a step can overrun the idle deadline by that much. */
 const IDLE_CHUNK = 1024;
-/** Strings of a big bucket moved into its split per step of idle work (PrefixIndex.settle). */
+/** Strings of a big bucket moved into its split per step of idle work (PrefixIndex.settle; ~1 ms). */
 const BURST_CHUNK = 4096;
 
 const STAR = 42;
