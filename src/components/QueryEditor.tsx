@@ -8,7 +8,6 @@ import { parseBpftraceErrors } from '../language/bpftraceErrors';
 import { hostFactsOf } from '../language/failureReasons';
 import { Diagnostic, sortDiagnostics } from '../language/diagnostics';
 import { lint, urlBudget } from '../language/lints';
-import { pmdaView, VALID_MAP_NAME } from '../language/pmdaView';
 import {
   loadedProbeCatalog,
   loadProbeCatalog,
@@ -29,6 +28,7 @@ import { CheatSheet } from './CheatSheet';
 import { DownloadButton } from './DownloadButton';
 import { MetricQueryEditor } from './MetricQueryEditor';
 import { queryRunOf } from './panelData';
+import { mapChoices } from './mapChoices';
 import { QueryOptions } from './QueryOptions';
 import { RunningScriptsEditor } from './RunningScriptsEditor';
 import { runVersion } from './runVersion';
@@ -209,14 +209,10 @@ function ScriptQueryEditor({ query: saved, onChange: save, onRunQuery, datasourc
     [ranCode, draft, report, lints]
   );
 
-  const variables = useMemo(() => {
-    if (run.state && run.state.variables.length > 0) {
-      return run.state.variables;
-    }
-    return pmdaView(draft)
-      .variables.map((v) => v.name)
-      .filter((n) => VALID_MAP_NAME.test(n));
-  }, [run.state, draft]);
+  const variables = useMemo(
+    () => mapChoices(draft, { code: run.code, variables: run.state?.variables }),
+    [draft, run.code, run.state]
+  );
   const shown = query.map || variables.find((v) => v !== '@output');
   // The dashboard's variables as they would be written into the text being edited.
   const request = data?.request;
