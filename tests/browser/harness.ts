@@ -31,6 +31,12 @@ const VIEWPORT = { width: 1100, height: 1000 };
  * purpose during Save & test are reported as test diagnostics, never failures.
  */
 const HARMLESS_PAGE_ERRORS: RegExp[] = [];
+/**
+ * BROWSER_CPU_THROTTLE=4: every page's CPU slowed 4× once the host page is up (Chrome's
+ * DevTools throttling), as on a busy laptop or a loaded CI machine: races between a state update
+ * and the user's next click show up here first (the Map list's did, 2026-12).
+ */
+const CPU_THROTTLE = Number(process.env.BROWSER_CPU_THROTTLE ?? 1);
 const HARMLESS_CONSOLE = /\/public\/fonts\/|status of 404|status of 400/;
 
 let browser: Browser;
@@ -79,6 +85,10 @@ export async function withPage(
     });
     const startError = await page.evaluate(() => window.bpfliveHost.startError);
     assert.equal(startError, undefined, `host failed to start: ${startError}`);
+    if (CPU_THROTTLE > 1) {
+      const devtools = await page.context().newCDPSession(page);
+      await devtools.send('Emulation.setCPUThrottlingRate', { rate: CPU_THROTTLE });
+    }
     await fn(page);
     const renderErrors = await page.evaluate(() => window.bpfliveHost.renderErrors ?? []);
     assert.deepEqual(renderErrors, [], 'a plugin component threw while rendering');

@@ -8,6 +8,7 @@
 # missing or older than its package-lock.json.
 # Needs /usr/bin/chromium (or CHROMIUM=...) and pmproxy with the bpftrace PMDA on
 # BPFLIVE_UPSTREAM (default http://127.0.0.1:44322; scripts/pcp-stack.sh up).
+# BROWSER_CPU_THROTTLE=4 slows every page's CPU 4× (harness.ts): slow-machine races show up.
 # Screenshots: artifacts/browser/grafana-<runtime>/; TAP: artifacts/browser-<runtime>.tap.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
