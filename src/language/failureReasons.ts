@@ -17,7 +17,7 @@ export interface HostFacts {
 
 /** What the host's probe list tells: kfunc/fentry and iter probes exist only on a kernel with BTF. */
 export function hostFactsOf(catalog: ProbeCatalog | undefined): HostFacts {
-  if (!catalog || catalog.size === 0) {
+  if (!catalog || !catalog.hasProbes) {
     return {};
   }
   const btfOnly = ['kfunc', 'fentry', 'iter'].some((p) => catalog.providerSize(p) > 0);

@@ -58,7 +58,7 @@ export function lint(code: string, options: LintOptions = {}): Diagnostic[] {
 function typeMissingOnHost(text: string, catalog: ProbeCatalog): boolean {
   const colon = text.indexOf(':');
   const doc = probeType(colon < 0 ? text : text.slice(0, colon));
-  if (!doc || doc.bare || doc.listing !== 'host' || colon < 0 || catalog.size === 0) {
+  if (!doc || doc.bare || doc.listing !== 'host' || colon < 0 || !catalog.hasProbes) {
     return false;
   }
   return (doc.listedAs ?? []).every((p) => catalog.providerSize(p) === 0);
@@ -151,7 +151,7 @@ function lintStaticEvent(
       ),
     ];
   }
-  if (catalog && catalog.size > 0 && catalog.providerSize(doc.name) === 0) {
+  if (catalog && catalog.hasProbes && catalog.providerSize(doc.name) === 0) {
     return [
       diagnosticAt(
         code,
@@ -482,7 +482,7 @@ function misreadName(code: string, m: PmdaVariable, customOutputBlock: boolean):
 export function bpftraceBefore019(catalog: ProbeCatalog | undefined): boolean {
   return (
     catalog !== undefined &&
-    catalog.size > 0 &&
+    catalog.hasProbes &&
     catalog.providerSize('fentry') === 0 &&
     catalog.providerSize('rawtracepoint') === 0
   );

@@ -250,6 +250,27 @@ describe('ProbeCatalog', () => {
     ]);
   });
 
+  it('says whether the host lists any probe as size does, without reading the list whole', () => {
+    const lists = ['', 'junk', ':x', ':x:y', ':x,junk,:y', ':x,kprobe:a', 'junk,kprobe:a', 'k:', ',,', 'a,b:c,d'];
+    const split = jest.spyOn(String.prototype, 'split');
+    try {
+      for (const list of lists) {
+        const expected = ProbeCatalog.fromProbes(list.split(',')).size > 0;
+        split.mockClear();
+        expect([list, ProbeCatalog.fromList(list).hasProbes]).toEqual([list, expected]);
+        expect(split).not.toHaveBeenCalled();
+      }
+    } finally {
+      split.mockRestore();
+    }
+    // A catalog made from probes, or read whole, answers from its count.
+    expect(ProbeCatalog.fromProbes([' kprobe:a ']).hasProbes).toBe(true);
+    expect(ProbeCatalog.fromProbes([]).hasProbes).toBe(false);
+    const read = ProbeCatalog.fromList(':x,kprobe:a');
+    expect(read.size).toBe(1);
+    expect(read.hasProbes).toBe(true);
+  });
+
   it('answers from buckets, not a scan, on a large list', () => {
     const probes: string[] = [];
     for (let i = 0; i < 50_000; i++) {

@@ -455,6 +455,35 @@ export class ProbeCatalog {
     return this.total;
   }
 
+  /**
+   * Whether the host lists any probe at all: what the lints ask on every edit. Answered without
+   * reading the list whole, as `size` must (splitting 200,000 entries: ~25 ms warm, ~80 ms cold,
+   * on the first lint after the list arrives), so that providers stay read one at a time.
+   */
+  get hasProbes(): boolean {
+    const list = this.list;
+    if (list === undefined) {
+      return this.total > 0;
+    }
+    // A list kept unread has no blanks (fromList): an entry is a probe when its first ':' follows
+    // a non-empty name (as sort counts). `at` is always an entry's start.
+    let at = 0;
+    for (;;) {
+      const colon = list.indexOf(':', at);
+      if (colon < 0) {
+        return false;
+      }
+      if (colon > list.lastIndexOf(',', colon) + 1) {
+        return true;
+      }
+      const next = list.indexOf(',', colon);
+      if (next < 0) {
+        return false;
+      }
+      at = next + 1;
+    }
+  }
+
   private readWhole(): void {
     if (this.list !== undefined) {
       this.sort(this.list.split(','));
