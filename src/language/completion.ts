@@ -132,7 +132,7 @@ function probeCompletion(
     // Not loaded yet: ask again on the next keystroke.
     return result([], doc.listing === 'host');
   }
-  const source = doc.listedAs.find((p) => catalog.providerSize(p) > 0);
+  const source = doc.listedAs.find((p) => catalog.hasProvider(p));
   if (!source) {
     return result([]);
   }

@@ -20,7 +20,7 @@ export function hostFactsOf(catalog: ProbeCatalog | undefined): HostFacts {
   if (!catalog || !catalog.hasProbes) {
     return {};
   }
-  const btfOnly = ['kfunc', 'fentry', 'iter'].some((p) => catalog.providerSize(p) > 0);
+  const btfOnly = ['kfunc', 'fentry', 'iter'].some((p) => catalog.hasProvider(p));
   return { btf: btfOnly ? true : undefined };
 }
 

@@ -105,7 +105,7 @@ function describeProbe(text: string, catalog?: ProbeCatalog): string[] | undefin
     out.push('Newer than bpftrace 0.17 (Debian 12): check the host’s bpftrace version.');
   }
   if (catalog && doc.listing === 'host' && rest !== '') {
-    const source = (doc.listedAs ?? []).find((p) => catalog.providerSize(p) > 0);
+    const source = (doc.listedAs ?? []).find((p) => catalog.hasProvider(p));
     if (!source) {
       out.push(`This host lists no ${doc.name} probes.`);
     } else if (/[*?]/.test(rest)) {

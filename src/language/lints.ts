@@ -61,7 +61,7 @@ function typeMissingOnHost(text: string, catalog: ProbeCatalog): boolean {
   if (!doc || doc.bare || doc.listing !== 'host' || colon < 0 || !catalog.hasProbes) {
     return false;
   }
-  return (doc.listedAs ?? []).every((p) => catalog.providerSize(p) === 0);
+  return (doc.listedAs ?? []).every((p) => !catalog.hasProvider(p));
 }
 
 function lintProbe(code: string, probe: Token, catalog: ProbeCatalog | undefined, attachable: string[]): Diagnostic[] {
@@ -98,7 +98,7 @@ function lintProbe(code: string, probe: Token, catalog: ProbeCatalog | undefined
     return [];
   }
 
-  const listed = (doc.listedAs ?? []).filter((p) => catalog.providerSize(p) > 0);
+  const listed = (doc.listedAs ?? []).filter((p) => catalog.hasProvider(p));
   if (listed.length === 0) {
     return [at('warning', 'probe-type-not-on-host', noProbesOfType(provider, doc, rest, catalog, attachable), true)];
   }
@@ -151,7 +151,7 @@ function lintStaticEvent(
       ),
     ];
   }
-  if (catalog && catalog.hasProbes && catalog.providerSize(doc.name) === 0) {
+  if (catalog && catalog.hasProbes && !catalog.hasProvider(doc.name)) {
     return [
       diagnosticAt(
         code,
@@ -211,8 +211,8 @@ function noProbesOfType(
 
 /** A suggestion without the probe types this host does not have ("or fentry" on a host without kfunc). */
 function insteadOnHost(instead: string, catalog: ProbeCatalog): string {
-  const trampolines = catalog.providerSize('fentry') + catalog.providerSize('kfunc') > 0;
-  const kprobes = catalog.providerSize('kprobe') > 0;
+  const trampolines = catalog.hasProvider('fentry') || catalog.hasProvider('kfunc');
+  const kprobes = catalog.hasProvider('kprobe');
   let text = instead;
   if (!trampolines) {
     text = text.replace(/ or (fentry|fexit)$/, '');
@@ -483,8 +483,8 @@ export function bpftraceBefore019(catalog: ProbeCatalog | undefined): boolean {
   return (
     catalog !== undefined &&
     catalog.hasProbes &&
-    catalog.providerSize('fentry') === 0 &&
-    catalog.providerSize('rawtracepoint') === 0
+    !catalog.hasProvider('fentry') &&
+    !catalog.hasProvider('rawtracepoint')
   );
 }
 

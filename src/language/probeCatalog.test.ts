@@ -271,6 +271,40 @@ describe('ProbeCatalog', () => {
     expect(read.hasProbes).toBe(true);
   });
 
+  it('says whether a provider is listed as providerSize does, without reading its probes', () => {
+    const list = 'kprobe:vfs_read,k:odd,junk,:x,uprobe:/bin/bash:readline,software:*:,kprobekfunc:x,kfunc:vmlinux:a';
+    const names = [
+      'kprobe',
+      'k',
+      'kfunc',
+      'kprobekfunc',
+      'uprobe',
+      'software',
+      'tracepoint',
+      'junk',
+      '',
+      'uprobe:/bin/bash',
+    ];
+    const sorted = ProbeCatalog.fromProbes(list.split(','));
+    const slice = jest.spyOn(String.prototype, 'slice');
+    try {
+      for (const name of names) {
+        const lazy = ProbeCatalog.fromList(list);
+        slice.mockClear();
+        const listed = lazy.hasProvider(name);
+        expect(slice).not.toHaveBeenCalled();
+        expect([name, listed]).toEqual([name, sorted.providerSize(name) > 0]);
+        expect([name, sorted.hasProvider(name)]).toEqual([name, listed]);
+        // Asked again, or after its probes were read: the same answer.
+        expect(lazy.hasProvider(name)).toBe(listed);
+        expect(lazy.providerSize(name) > 0).toBe(listed);
+        expect(lazy.hasProvider(name)).toBe(listed);
+      }
+    } finally {
+      slice.mockRestore();
+    }
+  });
+
   it('answers from buckets, not a scan, on a large list', () => {
     const probes: string[] = [];
     for (let i = 0; i < 50_000; i++) {

@@ -498,8 +498,7 @@ export class ProbeCatalog {
   private provider(name: string): Provider | undefined {
     const known = this.providers.get(name);
     const list = this.list;
-    // A provider is what comes before a probe's first ':' (see sort): never '' and never with ':' or ','.
-    if (known || list === undefined || this.absent.has(name) || name === '' || /[:,]/.test(name)) {
+    if (known || list === undefined || this.knownAbsent(name)) {
       return known;
     }
     const probes: string[] = [];
@@ -535,6 +534,15 @@ export class ProbeCatalog {
     };
     this.providers.set(name, provider);
     return provider;
+  }
+
+  /**
+   * `name` is no provider of the unread list without searching it: searched before and not
+   * found, or not a provider name at all (what comes before a probe's first ':', see sort: never
+   * '' and never with ':' or ',').
+   */
+  private knownAbsent(name: string): boolean {
+    return this.absent.has(name) || name === '' || /[:,]/.test(name);
   }
 
   /**
@@ -618,6 +626,27 @@ export class ProbeCatalog {
   providerNames(): string[] {
     this.readWhole();
     return [...this.providers.keys()].sort();
+  }
+
+  /**
+   * Whether the host lists any probe of `provider`. While the list is unread, one native search
+   * for `,name:` answers it (a miss is remembered): checks that only ask whether a probe type
+   * exists (kfunc on a kernel with BTF …) do not read its 86,000 entries as providerSize would.
+   */
+  hasProvider(name: string): boolean {
+    if (this.providers.has(name)) {
+      return true;
+    }
+    const list = this.list;
+    if (list === undefined || this.knownAbsent(name)) {
+      return false;
+    }
+    // As provider reads it: entries that start with `name:`.
+    if (list.startsWith(`${name}:`) || list.indexOf(`,${name}:`) >= 0) {
+      return true;
+    }
+    this.absent.add(name);
+    return false;
   }
 
   providerSize(provider: string): number {
