@@ -117,7 +117,24 @@ export class PanelRun {
         this.arrivals.set(refId, [...(this.arrivals.get(refId) ?? []), Date.now()]);
       }
       this.lengths.set(refId, now.length);
+      const texts = this.notices(refId).join(' | ');
+      const log = this.noticeLog.get(refId) ?? [];
+      if (log.at(-1)?.texts !== texts) {
+        log.push({ t: Date.now(), texts });
+        this.noticeLog.set(refId, log);
+      }
     });
+  }
+
+  /** Per refId, each change of its notices (joined with ' | '), when it arrived: for failure messages. */
+  readonly noticeLog = new Map<string, Array<{ t: number; texts: string }>>();
+
+  /** What this query's notices said from `since` on, one line per change ("+ms: texts"). */
+  noticesSince(since: number, refId = 'A'): string {
+    const log = this.noticeLog.get(refId) ?? [];
+    const before = log.filter((e) => e.t < since).at(-1);
+    const lines = [...(before ? [{ ...before, t: since }] : []), ...log.filter((e) => e.t >= since)];
+    return lines.map((e) => `+${e.t - since} ms: ${e.texts || '(none)'}`).join('\n');
   }
 
   private readonly lengths = new Map<string, number>();

@@ -173,7 +173,12 @@ describe('faults: processes die', () => {
       'a warning on the query',
       () => run.notices().some((n) => /gone on the host|not loaded|not running|registering|restart/i.test(n)),
       20_000
-    );
+    ).catch((e: Error) => {
+      // Say what the panel showed meanwhile, and whether its data went on (stale values?).
+      throw new Error(
+        `${e.message}; PMDA ${pmda} → ${pmdaPid()}; samples since the kill: ${run.arrivalsSince(killedAt)}; notices since the kill:\n${run.noticesSince(killedAt)}`
+      );
+    });
     await waitFor('the PMDA back', () => pmdaPid() !== undefined && pmdaPid() !== pmda, 60_000);
     const backAt = Date.now();
     await waitFor(
