@@ -129,6 +129,14 @@ export class PanelRun {
   /** Per refId, each change of its notices (joined with ' | '), when it arrived: for failure messages. */
   readonly noticeLog = new Map<string, Array<{ t: number; texts: string }>>();
 
+  /**
+   * Whether a notice matching `pattern` was shown at any moment since `since`: a passing notice
+   * can last less than a poll of waitFor (a PMDA restart's "gone on the host" was seen for 400 ms).
+   */
+  sawNotice(since: number, pattern: RegExp, refId = 'A'): boolean {
+    return (this.noticeLog.get(refId) ?? []).some((e) => e.t >= since && pattern.test(e.texts));
+  }
+
   /** What this query's notices said from `since` on, one line per change ("+ms: texts"). */
   noticesSince(since: number, refId = 'A'): string {
     const log = this.noticeLog.get(refId) ?? [];

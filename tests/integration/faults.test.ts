@@ -171,7 +171,7 @@ describe('faults: processes die', () => {
     const killedAt = Date.now();
     await waitFor(
       'a warning on the query',
-      () => run.notices().some((n) => /gone on the host|not loaded|not running|registering|restart/i.test(n)),
+      () => run.sawNotice(killedAt, /gone on the host|not loaded|not running|registering|restart/i),
       20_000
     ).catch((e: Error) => {
       // Say what the panel showed meanwhile, and whether its data went on (stale values?).
