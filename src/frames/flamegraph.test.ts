@@ -612,6 +612,35 @@ describe('buildFlameGraphFrame: incremental builds', () => {
     }
   });
 
+  it('draws a stack that had no samples in the ranges built so far once a range holds them, in label order', () => {
+    // Keys are parsed and placed by the first build whose range gives them samples: here `b` and
+    // `d` wait through the first builds, then enter between the stacks already placed.
+    const [a, b, c, d] = ['a', 'b', 'c', 'd'].map((f) => kstack(f, 'main'));
+    const live = bufferWith([
+      { [a]: 1, [b]: 5, [c]: 1, [d]: 2 },
+      { [a]: 3, [b]: 5, [c]: 4, [d]: 2 },
+      { [a]: 4, [b]: 5, [c]: 6, [d]: 2 },
+      { [a]: 4, [b]: 9, [c]: 6, [d]: 7 },
+    ]);
+    const upTo = (row: number) => ({ refId: 'A', from: T0 + 500, to: T0 + row * 1000 });
+    expect(rowsOf(buildFlameGraphFrame(live, upTo(2))).map((r) => `${r.label}:${r.value}`)).toEqual([
+      'all:8',
+      'main:8',
+      'a:3',
+      'c:5',
+    ]);
+    expect(rowsOf(buildFlameGraphFrame(live, upTo(3))).map((r) => `${r.label}:${r.value}`)).toEqual([
+      'all:17',
+      'main:17',
+      'a:3',
+      'b:4',
+      'c:5',
+      'd:5',
+    ]);
+    // And back to the first range: the placed stacks without samples there are not drawn.
+    expect(rowsOf(buildFlameGraphFrame(live, upTo(2))).map((r) => r.label)).toEqual(['all', 'main', 'a', 'c']);
+  });
+
   it('never changes a frame it returned', () => {
     const rows = liveRows(5, 40);
     const b = new WideSeriesBuffer({ retentionMs: 3_600_000, counter: true });

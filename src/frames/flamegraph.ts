@@ -40,10 +40,11 @@ export const ROOT_LABEL = 'all';
  * gives the root alone with a value of 0 (Grafana's flame graph throws on a frame without rows).
  *
  * Incremental, for a live panel that rebuilds on every poll (everything below is cached per
- * buffer, see StackCache): keys are parsed once, in bulk (./stackParser); each stack's samples in
- * the range are updated with the rows that entered and left it since the last build
- * (O(keys × new rows), see RangeSums); the stacks' label paths are kept sorted, and only the
- * stacks new since the last build are sorted and merged in (see Layout); one sweep over the
+ * buffer, see StackCache): each stack's samples in the range are updated with the rows that
+ * entered and left it since the last build (O(keys × new rows), see RangeSums); a key is parsed
+ * (./stackParser) and placed once, by the first build that draws it: a stack without samples in
+ * any range built so far costs neither (see Layout); the stacks' label paths are kept sorted, and
+ * only the stacks placed since the last build are sorted and merged in; one sweep over the
  * sorted paths then emits the rows. A frame's arrays are new on every build: a frame,
  * once returned, never changes.
  */
@@ -51,7 +52,7 @@ export function buildFlameGraphFrame(buffer: WideSeriesBuffer, options: FlameGra
   const keys = buffer.keys();
   const cache = stackCache(buffer, keys);
   const sums = cache.rangeSums(buffer, keys, options);
-  const layout = cache.layout(keys, options);
+  const layout = cache.layout(keys, sums, options);
   return nestedSetFrame(layout, sums, cache, options);
 }
 
@@ -67,8 +68,8 @@ export function buildFlameGraphFrame(buffer: WideSeriesBuffer, options: FlameGra
 class StackCache {
   private readonly parser = new StackParser();
   readonly labels = this.parser.labels;
-  /** Per key index (the cache's keys only ever grow, see fits): its frames and parts as label ids. */
-  private readonly parsedKeys: ParsedKey[] = [];
+  /** Per key index (the cache's keys only ever grow, see fits): its frames and parts as label ids, once parsed. */
+  private readonly parsedKeys: Array<ParsedKey | undefined> = [];
   /**
    * The label paths other than the frames as parsed, made on first use, by path variant (parts?
    * resolved only?) and key index. Kept apart from the parsed keys: a profile's first build
@@ -146,40 +147,50 @@ class StackCache {
     return sums;
   }
 
-  /** The stacks' paths for these options in sorted order, with the keys new since the last build merged in. */
-  layout(keys: readonly string[], options: FlameGraphFrameOptions): Layout {
+  /**
+   * The stacks' paths for these options in sorted order. Keys are placed the first time they have
+   * samples in a build's range (`sums`): a big profile's first build over a range parses and sorts
+   * only the stacks it draws; the keys placed now are sorted and merged in.
+   */
+  layout(keys: readonly string[], sums: readonly number[], options: FlameGraphFrameOptions): Layout {
     const withParts = options.keyPartsAsRoots === true;
     const resolvedOnly = options.hideUnresolved === true;
     const hideIdle = options.hideIdle === true;
     const variant = (withParts ? 2 : 0) + (resolvedOnly ? 1 : 0) + (hideIdle ? 4 : 0);
     let layout = this.layouts[variant];
     if (!layout) {
-      layout = { keyCount: 0, order: [], common: [], groupOf: [] };
+      layout = { keyCount: 0, waiting: [], order: [], common: [], groupOf: [] };
       this.layouts[variant] = layout;
     }
-    if (layout.keyCount === keys.length) {
-      return layout;
-    }
     const fresh: Group[] = [];
-    const first = layout.keyCount;
-    const parsed = this.parsed(keys);
-    for (let k = first; k < keys.length; k++) {
-      const stack = parsed[k];
+    const freshKeys: number[] = [];
+    const waiting: number[] = [];
+    const place = (k: number) => {
+      if (!(sums[k] > 0)) {
+        waiting.push(k);
+        return;
+      }
+      const stack = this.parsedKey(keys, k);
       if (hideIdle && stack.idle) {
-        layout.groupOf[k] = undefined;
-        continue;
+        return;
       }
       const group: Group = { path: this.path(stack, k, withParts, resolvedOnly), samples: 0 };
-      layout.groupOf[k] = group;
+      layout!.groupOf[k] = group;
       fresh.push(group);
+      freshKeys.push(k);
+    };
+    layout.waiting.forEach(place);
+    for (let k = layout.keyCount; k < keys.length; k++) {
+      place(k);
     }
+    layout.waiting = waiting;
     layout.keyCount = keys.length;
     if (fresh.length > 0) {
       // A comparison sort: measured against a tree of the paths walked in pre-order, it was
       // 3× faster on 10,000 paths of 40 (Node 20).
       const compare = this.comparePaths();
       fresh.sort((x, y) => compare(x.path, y.path));
-      mergeInto(layout, fresh, compare, first);
+      mergeInto(layout, fresh, compare, freshKeys);
     }
     return layout;
   }
@@ -198,15 +209,9 @@ class StackCache {
     };
   }
 
-  /** Every key parsed, by index: the keys not parsed yet in one bulk parse. */
-  parsed(keys: readonly string[]): ParsedKey[] {
-    const parsed = this.parsedKeys;
-    if (parsed.length < keys.length) {
-      for (const key of this.parser.parseAll(keys, parsed.length)) {
-        parsed.push(key);
-      }
-    }
-    return parsed;
+  /** Key k parsed, once. */
+  parsedKey(keys: readonly string[], k: number): ParsedKey {
+    return (this.parsedKeys[k] ??= this.parser.parse(keys[k]));
   }
 
   /** The stack's path under the root: key parts first (withParts), frames without unresolved ones (resolvedOnly). */
@@ -293,9 +298,16 @@ interface Group {
   samples: number;
 }
 
-/** The stacks of one option variant as groups in pre-order, and which group each key (by index) is in. */
+/**
+ * The stacks of one option variant as groups in pre-order, and which group each key (by index) is
+ * in: none for a key not placed yet (no samples in any range built so far: it waits) or hidden
+ * (idle, with hideIdle).
+ */
 interface Layout {
+  /** How many of the buffer's keys were looked at: placed, hidden or waiting. */
   keyCount: number;
+  /** The keys looked at that had no samples yet: the next builds place them once they have. */
+  waiting: number[];
   order: Group[];
   /**
    * common[i]: how many labels order[i] shares with order[i-1]. In this order the prefix shared
@@ -308,7 +320,7 @@ interface Layout {
 }
 
 /**
- * Merges the sorted groups of the keys from `firstKey` on into the layout's order. Keys that draw
+ * Merges the sorted groups of the keys just placed (`freshKeys`) into the layout's order. Keys that draw
  * the same path (offsets stripped, parts dropped …) are one stack: a new group equal to its
  * neighbour is dropped and its keys point to that one. `common` (each group's shared prefix
  * length with the one before it) is carried over where two old groups stay neighbours and
@@ -318,7 +330,7 @@ function mergeInto(
   layout: Layout,
   fresh: Group[],
   compare: (a: readonly number[], b: readonly number[]) => number,
-  firstKey: number
+  freshKeys: readonly number[]
 ) {
   const old = layout.order;
   const order: Group[] = [];
@@ -345,7 +357,7 @@ function mergeInto(
     common.push(shared);
   }
   if (replaced.size > 0) {
-    for (let k = firstKey; k < layout.groupOf.length; k++) {
+    for (const k of freshKeys) {
       const g = layout.groupOf[k];
       const to = g && replaced.get(g);
       if (to) {
