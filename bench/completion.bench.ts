@@ -26,6 +26,17 @@ const COLD_BUILDS = 7;
 /** Idle time the editor gets between two keystrokes in the cold session (one frame). */
 const IDLE_MS = 16;
 
+/**
+ * main's catalog before issue 13, as completeAt reads a catalog today. It had no hasProvider:
+ * completion then asked providerSize(p) > 0, which indexed the provider (what the "before"
+ * figure measures), so that is what it answers with here.
+ */
+function mainCatalog(list: string): ProbeCatalog {
+  const main = MainCatalog.fromList(list);
+  const hasProvider = (provider: string) => main.providerSize(provider) > 0;
+  return Object.assign(main, { hasProvider }) as unknown as ProbeCatalog;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Requests: a user typing, one completion per keystroke at the cursor
 
@@ -130,7 +141,7 @@ async function main(): Promise<void> {
     for (const before of [true, false]) {
       collectGarbage();
       const t0 = performance.now();
-      const catalog = before ? (MainCatalog.fromList(list) as unknown as ProbeCatalog) : ProbeCatalog.fromList(list);
+      const catalog = before ? mainCatalog(list) : ProbeCatalog.fromList(list);
       const t1 = performance.now();
       const r = completeAt(`${SCRIPT_HEAD}kprobe:vfs_r`, SCRIPT_HEAD.length + 12, { catalog });
       const t2 = performance.now();
