@@ -107,12 +107,24 @@ describe('one script on two hosts', () => {
       20_000
     );
     const warnedAfter = Date.now() - stoppedAt;
-    await new Promise((r) => setTimeout(r, 4_000));
-    expect(run.arrivalsSince(stoppedAt, keyOf('localhost'))).toBeGreaterThanOrEqual(4);
+    // The first host goes on at its pace: new samples keep coming, none held up for long. (A
+    // count in a fixed window failed once in CI with 3 of 4: a loaded machine delays ticks; pmproxy
+    // itself answers the other host at once while one pmcd is down, measured 9–13 ms.)
+    await waitFor(
+      'four samples from localhost since the stop',
+      () => run.arrivalsSince(stoppedAt, keyOf('localhost')) >= 4,
+      15_000
+    );
+    const localFirst = run.firstArrivalAfter(stoppedAt, keyOf('localhost'))! - stoppedAt;
+    const localGap = run.longestGapSince(stoppedAt, keyOf('localhost'));
+    expect(Math.max(localFirst, localGap)).toBeLessThan(4_000);
     expect(run.errors(keyOf('localhost'))).toEqual([]);
     expect(warnings('localhost')).toEqual([]);
     expect(run.errors(keyOf(SECOND_HOSTSPEC))).toEqual([]);
-    console.log(`second host stopped: warned after ${warnedAfter} ms: ${JSON.stringify(warnings(SECOND_HOSTSPEC))}`);
+    console.log(
+      `second host stopped: warned after ${warnedAfter} ms: ${JSON.stringify(warnings(SECOND_HOSTSPEC))}; ` +
+        `localhost: first sample after ${localFirst} ms, longest gap ${localGap} ms`
+    );
 
     // Back up: its script is registered again and its data resumes.
     stackUp(['--second-host']);
