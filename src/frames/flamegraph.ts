@@ -2,7 +2,7 @@ import { DataFrame, FieldType } from '@grafana/data';
 
 import { increaseOverRows, increaseRows } from '../buffers/increase';
 import { lowerBound } from '../shared/sorted';
-import type { SeriesColumn, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
+import type { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { ParsedKey, StackParser } from './stackParser';
 
 export interface FlameGraphFrameOptions {
@@ -105,7 +105,9 @@ class StackCache {
   rangeSums(buffer: WideSeriesBuffer, keys: readonly string[], options: FlameGraphFrameOptions): number[] {
     const times = buffer.times;
     const rows = increaseRows(times, options.from, options.to);
-    const column = (k: number) => buffer.column(keys[k], 'raw') as SeriesColumn;
+    // By position (keys is buffer.keys()): no map lookup per key and build.
+    const columns = buffer.columns('raw');
+    const column = (k: number) => columns[k];
     const before = this.sums.get(options.refId);
     if (rows.first > rows.last) {
       this.sums.delete(options.refId);
