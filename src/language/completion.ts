@@ -61,9 +61,15 @@ export interface CompletionResult {
   situation: Situation;
 }
 
+/**
+ * What completion reads of a host's probe list: the few ProbeCatalog methods it calls. A
+ * stand-in (bench/completion.bench.ts gives main's older catalog) is then checked against them.
+ */
+export type CompletionCatalog = Pick<ProbeCatalog, 'hasProvider' | 'groups' | 'withPrefix' | 'withLastSegment'>;
+
 export interface CompletionContext {
   /** The host's probes, once loaded. */
-  catalog?: ProbeCatalog;
+  catalog?: CompletionCatalog;
 }
 
 /** Full probe names listed at most; past that, the list narrows by typing. */
@@ -140,7 +146,7 @@ function probeCompletion(
 }
 
 function hostProbeItems(
-  catalog: ProbeCatalog,
+  catalog: CompletionCatalog,
   source: string,
   provider: string,
   rest: string,
