@@ -42,8 +42,9 @@ beforeAll(() => {
   installNodeBackendSrv(() => PMPROXY);
 }, 120_000);
 
-afterAll(async () => {
-  // a test that failed half-way must not leave its recordings (named scripts never expire)
+// A test that failed half-way must not leave its recordings (named scripts never expire), nor
+// fail the next test with them: the second test registers the first one's recording again.
+afterEach(async () => {
   for (const [i, host] of HOSTS.entries()) {
     const mine = i === 0 ? [recordings[0], ...churn] : [recordings[i]];
     const left = (await scriptsOnHost(host)).filter((r) => mine.some((m) => m.name === r.metadata?.name));
@@ -54,6 +55,9 @@ afterAll(async () => {
       ).catch(() => undefined);
     }
   }
+}, 60_000);
+
+afterAll(async () => {
   await expectNothingLeft(30_000, HOSTS);
 }, 60_000);
 
@@ -98,9 +102,13 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
     }
 
     // 2. Its samples reach the series store: from registration to three samples in /series/values.
+    // They are in the archive of a new pmlogger, which pmproxy 6.0.3's discovery sometimes never
+    // loads (here once in CI: nothing in the store after 60 s): then pmproxy is restarted once
+    // and the test says so (see untilRecordedOrRestartPmproxy), as the test below does.
     const inStore: number[] = [];
     const seriesIds: string[] = [];
     for (const [i] of HOSTS.entries()) {
+      await untilRecordedOrRestartPmproxy(report, 'first recording', metricOf(recordings[i].name), registeredAt, 0);
       const ids = await waitFor(
         `${metricOf(recordings[i].name)} in the series store`,
         async () => {
@@ -172,7 +180,7 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
         `(localhost, second host); after a pmcd restart registered again in ${(backAfter / 1000).toFixed(1)} s, ` +
         `3 new samples in /series after ${(recordingAgainAfter / 1000).toFixed(1)} s`
     );
-  }, 240_000);
+  }, 360_000);
 
   it("recordings started and stopped beside one neither restart nor interrupt its pmlogger; up moves their archives out of pmproxy's discovery, their values stay", async () => {
     // One recording on this host, recorded into the store.
