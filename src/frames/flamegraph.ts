@@ -159,11 +159,7 @@ class StackCache {
     const resolvedOnly = options.hideUnresolved === true;
     const hideIdle = options.hideIdle === true;
     const variant = (withParts ? 2 : 0) + (resolvedOnly ? 1 : 0) + (hideIdle ? 4 : 0);
-    let layout = this.layouts[variant];
-    if (!layout) {
-      layout = { keyCount: 0, waiting: [], order: [], common: [], groupOf: [] };
-      this.layouts[variant] = layout;
-    }
+    const layout = (this.layouts[variant] ??= { keyCount: 0, waiting: [], order: [], common: [], groupOf: [] });
     const fresh: Group[] = [];
     const freshKeys: number[] = [];
     const waiting: number[] = [];
@@ -177,7 +173,7 @@ class StackCache {
         return;
       }
       const group: Group = { path: this.path(stack, k, withParts, resolvedOnly), samples: 0 };
-      layout!.groupOf[k] = group;
+      layout.groupOf[k] = group;
       fresh.push(group);
       freshKeys.push(k);
     };

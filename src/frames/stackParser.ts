@@ -1,7 +1,8 @@
 import { emptyShape, idleAfter, idleRole, isUnresolvedFrame, normalizeRange, scanStackKey, stackParts } from './stacks';
 
 /**
- * Stack keys (see ./stacks for their format) as paths of label ids, in bulk.
+ * Stack keys (see ./stacks for their format) as paths of label ids, one key at a time over tables
+ * shared by all the keys of a buffer.
  *
  * A profile's first flame graph parses every key it draws: 10,000 stacks of 40 frames are
  * 400,000 frame lines, yet only some 10,000 distinct ones (and a few hundred distinct functions).
@@ -9,7 +10,7 @@ import { emptyShape, idleAfter, idleRole, isUnresolvedFrame, normalizeRange, sca
  * a line never seen is normalized to its label (normalizeRange), once. Slicing and the lookup's
  * hashing are native and fast from the first call, which matters here: a first build runs cold
  * code. The lookups are most of the parse (on 10,000 × 40: finding and slicing the lines ~10 ms,
- * with the lookups ~45 ms). Measured and dropped, in Node 20 on 10,000 × 40: a hash table probed
+ * with the lookups ~49 ms). Measured and dropped, in Node 20 on 10,000 × 40: a hash table probed
  * by a fingerprint of each line's characters, and tails of stacks shared between keys proved by
  * one string comparison each (both read characters in JavaScript and were 1.4–2× slower cold); a
  * trie of the lines, each line compared (===) with its node's children (2× slower); tails of the
@@ -53,16 +54,7 @@ export class StackParser {
   private readonly lineLabels: Record<string, number> = Object.create(null);
   private readonly shape = emptyShape();
 
-  /** Parses keys[from..] in order. */
-  parseAll(keys: readonly string[], from = 0): ParsedKey[] {
-    const out: ParsedKey[] = [];
-    for (let k = from; k < keys.length; k++) {
-      out.push(this.parse(keys[k]));
-    }
-    return out;
-  }
-
-  /** One key. */
+  /** One key; keys may come in any order (a flame graph parses each the first time it draws it). */
   parse(key: string): ParsedKey {
     const shape = scanStackKey(key, this.shape);
     const { starts, ends } = shape;
