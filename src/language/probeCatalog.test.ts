@@ -79,6 +79,20 @@ describe('ProbeCatalog', () => {
     expect(catalog.matching('tracepoint', 'sched:sched_switch', 10).rests).toEqual(['sched:sched_switch']);
   });
 
+  it('matches a typed text against one probe, never across the commas of the list', () => {
+    // `kprobe:a,kprobe:b` is one line of bpftrace (two probes, one action): asked whole, it is no probe.
+    const list = 'kprobe:a,kprobe:c:d,kprobe:b,tracepoint:x:y';
+    // Each on a fresh catalog read lazily and one read whole: the first lookups scan (see index).
+    for (const fresh of [() => ProbeCatalog.fromList(list), () => ProbeCatalog.fromProbes(list.split(','))]) {
+      expect(fresh().withPrefix('kprobe', 'a,kprobe:', 10)).toEqual({ rests: [], total: 0 });
+      expect(fresh().has('kprobe', 'a,kprobe:b')).toBe(false);
+      expect(fresh().matching('kprobe', 'a,kprobe:*', 10).rests).toEqual([]);
+      expect(fresh().withLastSegment('kprobe', 'd,kprobe', 10)).toEqual([]);
+      expect(fresh().withLastSegment('kprobe', 'd', 10)).toEqual(['c:d']);
+      expect(fresh().withPrefix('kprobe', 'a', 10)).toEqual({ rests: ['a'], total: 1 });
+    }
+  });
+
   it('handles short names and an empty list', () => {
     const c = ProbeCatalog.fromProbes(['kprobe:a', 'kprobe:ab', 'kprobe:abc', 'kprobe:abcd', 'kprobe:b']);
     expect(c.withPrefix('kprobe', 'a', 10).rests).toEqual(['a', 'ab', 'abc', 'abcd']);
