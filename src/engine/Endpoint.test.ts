@@ -95,6 +95,23 @@ describe('Endpoint with one client', () => {
     expect(a.leaseKeys).toEqual([]);
   });
 
+  it('last_accessed_at moving once after the client stopped reading (a read under way, a PMDA just restarted) does not keep the script running', async () => {
+    const a = client('A');
+    const { release } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    const [id] = pmda.ids();
+    release();
+    // The grace period ends and the client notes last_accessed_at; then it moves once, as a read
+    // this client no longer makes would move it, and never again.
+    await seconds(7, [a]);
+    expect(pmda.ids()).toEqual([id]);
+    pmda.script(id)!.lastAccessed = clock;
+    await seconds(10, [a]);
+    expect(pmda.ids()).toEqual([]);
+    expect(a.leaseKeys).toEqual([]);
+  });
+
   it('sends a stop the host did not answer again until it does: no bpftrace left after a pmproxy crash', async () => {
     const a = client('A');
     const { release } = a.subscribe('d/1/A', CODE, () => undefined);

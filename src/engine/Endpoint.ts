@@ -931,10 +931,10 @@ export class Endpoint {
   }
 
   private decideRelease(lease: ScriptLease, id: string, lastAccessed: string, now: number) {
-    const seen = lease.noteAccess(lastAccessed);
-    if (seen === 'moved' || !lease.mayControl) {
+    const seen = lease.noteAccess(lastAccessed, now);
+    if (seen === 'readByOthers' || !lease.mayControl) {
       // Another client reads it (or this session may not stop scripts): leave it running; the
-      // PMDA expires it once nobody reads it.
+      // PMDA expires it once nobody reads it. After one move only, the quiet period starts again.
       lease.othersRead();
     } else if (seen === 'same' && now - (lease.releasingSince ?? now) >= this.quietMs) {
       lease.deregistered();

@@ -67,6 +67,11 @@ const START_CHECKS = 3;
 export const MAX_RESTARTS_PER_MINUTE = 3;
 /** A script that printed nothing but empty maps for this long gets a notice. */
 const NO_EVENTS_AFTER_MS = 15_000;
+/**
+ * While releasing, moves of the script's last_accessed_at that mean another client reads it: the
+ * second (see noteAccess). The first may be a read of this client's still under way.
+ */
+const ACCESS_MOVES_BY_OTHERS = 2;
 /** PCP semantics and types as the PMDA reports them in a script's `variables`. */
 const PM_SEM_COUNTER = 1;
 const PM_TYPE_STRING = 6;
@@ -121,6 +126,8 @@ export class ScriptLease {
   private retiringSinceMs?: number;
   private releasingSinceMs?: number;
   private accessAtRelease?: string;
+  /** How often accessAtRelease moved while releasing (see noteAccess). */
+  private accessMoves = 0;
   /** Bumped whenever anything a panel shows changes. */
   private versionNow = 0;
   /** Cuts the events a join() script glues into one line back apart (scripts/joinOutput.ts). */
@@ -617,6 +624,7 @@ export class ScriptLease {
       this.id = undefined;
       this.releasingSinceMs = undefined;
       this.accessAtRelease = undefined;
+      this.accessMoves = 0;
       this.move('held');
     } else if (this.phaseNow === 'retiring') {
       this.move('held');
@@ -642,20 +650,31 @@ export class ScriptLease {
     }
     this.releasingSinceMs = now;
     this.accessAtRelease = undefined;
+    this.accessMoves = 0;
     return true;
   }
 
   /**
    * While releasing, each look at the PMDA's list: `lastAccessed` is the script's
    * last_accessed_at (moved by anyone's read of its metrics, not by reading the list). The first
-   * look notes it; a later one that sees it moved means another client reads the script.
+   * look notes it. One move alone proves little: a read of this client's still under way, or
+   * the PMDA's bookkeeping right after a restart, can move it once. Taken as another reader, it
+   * left a script nobody read to the PMDA's expiry (seen once in 19 CI runs, right after a PMDA
+   * restart: still running 30 s after its panel closed). So a move is noted and the quiet period
+   * starts again from `now`; another client that reads the script moves it again within that
+   * period ('readByOthers').
    */
-  noteAccess(lastAccessed: string): 'unknown' | 'same' | 'moved' {
+  noteAccess(lastAccessed: string, now: number): 'unknown' | 'same' | 'moved' | 'readByOthers' {
     if (this.accessAtRelease === undefined) {
       this.accessAtRelease = lastAccessed;
       return 'unknown';
     }
-    return lastAccessed === this.accessAtRelease ? 'same' : 'moved';
+    if (lastAccessed === this.accessAtRelease) {
+      return 'same';
+    }
+    this.accessAtRelease = lastAccessed;
+    this.releasingSinceMs = now;
+    return ++this.accessMoves >= ACCESS_MOVES_BY_OTHERS ? 'readByOthers' : 'moved';
   }
 
   othersRead(): boolean {
