@@ -1,30 +1,47 @@
-import { lastValueFrom } from 'rxjs';
+import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { getBackendSrv, isFetchError } from '@grafana/runtime';
 import { classifyHttpError, PmapiError } from './errors';
 import { PmapiTransport } from './request';
+
+/**
+ * How long a request may go unanswered before it counts as pmproxy unreachable. Without it a
+ * pmproxy that hangs (stopped, swapping, a half-open connection) held a panel's last data on
+ * screen with no word for as long as Grafana's data proxy waits (30 s by default, and as long as
+ * an admin sets), and the tick after it waited as long again. Longer than pmcd's own request
+ * timeout, which pmproxy answers after 10 s with "Timeout waiting for a response from PMCD"
+ * (measured on the stack, a pmcd stopped with SIGSTOP): when pmcd is what hangs, pmproxy's
+ * answer, which says so, comes first. A PMDA that hangs is cut off by pmcd sooner (5 s).
+ */
+export const REQUEST_TIMEOUT_MS = 15_000;
 
 /**
  * Requests through Grafana's backend: with access mode "proxy" `baseUrl` is the datasource proxy
  * URL, so Grafana adds the basic-auth credentials from its secure storage and the browser never
  * sees them (pmproxy's CORS would refuse an Authorization header from the browser anyway).
  */
-export function backendSrvTransport(baseUrl: string): PmapiTransport {
+export function backendSrvTransport(baseUrl: string, timeoutMs = REQUEST_TIMEOUT_MS): PmapiTransport {
   const base = baseUrl.replace(/\/+$/, '');
   return async (path, query, method = 'GET') => {
     try {
       const response = await lastValueFrom(
-        getBackendSrv().fetch<string>({
-          url: `${base}${path}${query ? `?${query}` : ''}`,
-          method,
-          // Text, not JSON: pmproxy's timestamps need fixing before JSON.parse (see parseJson).
-          responseType: 'text',
-          showErrorAlert: false,
-          showSuccessAlert: false,
-          hideFromInspector: true,
-        })
+        getBackendSrv()
+          .fetch<string>({
+            url: `${base}${path}${query ? `?${query}` : ''}`,
+            method,
+            // Text, not JSON: pmproxy's timestamps need fixing before JSON.parse (see parseJson).
+            responseType: 'text',
+            showErrorAlert: false,
+            showSuccessAlert: false,
+            hideFromInspector: true,
+          })
+          // Unsubscribing, as timeout() does, makes backendSrv abort the HTTP request.
+          .pipe(timeout({ first: timeoutMs }))
       );
       return typeof response.data === 'string' ? response.data : JSON.stringify(response.data);
     } catch (e) {
+      if (e instanceof TimeoutError) {
+        throw new PmapiError('unreachable', `no answer in ${timeoutMs / 1000} s`);
+      }
       if (isFetchError(e)) {
         throw classifyHttpError(e.status ?? 0, rawErrorBody(e.data), e.statusText);
       }

@@ -319,6 +319,51 @@ describe('faults: pmproxy and pmcd', () => {
     run.stop();
   }, 150_000);
 
+  it('pmproxy hangs (SIGSTOP) for 25 s: both clients say it does not answer, then data within 2 ticks, the same bpftrace', async () => {
+    // A pmproxy that hangs (stopped, swapping, a half-open connection) answers nothing and closes
+    // nothing: without a timeout of our own a panel showed its last data with no word for as long
+    // as Grafana's proxy waits (30 s by default, more if an admin raised it). Two browsers share
+    // the one script; each must say so within the request timeout (15 s) and a tick.
+    const runs = [newDataSource(), newDataSource()].map((ds) => new PanelRun(ds, request([{ code: TICKS }])));
+    await waitFor('data on both', () => runs.every((r) => hasData(r, 'A', 2)), 20_000);
+    const pids = bpftracePids();
+    const pmproxy = sh('cat /run/pcp/pmproxy.pid').trim();
+    const stoppedAt = Date.now();
+    const saidAfter: number[] = [];
+    sh(`kill -STOP ${pmproxy}`);
+    try {
+      await waitFor(
+        'both say pmproxy does not answer',
+        () =>
+          runs.every((r, i) => {
+            if (r.notices().some((n) => /pmproxy cannot be reached \(no answer in 15 s\)/.test(n))) {
+              saidAfter[i] ??= Date.now() - stoppedAt;
+            }
+            return saidAfter[i] !== undefined;
+          }),
+        25_000
+      );
+      await new Promise((r) => setTimeout(r, Math.max(0, stoppedAt + 25_000 - Date.now())));
+    } finally {
+      sh(`kill -CONT ${pmproxy}`);
+    }
+    const backAt = Date.now();
+    await waitFor('data again on both', () => runs.every((r) => r.firstArrivalAfter(backAt) !== undefined), 20_000);
+    const ticks = runs.map((r) => ticksBetween(backAt, r.firstArrivalAfter(backAt)!));
+    await waitFor(
+      'the notices cleared',
+      () => runs.every((r) => !r.notices().some((n) => /cannot be reached/.test(n))),
+      10_000
+    );
+    report(
+      `pmproxy stopped 25 s: "no answer" said after ${saidAfter.join(' and ')} ms; data ${ticks.join(' and ')} tick(s) after SIGCONT; bpftrace ${JSON.stringify(pids)} → ${JSON.stringify(bpftracePids())}`
+    );
+    expect(Math.max(...saidAfter)).toBeLessThanOrEqual(15_000 + 2 * TICK_MS + 1000);
+    expect(Math.max(...ticks)).toBeLessThanOrEqual(2);
+    expect(bpftracePids()).toEqual(pids);
+    runs.forEach((r) => r.stop());
+  }, 120_000);
+
   it('pmproxy crashes (SIGSEGV): the watchdog starts it again, data resumes, the same bpftrace', async () => {
     // pmproxy 6.0.3 does crash (libuv/libpcp_web segfaults in dmesg). Hosts run it under systemd's
     // Restart=always; scripts/pcp-stack.sh's watchdog does the same here. What users see must be a
