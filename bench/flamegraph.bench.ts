@@ -23,7 +23,15 @@ import { STACK_HISTORY } from '../src/engine/ScriptLease';
 import { buildFlameGraphFrame as mainBuild } from './baseline/flamegraph';
 import type { WideSeriesBuffer as MainBuffer } from './baseline/WideSeriesBuffer';
 import { buildFlameGraphFrame, FlameGraphFrameOptions } from '../src/frames/flamegraph';
-import { collectGarbage, measure, printTable, seededRandom, summarize, Summary } from './lib/measure';
+import {
+  collectGarbage,
+  collectGarbageAndSettle,
+  measure,
+  printTable,
+  seededRandom,
+  summarize,
+  Summary,
+} from './lib/measure';
 
 const STACKS = 10_000;
 const DEPTH = 40;
@@ -121,24 +129,31 @@ function live(stacks: Array<{ key: string; weight: number }>): Array<[string, Su
     (b: WideSeriesBuffer, o: FlameGraphFrameOptions) => mainBuild(b as unknown as MainBuffer, o),
     buildFlameGraphFrame,
   ];
+  // Which builder goes first alternates, in the first builds and in the ticks, and each build
+  // starts after a collection that had time to finish (collectGarbageAndSettle): the collection
+  // frees the other builder's garbage (the old builder's first build leaves ~10× the new one's),
+  // and V8 sweeps it while the next build runs, so one side paid for the other (new first builds
+  // 52.5 and 75.4 ms in two runs, bimodal, with the pause and the turns missing).
+  const inTurn = (i: number) => (i % 2 === 0 ? [0, 1] : [1, 0]);
   const firsts: number[][] = [[], []];
-  for (let rep = 0; rep < 5; rep++) {
-    builders.forEach((build, k) => {
+  for (let rep = 0; rep < 6; rep++) {
+    for (const k of inTurn(rep)) {
       const { buffer } = makeBuffer(stacks, 2);
-      collectGarbage();
-      const [s] = measure(1, 0, () => build(buffer, OPTIONS));
+      collectGarbageAndSettle();
+      const [s] = measure(1, 0, () => builders[k](buffer, OPTIONS));
       firsts[k].push(s.wallMs);
-    });
+    }
   }
   const ticks: number[][] = [[], []];
   const runs = builders.map((build) => ({ build, ...makeBuffer(stacks, 2) }));
   runs.forEach((r) => r.build(r.buffer, OPTIONS));
   for (let i = 0; i < LIVE_TICKS; i++) {
-    runs.forEach((r, k) => {
+    inTurn(i).forEach((k) => {
+      const r = runs[k];
       const [t, values] = r.next();
       r.buffer.append(t, values);
       const options = { ...OPTIONS, from: t - (SAMPLES - 2) * STEP_MS, to: Infinity };
-      collectGarbage();
+      collectGarbageAndSettle();
       const [s] = measure(1, 0, () => r.build(r.buffer, options));
       ticks[k].push(s.wallMs);
     });

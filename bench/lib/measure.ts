@@ -89,3 +89,15 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/**
+ * A forced collection, then a pause (the main thread asleep) in which V8's background threads
+ * finish sweeping what it freed. A build timed right after a collection of another builder's
+ * garbage otherwise pays for sweeping it (allocations sweep the pages they need on the main
+ * thread), which a page never does: its polls and first builds are not a millisecond apart
+ * from a collection of a hundred megabytes of somebody else's objects.
+ */
+export function collectGarbageAndSettle(pauseMs = 200): void {
+  collectGarbage();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, pauseMs);
+}
