@@ -259,10 +259,23 @@ test('(m) editor: a syntax error from the real stack becomes a marker at its lin
     assert.match(await page.getByTestId('bpflive-status').innerText(), /Error/);
     assert.match(await page.getByTestId('bpflive-problems').innerText(), new RegExp(`Ln 2, Col ${c1}`));
 
-    // Hover the squiggle: Monaco shows bpftrace's message.
-    const squiggle = (await page.locator('.squiggly-error').first().boundingBox())!;
-    await page.mouse.move(squiggle.x + squiggle.width / 2, squiggle.y + squiggle.height / 2);
-    await page.locator('.monaco-hover:not(.hidden)').first().waitFor({ timeout: 5_000 });
+    // Hover the squiggle: Monaco shows bpftrace's message. Monaco opens its hover from mouse moves
+    // over the text after a delay, and in one CI run a single move left no hover within 5 s: the
+    // pointer comes in from outside the editor, in steps, up to three times.
+    const hover = page.locator('.monaco-hover:not(.hidden)').first();
+    for (let attempt = 1; ; attempt++) {
+      const squiggle = (await page.locator('.squiggly-error').first().boundingBox())!;
+      await page.mouse.move(0, 0);
+      await page.mouse.move(squiggle.x + squiggle.width / 2, squiggle.y + squiggle.height / 2, { steps: 5 });
+      try {
+        await hover.waitFor({ timeout: 5_000 });
+        break;
+      } catch (e) {
+        if (attempt === 3) {
+          throw e;
+        }
+      }
+    }
     await sectionShot(page, 'editor-marker.png', { above: 60 });
 
     // Fixed: the marker goes with the next run.
