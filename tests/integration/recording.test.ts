@@ -148,6 +148,9 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
     );
     const backAfter = Date.now() - restartedAt;
     expect(back.code).toBe(before?.code);
+    // pmlogger's new archive after the restart is one pmproxy 6.0.3's discovery may miss, as in step
+    // 2 (here once in CI: no sample in the store 60 s after the restart).
+    await untilRecordedOrRestartPmproxy(report, 'after the pmcd restart', metricOf(recordings[0].name), restartedAt, 0);
     await waitFor(
       'samples after the restart in the same series',
       async () => {
