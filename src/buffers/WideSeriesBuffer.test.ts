@@ -192,6 +192,12 @@ describe('WideSeriesBuffer', () => {
       expect(b.column('a', 'rate')).toEqual([null]);
     });
 
+    it('refuses to thin the history of a counter with rates (rates are not recomputed for thinned rows)', () => {
+      const coarsen = { afterMs: 60_000, stepMs: 10_000 };
+      expect(() => new WideSeriesBuffer({ retentionMs: 600_000, counter: true, coarsen })).toThrow(RangeError);
+      expect(() => new WideSeriesBuffer({ retentionMs: 600_000, counter: true, rates: false, coarsen })).not.toThrow();
+    });
+
     it('rejects a retention that is not a positive number', () => {
       expect(() => new WideSeriesBuffer({ retentionMs: 0, counter: false })).toThrow(RangeError);
       expect(() => new WideSeriesBuffer({ retentionMs: NaN, counter: false })).toThrow(RangeError);

@@ -3,8 +3,8 @@
  *
  * Frames draw a counter's rates, so its raw values need no plain array (see WideSeriesBuffer) and
  * are kept here in a typed array, NaN for no value:
- * - Float32 rows hold the difference to `base`, a count of the series itself (its first, then at
- *   each migration its newest). A count of 2^40 takes 4 bytes as long as the counts kept differ
+ * - Float32 rows hold the difference to `base`, a count of the series itself (its first, then,
+ *   at a compaction after dropping old rows, its newest). A count of 2^40 takes 4 bytes as long as the counts kept differ
  *   from it by less than 2^24 (16,777,216): a key that counts fewer than ~9,300 events a second
  *   over a 30-minute retention.
  * - A value whose difference float32 would round (a key counting faster, a fraction) widens the
@@ -13,6 +13,12 @@
  */
 export class RawStore {
   private rows: Float32Array | Float64Array;
+  /**
+   * Where row 0 is in `rows`. Dropping old rows only moves it (dropFront); compact() moves the
+   * rows back to the front later, a few series per append, so no append copies every store and
+   * no store ever needs a second array (see WideSeriesBuffer's Migration).
+   */
+  private head = 0;
   /** What a Float32 row is the difference to (0 for Float64 rows). */
   private base = 0;
   /** Whether `base` is set (the first value sets it). */
@@ -29,19 +35,25 @@ export class RawStore {
     return this.isWide;
   }
 
+  /** Entries its array has room for (rows, dropped rows not yet compacted, and room): for tests. */
+  get capacity(): number {
+    return this.rows.length;
+  }
+
   /** Row `row`'s value (null for none). */
   get(row: number): number | null {
-    const x = this.rows[row];
+    const x = this.rows[this.head + row];
     return x === x ? x + this.base : null;
   }
 
   /** Writes row `row` (rows are written in order; room is made when there is none). */
   set(row: number, value: number | null): void {
-    if (row >= this.rows.length) {
-      this.grow(Math.max(16, Math.ceil(row * 1.5)));
+    const at = this.head + row;
+    if (at >= this.rows.length) {
+      this.grow(Math.max(16, Math.ceil(at * 1.5)));
     }
     if (value === null) {
-      this.rows[row] = NaN;
+      this.rows[at] = NaN;
       return;
     }
     if (!this.based) {
@@ -51,59 +63,54 @@ export class RawStore {
     if (!this.isWide && !fits(value, this.base)) {
       this.widen();
     }
-    this.rows[row] = value - this.base;
+    this.rows[at] = value - this.base;
+  }
+
+  /** Forgets the first `count` rows: row `count` becomes row 0. No copy (see head). */
+  dropFront(count: number): void {
+    this.head += count;
   }
 
   /**
-   * An empty successor with room for `capacity` rows, for rows copied in pieces (copyInto). Its
-   * base moves to `newest` (the series' newest count) once the counts have drifted half of
-   * float32's exact range from it, so the differences stay small; until then it keeps this
-   * store's base and width, and rows are copied as they are (the cheap, usual case).
+   * Moves the first `n` rows to the front of the array, into an array of `capacity` entries if
+   * the present one is too small or over a quarter too big for it (the first stores grew by half
+   * at a time), with no value in the room after them. Its base moves to `newest` (the series'
+   * newest count) once the counts have drifted half of float32's exact range from it and every
+   * row kept still fits a difference to it, so a long-running count stays narrow.
    */
-  successor(capacity: number, newest: number | null): RawStore {
-    const next = new RawStore(capacity);
-    if (this.isWide || newest === null || Math.abs(newest - this.base) < REBASE_AFTER) {
-      if (this.isWide) {
-        next.rows = new Float64Array(capacity).fill(NaN);
-        next.isWide = true;
+  compact(n: number, capacity: number, newest: number | null): void {
+    const from = this.head;
+    const old = this.rows;
+    const size = Math.max(n, capacity);
+    const rows =
+      old.length < size || old.length > size * 1.25 ? new (old.constructor as typeof Float64Array)(size) : old;
+    const rebase =
+      !this.isWide && newest !== null && Math.abs(newest - this.base) >= REBASE_AFTER && this.allFit(n, newest);
+    if (rebase) {
+      // Forward: each row is read before a lower index of the same array is written. The same
+      // arithmetic as fits(), which allFit checked for every row.
+      const base = this.base;
+      for (let i = 0; i < n; i++) {
+        rows[i] = old[from + i] + base - newest!;
       }
-      next.base = this.base;
-      next.based = this.based;
+      this.base = newest!;
+    } else if (rows === old) {
+      if (from > 0) {
+        rows.copyWithin(0, from, from + n);
+      }
     } else {
-      next.base = newest;
-      next.based = true;
+      rows.set(old.subarray(from, from + n));
     }
-    return next;
+    rows.fill(NaN, n, rows === old ? Math.min(old.length, from + n) : size);
+    this.rows = rows;
+    this.head = 0;
   }
 
-  /**
-   * Copies this store's rows sources[from..to) into `next`'s rows from..to. A piece at a time: the
-   * rows written here in between (a first value, a widening) may have changed how this store
-   * holds them, so each piece checks that both still hold rows alike before copying them as they
-   * are; otherwise it copies values (next.set widens the successor if it must).
-   */
-  copyInto(next: RawStore, sources: readonly number[], from: number, to: number): void {
-    if (next.isWide === this.isWide && next.base === this.base && next.based === this.based) {
-      if (isOneRun(sources, from, to)) {
-        // One run of rows (nothing thinned): the engine's own copy.
-        next.rows.set(this.rows.subarray(sources[from], sources[to - 1] + 1), from);
-        return;
-      }
-      for (let i = from; i < to; i++) {
-        next.rows[i] = this.rows[sources[i]];
-      }
-      return;
-    }
-    for (let i = from; i < to; i++) {
-      next.set(i, this.get(sources[i]));
-    }
-  }
-
-  /** The first `n` rows as a plain array (null for none), with room for `capacity` entries. */
-  plain(n: number, capacity = n): Array<number | null> {
+  /** `n` rows from row `from` as a plain array (null for none), with room for `capacity` entries. */
+  plain(n: number, capacity = n, from = 0): Array<number | null> {
     const a = new Array<number | null>(Math.max(n, capacity));
     for (let i = 0; i < n; i++) {
-      a[i] = this.get(i);
+      a[i] = this.get(from + i);
     }
     a.length = n;
     return a;
@@ -113,7 +120,18 @@ export class RawStore {
    * The first `n` rows to read at once: row i's value is values[i] + offset (NaN: none). No copy.
    */
   view(n: number): { values: ArrayLike<number>; offset: number } {
-    return { values: this.rows.subarray(0, n), offset: this.base };
+    return { values: this.rows.subarray(this.head, this.head + n), offset: this.base };
+  }
+
+  /** Whether every one of the first `n` rows is exact as a float32 difference to `base`. */
+  private allFit(n: number, base: number): boolean {
+    for (let i = 0; i < n; i++) {
+      const x = this.rows[this.head + i];
+      if (x === x && !fits(x + this.base, base)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   private grow(capacity: number): void {
