@@ -375,6 +375,26 @@ describe('WideSeriesBuffer', () => {
       }
     );
 
+    it('keeps a fast counter exact for hours, across migrations and the compactions that move its base', () => {
+      // 10,000-20,000 a row: the rows kept (up to ~700) always span less than float32's exact
+      // range (2^24), but the counts leave it from any one base within ~1,100 rows; only a base
+      // that moves at the compactions keeps them narrow, and every row must read back exact.
+      const b = new WideSeriesBuffer({ retentionMs, counter: true });
+      let a = 11;
+      const random = () => (a = (a * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      let count = 2 ** 33;
+      const kept: Array<number | null> = [];
+      for (let i = 0; i < 4000; i++) {
+        count += 10_000 + Math.floor(random() * 10_000);
+        const v = random() < 0.03 ? null : count;
+        kept.push(v);
+        b.append(T0 + i * 1000, m({ a: v }));
+        if (i % 7 === 0) {
+          expect(read(b, 'a')).toEqual(kept.slice(kept.length - b.length));
+        }
+      }
+    });
+
     it('keeps a plain raw column asked for at any step of a migration, the series being copied included', () => {
       // A migration copies a series over several appends; a frame may ask for counts (the plain
       // raw column) at any of them. Asked at the 1st, 2nd, 10th … migrating append, for every
