@@ -59,6 +59,27 @@ r { printf("%d\\n", nsecs - @start[tid]); delete(@start[tid]); }`;
     expect(lease.buffers.get('@bytes')?.counter).toBe(true);
   });
 
+  it('shows a count the script clears every second (vfsstat-style) as its count per second, not as a rate of it', () => {
+    const code = `tracepoint:raw_syscalls:sys_enter { @n = count(); @slow = count(); @lat = hist(1); }
+interval:s:1 { print(@n); clear(@n); clear(@lat); }
+interval:s:5 { print(@slow); clear(@slow); }`;
+    const lease = new ScriptLease('k', code, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered(
+      { script_id: 's1', variables: { '@n': VARS['@syscalls'], '@slow': VARS['@syscalls'], '@lat': VARS['@lat'] } },
+      0
+    );
+    // Cleared every 5 s: a running total between clears (each clear one gap in its rates).
+    // A histogram's views count increases per bucket: it stays a counter.
+    expect(lease.variables.map((v) => [v.name, v.counter])).toEqual([
+      ['@n', false],
+      ['@slow', true],
+      ['@lat', true],
+    ]);
+    expect(lease.buffers.get('@n')?.counter).toBe(false);
+  });
+
   it('takes variables from the PMDA: counters, histograms, text', () => {
     const lease = leaseOf();
     expect(lease.variables.map((v) => [v.name, v.metric, v.counter, v.text])).toEqual([

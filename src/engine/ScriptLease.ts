@@ -737,11 +737,16 @@ function variableInfo(
 ): VariableInfo {
   const text = v.datatype === PM_TYPE_STRING;
   const used = text ? undefined : usage.get(name);
+  // A count() or sum() the script clears on a timer at least as often as the PMDA prints
+  // (`interval:s:1 { print(@); clear(@); }`) holds the count of one period at each print: rates
+  // of it would be 0 or noise. Histograms and stack maps stay counters: their views add up
+  // increases (and the flame graph's across clears).
+  const perPeriod = (used?.clearedEveryMs ?? Infinity) <= PRINT_INTERVAL_MS && v.metrictype === null;
   return {
     name,
     metric: dataMetric(scriptId, name),
     // The PMDA marks sum() instant, but it only grows (for non-negative inputs): a counter.
-    counter: v.semantics === PM_SEM_COUNTER || used?.aggregation === 'sum',
+    counter: (v.semantics === PM_SEM_COUNTER || used?.aggregation === 'sum') && !perPeriod,
     metrictype: v.metrictype,
     text,
     aggregation: used?.aggregation,

@@ -175,6 +175,18 @@ describe('lint: what the PMDA does with the script', () => {
     expect(codes(code)).not.toContain('pmda-not-exported');
   });
 
+  it('warns that a scalar a timer clears every second reads 0 at the PMDA, not a keyed map or with custom-output-block', () => {
+    const code =
+      'tracepoint:a:b { @n = count(); @k[comm] = count(); }\ninterval:s:1 { print(@n); clear(@n); clear(@k); }';
+    const d = only(code, 'pmda-cleared-scalar');
+    expect(d).toMatchObject({ startLine: 2, startColumn: 33, severity: 'warning' });
+    expect(d.message).toMatch(/@n is cleared every second.*shows 0/);
+    expect(codes(`// custom-output-block\n${code}`)).not.toContain('pmda-cleared-scalar');
+    // Every 5 s, or under a condition: a running total reset now and then, which reads fine.
+    expect(codes(code.replace('interval:s:1', 'interval:s:5'))).not.toContain('pmda-cleared-scalar');
+    expect(codes(code.replace('clear(@n);', 'if (@n > 5) { clear(@n); }'))).not.toContain('pmda-cleared-scalar');
+  });
+
   it('warns that join() output never arrives', () => {
     const d = only('tracepoint:syscalls:sys_enter_execve { join(args->argv); @n = count(); }', 'join-output-lost');
     expect(d.message).toMatch(/never reaches Grafana/);

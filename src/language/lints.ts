@@ -1,5 +1,6 @@
 import { budgetOf, MAX_ENCODED_SCRIPT, UrlBudget } from '../scripts/budget';
 import { foreignCharacters, foreignCharactersMessage } from '../scripts/characters';
+import { mapUsage } from '../scripts/mapUsage';
 import { DEFAULT_OUTPUT_LINES, MAX_OUTPUT_LINES, prepareScript } from '../scripts/naming';
 import { Diagnostic, diagnosticAt, sortDiagnostics } from './diagnostics';
 import { allProviderNames, probeType, ProbeTypeDoc } from './docs';
@@ -43,6 +44,7 @@ export function lint(code: string, options: LintOptions = {}): Diagnostic[] {
   out.push(...lintPmda(code, scanned, view));
   out.push(...lintArgsDot(code, scanned, catalog));
   out.push(...lintCalls(code, scanned));
+  out.push(...lintClearedScalars(code, scanned, view));
   out.push(...lintForeignCharacters(code, scanned));
   const budget = lintUrlLength(code, options.maxEncodedLength ?? MAX_ENCODED_SCRIPT);
   if (budget) {
@@ -524,6 +526,49 @@ function lintArgsDot(code: string, scanned: ScanResult, catalog: ProbeCatalog | 
       `args.${field.text} is bpftrace 0.19's syntax; this host's bpftrace is older (it lists no fentry or rawtracepoint probes) and refuses it. Write args->${field.text}, which every version accepts.`
     )
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scalars a timer clears
+
+/**
+ * A scalar cleared on a timer at least once a second (`interval:s:1 { print(@n); clear(@n); }`):
+ * the PMDA's own print of every map runs once a second after the script's clauses, so it reads
+ * the scalar just cleared and exports 0 (measured on the stack: 0 at every sample, printed by the
+ * script or not). A keyed map keeps the script's printed keys, and `// custom-output-block`
+ * drops the PMDA's print.
+ */
+function lintClearedScalars(code: string, scanned: ScanResult, view: PmdaView): Diagnostic[] {
+  if (view.directives.customOutputBlock) {
+    return [];
+  }
+  const cleared = [...mapUsage(code)].filter(([, u]) => u.keys.length === 0 && (u.clearedEveryMs ?? Infinity) <= 1000);
+  const out: Diagnostic[] = [];
+  for (const [name, u] of cleared) {
+    const at = scanned.tokens.find(
+      (t, i) =>
+        t.kind === 'map' &&
+        t.text === name &&
+        scanned.tokens[i - 1]?.text === '(' &&
+        ['clear', 'zero'].includes(scanned.tokens[i - 2]?.text ?? '')
+    );
+    if (!at) {
+      continue;
+    }
+    const every = u.clearedEveryMs === 1000 ? 'every second' : `every ${u.clearedEveryMs} ms`;
+    out.push(
+      diagnosticAt(
+        code,
+        at.start,
+        at.end,
+        'warning',
+        'pmda-cleared-scalar',
+        `${name} is cleared ${every}, and the bpftrace PMDA prints every map once a second right after the script's own clauses: it reads ${name} just cleared, so the panel shows 0. ` +
+          `Key it (${name}[1] = …: a keyed map keeps what the script printed), or add // custom-output-block (then only what the script prints reaches Grafana).`
+      )
+    );
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -24,6 +24,27 @@ describe('mapUsage: how a script uses its maps', () => {
     expect(u.get('@n')?.aggregation).toBeUndefined();
   });
 
+  it('notes the maps a timer clears, with the shortest period: their values are counts per period', () => {
+    const u = mapUsage(`
+tracepoint:syscalls:sys_enter_read { @reads = count(); @bytes = sum(args->count); @lat = hist(1); @ev = count(); @end = count(); }
+interval:s:1 { time(); print(@reads); clear(@reads); }
+i:ms:500 { zero(@bytes); }
+interval:hz:4 { clear(@lat); }
+interval:s:5 { print(@reads); clear(@reads); }
+interval:s:1 { print(@ev); if ((elapsed / 1000000000) % 30 == 0) { clear(@ev); } }
+interval:s:1 /@end > 100/ { clear(@end); }
+tracepoint:sched:sched_switch { clear(@ev); }
+END { clear(@end); } // interval:s:1 { clear(@end); }
+BEGIN { printf("interval:s:1 { clear(@end); }"); }`);
+    expect(u.get('@reads')?.clearedEveryMs).toBe(1000);
+    expect(u.get('@bytes')?.clearedEveryMs).toBe(500);
+    expect(u.get('@lat')?.clearedEveryMs).toBe(250);
+    // On events, at the end, under a condition or a filter, in a comment or a string: a running
+    // total, reset now and then.
+    expect(u.get('@ev')?.clearedEveryMs).toBeUndefined();
+    expect(u.get('@end')?.clearedEveryMs).toBeUndefined();
+  });
+
   it('ignores maps named in strings and comments', () => {
     const u = mapUsage(OPENSNOOP_LIKE + '\nBEGIN { printf("@x = count()\\n"); }');
     expect([...u.keys()]).toEqual(['@filename']);

@@ -1,3 +1,4 @@
+import { scan } from '../lexer/scan';
 import { stripComments } from './prepare';
 
 /**
@@ -17,6 +18,12 @@ export interface MapUsage {
   deleted: boolean;
   /** The key expressions it is assigned with (`tid`, `comm, pid`); empty for a scalar. */
   keys: string[];
+  /**
+   * The shortest period (ms) of an interval probe whose action `clear()`s or `zero()`s it (the
+   * `interval:s:1 { print(@x); clear(@x); }` of many tools): its values are counts since the
+   * last clear, not a running total.
+   */
+  clearedEveryMs?: number;
 }
 
 const AGGREGATIONS = new Set(['count', 'sum', 'max', 'min', 'avg', 'stats', 'hist', 'lhist']);
@@ -65,7 +72,65 @@ export function mapUsage(code: string): Map<string, MapUsage> {
       u.plain = true;
     }
   }
+  for (const [name, everyMs] of clearedByIntervals(code)) {
+    const u = usage.get(name);
+    if (u) {
+      u.clearedEveryMs = everyMs;
+    }
+  }
   return usage;
+}
+
+/** Words that make a statement run on some firings of its clause only. */
+const CONDITIONAL = new Set(['if', 'else', 'while', 'unroll', 'for']);
+
+/** Milliseconds per unit of an interval probe (`interval:s:1`, `i:ms:500`; hz is a frequency). */
+const INTERVAL_UNIT_MS: Record<string, number> = { s: 1000, ms: 1, us: 1e-3, ns: 1e-6 };
+
+/** The period of an `interval:`/`i:` probe in ms, or undefined for any other probe. */
+function intervalPeriodMs(probe: string): number | undefined {
+  const m = /^(?:interval|i):(s|ms|us|ns|hz):(\d+)$/.exec(probe);
+  if (!m || Number(m[2]) <= 0) {
+    return undefined;
+  }
+  return m[1] === 'hz' ? 1000 / Number(m[2]) : Number(m[2]) * INTERVAL_UNIT_MS[m[1]];
+}
+
+/**
+ * Maps that a clause firing only on intervals clears every time it fires (`clear(@x)`,
+ * `zero(@x)`), with the shortest such period. A clear on an event (or in END) resets a total now
+ * and then; one on a timer makes every value a count per period. A clause with a filter, a
+ * condition or a loop may clear less often than it fires (`if (elapsed % 30 == 0) { clear(@) }`):
+ * its clears are not counted.
+ */
+function clearedByIntervals(code: string): Map<string, number> {
+  const scanned = scan(code);
+  const cleared = new Map<string, number>();
+  for (const clause of scanned.clauses) {
+    const periods = clause.probes.map((p) => intervalPeriodMs(p.text));
+    if (!clause.action || periods.length === 0 || periods.some((p) => p === undefined)) {
+      continue;
+    }
+    const everyMs = Math.min(...(periods as number[]));
+    const { start, end } = clause.action;
+    const tokens = scanned.tokens.filter((t) => t.start >= start && t.end <= end && t.kind !== 'comment');
+    const conditional = tokens.some((t) => (t.kind === 'ident' && CONDITIONAL.has(t.text)) || t.text === '?');
+    if (clause.filter || conditional) {
+      continue;
+    }
+    tokens.forEach((t, i) => {
+      const map = tokens[i + 2];
+      if (
+        t.kind === 'ident' &&
+        (t.text === 'clear' || t.text === 'zero') &&
+        tokens[i + 1]?.text === '(' &&
+        map?.kind === 'map'
+      ) {
+        cleared.set(map.text, Math.min(everyMs, cleared.get(map.text) ?? Infinity));
+      }
+    });
+  }
+  return cleared;
 }
 
 /** Keys that name things (a process, a probe, a function, a path): what top-N tables rank. */
