@@ -153,6 +153,53 @@ interval:s:5 { print(@slow); clear(@slow); }`;
     expect(lease.exitCode).toBe(0);
   });
 
+  it('keeps what a script printed before it exited, when the first look already finds it stopped', () => {
+    // BEGIN { printf("hi\n"); @syscalls = 42; exit(); }: over before the first tick that reads it.
+    const lease = leaseOf();
+    lease.observe(
+      sample(1000, {
+        status: 'stopped',
+        error: '',
+        exit_code: 0,
+        data_bytes: 40,
+        'data.syscalls': 42,
+        'data.output': 'hi\n',
+      }),
+      1000
+    );
+    expect(lease.phase).toBe('exited');
+    expect(lease.buffers.get('@syscalls')?.length).toBe(1);
+    expect(lease.buffers.get('@syscalls')?.latest('')).toBe(42);
+    expect(lease.texts.get('@output')).toBe('hi\n');
+    // Read again (an exited script stays read for its panel): nothing new, nothing twice.
+    lease.observe(
+      sample(2000, {
+        status: 'stopped',
+        error: '',
+        exit_code: 0,
+        data_bytes: 40,
+        'data.syscalls': 42,
+        'data.output': 'hi\n',
+      }),
+      2000
+    );
+    expect(lease.buffers.get('@syscalls')?.length).toBe(1);
+  });
+
+  it('keeps the last print of a script that ran, then exited', () => {
+    const lease = leaseOf();
+    lease.observe(
+      sample(1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 10, 'data.syscalls': 5 }),
+      1000
+    );
+    lease.observe(
+      sample(2000, { status: 'stopped', error: '', exit_code: 0, data_bytes: 20, 'data.syscalls': 9 }),
+      2000
+    );
+    expect(lease.phase).toBe('exited');
+    expect(lease.buffers.get('@syscalls')?.latest('')).toBe(9);
+  });
+
   it('0 probes and nothing printed since the start is said, with what to check', () => {
     const lease = leaseOf();
     for (let t = 1; t <= 3; t++) {

@@ -404,6 +404,13 @@ export class ScriptLease {
       return true;
     }
     if (status === 'stopped') {
+      // What bpftrace printed before it exited (all of a BEGIN { …; exit(); } script's output, the
+      // last print of any other) is still in the PMDA's metrics: take it before anything else.
+      const dataBytes = value('data_bytes');
+      if (typeof dataBytes === 'number' && dataBytes > 0 && dataBytes !== this.lastDataBytes) {
+        this.ingest(sample, dataBytes);
+        this.lastPrintAt = now;
+      }
       if (typeof exitCode === 'number') {
         this.exit = exitCode;
         this.move('exited');

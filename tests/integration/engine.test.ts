@@ -128,6 +128,39 @@ describe('live engine on the real stack', () => {
     run.stop();
   });
 
+  it('a script that prints and exits at once keeps what it printed, and says it stopped', async () => {
+    const ds = newDataSource();
+    const code = 'BEGIN { printf("hello from BEGIN\\n"); @answer = 42; exit(); }';
+    const run = new PanelRun(
+      ds,
+      request([
+        { code, format: 'table' },
+        { code, format: 'logs' },
+      ])
+    );
+    await waitFor(
+      'the stop said',
+      // Said once per panel, on the first query of the script.
+      () => ['A', 'B'].some((r) => run.notices(r).some((n) => /stopped/.test(n))),
+      30_000
+    ).catch((e: Error) => {
+      const said = (r: string) => JSON.stringify([run.notices(r), run.errors(r).map((x) => x.message)]);
+      throw new Error(`${e.message}; A: ${said('A')}; B: ${said('B')}`);
+    });
+    await waitFor(
+      'its map and its line',
+      () => {
+        const table = run.frames('A').flatMap((f) => f.fields.flatMap((x) => x.values as unknown[]));
+        const lines = run.frames('B').flatMap((f) => f.fields.flatMap((x) => x.values as unknown[]));
+        return table.includes(42) && lines.some((l) => typeof l === 'string' && l.includes('hello from BEGIN'));
+      },
+      10_000
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}; A: ${JSON.stringify(run.frames('A'))}; B: ${JSON.stringify(run.frames('B'))}`);
+    });
+    run.stop();
+  });
+
   it('two viewers of one panel (two browsers of one datasource) share one bpftrace process', async () => {
     const alice = new PanelRun(newDataSource(), request([{ code: SYSCALLS }]));
     const bob = new PanelRun(newDataSource(), request([{ code: SYSCALLS }]));
