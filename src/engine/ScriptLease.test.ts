@@ -225,6 +225,28 @@ interval:s:5 { print(@slow); clear(@slow); }`;
     expect(lease.info).toBeUndefined();
   });
 
+  it('no events because no probe that waits for them attached (a uprobe on a missing function) is said so', () => {
+    // bpftrace skips the uprobe; what attached is BEGIN and the PMDA's print timer (recorded: 1
+    // for the uprobe alone, the PMDA's timer).
+    const code = 'BEGIN { @n = 0; }\nuprobe:/bin/bash:no_such_function_xyz { @n = count(); }';
+    for (const [probes, said] of [
+      [2, /attached none of the probes that wait for them \(2 attached/],
+      [3, /^No events in 1\d s: bpftrace runs and its probes are attached/],
+    ] as const) {
+      const lease = new ScriptLease('k', code, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+      lease.hold('d/1/A');
+      lease.registerStarted();
+      lease.registered({ script_id: 's1', variables: { '@n': VARS['@syscalls'] } }, 0);
+      for (let t = 1; t <= 16; t++) {
+        lease.observe(
+          sample(t * 1000, { status: 'started', error: RLIMIT, probes, data_bytes: t * 10, 'data.n': 0 }),
+          t * 1000
+        );
+      }
+      expect({ probes, info: lease.info }).toEqual({ probes, info: expect.stringMatching(said) });
+    }
+  });
+
   it('a script that only prints text is never called stalled: its output comes with events', () => {
     const lease = new ScriptLease('k', 'text', { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
     lease.hold('d/1/A');

@@ -1,7 +1,7 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { LogLineTracker } from '../buffers/LogLineTracker';
 import { withReason } from '../language/failureReasons';
-import { beginLines, noEventsAdvice } from '../language/probeTriggers';
+import { beginLines, noEventsAdvice, scriptProbes } from '../language/probeTriggers';
 import { InstanceValue, MetricValues } from '../pmapi/types';
 import { joinedEventSplitter } from '../scripts/joinOutput';
 import { isNameRanking, isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
@@ -557,13 +557,31 @@ export class ScriptLease {
       this.phaseNow === 'running' &&
       this.startedAt !== undefined &&
       now - this.startedAt >= NO_EVENTS_AFTER_MS;
-    const text = quiet
-      ? `No events in ${Math.round((now - this.startedAt!) / 1000)} s: bpftrace runs and its probes are attached, but none has fired. ${noEventsAdvice(this.text)}`
-      : undefined;
+    const seconds = Math.round((now - (this.startedAt ?? now)) / 1000);
+    const text = !quiet
+      ? undefined
+      : this.noneAttached()
+        ? `No events in ${seconds} s, and bpftrace attached none of the probes that wait for them (${this.probeCount} attached: those that fire by themselves and the PMDA's print timer): bpftrace skips a probe it cannot attach, e.g. a uprobe on a function the binary does not have. Check the probe names against the host (the editor completes them).`
+        : `No events in ${seconds} s: bpftrace runs and its probes are attached, but none has fired. ${noEventsAdvice(this.text)}`;
     if (text?.replace(/\d+ s/, '') !== this.infoText?.replace(/\d+ s/, '')) {
       this.infoText = text;
       this.bump();
     }
+  }
+
+  /**
+   * Whether bpftrace attached no probe that waits for events: its count is no more than the
+   * probes that fire by themselves plus the interval probe the PMDA appends to print the maps
+   * (none with `// custom-output-block`, or without maps). The count alone misleads (see
+   * checkSilence); this is asked only of a script that has seen no event.
+   */
+  private noneAttached(): boolean {
+    if (this.probeCount === undefined) {
+      return false;
+    }
+    const { waiting, byItself } = scriptProbes(this.text);
+    const pmdaPrint = this.vars.some((v) => !v.text) && !/^\/\/\s*custom-output-block\b/m.test(this.text) ? 1 : 0;
+    return waiting.length > 0 && this.probeCount <= byItself + pmdaPrint;
   }
 
   // ------------------------------------------------------------------ death and restarts

@@ -110,9 +110,7 @@ export function firesByItself(probe: string): boolean {
  * (not BEGIN, interval or profile), with what makes it fire.
  */
 export function noEventsAdvice(code: string): string {
-  const probes = [...new Set(scan(code).clauses.flatMap((c) => c.probes.map((p) => p.text)))].filter(
-    (p) => !firesByItself(p)
-  );
+  const probes = scriptProbes(code).waiting;
   const told = probes
     .map((p) => ({ p, why: probeTrigger(p) }))
     .filter((x) => x.why)
@@ -126,6 +124,15 @@ export function noEventsAdvice(code: string): string {
     (rest > 0 ? ` (and ${rest} more probe${rest > 1 ? 's' : ''})` : '') +
     '. Make that happen on the host (or wait for it), and check any filter.'
   );
+}
+
+/**
+ * The script's probe specs: those that wait for something (each once), and how many fire by
+ * themselves (BEGIN, END, interval, profile: each one probe bpftrace attaches whatever the host).
+ */
+export function scriptProbes(code: string): { waiting: string[]; byItself: number } {
+  const all = scan(code).clauses.flatMap((c) => c.probes.map((p) => p.text));
+  return { waiting: [...new Set(all.filter((p) => !firesByItself(p)))], byItself: all.filter(firesByItself).length };
 }
 
 /** How many lines the script prints in BEGIN (a header): they are no sign of events. */
