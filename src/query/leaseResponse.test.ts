@@ -248,6 +248,32 @@ describe('leaseResponse on recorded data', () => {
     );
   });
 
+  it('a ranking the script clears every 5 s stays a table through the clears (syscount-style)', () => {
+    const lease = new ScriptLease(
+      'k',
+      'tracepoint:raw_syscalls:sys_enter { @[comm] = count(); } interval:s:5 { print(@); clear(@); }',
+      { retentionMs: 600_000, pollIntervalMs: 1000, mayControl: true }
+    );
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered(
+      { script_id: 's1', variables: { '@': { single: false, semantics: 1, datatype: 3, metrictype: null } } },
+      0
+    );
+    const buffer = lease.buffers.get('@')!;
+    const comms = Array.from({ length: 30 }, (_, i) => `comm${i}`);
+    const views: string[] = [];
+    for (let s = 0; s < 12; s++) {
+      // Right after a clear (s = 5, 10) the PMDA's print holds no key, then they come back.
+      const row = new Map<string, number | null>(
+        comms.map((c, i) => [c, s % 5 === 0 && s > 0 ? null : (s % 5) * (i + 1)])
+      );
+      buffer.append(T0 + s * 1000, row);
+      views.push(String(leaseResponse({ refId: 'A', code: 'x' }, lease, ALL_TIME).data[0].meta?.custom?.view));
+    }
+    expect(views.slice(1)).toEqual(new Array(11).fill('table'));
+  });
+
   it('sum() is a counter: rates in B/s, and a table shows the increase over the range; max() is a value', () => {
     const lease = fixtureLease('sumbytes.json');
     const bytes = lease.variables.find((v) => v.name === '@bytes')!;

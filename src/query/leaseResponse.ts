@@ -272,18 +272,22 @@ function linesOf(log: LogLineTracker | undefined): number {
   return log ? log.lineCount + (log.partial ? 1 : 0) : 0;
 }
 
-/** Keys whose latest value is a non-zero number (the PMDA reads 0 for a scalar not printed yet). */
+/**
+ * How many keys a map has shown: a keyed map's keys with a value in the buffer's history (the
+ * buffer forgets a key once it has none left), not only those in the newest sample, so a map
+ * the script clears now and then (`interval:s:5 { print(@); clear(@); }`) keeps its view (it
+ * flipped from a table to lines for the second after each clear); a scalar counts once it is not
+ * 0 (the PMDA reads 0 for a scalar not printed yet).
+ */
 function keysWithValues(buffer: WideSeriesBuffer | undefined): number {
   if (!buffer || buffer.length === 0) {
     return 0;
   }
-  let n = 0;
-  for (const key of buffer.keys()) {
-    if (buffer.latest(key)) {
-      n++;
-    }
+  const keys = buffer.keys();
+  if (keys.length === 1 && keys[0] === '') {
+    return buffer.latest('') ? 1 : 0;
   }
-  return n;
+  return keys.filter((key) => key !== '').length;
 }
 
 /** The PMDA-level word for a lease phase, as the editor's status line shows it. */
