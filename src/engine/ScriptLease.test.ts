@@ -16,6 +16,9 @@ const VARS = {
   '@output': { single: true, semantics: 3, datatype: 6, metrictype: 'output' },
 };
 
+/** A script that ends by itself (exit()). */
+const EXITS = 'BEGIN { printf("hi\\n"); @syscalls = 42; exit(); }';
+
 function leaseOf(text = 'text\n// table-retain-lines: 5', mayControl = true) {
   const lease = new ScriptLease('k', text, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl });
   lease.hold('d/1/A');
@@ -147,7 +150,7 @@ interval:s:5 { print(@slow); clear(@slow); }`;
   });
 
   it('exit() is a stop with its last data, not an error', () => {
-    const lease = leaseOf();
+    const lease = leaseOf(EXITS);
     lease.observe(sample(1000, { status: 'stopped', error: '', exit_code: 0, data_bytes: 10 }), 1000);
     expect(lease.phase).toBe('exited');
     expect(lease.exitCode).toBe(0);
@@ -155,7 +158,7 @@ interval:s:5 { print(@slow); clear(@slow); }`;
 
   it('keeps what a script printed before it exited, when the first look already finds it stopped', () => {
     // BEGIN { printf("hi\n"); @syscalls = 42; exit(); }: over before the first tick that reads it.
-    const lease = leaseOf();
+    const lease = leaseOf(EXITS);
     lease.observe(
       sample(1000, {
         status: 'stopped',
@@ -186,8 +189,28 @@ interval:s:5 { print(@slow); clear(@slow); }`;
     expect(lease.buffers.get('@syscalls')?.length).toBe(1);
   });
 
+  it('a script without exit() that stops was stopped on the host: restarted with backoff, or an Editor is waited for', () => {
+    // SIGTERM or SIGINT: bpftrace takes it as Ctrl-C, prints its maps, and exits 0.
+    const editor = leaseOf('tracepoint:a:b { @syscalls = count(); }');
+    editor.observe(
+      sample(1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 10, 'data.syscalls': 5 }),
+      1000
+    );
+    editor.observe(
+      sample(2000, { status: 'stopped', error: '', exit_code: 0, data_bytes: 20, 'data.syscalls': 9 }),
+      2000
+    );
+    expect(editor.phase).toBe('restarting');
+    expect(editor.warnings.join()).toMatch(/never calls exit\(\) .*restarting it in 1 s/);
+    expect(editor.buffers.get('@syscalls')?.latest('')).toBe(9); // its last print is kept
+    expect(editor.restartDue(3000)).toBe('s1');
+    const viewer = leaseOf('tracepoint:a:b { @syscalls = count(); }', false);
+    viewer.observe(sample(2000, { status: 'stopped', error: '', exit_code: 0, data_bytes: 20 }), 2000);
+    expect(viewer.warnings.join()).toMatch(/never calls exit\(\).*runs again when an Editor/);
+  });
+
   it('keeps the last print of a script that ran, then exited', () => {
-    const lease = leaseOf();
+    const lease = leaseOf(EXITS);
     lease.observe(
       sample(1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 10, 'data.syscalls': 5 }),
       1000

@@ -1,7 +1,7 @@
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { LogLineTracker } from '../buffers/LogLineTracker';
 import { withReason } from '../language/failureReasons';
-import { beginLines, noEventsAdvice, scriptProbes } from '../language/probeTriggers';
+import { beginLines, callsExit, noEventsAdvice, scriptProbes } from '../language/probeTriggers';
 import { InstanceValue, MetricValues } from '../pmapi/types';
 import { joinedEventSplitter } from '../scripts/joinOutput';
 import { isNameRanking, isScratch, MapUsage, mapUsage } from '../scripts/mapUsage';
@@ -413,7 +413,14 @@ export class ScriptLease {
       }
       if (typeof exitCode === 'number') {
         this.exit = exitCode;
-        this.move('exited');
+        if (callsExit(this.text)) {
+          this.move('exited');
+        } else {
+          // No exit() in the script: stopped from outside (SIGTERM or SIGINT, which bpftrace takes
+          // as Ctrl-C: it prints, then exits 0), or bpftrace gave up by itself (a ustack map did,
+          // exit code 0, after ~40 s of failed stack lookups): no end the panel asked for.
+          this.stoppedOutside(now);
+        }
       }
       this.bump();
       return true;
@@ -587,8 +594,22 @@ export class ScriptLease {
   // ------------------------------------------------------------------ death and restarts
 
   private died(signal: number, now: number) {
+    this.restartAfter(
+      `bpftrace was killed (signal ${signal}${signal === 9 ? ', SIGKILL: the OOM killer or someone on the host' : ''})`,
+      now
+    );
+  }
+
+  private stoppedOutside(now: number) {
+    this.restartAfter(
+      'bpftrace stopped although the script never calls exit() (a SIGTERM or SIGINT on the host, or bpftrace giving up by itself)',
+      now
+    );
+  }
+
+  /** A script that ended without being asked: restarted with backoff (an Editor's), or told. */
+  private restartAfter(what: string, now: number) {
     this.deaths = [...this.deaths.filter((t) => now - t < 60_000), now];
-    const what = `bpftrace was killed (signal ${signal}${signal === 9 ? ', SIGKILL: the OOM killer or someone on the host' : ''})`;
     if (!this.options.mayControl) {
       this.passing = [`${what}; it runs again when an Editor's panel restarts it.`];
       this.move('died');
@@ -597,7 +618,7 @@ export class ScriptLease {
     if (this.deaths.length > MAX_RESTARTS_PER_MINUTE) {
       this.move('died');
       this.move('gaveUp');
-      this.errorText = `${what} ${this.deaths.length} times in the last minute; bpflive stopped restarting it. Check the host's kernel log (dmesg) and memory, then run the query again.`;
+      this.errorText = `${what} ${this.deaths.length} times in the last minute; bpflive stopped restarting it. Check the host (its kernel log, dmesg; its memory; what stops bpftrace), then run the query again.`;
       return;
     }
     const backoff = 1000 * 2 ** (this.deaths.length - 1);

@@ -135,6 +135,12 @@ export function scriptProbes(code: string): { waiting: string[]; byItself: numbe
   return { waiting: [...new Set(all.filter((p) => !firesByItself(p)))], byItself: all.filter(firesByItself).length };
 }
 
+/** Whether the script can end by itself: it calls exit() somewhere (not in a comment or a string). */
+export function callsExit(code: string): boolean {
+  const tokens = scan(code).tokens.filter((t) => t.kind !== 'comment');
+  return tokens.some((t, i) => t.kind === 'ident' && t.text === 'exit' && tokens[i + 1]?.text === '(');
+}
+
 /** How many lines the script prints in BEGIN (a header): they are no sign of events. */
 export function beginLines(code: string): number {
   const scanned = scan(code);

@@ -7,13 +7,13 @@ import { fixtureLease } from '../test/fixtures';
 const ALL_TIME = { from: 0, to: Infinity };
 const T0 = 1_700_000_000_000;
 
-function newLease() {
-  return new ScriptLease('k', 'text', { retentionMs: 600_000, pollIntervalMs: 1000, mayControl: true });
+function newLease(text = 'text') {
+  return new ScriptLease('k', text, { retentionMs: 600_000, pollIntervalMs: 1000, mayControl: true });
 }
 
 /** A lease through its real transitions: registered, then printed once. */
-function runningLease() {
-  const lease = newLease();
+function runningLease(text?: string) {
+  const lease = newLease(text);
   lease.hold('d/1/A');
   lease.registerStarted();
   lease.registered(
@@ -86,7 +86,7 @@ describe('leaseResponse', () => {
   });
 
   it('a stopped script keeps its data and says so', () => {
-    const lease = runningLease();
+    const lease = runningLease('tracepoint:a:b { @n = count(); } interval:s:3 { exit(); }');
     const stopped = (value: string | number, leaf: string) => [
       `bpftrace.scripts.s1.${leaf}`,
       { pmid: '1', name: leaf, instances: [{ instance: null, value }] },

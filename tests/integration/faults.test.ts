@@ -161,6 +161,31 @@ describe('faults: processes die', () => {
     run.stop();
   });
 
+  it('SIGTERM of a bpftrace (a script without exit()): said so, restarted, data again, one process', async () => {
+    // bpftrace takes SIGTERM as Ctrl-C: it prints its maps and exits 0, as an exit() would.
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: SYSCALLS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const lease = ds.endpoint.lease(prepareScript(SYSCALLS, { namespace: 'bpflive' }).key)!;
+    const pid = await pidOf(lease.scriptId!);
+    sh(`kill -TERM ${pid}`);
+    const stoppedAt = Date.now();
+    await waitFor('the warning', () => run.sawNotice(stoppedAt, /never calls exit\(\).*restarting it/), 10_000).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}; notices since:\n${run.noticesSince(stoppedAt)}`);
+      }
+    );
+    await waitFor('a new bpftrace', () => bpftracePids().length === 1 && !bpftracePids().includes(pid), 20_000);
+    const startedAt = Date.now();
+    await waitFor('data again', () => run.firstArrivalAfter(startedAt) !== undefined, 20_000);
+    report(
+      `SIGTERM bpftrace: restarted after ${startedAt - stoppedAt} ms, data ${ticksBetween(startedAt, run.firstArrivalAfter(startedAt)!)} tick(s) after the new process`
+    );
+    expect(run.errors('A')).toHaveLength(0);
+    expect(run.notices().some((n) => /has stopped/.test(n))).toBe(false);
+    run.stop();
+  });
+
   it('SIGKILL of the bpftrace PMDA: a warning while data is missing, data within 2 ticks of its return, no orphans', async () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: TICKS }, { code: SYSCALLS }]));
