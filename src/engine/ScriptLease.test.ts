@@ -287,6 +287,40 @@ interval:s:5 { print(@slow); clear(@slow); }`;
     expect(lease.info).toMatch(/^No events in 1\d s/); // never "starting" forever
   });
 
+  it('a profile of stacks that never prints past its first, empty print is stalled, not without events', () => {
+    // profile:hz:999 keyed by both stacks: bpftrace at 97 % of a CPU, data_bytes at 51 for 43 s.
+    const stacks = { '@': { single: false, semantics: 1, datatype: 3, metrictype: 'stacks' } };
+    const code = 'profile:hz:999 { @[kstack, ustack, comm, tid] = count(); }';
+    const lease = new ScriptLease('k', code, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered({ script_id: 's1', variables: stacks }, 0);
+    const name = 'bpftrace.scripts.s1.data.root';
+    for (let t = 1; t <= 20; t++) {
+      const values = new Map(sample(t * 1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 51 }).values);
+      values.set(name, { pmid: '1', name, instances: [] });
+      lease.observe({ t: t * 1000, values, keysOf: () => ({ keys: [], complete: true }) }, t * 1000);
+    }
+    expect(lease.phase).toBe('stalled');
+    expect(lease.warnings.join()).toMatch(/has not printed its maps for 1\d s/);
+    expect(lease.info ?? '').not.toMatch(/No events/);
+    // With a filter it may stay empty (an idle host's samples are all pid 0): no stall.
+    const filtered = new ScriptLease('k', code.replace('{', '/pid != 0/ {'), {
+      retentionMs: 60_000,
+      pollIntervalMs: 1000,
+      mayControl: true,
+    });
+    filtered.hold('d/1/A');
+    filtered.registerStarted();
+    filtered.registered({ script_id: 's1', variables: stacks }, 0);
+    for (let t = 1; t <= 20; t++) {
+      const values = new Map(sample(t * 1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 51 }).values);
+      values.set(name, { pmid: '1', name, instances: [] });
+      filtered.observe({ t: t * 1000, values, keysOf: () => ({ keys: [], complete: true }) }, t * 1000);
+    }
+    expect(filtered.phase).toBe('running');
+  });
+
   it('a keyed map with no events yet is silent, not stalled (bpftrace prints nothing for it)', () => {
     const keyed = { '@retransmits': { single: false, semantics: 1, datatype: 3, metrictype: null } };
     const lease = new ScriptLease('k', 'text', { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });

@@ -120,6 +120,8 @@ export class ScriptLease {
    * count of rare events (tcpretrans on a calm network) would otherwise look stuck after 5 s.
    */
   private mapsEmpty = false;
+  /** See onlyTimedProbes (the text never changes: read once). */
+  private timedOnly?: boolean;
   private retryAtMs = 0;
   private transientFailures = 0;
   private deaths: number[] = [];
@@ -219,7 +221,22 @@ export class ScriptLease {
    * are all keyed and still empty, is never "late".
    */
   private get printsMaps(): boolean {
-    return !this.mapsEmpty && this.vars.some((v) => !v.text);
+    return (!this.mapsEmpty || this.onlyTimedProbes) && this.vars.some((v) => !v.text);
+  }
+
+  /**
+   * Whether every probe of the script fires by itself (profile, interval, BEGIN) and does its work
+   * every time (no filter, no condition): its maps cannot stay empty, so bpftrace printing nothing
+   * for long is a stall (a 999 Hz profile of stacks kept bpftrace busy for 43 s without a print,
+   * and was told "no events"), never a wait for events. (`profile /pid != 0/` on an idle host
+   * may well stay empty.)
+   */
+  private get onlyTimedProbes(): boolean {
+    if (this.timedOnly === undefined) {
+      const probes = scriptProbes(this.text);
+      this.timedOnly = probes.waiting.length === 0 && !probes.conditional;
+    }
+    return this.timedOnly;
   }
 
   // ------------------------------------------------------------------ registration

@@ -127,12 +127,21 @@ export function noEventsAdvice(code: string): string {
 }
 
 /**
- * The script's probe specs: those that wait for something (each once), and how many fire by
- * themselves (BEGIN, END, interval, profile: each one probe bpftrace attaches whatever the host).
+ * The script's probe specs: those that wait for something (each once), how many fire by
+ * themselves (BEGIN, END, interval, profile: each one probe bpftrace attaches whatever the host),
+ * and whether some clause does its work only on some firings (a filter, an `if`, a `?:`).
  */
-export function scriptProbes(code: string): { waiting: string[]; byItself: number } {
-  const all = scan(code).clauses.flatMap((c) => c.probes.map((p) => p.text));
-  return { waiting: [...new Set(all.filter((p) => !firesByItself(p)))], byItself: all.filter(firesByItself).length };
+export function scriptProbes(code: string): { waiting: string[]; byItself: number; conditional: boolean } {
+  const scanned = scan(code);
+  const all = scanned.clauses.flatMap((c) => c.probes.map((p) => p.text));
+  const conditional =
+    scanned.clauses.some((c) => c.filter) ||
+    scanned.tokens.some((t) => t.region === 'action' && ((t.kind === 'ident' && t.text === 'if') || t.text === '?'));
+  return {
+    waiting: [...new Set(all.filter((p) => !firesByItself(p)))],
+    byItself: all.filter(firesByItself).length,
+    conditional,
+  };
 }
 
 /** Whether the script can end by itself: it calls exit() somewhere (not in a comment or a string). */
