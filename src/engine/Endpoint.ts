@@ -1140,7 +1140,11 @@ function describeTransport(e: unknown): string {
   if (e instanceof PmapiError) {
     switch (e.kind) {
       case 'unreachable':
-        return `pmproxy cannot be reached (${e.message}); retrying.`;
+        // No answer at all within the request timeout: a hung pmproxy, or one waiting on a hung
+        // pmcd past its own 10 s (queued behind another request), so neither is blamed alone.
+        return /^no answer in/.test(e.message)
+          ? `pmproxy does not answer (${e.message}): pmproxy, or the pmcd it waits for, is hung or overloaded; retrying.`
+          : `pmproxy cannot be reached (${e.message}); retrying.`;
       case 'pmcdUnreachable':
         return `pmproxy cannot reach pmcd (${e.message}); retrying.`;
       case 'unknownMetric':

@@ -361,7 +361,7 @@ describe('faults: pmproxy and pmcd', () => {
         'both say pmproxy does not answer',
         () =>
           runs.every((r, i) => {
-            if (r.notices().some((n) => /pmproxy cannot be reached \(no answer in 15 s\)/.test(n))) {
+            if (r.notices().some((n) => /pmproxy does not answer \(no answer in 15 s\)/.test(n))) {
               saidAfter[i] ??= Date.now() - stoppedAt;
             }
             return saidAfter[i] !== undefined;
@@ -377,7 +377,7 @@ describe('faults: pmproxy and pmcd', () => {
     const ticks = runs.map((r) => ticksBetween(backAt, r.firstArrivalAfter(backAt)!));
     await waitFor(
       'the notices cleared',
-      () => runs.every((r) => !r.notices().some((n) => /cannot be reached/.test(n))),
+      () => runs.every((r) => !r.notices().some((n) => /cannot be reached|does not answer/.test(n))),
       10_000
     );
     report(
