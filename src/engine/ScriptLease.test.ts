@@ -19,6 +19,15 @@ const VARS = {
 /** A script that ends by itself (exit()). */
 const EXITS = 'BEGIN { printf("hi\\n"); @syscalls = 42; exit(); }';
 
+/** One print of @syscalls = 5, then bpftrace stopped (exit code 0) after printing 9. */
+function ranThenStopped(lease: ScriptLease) {
+  lease.observe(
+    sample(1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 10, 'data.syscalls': 5 }),
+    1000
+  );
+  lease.observe(sample(2000, { status: 'stopped', error: '', exit_code: 0, data_bytes: 20, 'data.syscalls': 9 }), 2000);
+}
+
 function leaseOf(text = 'text\n// table-retain-lines: 5', mayControl = true) {
   const lease = new ScriptLease('k', text, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl });
   lease.hold('d/1/A');
@@ -192,14 +201,7 @@ interval:s:5 { print(@slow); clear(@slow); }`;
   it('a script without exit() that stops was stopped on the host: restarted with backoff, or an Editor is waited for', () => {
     // SIGTERM or SIGINT: bpftrace takes it as Ctrl-C, prints its maps, and exits 0.
     const editor = leaseOf('tracepoint:a:b { @syscalls = count(); }');
-    editor.observe(
-      sample(1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 10, 'data.syscalls': 5 }),
-      1000
-    );
-    editor.observe(
-      sample(2000, { status: 'stopped', error: '', exit_code: 0, data_bytes: 20, 'data.syscalls': 9 }),
-      2000
-    );
+    ranThenStopped(editor);
     expect(editor.phase).toBe('restarting');
     expect(editor.warnings.join()).toMatch(/never calls exit\(\) .*restarting it in 1 s/);
     expect(editor.buffers.get('@syscalls')?.latest('')).toBe(9); // its last print is kept
@@ -211,14 +213,7 @@ interval:s:5 { print(@slow); clear(@slow); }`;
 
   it('keeps the last print of a script that ran, then exited', () => {
     const lease = leaseOf(EXITS);
-    lease.observe(
-      sample(1000, { status: 'started', error: RLIMIT, probes: 2, data_bytes: 10, 'data.syscalls': 5 }),
-      1000
-    );
-    lease.observe(
-      sample(2000, { status: 'stopped', error: '', exit_code: 0, data_bytes: 20, 'data.syscalls': 9 }),
-      2000
-    );
+    ranThenStopped(lease);
     expect(lease.phase).toBe('exited');
     expect(lease.buffers.get('@syscalls')?.latest('')).toBe(9);
   });
