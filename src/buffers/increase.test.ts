@@ -1,4 +1,4 @@
-import { counterIncrease, increaseOverRows, increaseRows } from './increase';
+import { counterIncrease, increaseOverRows, increaseRows, latestInRange } from './increase';
 
 // Five prints one second apart; the counter grows by 1, 2, 4, 8 between them.
 const times = [1000, 2000, 3000, 4000, 5000];
@@ -71,5 +71,21 @@ describe('increaseOverRows (a stack map: cumulative counts → samples in rows f
 
   it('a key first seen mid-stream counts in full (back-filled nulls before it)', () => {
     expect(increaseOverRows([null, null, 3, 3, 5], { first: 1, last: 4 })).toBe(5);
+  });
+});
+
+describe('latestInRange: what a map that is no running total holds for a range', () => {
+  it('takes the newest row with a value inside the range, bounds included; null for none', () => {
+    const values = [1, null, 3, NaN, 5];
+    expect(latestInRange(times, values, 1000, 5000)).toBe(5);
+    expect(latestInRange(times, values, 1000, 4999)).toBe(3); // NaN is no value
+    expect(latestInRange(times, values, 2000, 2000)).toBeNull();
+    expect(latestInRange(times, values, 6000, Infinity)).toBeNull();
+  });
+
+  it('reads a buffer’s raw values with their offset', () => {
+    expect(latestInRange(times, { values: new Float32Array([1, 2, NaN, NaN, NaN]), offset: 2 ** 40 }, 0, 5000)).toBe(
+      2 + 2 ** 40
+    );
   });
 });

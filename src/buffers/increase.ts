@@ -66,3 +66,24 @@ export function counterIncrease(
   const rows = increaseRows(times, from, to);
   return rows.first <= rows.last ? increaseOverRows(column, rows) : null;
 }
+
+/**
+ * The newest value at a row with from <= time <= to, or null when none has one: what a map that is
+ * not a running total (a max(), or counts per period the script clears) holds for the range.
+ */
+export function latestInRange(
+  times: ArrayLike<number>,
+  column: SeriesColumn | RawValues,
+  from: number,
+  to: number
+): number | null {
+  const { values, offset } = 'offset' in column ? column : { values: column, offset: 0 };
+  for (let i = times.length - 1; i >= 0 && times[i] >= from; i--) {
+    const v = values[i];
+    // (null or NaN is no value, see RawValues.)
+    if (times[i] <= to && v !== null && v !== undefined && v === v) {
+      return v + offset;
+    }
+  }
+  return null;
+}

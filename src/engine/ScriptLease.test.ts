@@ -71,23 +71,32 @@ r { printf("%d\\n", nsecs - @start[tid]); delete(@start[tid]); }`;
     expect(lease.buffers.get('@bytes')?.counter).toBe(true);
   });
 
-  it('shows a count the script clears every second (vfsstat-style) as its count per second, not as a rate of it', () => {
-    const code = `tracepoint:raw_syscalls:sys_enter { @n = count(); @slow = count(); @lat = hist(1); }
-interval:s:1 { print(@n); clear(@n); clear(@lat); }
+  it('shows a count or histogram the script clears every second (vfsstat-style) as its counts per second, not as a rate of them', () => {
+    const code = `tracepoint:raw_syscalls:sys_enter { @n = count(); @slow = count(); @lat = hist(1); @stacks[kstack] = count(); }
+interval:s:1 { print(@n); clear(@n); print(@lat); clear(@lat); clear(@stacks); }
 interval:s:5 { print(@slow); clear(@slow); }`;
     const lease = new ScriptLease('k', code, { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
     lease.hold('d/1/A');
     lease.registerStarted();
     lease.registered(
-      { script_id: 's1', variables: { '@n': VARS['@syscalls'], '@slow': VARS['@syscalls'], '@lat': VARS['@lat'] } },
+      {
+        script_id: 's1',
+        variables: {
+          '@n': VARS['@syscalls'],
+          '@slow': VARS['@syscalls'],
+          '@lat': VARS['@lat'],
+          '@stacks': { single: false, semantics: 1, datatype: 3, metrictype: 'stacks' },
+        },
+      },
       0
     );
-    // Cleared every 5 s: a running total between clears (each clear one gap in its rates).
-    // A histogram's views count increases per bucket: it stays a counter.
+    // Cleared every 5 s: a running total between clears (each clear one gap in its rates). A
+    // stack map stays a counter: the flame graph adds up its increases across clears.
     expect(lease.variables.map((v) => [v.name, v.counter])).toEqual([
       ['@n', false],
       ['@slow', true],
-      ['@lat', true],
+      ['@lat', false],
+      ['@stacks', true],
     ]);
     expect(lease.buffers.get('@n')?.counter).toBe(false);
   });

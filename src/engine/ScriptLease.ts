@@ -800,11 +800,11 @@ function variableInfo(
 ): VariableInfo {
   const text = v.datatype === PM_TYPE_STRING;
   const used = text ? undefined : usage.get(name);
-  // A count() or sum() the script clears on a timer at least as often as the PMDA prints
-  // (`interval:s:1 { print(@); clear(@); }`) holds the count of one period at each print: rates
-  // of it would be 0 or noise. Histograms and stack maps stay counters: their views add up
-  // increases (and the flame graph's across clears).
-  const perPeriod = (used?.clearedEveryMs ?? Infinity) <= PRINT_INTERVAL_MS && v.metrictype === null;
+  // A count(), sum() or histogram the script clears on a timer at least as often as the PMDA
+  // prints (`interval:s:1 { print(@); clear(@); }`) holds the counts of one period at each print:
+  // rates or increases of them would be 0 or noise (a heatmap then draws each print, a histogram
+  // the newest). Stack maps stay counters: the flame graph adds up increases across clears.
+  const perPeriod = (used?.clearedEveryMs ?? Infinity) <= PRINT_INTERVAL_MS && v.metrictype !== 'stacks';
   return {
     name,
     metric: dataMetric(scriptId, name),

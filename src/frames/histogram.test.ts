@@ -93,6 +93,20 @@ describe('buildHistogramFrame', () => {
     expect(frame.fields[1].values).toEqual([1, 0, 3]);
   });
 
+  it('shows the newest print in the range of a histogram the script clears every second', () => {
+    // Each print holds one second's counts (interval:s:1 { print(@); clear(@); }): no increases.
+    const b = bufferWith(false, [
+      { '1-1': 5, '2-3': 1 },
+      { '1-1': 3, '2-3': 4 },
+      { '1-1': 6, '2-3': null },
+    ]);
+    const counts = (from: number, to: number) =>
+      buildHistogramFrame(b, { refId: 'A', variable: '@x', from, to }).fields[1].values;
+    expect(counts(-Infinity, Infinity)).toEqual([6, 0]); // a bucket the newest print lacks: none counted
+    expect(counts(T0, T0 + 1000)).toEqual([3, 4]);
+    expect(counts(T0 + 5000, Infinity)).toEqual([null, null]);
+  });
+
   it('is an empty bucket/count frame when there are no buckets', () => {
     const b = bufferWith(true, [{ '': 1 }, { '': 2 }]);
     const frame = buildHistogramFrame(b, { refId: 'A', variable: '@x', ...ALL });

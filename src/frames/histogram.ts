@@ -2,6 +2,7 @@ import { DataFrame, FieldType } from '@grafana/data';
 
 import { increaseOverRows, increaseRows } from '../buffers/increase';
 import type { RawValues, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
+import { upperBound } from '../shared/sorted';
 import { bucketSpans, formatBucketRange, orderBuckets } from './buckets';
 
 export interface HistogramFrameOptions {
@@ -28,14 +29,18 @@ export interface HistogramFrameOptions {
  * buckets collapse into one bar at the right and open buckets (±Inf) cannot be placed at all.
  *
  * The counts are the increases seen during [from, to] (see counterIncrease in buffers/increase),
- * null when the range holds no sample that tells one.
+ * null when the range holds no sample that tells one. A histogram the script clears every period
+ * (not a counter: each print holds one period's counts) shows its newest print in the range.
  */
 export function buildHistogramFrame(buffer: WideSeriesBuffer, options: HistogramFrameOptions): DataFrame {
   const spans = bucketSpans(orderBuckets(buffer.keys()));
   const labels: string[] = [];
   const counts: Array<number | null> = [];
   const rows = increaseRows(buffer.times, options.from, options.to);
-  const known = rows.first <= rows.last;
+  // Cleared every period: the newest print in the range holds its counts (a bucket it lacks: 0).
+  const newest = buffer.counter ? -1 : upperBound(buffer.times, options.to) - 1;
+  const perPeriod = !buffer.counter && newest >= 0 && buffer.times[newest] >= options.from;
+  const known = perPeriod || (buffer.counter && rows.first <= rows.last);
   for (const span of spans) {
     labels.push(formatBucketRange(span, options.unit));
     if (!known) {
@@ -43,6 +48,10 @@ export function buildHistogramFrame(buffer: WideSeriesBuffer, options: Histogram
     } else if (span.key === undefined) {
       // A gap between two buckets the PMDA reported: nothing was counted there.
       counts.push(0);
+    } else if (perPeriod) {
+      const { values, offset } = buffer.values(span.key) as RawValues;
+      const v = values[newest];
+      counts.push(v === null || v !== v ? 0 : v + offset);
     } else {
       counts.push(increaseOverRows(buffer.values(span.key) as RawValues, rows));
     }

@@ -2,6 +2,7 @@ import { DataFrame, Field, FieldType } from '@grafana/data';
 
 import type { RawValues, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { parseCsvRecords } from './csv';
+import { latestInRange } from '../buffers/increase';
 import { counterIncrease } from './histogram';
 
 /**
@@ -164,7 +165,7 @@ export function buildMapTableFrame(buffer: WideSeriesBuffer, options: MapTableFr
   const rows: MapRow[] = [];
   for (const key of buffer.keys()) {
     const column = buffer.values(key) as RawValues;
-    const value = buffer.counter ? counterIncrease(times, column, from, to) : latestValue(times, column, from, to);
+    const value = buffer.counter ? counterIncrease(times, column, from, to) : latestInRange(times, column, from, to);
     if (value !== null && (!buffer.counter || value > 0)) {
       rows.push({ key, value });
     }
@@ -204,18 +205,6 @@ function keyField(name: string, parts: string[]): Field {
   return numbers
     ? { name, type: FieldType.number, config: {}, values: numbers }
     : { name, type: FieldType.string, config: {}, values: parts };
-}
-
-/** The newest non-null value with from <= time <= to. */
-function latestValue(times: readonly number[], column: RawValues, from: number, to: number): number | null {
-  for (let i = times.length - 1; i >= 0 && times[i] >= from; i--) {
-    const v = column.values[i];
-    // (null or NaN is no value, see RawValues.)
-    if (times[i] <= to && v !== null && v !== undefined && v === v) {
-      return v + column.offset;
-    }
-  }
-  return null;
 }
 
 /**
