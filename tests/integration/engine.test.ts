@@ -128,6 +128,44 @@ describe('live engine on the real stack', () => {
     run.stop();
   });
 
+  it('a histogram the script prints and clears every second (biolatency-style) draws each second’s counts', async () => {
+    const ds = newDataSource();
+    // 100 values a second, all 10: the [8, 16) bucket.
+    const code = 'interval:ms:10 { @h = hist(10); } interval:s:1 { print(@h); clear(@h); }';
+    const run = new PanelRun(
+      ds,
+      request([
+        { code, format: 'heatmap' },
+        { code, format: 'histogram' },
+      ])
+    );
+    const cells = () => {
+      const frame = run.frames('A')[0];
+      const bucket = frame?.fields.find((f) => f.labels?.le === '16');
+      return ((bucket?.values ?? []) as Array<number | null>).filter((v): v is number => v !== null);
+    };
+    await waitFor('5 cells', () => cells().length >= 5, 30_000);
+    const bar = () => {
+      const frame = run.frames('B')[0];
+      const i = ((frame?.fields[0].values ?? []) as string[]).indexOf('[8, 16)');
+      return i < 0 ? undefined : (frame!.fields[1].values[i] as number | null);
+    };
+    const aboutHundred = (v: number | null | undefined) => v !== null && v !== undefined && v >= 70 && v <= 130;
+    // The heatmap's cells after the first (bpftrace starts mid-second: its first print is
+    // partial), and the histogram's newest print (so the first may be partial too).
+    await waitFor(
+      'each second’s counts on both',
+      () => {
+        const full = cells().slice(1);
+        return aboutHundred([...full].sort((x, y) => x - y)[Math.floor(full.length / 2)]) && aboutHundred(bar());
+      },
+      10_000
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}: expected about 100 a second, got cells ${JSON.stringify(cells())}, bar ${bar()}`);
+    });
+    run.stop();
+  });
+
   it('a script that prints and exits at once keeps what it printed, and says it stopped', async () => {
     const ds = newDataSource();
     const code = 'BEGIN { printf("hello from BEGIN\\n"); @answer = 42; exit(); }';
