@@ -177,33 +177,21 @@ interval:s:5 { print(@slow); clear(@slow); }`;
   it('keeps what a script printed before it exited, when the first look already finds it stopped', () => {
     // BEGIN { printf("hi\n"); @syscalls = 42; exit(); }: over before the first tick that reads it.
     const lease = leaseOf(EXITS);
-    lease.observe(
-      sample(1000, {
-        status: 'stopped',
-        error: '',
-        exit_code: 0,
-        data_bytes: 40,
-        'data.syscalls': 42,
-        'data.output': 'hi\n',
-      }),
-      1000
-    );
+    const stopped = {
+      status: 'stopped',
+      error: '',
+      exit_code: 0,
+      data_bytes: 40,
+      'data.syscalls': 42,
+      'data.output': 'hi\n',
+    };
+    lease.observe(sample(1000, stopped), 1000);
     expect(lease.phase).toBe('exited');
     expect(lease.buffers.get('@syscalls')?.length).toBe(1);
     expect(lease.buffers.get('@syscalls')?.latest('')).toBe(42);
     expect(lease.texts.get('@output')).toBe('hi\n');
     // Read again (an exited script stays read for its panel): nothing new, nothing twice.
-    lease.observe(
-      sample(2000, {
-        status: 'stopped',
-        error: '',
-        exit_code: 0,
-        data_bytes: 40,
-        'data.syscalls': 42,
-        'data.output': 'hi\n',
-      }),
-      2000
-    );
+    lease.observe(sample(2000, stopped), 2000);
     expect(lease.buffers.get('@syscalls')?.length).toBe(1);
   });
 

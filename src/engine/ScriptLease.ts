@@ -120,8 +120,8 @@ export class ScriptLease {
    * count of rare events (tcpretrans on a calm network) would otherwise look stuck after 5 s.
    */
   private mapsEmpty = false;
-  /** See onlyTimedProbes (the text never changes: read once). */
-  private timedOnly?: boolean;
+  /** The script's probes (see scriptProbes): read once, the text never changes. */
+  private probeKinds?: ReturnType<typeof scriptProbes>;
   private retryAtMs = 0;
   private transientFailures = 0;
   private deaths: number[] = [];
@@ -232,11 +232,8 @@ export class ScriptLease {
    * may well stay empty.)
    */
   private get onlyTimedProbes(): boolean {
-    if (this.timedOnly === undefined) {
-      const probes = scriptProbes(this.text);
-      this.timedOnly = probes.waiting.length === 0 && !probes.conditional;
-    }
-    return this.timedOnly;
+    const probes = this.probesOfText();
+    return probes.waiting.length === 0 && !probes.conditional;
   }
 
   // ------------------------------------------------------------------ registration
@@ -599,11 +596,15 @@ export class ScriptLease {
    * (none with `// custom-output-block`, or without maps). The count alone misleads (see
    * checkSilence); this is asked only of a script that has seen no event.
    */
+  private probesOfText(): ReturnType<typeof scriptProbes> {
+    return (this.probeKinds ??= scriptProbes(this.text));
+  }
+
   private noneAttached(): boolean {
     if (this.probeCount === undefined) {
       return false;
     }
-    const { waiting, byItself } = scriptProbes(this.text);
+    const { waiting, byItself } = this.probesOfText();
     const pmdaPrint = this.vars.some((v) => !v.text) && !/^\/\/\s*custom-output-block\b/m.test(this.text) ? 1 : 0;
     return waiting.length > 0 && this.probeCount <= byItself + pmdaPrint;
   }

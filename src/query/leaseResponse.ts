@@ -287,7 +287,7 @@ function keysWithValues(buffer: WideSeriesBuffer | undefined): number {
   if (keys.length === 1 && keys[0] === '') {
     return buffer.latest('') ? 1 : 0;
   }
-  return keys.filter((key) => key !== '').length;
+  return keys.length - (keys.includes('') ? 1 : 0);
 }
 
 /** The PMDA-level word for a lease phase, as the editor's status line shows it. */
