@@ -130,6 +130,36 @@ interval:s:5 { print(@slow); clear(@slow); }`;
     expect(lease.buffers.get('@syscalls')!.hasRates).toBe(true);
   });
 
+  it('wants fast ticks past bpftrace’s "Attaching" line, until its prints give a rate (at most 5 s)', () => {
+    const lease = leaseOf();
+    const rate = () => lease.buffers.get('@syscalls')!.column('', 'rate')?.at(-1);
+    expect(lease.awaitingFirstData(100)).toBe(true);
+    // As the PMDA reports a fresh bpftrace (recorded): started at once, 51 bytes of its
+    // "Attaching N probes..." line, the scalar still 0; its first print a second later.
+    lease.observe(
+      sample(300, { status: 'started', error: RLIMIT, probes: 1, data_bytes: 51, 'data.syscalls': 0 }),
+      300
+    );
+    expect(lease.phase).toBe('running');
+    expect(lease.awaitingFirstData(300)).toBe(true);
+    let t = 300;
+    let bytes = 51;
+    while (typeof rate() !== 'number') {
+      t += 1000;
+      bytes += 292;
+      expect(lease.awaitingFirstData(t)).toBe(true);
+      lease.observe(sample(t, { status: 'started', data_bytes: bytes, 'data.syscalls': (t - 300) / 100 }), t);
+      expect(t).toBeLessThan(5000);
+    }
+    expect(rate()).toBe(10);
+    expect(lease.awaitingFirstData(t)).toBe(false);
+    // A script whose prints never give a rate is not hurried past 5 s.
+    const quiet = leaseOf();
+    quiet.observe(sample(300, { status: 'started', error: RLIMIT, probes: 1, data_bytes: 51 }), 300);
+    expect(quiet.awaitingFirstData(4900)).toBe(true);
+    expect(quiet.awaitingFirstData(5100)).toBe(false);
+  });
+
   it('reads the (large) error text only while it can matter', () => {
     const lease = leaseOf();
     expect(lease.metricNames()).toContain('bpftrace.scripts.s1.error');

@@ -112,6 +112,8 @@ export class ScriptLease {
   private lastDataBytes?: number;
   private lastPrintAt?: number;
   private lastSampleT?: number;
+  /** A sample since the start came with a known span (its counters could have a rate). */
+  private spanned = false;
   private readonly prints = new PrintCounter();
   private sawEvents = false;
   /**
@@ -210,9 +212,15 @@ export class ScriptLease {
     );
   }
 
-  /** The first values are due soon: worth a faster tick (for a few seconds at most). */
+  /**
+   * The first values are due soon: worth a faster tick (for a few seconds at most). Running is not
+   * enough: bpftrace's first output is its "Attaching N probes" line, a second before its first
+   * print, and a rate needs a print after it. Hurrying only until that line left the first print to
+   * the steady tick, up to a whole interval after bpftrace printed it.
+   */
   awaitingFirstData(now: number): boolean {
-    return this.phaseNow === 'starting' && this.startedAt !== undefined && now - this.startedAt < 5000;
+    const early = this.phaseNow === 'starting' || (this.phaseNow === 'running' && !this.spanned);
+    return early && this.startedAt !== undefined && now - this.startedAt < 5000;
   }
 
   /**
@@ -335,6 +343,7 @@ export class ScriptLease {
     this.startChecks = 0;
     this.lastDataBytes = undefined;
     this.lastPrintAt = undefined;
+    this.spanned = false;
     this.mapsEmpty = false;
     this.prints.reset();
     this.probeCount = undefined;
@@ -476,6 +485,7 @@ export class ScriptLease {
     if (this.lastDataBytes !== undefined && this.lastSampleT !== undefined) {
       const prints = this.prints.count(sample.t - this.lastSampleT, dataBytes - this.lastDataBytes, printsText);
       spanMs = prints === undefined ? NaN : prints * PRINT_INTERVAL_MS;
+      this.spanned ||= prints !== undefined;
     }
     this.lastDataBytes = dataBytes;
     this.lastSampleT = sample.t;
