@@ -343,6 +343,42 @@ interval:s:5 { print(@slow); clear(@slow); }`;
     expect(filtered.phase).toBe('running');
   });
 
+  it('says when a map reached bpftrace’s 4096 keys (new keys dropped), and no longer once it has fewer', () => {
+    const lease = new ScriptLease('k', 'text', { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });
+    lease.hold('d/1/A');
+    lease.registerStarted();
+    lease.registered(
+      {
+        script_id: 's1',
+        variables: {
+          '@bypid': { single: false, semantics: 1, datatype: 3, metrictype: null },
+          '@lat': VARS['@lat'],
+        },
+      },
+      0
+    );
+    const at = (t: number, keys: number) => {
+      const values = new Map(sample(t, { status: 'started', data_bytes: t }).values);
+      const instances = Array.from({ length: keys }, (_, i) => ({ instance: i, value: 1 }));
+      for (const leaf of ['bypid', 'lat']) {
+        const name = `bpftrace.scripts.s1.data.${leaf}`;
+        values.set(name, { pmid: '1', name, instances });
+      }
+      const keysOf: LeaseSample['keysOf'] = (_m, list) => ({ keys: list.map((i) => `k${i.instance}`), complete: true });
+      lease.observe({ t, values, keysOf }, t);
+    };
+    at(1000, 4095);
+    expect(lease.warnings).toEqual([]);
+    at(2000, 4096);
+    // Named once: a histogram's buckets are no keys that bpftrace drops.
+    expect(lease.warnings).toEqual([expect.stringMatching(/^Map full: @bypid holds 4096 keys, bpftrace's limit/)]);
+    at(3000, 4096);
+    expect(lease.warnings).toHaveLength(1);
+    // clear() emptied it (or the host's limit is higher): the warning goes.
+    at(4000, 10);
+    expect(lease.warnings).toEqual([]);
+  });
+
   it('a keyed map with no events yet is silent, not stalled (bpftrace prints nothing for it)', () => {
     const keyed = { '@retransmits': { single: false, semantics: 1, datatype: 3, metrictype: null } };
     const lease = new ScriptLease('k', 'text', { retentionMs: 60_000, pollIntervalMs: 1000, mayControl: true });

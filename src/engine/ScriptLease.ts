@@ -491,6 +491,7 @@ export class ScriptLease {
     this.lastSampleT = sample.t;
     let maps = 0;
     let emptyMaps = 0;
+    const full: string[] = [];
     for (const v of this.vars) {
       const values = sample.values.get(v.metric);
       if (!values) {
@@ -509,6 +510,9 @@ export class ScriptLease {
       if (values.instances.length === 0) {
         emptyMaps++;
       }
+      if (v.metrictype !== 'histogram' && values.instances.length === BPFTRACE_MAP_KEYS_MAX) {
+        full.push(v.name);
+      }
       if (!this.sawEvents) {
         this.sawEvents = values.instances.some((i) => typeof i.value === 'number' && !!i.value);
       }
@@ -517,6 +521,12 @@ export class ScriptLease {
       this.buffers.get(v.name)?.appendRow(sample.t, keys, values.instances, spanMs);
     }
     this.mapsEmpty = maps > 0 && emptyMaps === maps;
+    this.lasting = this.lasting.filter((w) => !w.startsWith(KEY_LIMIT_LEAD));
+    if (full.length > 0) {
+      this.lasting.push(
+        `${KEY_LIMIT_LEAD} ${full.join(', ')} ${full.length === 1 ? 'holds' : 'hold'} ${BPFTRACE_MAP_KEYS_MAX} keys, bpftrace's limit for a map: bpftrace drops every new key, so events of keys not yet in the map are not counted (the keys it holds count on). Key on less (comm rather than pid, kstack(8) rather than kstack) or filter the events.`
+      );
+    }
   }
 
   /** New printf lines; when more arrive between two reads than the PMDA keeps, some are lost. */
@@ -800,6 +810,13 @@ const STALL_LEAD = 'bpftrace has not printed';
 /** A map name as bpftrace has it (`@`, `@name`); the PMDA's misreads contain anything. */
 const VALID_VARIABLE = /^@\w*$/;
 const OUTPUT_LEAD = 'The script prints';
+/**
+ * bpftrace's default size of a map (BPFTRACE_MAP_KEYS_MAX, 4096 in 0.17): once full, updates of new
+ * keys fail without a word. A map at exactly this many keys is taken as full; a host that raised the
+ * limit sees its maps pass it, and the warning goes with the next print.
+ */
+const BPFTRACE_MAP_KEYS_MAX = 4096;
+const KEY_LIMIT_LEAD = 'Map full:';
 /** The estimated share of a CPU the PMDA spends keeping a script's lines that gets a warning. */
 const PMDA_SHARE_WARNING = 0.5;
 

@@ -345,6 +345,27 @@ describe('live engine: what the user is told', () => {
     run.stop();
   });
 
+  it('a map that fills up to bpftrace’s limit says new keys are dropped; the other query of the panel is unharmed', async () => {
+    const ds = newDataSource();
+    // A key per event (nsecs): thousands of new keys a second, far past what bpftrace keeps.
+    const run = new PanelRun(
+      ds,
+      request([{ code: 'tracepoint:raw_syscalls:sys_enter { @bytime[nsecs] = count(); }' }, { code: TICKS }])
+    );
+    await waitFor(
+      'the map-full warning',
+      () => run.notices('A').some((n) => /^Map full: @bytime holds 4096 keys/.test(n)),
+      30_000
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message}; notices: ${JSON.stringify(run.notices('A'))}; errors: ${JSON.stringify(run.errors('A'))}`
+      );
+    });
+    await waitFor('data on the other query', () => hasData(run, 'B', 2), 20_000);
+    expect(run.notices('B').some((n) => /Map full/.test(n))).toBe(false);
+    run.stop();
+  });
+
   it('a script that exits keeps its last data and says it stopped', async () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: 'interval:ms:100 { @n = count(); } interval:s:3 { exit(); }' }]));
