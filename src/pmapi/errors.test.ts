@@ -5,6 +5,12 @@ describe('classifyHttpError', () => {
   const cases: Array<[number, string, string]> = [
     [400, '{"context":12345,"message":"unknown context identifier: 12345","success":false}', 'unknownContext'],
     [400, '{"message":"cannot connect to PMCD: Connection refused","success":false}', 'pmcdUnreachable'],
+    // pmcd stopped: a fetch on a context made before (recorded on PCP 6.0.3, answered at once).
+    [
+      400,
+      '{"context":595361795,"message":"cannot reconnect context: Connection timed out","success":false}',
+      'pmcdUnreachable',
+    ],
     [400, '{"message":"cannot connect to PMCD: Authentication - user not found","success":false}', 'authFailed'],
     [
       400,

@@ -55,7 +55,11 @@ const MESSAGE_KINDS: Array<[RegExp, PmapiErrorKind]> = [
   [/unknown context identifier|expired context identifier|invalid context/i, 'unknownContext'],
   [/Authentication|authentication (required|failed)|No such process/i, 'authFailed'],
   [/No permission|Permission denied|not permitted/i, 'permissionDenied'],
-  [/cannot connect to PMCD|Connection refused|No route to host|Unknown host|Timeout waiting/i, 'pmcdUnreachable'],
+  // An old context whose pmcd is gone: "cannot reconnect context: Connection timed out" (pmcd stopped).
+  [
+    /cannot connect to PMCD|cannot reconnect context|Connection refused|No route to host|Unknown host|Timeout waiting/i,
+    'pmcdUnreachable',
+  ],
   [/Unknown metric name|Unknown or illegal metric identifier|traversal failed - Unknown/i, 'unknownMetric'],
   [/IPC protocol failure/i, 'ipcFailure'],
   [/Bad input|failed to process URL|invalid|cannot parse given string/i, 'badInput'],

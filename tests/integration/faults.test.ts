@@ -466,6 +466,60 @@ describe('faults: pmproxy and pmcd', () => {
     expect(bpftracePids()).toHaveLength(1);
     run.stop();
   });
+
+  it('pmcd stopped for 15 s: a running panel and one opened meanwhile say pmproxy cannot reach pmcd; then data on both, one process each', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    sh('/etc/init.d/pmcd stop >/dev/null 2>&1');
+    const stoppedAt = Date.now();
+    let opened: PanelRun | undefined;
+    try {
+      await waitFor('the notice', () => run.sawNotice(stoppedAt, /pmproxy cannot reach pmcd/), 10_000).catch(
+        (e: Error) => {
+          throw new Error(`${e.message}; notices since the stop:\n${run.noticesSince(stoppedAt)}`);
+        }
+      );
+      const said = (run.noticeLog.get('A') ?? []).find((e) => e.t >= stoppedAt && /cannot reach pmcd/.test(e.texts))!;
+      // Another panel opened while pmcd is down: its registration cannot reach pmcd either.
+      const openedAt = Date.now();
+      opened = new PanelRun(ds, request([{ code: SYSCALLS }], 2));
+      await waitFor('the new panel’s notice', () => opened!.sawNotice(openedAt, /cannot reach pmcd/), 10_000).catch(
+        (e: Error) => {
+          throw new Error(`${e.message}; the new panel's notices:\n${opened!.noticesSince(openedAt)}`);
+        }
+      );
+      report(
+        `pmcd stopped: "pmproxy cannot reach pmcd" said ${said.t - stoppedAt} ms after the stop; a panel opened meanwhile: ${opened.notices().join(' | ')}`
+      );
+      await new Promise((r) => setTimeout(r, 15_000 - (Date.now() - stoppedAt)));
+    } finally {
+      sh('/etc/init.d/pmcd start >/dev/null 2>&1');
+    }
+    const startedAt = Date.now();
+    await waitFor(
+      'data again on both',
+      () => run.firstArrivalAfter(startedAt) !== undefined && opened!.firstArrivalAfter(startedAt) !== undefined,
+      30_000
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message}; running panel:\n${run.noticesSince(startedAt)}\nopened meanwhile:\n${opened!.noticesSince(startedAt)}; errors ${JSON.stringify(opened!.errors().map((x) => x.message))}`
+      );
+    });
+    report(
+      `pmcd stopped: data ${run.firstArrivalAfter(startedAt)! - startedAt} ms (running panel), ${opened!.firstArrivalAfter(startedAt)! - startedAt} ms (opened during the outage) after pmcd's start`
+    );
+    expect(run.errors()).toHaveLength(0);
+    expect(opened!.errors()).toHaveLength(0);
+    await waitFor(
+      'the notices gone',
+      () => ![run, opened!].some((r) => r.notices().some((n) => /cannot reach pmcd/.test(n))),
+      5_000
+    );
+    expect(bpftracePids()).toHaveLength(2);
+    run.stop();
+    opened!.stop();
+  });
 });
 
 describe('faults: the PMDA itself', () => {
