@@ -160,6 +160,66 @@ interval:s:5 { print(@slow); clear(@slow); }`;
     expect(quiet.awaitingFirstData(5100)).toBe(false);
   });
 
+  it('looks at the error text every 10 ticks while running: errors bpftrace reports then are a warning until they stop', () => {
+    const lease = leaseOf();
+    const CAT = "ERROR: failed to open file '/nonexistent/zz': No such file or directory\n";
+    let stderr = `${RLIMIT}\n`;
+    let t = 0;
+    let looks = 0;
+    const tick = (errorsThisTick: number) => {
+      t += 1000;
+      stderr += CAT.repeat(errorsThisTick);
+      const reads = lease.metricNames().includes('bpftrace.scripts.s1.error');
+      looks += reads ? 1 : 0;
+      lease.observe(
+        sample(t, {
+          status: 'started',
+          probes: 1,
+          data_bytes: t,
+          'data.syscalls': t,
+          ...(reads ? { error: stderr } : {}),
+        }),
+        t
+      );
+    };
+    /** Ticks (each with `errors` new lines) until the next one that reads the error text. */
+    const untilLook = (errors: number) => {
+      const before = looks;
+      let ticks = 0;
+      while (looks === before) {
+        tick(errors);
+        ticks++;
+      }
+      return ticks;
+    };
+    // The start checks read it at each of the first 3 ticks, and find nothing.
+    expect([untilLook(0), untilLook(0), untilLook(0)]).toEqual([1, 1, 1]);
+    expect(lease.warnings).toEqual([]);
+    // Then every 10 ticks; errors meanwhile are a warning, counted since the start the first time.
+    expect(untilLook(2)).toBe(11);
+    expect(lease.warnings).toEqual([
+      expect.stringMatching(/^bpftrace reported 22 errors since it started while running, e.g. "failed to open file/),
+    ]);
+    expect(untilLook(1)).toBe(11);
+    expect(lease.warnings).toEqual([expect.stringMatching(/^bpftrace reported 11 errors in the last 11 s/)]);
+    // No new error at the next look: the warning goes.
+    expect(untilLook(0)).toBe(11);
+    expect(lease.warnings).toEqual([]);
+  });
+
+  it('stops reading an error text past 256 KB, and says so', () => {
+    const lease = leaseOf();
+    const flood = 'failed to look up stack id -17 (pid 4242): -9\n'.repeat(6000);
+    let t = 0;
+    for (let i = 0; i < 40; i++) {
+      t += 1000;
+      const reads = lease.metricNames().includes('bpftrace.scripts.s1.error');
+      lease.observe(sample(t, { status: 'started', probes: 1, data_bytes: t, ...(reads ? { error: flood } : {}) }), t);
+    }
+    expect(lease.warnings.join()).toMatch(/could not look up 6000 stacks .*passed 256 KB, so it is read no more/);
+    expect(lease.metricNames()).not.toContain('bpftrace.scripts.s1.error');
+  });
+
   it('reads the (large) error text only while it can matter', () => {
     const lease = leaseOf();
     expect(lease.metricNames()).toContain('bpftrace.scripts.s1.error');

@@ -11,6 +11,7 @@ import { ScriptRecord, ScriptVariable } from '../scripts/protocol';
 import type { NamedInstances } from './instanceNames';
 import { LeaseEventType, LeasePhase, transition } from './leaseMachine';
 import { PRINT_INTERVAL_MS, PrintCount, PrintCounter } from './printCount';
+import { isNoiseLine, runtimeErrorNotice } from './runtimeErrors';
 
 /** One bpftrace map variable of a script, as exported by the PMDA. */
 export interface VariableInfo {
@@ -63,6 +64,10 @@ export interface ScriptLeaseOptions {
 
 /** How many ticks after the start the error text is read for attach warnings. */
 const START_CHECKS = 3;
+/** While a script runs, its error text is read again every this many ticks (see runtimeErrors.ts). */
+const ERROR_LOOK_EVERY = 10;
+/** An error text past this size is read no more: a stack-lookup flood grows it by MBs. */
+const ERROR_TEXT_LIMIT = 256 * 1024;
 /** Restarts of a killed bpftrace allowed per minute before the lease gives up. */
 export const MAX_RESTARTS_PER_MINUTE = 3;
 /** A script that printed nothing but empty maps for this long gets a notice. */
@@ -109,6 +114,13 @@ export class ScriptLease {
   private pmdaStatus?: string;
   private startedAt?: number;
   private startChecks = 0;
+  /** The error text judged by the last periodic look (chars), when that was, and ticks since. */
+  private errorSeen = 0;
+  private errorLookAt?: number;
+  private ticksSinceErrorLook = 0;
+  private errorTooLong = false;
+  /** Errors bpftrace reported while running (runtimeErrors.ts), or undefined for none. */
+  private runtimeError?: string;
   private lastDataBytes?: number;
   private lastPrintAt?: number;
   private lastSampleT?: number;
@@ -166,6 +178,7 @@ export class ScriptLease {
         ...(this.transport ? [this.transport] : []),
         ...this.passing,
         ...this.lasting,
+        ...(this.runtimeError ? [this.runtimeError] : []),
         ...(this.otherCode ? [this.otherCode] : []),
       ]),
     ];
@@ -341,6 +354,11 @@ export class ScriptLease {
     this.pmdaStatus = undefined;
     this.startedAt = now;
     this.startChecks = 0;
+    this.errorSeen = 0;
+    this.errorLookAt = undefined;
+    this.ticksSinceErrorLook = 0;
+    this.errorTooLong = false;
+    this.runtimeError = undefined;
     this.lastDataBytes = undefined;
     this.lastPrintAt = undefined;
     this.spanned = false;
@@ -381,6 +399,7 @@ export class ScriptLease {
       this.pmdaStatus === undefined ||
       this.pmdaStatus === 'starting' ||
       (this.pmdaStatus === 'started' && this.startChecks < START_CHECKS) ||
+      (this.pmdaStatus === 'started' && !this.errorTooLong && this.ticksSinceErrorLook >= ERROR_LOOK_EVERY) ||
       this.pmdaStatus === 'error' ||
       (this.pmdaStatus === 'stopped' && this.exit === undefined)
     );
@@ -450,10 +469,14 @@ export class ScriptLease {
     }
     if (status === 'started') {
       this.startedAt ??= now;
+      this.ticksSinceErrorLook++;
       if (typeof errorText === 'string') {
-        this.startChecks++;
-        // The probe count settles once bpftrace attached everything: judge 0 on the last check.
-        this.lasting = attachProblems(cleanErrorText(errorText), this.text);
+        if (this.startChecks < START_CHECKS) {
+          this.startChecks++;
+          // The probe count settles once bpftrace attached everything: judge 0 on the last check.
+          this.lasting = attachProblems(cleanErrorText(errorText), this.text);
+        }
+        this.lookAtErrors(errorText, now);
         this.bump();
       }
     }
@@ -475,6 +498,30 @@ export class ScriptLease {
     }
     this.checkNoEvents(now);
     return this.versionNow !== before;
+  }
+
+  /**
+   * The errors bpftrace reported while running, from the part of its error text past the last
+   * periodic look. The start checks look too (errors from the first second show at once) but move
+   * nothing on: the first periodic look counts from the start.
+   */
+  private lookAtErrors(errorText: string, now: number) {
+    const periodic = this.startChecks >= START_CHECKS && this.ticksSinceErrorLook > ERROR_LOOK_EVERY;
+    const added = errorText.length >= this.errorSeen ? errorText.slice(this.errorSeen) : errorText;
+    const seconds = this.errorLookAt === undefined ? undefined : Math.round((now - this.errorLookAt) / 1000);
+    const notice = runtimeErrorNotice(added, seconds);
+    if (periodic || notice) {
+      this.runtimeError = notice;
+    }
+    this.ticksSinceErrorLook = 0;
+    if (periodic) {
+      this.errorSeen = errorText.length;
+      this.errorLookAt = now;
+    }
+    if (errorText.length > ERROR_TEXT_LIMIT) {
+      this.errorTooLong = true;
+      this.runtimeError = `${notice ?? 'bpftrace reported errors while running.'} Its error text passed ${ERROR_TEXT_LIMIT / 1024} KB, so it is read no more: this notice stays.`;
+    }
   }
 
   private ingest(sample: LeaseSample, dataBytes: number) {
@@ -862,7 +909,7 @@ function attachProblems(cleaned: string, script: string): string[] {
 export function cleanErrorText(text: string): string {
   return text
     .split('\n')
-    .filter((l) => !/couldn't set RLIMIT_MEMLOCK|Unknown error -1: couldn't set/.test(l))
+    .filter((l) => !isNoiseLine(l))
     .join('\n')
     .trim();
 }

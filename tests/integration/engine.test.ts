@@ -366,6 +366,35 @@ describe('live engine: what the user is told', () => {
     run.stop();
   });
 
+  it('errors bpftrace reports while a script runs are a warning on its query (the script keeps its data)', async () => {
+    const ds = newDataSource();
+    // cat() of a missing file: bpftrace prints an ERROR line on stderr at each call, and runs on.
+    // Every 2 s from 2 s after the start: past the start checks (the first ticks), which read the
+    // error text anyway, so the warning comes from a later look.
+    const code = 'interval:ms:500 { @calls = count(); } interval:s:2 { cat("/nonexistent/bpflive"); }';
+    const run = new PanelRun(ds, request([{ code }, { code: TICKS }]));
+    const startedAt = Date.now();
+    await waitFor(
+      'the warning',
+      () =>
+        run
+          .notices('A')
+          .some((n) => /^bpftrace reported \d+ errors? .*failed to open file '\/nonexistent\/bpflive'/.test(n)),
+      60_000
+    ).catch((e: Error) => {
+      throw new Error(
+        `${e.message}; notices: ${JSON.stringify(run.notices('A'))}; errors: ${JSON.stringify(run.errors('A'))}`
+      );
+    });
+    console.log(
+      `runtime errors: warned ${Date.now() - startedAt} ms after the start: ${run.notices('A').find((n) => /^bpftrace reported/.test(n))}`
+    );
+    expect(hasData(run, 'A', 2)).toBe(true);
+    expect(run.errors('A')).toHaveLength(0);
+    expect(run.notices('B').some((n) => /bpftrace reported/.test(n))).toBe(false);
+    run.stop();
+  });
+
   it('a script that exits keeps its last data and says it stopped', async () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: 'interval:ms:100 { @n = count(); } interval:s:3 { exit(); }' }]));
