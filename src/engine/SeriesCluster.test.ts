@@ -1,24 +1,5 @@
-import { fakeSeriesStore, FakeFleet } from '../test/fakeSeriesStore';
+import { exampleFleet as fleet, fakeSeriesStore, FLEET_T0 as T0 } from '../test/fakeSeriesStore';
 import { bareHost, expressions, SeriesCluster } from './SeriesCluster';
-
-const T0 = 1796330000000;
-const fleet = (over: Partial<FakeFleet> = {}): FakeFleet => ({
-  hosts: ['db1', 'db2', 'db3', 'db4'],
-  intervalMs: 10_000,
-  fromMs: T0,
-  toMs: T0 + 600_000,
-  metrics: [
-    // A counter growing 100/s on every host but db4, which does 1,000/s.
-    { name: 'kernel.all.sysfork', sem: 'counter', value: (h, _i, t) => ((t - T0) / 1000) * (h === 'db4' ? 1000 : 100) },
-    {
-      name: 'kernel.all.load',
-      sem: 'instant',
-      instances: ['1 minute', '5 minute'],
-      value: (h, i) => (i === '1 minute' ? ({ db1: 1, db2: 1.2, db3: 0.9, db4: 1.1 }[h] ?? 0) : 2),
-    },
-  ],
-  ...over,
-});
 
 function setup(f = fleet(), pmcd: Record<string, string> = {}) {
   const store = fakeSeriesStore(f);

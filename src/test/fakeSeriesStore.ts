@@ -30,6 +30,34 @@ export interface FakeFleet {
   lastMs?: Record<string, number>;
 }
 
+/** When the example fleet's samples start (ms). */
+export const FLEET_T0 = 1796330000000;
+
+/**
+ * The fleet the series-store tests share: four hosts every 10 s over 10 minutes; a counter that
+ * grows 100/s on each but db4 (1,000/s, the outlier), and a load with two instances.
+ */
+export const exampleFleet = (over: Partial<FakeFleet> = {}): FakeFleet => ({
+  hosts: ['db1', 'db2', 'db3', 'db4'],
+  intervalMs: 10_000,
+  fromMs: FLEET_T0,
+  toMs: FLEET_T0 + 600_000,
+  metrics: [
+    {
+      name: 'kernel.all.sysfork',
+      sem: 'counter',
+      value: (h, _i, t) => ((t - FLEET_T0) / 1000) * (h === 'db4' ? 1000 : 100),
+    },
+    {
+      name: 'kernel.all.load',
+      sem: 'instant',
+      instances: ['1 minute', '5 minute'],
+      value: (h, i) => (i === '1 minute' ? ({ db1: 1, db2: 1.2, db3: 0.9, db4: 1.1 }[h] ?? 0) : 2),
+    },
+  ],
+  ...over,
+});
+
 /** A deterministic 40-hex id (FNV-1a, five rounds), standing in for pmseries' SHA-1 ids. */
 export function fakeId(text: string): string {
   let out = '';
