@@ -399,7 +399,7 @@ export class ScriptLease {
       this.pmdaStatus === undefined ||
       this.pmdaStatus === 'starting' ||
       (this.pmdaStatus === 'started' && this.startChecks < START_CHECKS) ||
-      (this.pmdaStatus === 'started' && !this.errorTooLong && this.ticksSinceErrorLook >= ERROR_LOOK_EVERY) ||
+      (this.pmdaStatus === 'started' && !this.errorTooLong && this.errorLookDue()) ||
       this.pmdaStatus === 'error' ||
       (this.pmdaStatus === 'stopped' && this.exit === undefined)
     );
@@ -469,7 +469,6 @@ export class ScriptLease {
     }
     if (status === 'started') {
       this.startedAt ??= now;
-      this.ticksSinceErrorLook++;
       if (typeof errorText === 'string') {
         if (this.startChecks < START_CHECKS) {
           this.startChecks++;
@@ -479,6 +478,9 @@ export class ScriptLease {
         this.lookAtErrors(errorText, now);
         this.bump();
       }
+      // Counted after the look, so that the tick metricNames asked for the text on is the one
+      // lookAtErrors takes as periodic: one rule (errorLookDue) for both.
+      this.ticksSinceErrorLook++;
     }
 
     const dataBytes = value('data_bytes');
@@ -500,13 +502,18 @@ export class ScriptLease {
     return this.versionNow !== before;
   }
 
+  /** A periodic look at the error text is due: ERROR_LOOK_EVERY ticks since the last look. */
+  private errorLookDue(): boolean {
+    return this.ticksSinceErrorLook >= ERROR_LOOK_EVERY;
+  }
+
   /**
    * The errors bpftrace reported while running, from the part of its error text past the last
    * periodic look. The start checks look too (errors from the first second show at once) but move
    * nothing on: the first periodic look counts from the start.
    */
   private lookAtErrors(errorText: string, now: number) {
-    const periodic = this.startChecks >= START_CHECKS && this.ticksSinceErrorLook > ERROR_LOOK_EVERY;
+    const periodic = this.startChecks >= START_CHECKS && this.errorLookDue();
     const added = errorText.length >= this.errorSeen ? errorText.slice(this.errorSeen) : errorText;
     const seconds = this.errorLookAt === undefined ? undefined : Math.round((now - this.errorLookAt) / 1000);
     const notice = runtimeErrorNotice(added, seconds);
