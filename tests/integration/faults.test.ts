@@ -667,17 +667,22 @@ describe('faults: load and bad input', () => {
     );
     expect(onHost?.code).toMatch(new RegExp(`table-retain-lines: ${outputLines ?? DEFAULT_OUTPUT_LINES}\n`));
     expect(calm.arrivalsSince(from)).toBeGreaterThanOrEqual(18);
-    // One rate may be off, up to twice the truth: on this 2-core VM, loaded by the noisy script,
-    // its load and the PMDA, bpftrace itself sometimes prints the calm map late, once in about 20 s
-    // (seen in CI, 18 and 20/s, with a tick of no new data just before and no low rate after: one
-    // print holding two seconds of counts, which no count of prints can tell from one second's).
-    // The counts of prints are reported with it, so that a miscount of bpflive's would show.
+    // bpftrace prints a map by reading it in user space when it gets to the print event, so on
+    // this 2-core VM, loaded by the noisy script, its load and the PMDA, a starved bpftrace reads
+    // the calm map late now and then (about once in 20 s in CI): that print holds more than a
+    // second of counts and the next one less (seen: 18 and 20/s; 7 and 19/s), which no count of
+    // prints can tell from one second's. So two rates may be off, each within twice the truth,
+    // and the counts must add up: bpflive loses and invents none, so the rates of the window sum
+    // to its seconds' worth, give or take the one second bpftrace may lag at either end of it.
+    // The counts of prints are reported with an off rate, so that a miscount of bpflive's shows.
     const off = rates.filter((r) => r < 9 || r > 11);
     if (off.length) {
       const lease = ds.endpoint.lease(prepareScript(TICKS, { namespace: 'bpflive' }).key);
       report(`noisy printf: calm rates ${rates.join(', ')}; prints counted ${JSON.stringify(lease?.printCounts)}`);
     }
-    expect(off.length).toBeLessThanOrEqual(1);
+    expect(off.length).toBeLessThanOrEqual(2);
+    const sum = rates.reduce((a, r) => a + r, 0);
+    expect(Math.abs(sum - 10 * rates.length)).toBeLessThanOrEqual(10);
     for (const r of rates) {
       expect(r).toBeGreaterThanOrEqual(9 / 2);
       expect(r).toBeLessThanOrEqual(11 * 2);
