@@ -64,7 +64,11 @@ export async function recordMeasured(
   const panel = new PanelRun(editor, request([query], 1));
   await waitFor('the recording counts', () => hasData(panel, 'A', 2), 30_000);
   const started = Date.now();
-  const visible = metric ? untilRecorded(metric, started) : undefined;
+  const visible = metric
+    ? untilRecordedOrRestartPmproxy(console.log, `recording ${metric}`, metric, started).then(
+        () => Date.now() - started
+      )
+    : undefined;
   await new Promise((r) => setTimeout(r, ms));
   const visibleAfterMs = await visible;
   panel.stop();
