@@ -1,7 +1,8 @@
 import { DEFAULT_OUTPUT_LINES, prepareScript } from '../../src/scripts/naming';
-import { deregisterScripts, registerScript } from '../../src/scripts/protocol';
+import { deregisterScripts, registerScript, ScriptRecord } from '../../src/scripts/protocol';
+import { isPmapiError } from '../../src/pmapi/errors';
 import { hasData, newDataSource, PanelRun, request } from './datasourceHarness';
-import { adminClient, expectNothingLeft, scriptsOf } from './leaks';
+import { adminClient, expectNothingLeft, scriptsOf, scriptsOnHost } from './leaks';
 import { installNodeBackendSrv, proxyLog } from './nodeBackendSrv';
 import {
   dropRecording,
@@ -585,7 +586,18 @@ describe('faults: the PMDA itself', () => {
     const ids: string[] = [];
     try {
       for (let i = 0; i < 4; i++) {
-        const record = await registerScript(admin, `interval:ms:200 { @in_step_${i} = count(); }`);
+        const code = `interval:ms:200 { @in_step_${i} = count(); }`;
+        const record = await registerScript(admin, code).catch(async (e: unknown) => {
+          // A pooled connection that pmproxy closed meanwhile fails the POST before any answer
+          // ("fetch failed"; Grafana's proxy fails a POST so too: Go resends only GETs). Seen once
+          // in CI. Not the PMDA's step: the store reached the host or it did not; look, then resend.
+          if (!isPmapiError(e, 'unreachable')) {
+            throw e;
+          }
+          report(`late manager: registration ${i} failed on a dead connection (${(e as Error).message}); resent`);
+          const there = (await scriptsOnHost()).find((r) => r.code?.includes(`@in_step_${i} `));
+          return there?.script_id ? (there as ScriptRecord) : registerScript(admin, code);
+        });
         ids.push(record.script_id);
         expect(record.code).toContain(`@in_step_${i}`);
       }
