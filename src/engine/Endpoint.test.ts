@@ -375,6 +375,33 @@ describe('Endpoint recovery', () => {
     expect(pmda.ids()).toHaveLength(1);
   });
 
+  it('a page asleep past the PMDA’s expiry: on waking the query says it was asleep (not that the host restarted), and data comes again', async () => {
+    const a = client('A');
+    const { lease } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    // Nothing of the page runs for 130 s: its tick's timer fires that late, and meanwhile the
+    // PMDA expired the script nobody read.
+    clock += 130_000;
+    pmda.clock = clock;
+    pmda.expireUnread(90_000);
+    expect(pmda.ids()).toHaveLength(0);
+    jest.advanceTimersByTime(0);
+    await flush();
+    expect(lease.warnings.join()).toMatch(
+      /^This page was asleep for 2 min 1\d s \(the computer slept.*registered again/
+    );
+    expect(lease.warnings.join()).not.toMatch(/restarted/);
+    await seconds(2, [a]);
+    expect(pmda.ids()).toHaveLength(1);
+    expect(lease.phase).toBe('running');
+    // Later losses are not blamed on that sleep.
+    await seconds(15, [a]);
+    pmda.restart();
+    await second([a]);
+    expect(lease.warnings.join()).toMatch(/gone on the host \(the bpftrace PMDA restarted/);
+  });
+
   it('the PMDA process dies and pmcd starts it a minute later: every client says so (not that bpftrace is slow), nothing registers meanwhile, data within 2 ticks of its return, one script', async () => {
     const a = client('A');
     const b = client('B');

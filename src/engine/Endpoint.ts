@@ -21,6 +21,7 @@ import { hostnameOf } from './lookups';
 import { expandMetricPattern, hasWildcard, metricPatterns } from './metricNames';
 import { MetricSpec, MetricWatch, watchKey } from './MetricWatch';
 import { PROC_METRICS, ProcessCost, ProcessCosts } from './processCost';
+import { durationText } from '../shared/duration';
 import { percentText } from '../shared/percent';
 import { holdsScript, isRead } from './leaseMachine';
 import { Poller } from './Poller';
@@ -85,6 +86,8 @@ const OUT_OF_STEP_LIMIT = 3;
 const HURRY_MS = 300;
 /** While pmproxy does not answer, it is asked again this often (so data resumes within a tick). */
 const OUTAGE_RETRY_MS = 500;
+/** After waking from sleep, scripts found gone meanwhile are said to be gone for that (see goneMessage). */
+const ASLEEP_SAID_MS = 15_000;
 /** A script of our namespace nobody has read for this long is deregistered by any client. */
 const ABANDONED_AFTER_MS = 120_000;
 /**
@@ -329,7 +332,7 @@ export class Endpoint {
       const relook = descriptors.length === 0 ? SLOW_RETRY_MS : patterns.some(hasWildcard) ? RELOOK_MS : Infinity;
       watch.resolveAt = this.now() + relook;
     } catch (e) {
-      if (e instanceof PmapiError && (e.kind === 'unreachable' || e.kind === 'pmcdUnreachable')) {
+      if (isPmapiError(e, 'unreachable') || isPmapiError(e, 'interrupted') || isPmapiError(e, 'pmcdUnreachable')) {
         watch.transport = describeTransport(e);
         watch.resolveAt = this.now() + SLOW_RETRY_MS;
       } else {
@@ -513,6 +516,11 @@ export class Endpoint {
       this.fetchCount++;
       result = await this.client.fetch(names);
     } catch (e) {
+      if (isPmapiError(e, 'interrupted')) {
+        // Nothing is known of pmproxy: the page was asleep. Asked again at once, blaming no one.
+        this.poller.noteAsleep(this.now() - now);
+        return false;
+      }
       for (const lease of read) {
         if (lease.setTransport(describeTransport(e))) {
           this.notify(lease);
@@ -579,10 +587,7 @@ export class Endpoint {
       );
       if (!result.values.has(scriptMetric(lease.scriptId ?? '', 'status')) && lease.scriptId) {
         // Not in the PMNS any more: deregistered elsewhere, expired, or the PMDA restarted.
-        this.vanish(
-          lease,
-          'The script was gone on the host (the bpftrace PMDA restarted, or it was stopped there); it is being registered again.'
-        );
+        this.vanish(lease, this.goneMessage());
       } else {
         if (changed) {
           this.notify(lease);
@@ -840,6 +845,19 @@ export class Endpoint {
     }
   }
 
+  /**
+   * Why a script we read is gone from the host. Right after this page was asleep for longer than
+   * the PMDA keeps a script nobody reads, that is the likely reason: the host restarting (or
+   * someone stopping it there) is not, and saying so sent users looking for a crash.
+   */
+  private goneMessage(): string {
+    const slept = this.poller.slept;
+    if (slept && this.now() - slept.wokeAt < ASLEEP_SAID_MS) {
+      return `This page was asleep for ${durationText(slept.ms)} (the computer slept, or the browser froze the tab), and nobody read the script meanwhile, so the host stopped it. It is being registered again.`;
+    }
+    return 'The script was gone on the host (the bpftrace PMDA restarted, or it was stopped there); it is being registered again.';
+  }
+
   private vanish(lease: ScriptLease, reason: string) {
     if (lease.vanished(reason)) {
       if (reason) {
@@ -898,10 +916,7 @@ export class Endpoint {
         if (lease.phase === 'releasing') {
           lease.deregistered();
         } else {
-          this.vanish(
-            lease,
-            'The script was gone on the host (the bpftrace PMDA restarted, or it was stopped there); it is being registered again.'
-          );
+          this.vanish(lease, this.goneMessage());
         }
         continue;
       }
@@ -1145,6 +1160,8 @@ function describeTransport(e: unknown): string {
         return /^no answer in/.test(e.message)
           ? `pmproxy does not answer (${e.message}): pmproxy, or the pmcd it waits for, is hung or overloaded; retrying.`
           : `pmproxy cannot be reached (${e.message}); retrying.`;
+      case 'interrupted':
+        return `no answer was waited for (${e.message}); retrying.`;
       case 'pmcdUnreachable':
         return `pmproxy cannot reach pmcd (${e.message}); retrying.`;
       case 'unknownMetric':

@@ -1,4 +1,5 @@
 import fixture from '../../tests/fixtures/series.json';
+import { PmapiError } from '../pmapi/errors';
 import { HistoryLoader, HistorySeriesSample, MAX_HISTORY_POINTS, SeriesReader } from './History';
 import type { VariableInfo } from './ScriptLease';
 
@@ -131,5 +132,26 @@ describe('HistoryLoader', () => {
     await expect(loader.load(request)).rejects.toThrow(/did not answer/);
     down = false;
     expect((await loader.load(request)).samples.get('@ticks')).toHaveLength(5);
+  });
+
+  it('a read whose answer was not waited for (the page was asleep) is read again at once, with no failure', async () => {
+    let asked = 0;
+    const series: SeriesReader = {
+      samplesMatching: async () => {
+        if (asked++ === 0) {
+          throw new PmapiError('interrupted', 'this page was asleep for 120 s');
+        }
+        return ticks;
+      },
+      instances: async () => [],
+    };
+    const loader = new HistoryLoader(
+      series,
+      async () => 'vm',
+      () => 0
+    );
+    const h = await loader.load({ scriptName: 'x', variables: [TICKS], from: 0, to: 1000 });
+    expect(h.samples.get('@ticks')).toHaveLength(5);
+    expect(asked).toBe(2);
   });
 });

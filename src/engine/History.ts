@@ -1,3 +1,4 @@
+import { isPmapiError } from '../pmapi/errors';
 import type { VariableInfo } from './ScriptLease';
 
 /**
@@ -85,7 +86,14 @@ export class HistoryLoader {
     if (kept) {
       return kept;
     }
-    const loading = this.read(request);
+    // Read again once when the first read's answer was not waited for (the page was asleep): the
+    // store is not to blame, and the page is awake now.
+    const loading = this.read(request).catch((e: unknown) => {
+      if (isPmapiError(e, 'interrupted')) {
+        return this.read(request);
+      }
+      throw e;
+    });
     if (finished) {
       this.done.set(key, loading);
       loading.catch(() => this.done.delete(key));

@@ -1,3 +1,5 @@
+import { sleptPast } from '../pmapi/asleep';
+
 /**
  * The tick: one call of `tick` per interval, never two at once, on a steady cadence (the next
  * tick is due one interval after this one began, so a slow fetch does not push every later tick
@@ -13,6 +15,8 @@ export class Poller {
   /** Ticks run, and ticks that began later than one interval after the previous one. */
   ticks = 0;
   lateTicks = 0;
+  /** The last time the tick's timer found this page asleep (pmapi/asleep.ts): for how long, and when it woke. */
+  slept?: { ms: number; wokeAt: number };
   private lastStart?: number;
 
   constructor(
@@ -25,6 +29,11 @@ export class Poller {
   /** Run a tick as soon as possible (now, or right after the one under way). */
   wake(): void {
     this.schedule(0);
+  }
+
+  /** A request of a tick found the page asleep (its timeout fired on waking): as the timer would have. */
+  noteAsleep(ms: number): void {
+    this.slept = { ms, wokeAt: this.now() };
   }
 
   /** Make sure a tick comes within one interval. */
@@ -69,8 +78,14 @@ export class Poller {
       }
       clearTimeout(this.timer);
     }
+    const dueAt = this.now() + delayMs;
     this.timer = setTimeout(() => {
       this.timer = undefined;
+      const woke = this.now();
+      const slept = sleptPast(dueAt, woke);
+      if (slept !== undefined) {
+        this.slept = { ms: slept, wokeAt: woke };
+      }
       if (!this.wanted()) {
         return;
       }

@@ -11,7 +11,7 @@ function noAnswer(e: unknown): boolean {
   if (!isPmapiError(e)) {
     return true;
   }
-  return ['unreachable', 'pmcdUnreachable', 'unknownContext', 'ipcFailure'].includes(e.kind);
+  return ['unreachable', 'interrupted', 'pmcdUnreachable', 'unknownContext', 'ipcFailure'].includes(e.kind);
 }
 
 /**

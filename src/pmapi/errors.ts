@@ -7,6 +7,12 @@ import { PMPROXY_MAX_URL } from './limits';
 export type PmapiErrorKind =
   /** No HTTP answer from pmproxy (connection refused, DNS, Grafana's proxy could not reach it). */
   | 'unreachable'
+  /**
+   * No answer was waited for: this page did not run while the request was out (the computer
+   * slept, or the browser froze the tab), so its timeout fired on waking. Nothing is known of
+   * pmproxy: the request is for sending again, and no one is to blame.
+   */
+  | 'interrupted'
   /** pmproxy answered but could not reach pmcd on the hostspec. */
   | 'pmcdUnreachable'
   /** SASL/basic-auth credentials were refused or are missing on an authenticated context. */

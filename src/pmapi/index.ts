@@ -3,6 +3,7 @@ export type { PmapiClientOptions } from './client';
 export { PmapiError, isPmapiError, classifyHttpError } from './errors';
 export type { PmapiErrorKind } from './errors';
 export { backendSrvTransport } from './transport';
+export { PAGE_ASLEEP_MS, sleptPast } from './asleep';
 export { proxyClient, proxySeriesClient } from './proxyClient';
 export { SeriesClient, seriesString } from './series';
 export type {

@@ -1,3 +1,4 @@
+import { interruptedBySleep } from './asleep';
 import { chunksByLength } from './client';
 import { isPmapiError, PmapiError } from './errors';
 import { PMPROXY_MAX_URL } from './limits';
@@ -222,13 +223,15 @@ export class SeriesClient {
     }
     const timeoutMs = this.options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     let timer: ReturnType<typeof setTimeout> | undefined;
+    const sentAt = Date.now();
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         reject(
-          new PmapiError(
-            'seriesUnavailable',
-            `pmproxy's series API did not answer in ${timeoutMs / 1000} s: its key server (Redis/Valkey) is down or not configured, or the series module is off in pmproxy.conf ([pmseries], [redis]). Live data is not affected.`
-          )
+          interruptedBySleep(sentAt + timeoutMs) ??
+            new PmapiError(
+              'seriesUnavailable',
+              `pmproxy's series API did not answer in ${timeoutMs / 1000} s: its key server (Redis/Valkey) is down or not configured, or the series module is off in pmproxy.conf ([pmseries], [redis]). Live data is not affected.`
+            )
         );
       }, timeoutMs);
     });

@@ -50,6 +50,22 @@ describe('backendSrvTransport', () => {
     expect(requests[0].aborted).toBe(true);
   });
 
+  it('a timeout that fires on waking (the page was asleep) is no verdict on pmproxy: interrupted, saying how long', async () => {
+    const requests = fakeBackendSrv();
+    const transport = backendSrvTransport('/api/datasources/proxy/uid/x');
+    const outcome = transport('/pmapi/fetch', 'names=a').then(
+      () => 'answered',
+      (e: unknown) => e
+    );
+    // The computer sleeps for two minutes: the wall clock moves on, and no timer runs meanwhile.
+    jest.setSystemTime(Date.now() + 120_000);
+    await jest.advanceTimersByTimeAsync(REQUEST_TIMEOUT_MS);
+    const error = await outcome;
+    expect(isPmapiError(error, 'interrupted')).toBe(true);
+    expect((error as Error).message).toBe('this page was asleep for 120 s');
+    expect(requests[0].aborted).toBe(true);
+  });
+
   it('a slow answer inside the limit is the answer', async () => {
     const requests = fakeBackendSrv();
     const transport = backendSrvTransport('/api/datasources/proxy/uid/x', 5000);

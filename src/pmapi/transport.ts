@@ -1,5 +1,6 @@
 import { lastValueFrom, timeout, TimeoutError } from 'rxjs';
 import { getBackendSrv, isFetchError } from '@grafana/runtime';
+import { interruptedBySleep } from './asleep';
 import { classifyHttpError, PmapiError } from './errors';
 import { PmapiTransport } from './request';
 
@@ -22,6 +23,7 @@ export const REQUEST_TIMEOUT_MS = 15_000;
 export function backendSrvTransport(baseUrl: string, timeoutMs = REQUEST_TIMEOUT_MS): PmapiTransport {
   const base = baseUrl.replace(/\/+$/, '');
   return async (path, query, method = 'GET') => {
+    const sentAt = Date.now();
     try {
       const response = await lastValueFrom(
         getBackendSrv()
@@ -40,7 +42,10 @@ export function backendSrvTransport(baseUrl: string, timeoutMs = REQUEST_TIMEOUT
       return typeof response.data === 'string' ? response.data : JSON.stringify(response.data);
     } catch (e) {
       if (e instanceof TimeoutError) {
-        throw new PmapiError('unreachable', `no answer in ${timeoutMs / 1000} s`);
+        // A timeout that fired on waking came before the answer that may be waiting to be read.
+        throw (
+          interruptedBySleep(sentAt + timeoutMs) ?? new PmapiError('unreachable', `no answer in ${timeoutMs / 1000} s`)
+        );
       }
       if (isFetchError(e)) {
         throw classifyHttpError(e.status ?? 0, rawErrorBody(e.data), e.statusText);

@@ -144,6 +144,18 @@ export class FakePmda {
     this.dead = undefined;
   }
 
+  /**
+   * The PMDA's expiry (`script_expiry_time`): an unnamed script nobody has read for `afterMs` is
+   * stopped and removed. (Named scripts never expire.)
+   */
+  expireUnread(afterMs: number): void {
+    for (const [id, s] of this.scripts) {
+      if (!s.name && this.clock - s.lastAccessed >= afterMs) {
+        this.scripts.delete(id);
+      }
+    }
+  }
+
   /** The PMDA restarted: every script is gone. */
   restart(): void {
     this.scripts.clear();

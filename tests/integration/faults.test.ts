@@ -309,6 +309,40 @@ describe('faults: processes die', () => {
     expect(await scriptsOf()).toEqual([]);
     run.stop();
   }, 150_000);
+  it('a laptop asleep past the PMDA’s expiry (nothing of the page runs): on waking it says why, registers again, data within 3 ticks, one process', async () => {
+    const ds = newDataSource();
+    const run = new PanelRun(ds, request([{ code: TICKS }]));
+    await waitFor('data', () => hasData(run, 'A', 2), 20_000);
+    const lease = ds.endpoint.lease(prepareScript(TICKS, { namespace: 'bpflive' }).key)!;
+    const pid = await pidOf(lease.scriptId!);
+    // The laptop sleeps: this whole process stops (timers, sockets, the panel's subscription), as a
+    // browser does when the lid closes or it freezes a background tab. Meanwhile the PMDA expires
+    // the script nobody reads. Waking a second past that, the page finds its script gone.
+    // (A synchronous sleep(1) blocks this process's event loop, as sleep blocks a browser's.)
+    const sleptAt = Date.now();
+    while (bpftracePids().includes(pid) && Date.now() - sleptAt < 180_000) {
+      sh('sleep 1');
+    }
+    sh('sleep 1');
+    const wokeAt = Date.now();
+    expect(bpftracePids()).not.toContain(pid);
+    await waitFor('data again', () => run.firstArrivalAfter(wokeAt) !== undefined, 20_000).catch((e: Error) => {
+      throw new Error(`${e.message}; notices since waking:\n${run.noticesSince(wokeAt)}`);
+    });
+    const ticks = ticksBetween(wokeAt, run.firstArrivalAfter(wokeAt)!);
+    const said = run.noticesSince(wokeAt);
+    report(
+      `laptop asleep ${Math.round((wokeAt - sleptAt) / 1000)} s (the PMDA expired its script): data ${ticks} tick(s) after waking; notices meanwhile:\n${said}`
+    );
+    // What the page says is why its data stopped (it was asleep), never that pmproxy failed it.
+    expect(said).toMatch(/asleep/);
+    expect(said).not.toMatch(/cannot be reached|does not answer/);
+    expect(ticks).toBeLessThanOrEqual(3);
+    expect(run.errors()).toHaveLength(0);
+    await waitFor('the notice gone', () => !run.notices().some((n) => /asleep/.test(n)), 15_000);
+    expect(bpftracePids()).toHaveLength(1);
+    run.stop();
+  }, 300_000);
 });
 
 describe('faults: pmproxy and pmcd', () => {
