@@ -846,14 +846,15 @@ export class Endpoint {
   }
 
   /**
-   * Why a script we read is gone from the host. Right after this page was asleep for longer than
-   * the PMDA keeps a script nobody reads, that is the likely reason: the host restarting (or
-   * someone stopping it there) is not, and saying so sent users looking for a crash.
+   * Why a script we read is gone from the host. Right after this page was asleep, the likely
+   * reason is the PMDA's expiry of a script nobody read (this page does not know the expiry time,
+   * so the text says what it knows: asleep, then gone); blaming a restart of the host sent users
+   * looking for a crash.
    */
   private goneMessage(): string {
     const slept = this.poller.slept;
     if (slept && this.now() - slept.wokeAt < ASLEEP_SAID_MS) {
-      return `This page was asleep for ${durationText(slept.ms)} (the computer slept, or the browser froze the tab), and nobody read the script meanwhile, so the host stopped it. It is being registered again.`;
+      return `This page was asleep for ${durationText(slept.ms)} (the computer slept, or the browser froze the tab), and on waking its script was gone from the host (the PMDA stops a script nobody reads for a while). It is being registered again.`;
     }
     return 'The script was gone on the host (the bpftrace PMDA restarted, or it was stopped there); it is being registered again.';
   }
