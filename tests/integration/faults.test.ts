@@ -186,7 +186,7 @@ describe('faults: processes die', () => {
     run.stop();
   });
 
-  it('SIGKILL of the bpftrace PMDA: a warning while data is missing, data within 2 ticks of its return, no orphans', async () => {
+  it('SIGKILL of the bpftrace PMDA: a warning while data is missing, data within 3 ticks of its return, no orphans', async () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: TICKS }, { code: SYSCALLS }]));
     await waitFor('data', () => hasData(run, 'A', 2) && hasData(run, 'B', 2), 20_000);
@@ -219,7 +219,13 @@ describe('faults: processes die', () => {
     report(
       `SIGKILL PMDA: pmcd restarted it after ${backAt - killedAt} ms; data ${ticks} tick(s) after; bpftrace processes now ${bpftracePids().length} for 2 scripts`
     );
-    expect(ticks).toBeLessThanOrEqual(2);
+    // Nothing tells the kill before a print is missed: the old context answers the last values,
+    // and pmcd's agent status never shows it (the stack's supervisor has the PMDA back in
+    // 0.3-2 s; measured with pminfo every 100 ms). A missed print is seen at the second tick after
+    // the last one, then registering, bpftrace's start and its first print take ~1.1-1.4 s: 2 or 3
+    // ticks after the PMDA's return, by the kill's phase against the prints (3 once in ~12 CI
+    // runs). As for a pmcd restart (below), 3 is the bound.
+    expect(ticks).toBeLessThanOrEqual(3);
     // The old PMDA's bpftrace children must not live on next to the new ones.
     expect(bpftracePids()).toHaveLength(2);
     run.stop();
