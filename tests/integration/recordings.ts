@@ -59,21 +59,22 @@ export async function recordMeasured(
   query: BpftraceQuery | (Partial<BpftraceQuery> & { code: string }),
   ms: number,
   metric?: string
-): Promise<{ started: number; visibleAfterMs?: number }> {
+): Promise<{ started: number; visibleAfterMs?: number; restarted?: { from: number; to: number } }> {
   const editor = newDataSource({}, { role: 'Editor' });
   const panel = new PanelRun(editor, request([query], 1));
   await waitFor('the recording counts', () => hasData(panel, 'A', 2), 30_000);
   const started = Date.now();
   const visible = metric
-    ? untilRecordedOrRestartPmproxy(console.log, `recording ${metric}`, metric, started).then(
-        () => Date.now() - started
-      )
+    ? untilRecordedOrRestartPmproxy(console.log, `recording ${metric}`, metric, started).then((restarted) => ({
+        visibleAfterMs: Date.now() - started,
+        restarted,
+      }))
     : undefined;
   await new Promise((r) => setTimeout(r, ms));
-  const visibleAfterMs = await visible;
+  const seen = await visible;
   panel.stop();
   await editor.endpoint.close();
-  return { started, visibleAfterMs };
+  return { started, ...seen };
 }
 
 /**
