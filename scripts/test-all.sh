@@ -69,15 +69,26 @@ step "plugin validator (the rules checkable here; docs/releasing.md)" node scrip
 step "integration tests (real stack)" npx jest --ci -c jest.integration.config.js --json --outputFile="$ARTIFACTS/integration.json"
 step "browser tests (headless Chromium; Grafana 12 / React 18, then 13 / React 19)" bash tests/browser/run.sh
 
-# Totals across runners: jest's JSON reports and node --test's TAP summary.
+# Totals across runners: jest's JSON reports and node --test's TAP summary. The names of the
+# failed tests, with the first lines of why, go to the end of the log too: a CI record that keeps
+# only a log's head and tail would otherwise lose them in the middle (jest prints a failure where
+# it happens, among the passing files' output).
 counts=$(node -e '
   const fs = require("fs");
   let passed = 0, failed = 0;
+  const why = [];
+  const firstLines = (text) => String(text).replace(/\x1b\[[0-9;]*m/g, "").split("\n").map((l) => l.trim()).filter(Boolean).slice(0, 4).join(" | ");
   for (const f of ["unit.json", "integration.json"]) {
     try {
       const r = JSON.parse(fs.readFileSync(`artifacts/${f}`, "utf8"));
       passed += r.numPassedTests; failed += r.numFailedTests + r.numRuntimeErrorTestSuites;
-    } catch { failed += 1; }
+      for (const file of r.testResults) {
+        const where = file.name.replace(process.cwd() + "/", "");
+        const tests = file.assertionResults.filter((t) => t.status === "failed");
+        for (const t of tests) why.push(`${where} › ${[...t.ancestorTitles, t.title].join(" › ")}: ${firstLines(t.failureMessages.join("\n"))}`);
+        if (tests.length === 0 && file.status === "failed") why.push(`${where}: ${firstLines(file.message)}`);
+      }
+    } catch { failed += 1; why.push(`${f}: no report`); }
   }
   // One TAP file per Grafana runtime (tests/browser/run.sh); a missing one counts as a failure.
   for (const runtime of ["12", "13"]) {
@@ -85,8 +96,10 @@ counts=$(node -e '
       const t = fs.readFileSync(`artifacts/browser-${runtime}.tap`, "utf8");
       passed += Number((/^# pass (\d+)/m.exec(t) || [0, 0])[1]);
       failed += Number((/^# fail (\d+)/m.exec(t) || [0, 1])[1]);
-    } catch { failed += 1; }
+      for (const m of t.matchAll(/^\s*not ok \d+ - (.*)$/gm)) why.push(`browser (Grafana ${runtime}) › ${m[1]}`);
+    } catch { failed += 1; why.push(`browser-${runtime}.tap: no report`); }
   }
+  fs.writeFileSync("artifacts/failed-tests.txt", why.map((w) => w.slice(0, 600) + "\n").join(""));
   console.log(`${passed} ${failed}`);
 ')
 read -r passed failed <<<"$counts"
@@ -96,6 +109,10 @@ echo "test-all: $(($(date +%s) - start)) s; dist/module.js $(stat -c %s dist/mod
 if [ ${#failed_steps[@]} -gt 0 ]; then
   echo "test-all: failed steps: ${failed_steps[*]}"
   [ "$failed" -gt 0 ] || failed=${#failed_steps[@]}
+fi
+if [ -s "$ARTIFACTS/failed-tests.txt" ]; then
+  echo "test-all: failed tests:"
+  head -n 20 "$ARTIFACTS/failed-tests.txt" | sed 's/^/  /'
 fi
 echo "${passed} passed, ${failed} failed"
 [ ${#failed_steps[@]} -eq 0 ] && [ "$failed" -eq 0 ]
