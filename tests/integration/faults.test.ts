@@ -136,7 +136,7 @@ describe('faults: several viewers of one script', () => {
 });
 
 describe('faults: processes die', () => {
-  it('kill -9 of a bpftrace: a warning, restarted with backoff, data within 2 ticks of the restart', async () => {
+  it('kill -9 of a bpftrace: a warning, restarted with backoff, data within 3 ticks of the new process', async () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: TICKS }, { code: SYSCALLS }]));
     await waitFor('data', () => hasData(run, 'A', 2) && hasData(run, 'B', 2), 20_000);
