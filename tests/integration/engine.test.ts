@@ -235,7 +235,7 @@ describe('live engine on the real stack', () => {
     run.stop();
   });
 
-  it('pmcd restart: the script is registered again within 2 ticks of the stack being back', async () => {
+  it('pmcd restart: the script is registered again within 3 ticks of the stack being back', async () => {
     const ds = newDataSource();
     const run = new PanelRun(ds, request([{ code: TICKS }]));
     await waitFor('data', () => hasData(run, 'A', 2), 20_000);
@@ -256,6 +256,10 @@ describe('live engine on the real stack', () => {
     );
     // Ticks of the poll interval (1 s), by the clock: not fetches, which the engine makes every
     // 300 ms while a script starts, so that its first values show as soon as bpftrace prints them.
+    // Up to 3: the next tick finds pmcd new (≤ 1 s), registers, and bpftrace takes 0.5–1 s to
+    // start; this test's own probes (a fresh context, pgrep) poll every 250 ms. Over 12 fresh-clone
+    // CI runs: 1 tick 5 times, 2 ticks 6 times, 3 once; fresh rates came 2.81–3.57 s after the
+    // PMDA was back in every run, the run of 3 ticks included (2.81 s).
     const reRegisteredTicks = Math.ceil((Date.now() - backAt) / 1000);
     const n = run.values().length;
     await waitFor(
@@ -266,7 +270,7 @@ describe('live engine on the real stack', () => {
     console.log(
       `pmcd restart: script running again after ${reRegisteredTicks} tick(s); fresh rates ${Date.now() - backAt} ms after the PMDA was back`
     );
-    expect(reRegisteredTicks).toBeLessThanOrEqual(2);
+    expect(reRegisteredTicks).toBeLessThanOrEqual(3);
     expect(bpftracePids()).toHaveLength(1);
     run.stop();
   });
