@@ -134,6 +134,22 @@ describe('Endpoint with one client', () => {
     expect(a.stops.pending).toBe(false);
   });
 
+  it('sends a stop again that was answered but did not take: the script still listed is gone soon after', async () => {
+    const a = client('A');
+    const { release } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    pmda.deregistersLost = 1;
+    release();
+    const deregisters = () => stores('A').filter((s) => s.name === 'bpftrace.control.deregister').length;
+    await seconds(20, [a]);
+    // Released after the grace period and the quiet look; the first stop was lost, the second took.
+    expect(a.leaseKeys).toEqual([]);
+    expect(deregisters()).toBe(2);
+    expect(pmda.ids()).toEqual([]);
+    expect(a.stops.pending).toBe(false);
+  });
+
   it('a refresh within the grace period reuses the script and its data', async () => {
     const a = client('A');
     const first = a.subscribe('d/1/A', CODE, () => undefined);

@@ -487,6 +487,8 @@ export class Endpoint {
     const wantList =
       this.listSoon ||
       this.poller.ticks % SCRIPT_LIST_EVERY === 1 ||
+      // A kept stop is done when the list no longer shows its script (see StopRetries).
+      this.stops.pending ||
       [...this.leases.values()].some((l) => l.phase === 'releasing' || l.phase === 'waiting' || l.phase === 'stalled');
     // The scripts' processes. Their pids come from the last list (a running script keeps its pid),
     // not from a list fetched with them: the PMDA's manager answers each list itself, and under
@@ -893,11 +895,7 @@ export class Endpoint {
         byId.set(r.metadata.name, r);
       }
     }
-    for (const id of this.stops.ids) {
-      if (!byId.has(id)) {
-        this.stops.forget(id);
-      }
-    }
+    this.stops.listed((id) => byId.has(id));
     const ours = new Set<string>();
     for (const lease of [...this.leases.values()]) {
       const id = lease.scriptId;
@@ -1089,7 +1087,7 @@ export class Endpoint {
     const deadline = Date.now() + timeoutMs;
     while ((this.leases.size > 0 || this.stops.pending) && Date.now() < deadline) {
       await this.pollOnce();
-      if (this.leases.size > 0) {
+      if (this.leases.size > 0 || this.stops.pending) {
         await new Promise((r) => setTimeout(r, Math.min(1000, this.options.pollIntervalMs)));
       }
     }

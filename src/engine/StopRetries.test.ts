@@ -41,11 +41,35 @@ beforeEach(() => {
 });
 
 describe('StopRetries', () => {
-  it('stops at once when the host answers, and keeps nothing', async () => {
+  const listed = (r: StopRetries) => r.listed((id) => pmda.ids().includes(id));
+
+  it('stops at once when the host answers, and keeps the stop until a list no longer shows the script', async () => {
     const id = await registered();
     const { r } = retries();
     await r.stop([id]);
     expect(pmda.ids()).toEqual([]);
+    expect(r.pending).toBe(true);
+    listed(r);
+    expect(r.pending).toBe(false);
+    expect(deregisters()).toBe(1);
+  });
+
+  it('sends an answered stop again when two lists since still show the script (a stop that did not take)', async () => {
+    const id = await registered();
+    const { r } = retries();
+    pmda.deregistersLost = 1;
+    await r.stop([id]);
+    expect(pmda.ids()).toEqual([id]);
+    clock += 1000;
+    listed(r);
+    await r.retryDue(); // one list only: the PMDA may not have dropped it yet
+    expect(deregisters()).toBe(1);
+    clock += 1000;
+    listed(r);
+    await r.retryDue();
+    expect(deregisters()).toBe(2);
+    expect(pmda.ids()).toEqual([]);
+    listed(r);
     expect(r.pending).toBe(false);
   });
 
@@ -69,6 +93,7 @@ describe('StopRetries', () => {
     pmda.storesDown = false;
     await r.retryDue();
     expect(pmda.ids()).toEqual([]);
+    listed(r);
     expect(r.pending).toBe(false);
   });
 

@@ -14,28 +14,44 @@ function noAnswer(e: unknown): boolean {
   return ['unreachable', 'interrupted', 'pmcdUnreachable', 'unknownContext', 'ipcFailure'].includes(e.kind);
 }
 
+/** Lists that may still show a script after its stop was answered, before it is sent again. */
+const LISTED_AFTER_STOP = 2;
+
+interface Waiting {
+  /** Stops sent so far. */
+  attempts: number;
+  /** Not sent again before this (a growing pause). */
+  dueAt: number;
+  /** When the first was sent: past giveUpAfterMs the PMDA's expiry has stopped it anyway. */
+  since: number;
+  /** Answered: the lists that still showed the script since (undefined: not answered yet). */
+  listedSince?: number;
+}
+
 /**
- * Stopping our scripts when the host does not answer. A deregister that fails for want of an
- * answer (pmproxy crashed or restarting, pmcd away, the PMDA out of step) would leave bpftrace
- * running as root until the PMDA's expiry — or for ever where expiry does not work. So a failed
- * stop is kept and sent again, with a growing pause, while this page lives, until the PMDA says
- * the script is stopped or gone. A refusal (no permission, bad credentials) ends it at once:
- * sending it again would be refused again.
+ * Stopping our scripts until the host's list says they are gone. A deregister that fails for want
+ * of an answer (pmproxy crashed or restarting, pmcd away) would leave bpftrace running as root
+ * until the PMDA's expiry — or for ever where expiry does not work. So a failed stop is kept and
+ * sent again, with a growing pause, while this page lives. An answered stop is kept too, until the
+ * PMDA's list (which drops a script as its deregister is taken) no longer shows the script: a stop
+ * answered, yet still listed in two lists since, is sent again. (CI once saw a script right after
+ * a PMDA restart still running 30 s after its panel closed, its stop seemingly taken.) A refusal
+ * (no permission, bad credentials) ends it at once: sending it again would be refused again.
  */
 export class StopRetries {
-  private readonly waiting = new Map<string, { attempts: number; dueAt: number; since: number }>();
+  private readonly waiting = new Map<string, Waiting>();
   private sending = false;
 
   constructor(
     private readonly client: PmapiClient,
     private readonly now: () => number,
-    /** Asked when a stop failed: the owner keeps ticking until `due` is empty. */
-    private readonly onFailed: () => void,
+    /** Asked when a stop is kept: the owner keeps ticking (and reading the list) until none is. */
+    private readonly onKept: () => void,
     /** The longest it keeps trying: past it the PMDA's expiry has stopped the script anyway. */
     private readonly giveUpAfterMs = 10 * 60_000
   ) {}
 
-  /** Whether a stop is waiting to be sent again. */
+  /** Whether a stop is kept: not yet answered, or answered and not yet seen gone from the list. */
   get pending(): boolean {
     return this.waiting.size > 0;
   }
@@ -56,7 +72,9 @@ export class StopRetries {
       return;
     }
     const now = this.now();
-    const due = [...this.waiting].filter(([, w]) => w.dueAt <= now).map(([id]) => id);
+    const due = [...this.waiting]
+      .filter(([, w]) => w.dueAt <= now && (w.listedSince === undefined || w.listedSince >= LISTED_AFTER_STOP))
+      .map(([id]) => id);
     if (due.length > 0) {
       this.sending = true;
       try {
@@ -67,39 +85,51 @@ export class StopRetries {
     }
   }
 
-  /** The host said the script is gone some other way (it left the PMDA's list). */
-  forget(id: string): void {
-    this.waiting.delete(id);
+  /**
+   * A list of the host's scripts was read: a kept stop whose script it no longer shows is done; an
+   * answered one it still shows counts one more list (see LISTED_AFTER_STOP).
+   */
+  listed(isListed: (id: string) => boolean): void {
+    for (const [id, w] of this.waiting) {
+      if (!isListed(id)) {
+        this.waiting.delete(id);
+      } else if (w.listedSince !== undefined) {
+        w.listedSince++;
+      }
+    }
   }
 
   private async send(ids: string[]): Promise<void> {
     if (ids.length === 0) {
       return;
     }
+    let answered: boolean;
     try {
       await deregisterScripts(this.client, ids);
-      ids.forEach((id) => this.waiting.delete(id));
+      answered = true;
     } catch (e) {
       if (!noAnswer(e)) {
         // Refused (no permission, credentials, a bad request): the same stop would be refused again.
         ids.forEach((id) => this.waiting.delete(id));
         return;
       }
-      const now = this.now();
-      for (const id of ids) {
-        const before = this.waiting.get(id);
-        const attempts = (before?.attempts ?? 0) + 1;
-        const since = before?.since ?? now;
-        if (now - since >= this.giveUpAfterMs) {
-          this.waiting.delete(id);
-          continue;
-        }
-        // 1 s, 2 s, 4 s … at most 15 s apart: soon after pmproxy is back, without hammering it.
-        this.waiting.set(id, { attempts, since, dueAt: now + Math.min(15_000, 1000 * 2 ** (attempts - 1)) });
+      answered = false;
+    }
+    const now = this.now();
+    for (const id of ids) {
+      const before = this.waiting.get(id);
+      const attempts = (before?.attempts ?? 0) + 1;
+      const since = before?.since ?? now;
+      if (now - since >= this.giveUpAfterMs) {
+        this.waiting.delete(id);
+        continue;
       }
-      if (this.waiting.size > 0) {
-        this.onFailed();
-      }
+      // 1 s, 2 s, 4 s … at most 15 s apart: soon after pmproxy is back, without hammering it.
+      const dueAt = now + Math.min(15_000, 1000 * 2 ** (attempts - 1));
+      this.waiting.set(id, answered ? { attempts, since, dueAt, listedSince: 0 } : { attempts, since, dueAt });
+    }
+    if (this.waiting.size > 0) {
+      this.onKept();
     }
   }
 }

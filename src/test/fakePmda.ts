@@ -55,6 +55,8 @@ export class FakePmda {
   refuseStores = false;
   /** Stores answered as by a PMDA one reply behind (PCP 6.0.3: 401 "Resource temporarily unavailable"). */
   outOfStepStores = false;
+  /** Deregisters answered with success that leave the script running (a stop that did not take). */
+  deregistersLost = 0;
   clock = 0;
   /** kernel.all.sysfork: forks so far (each print adds 3). */
   forks = 0;
@@ -293,6 +295,11 @@ export class FakePmda {
       return ok({ success: true });
     }
     if (name === 'bpftrace.control.deregister') {
+      if (this.deregistersLost > 0) {
+        this.deregistersLost--;
+        this.readBacks.set(context, JSON.stringify({ success: 'true' }));
+        return ok({ success: true });
+      }
       const found = value.split(',').map((key) => this.byKey(key));
       const missing = found.some((s) => !s);
       found.forEach((s) => s && this.scripts.delete(s.id));
