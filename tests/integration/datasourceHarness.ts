@@ -21,10 +21,34 @@ export type GrafanaRole = 'Viewer' | 'Editor' | 'Admin';
  * boot data). `uid` is the datasource's: clients of one uid share scripts, like browsers of one
  * Grafana datasource do.
  */
+/** Every datasource a test made: a leak report says what their engines still hold (engineView). */
+const dataSources = new Set<DataSource>();
+
+/**
+ * What the engines of this file's datasources hold now (leases by phase, script id and holders;
+ * stops kept): when a test finds a script left, this says whether the engine still holds it.
+ */
+export function engineView(): string {
+  const parts: string[] = [];
+  [...dataSources].forEach((ds, i) => {
+    const e = ds.endpoint;
+    const leases = e.leaseKeys.map((key) => {
+      const l = e.lease(key)!;
+      return `${l.phase} ${l.scriptId ?? '-'} holders [${[...l.holders].join(', ')}]`;
+    });
+    if (leases.length > 0 || e.stops.pending) {
+      parts.push(
+        `datasource ${i + 1}: leases ${leases.join('; ') || 'none'}; stops kept ${e.stops.ids.join(', ') || 'none'}`
+      );
+    }
+  });
+  return parts.join(' | ') || 'no lease held, no stop kept';
+}
+
 export function newDataSource(jsonData: BpfliveOptions = {}, options: { role?: GrafanaRole; uid?: string } = {}) {
   const bootData = (config.bootData ??= {} as typeof config.bootData);
   bootData.user = { ...bootData.user, orgRole: (options.role ?? 'Editor') as OrgRole, isGrafanaAdmin: false };
-  return new DataSource({
+  const ds = new DataSource({
     id: 1,
     uid: options.uid ?? 'bpflive',
     type: 'bpflive-bpftrace-datasource',
@@ -35,6 +59,8 @@ export function newDataSource(jsonData: BpfliveOptions = {}, options: { role?: G
     meta: {} as DataSourceInstanceSettings['meta'],
     readOnly: false,
   } as DataSourceInstanceSettings<BpfliveOptions>);
+  dataSources.add(ds);
+  return ds;
 }
 
 /**

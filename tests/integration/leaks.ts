@@ -7,7 +7,7 @@
 import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from '../../src/pmapi';
 import { namespaceOf } from '../../src/scripts/naming';
 import { deregisterScripts, readScriptList, ScriptRecord } from '../../src/scripts/protocol';
-import { stopAllRuns } from './datasourceHarness';
+import { engineView, stopAllRuns } from './datasourceHarness';
 import { PROXY_PATH } from './nodeBackendSrv';
 import { bpftracePids, bpftraceProcesses, PMPROXY, SECOND_HOSTSPEC, stackUp, waitFor } from './stack';
 
@@ -82,6 +82,8 @@ export async function expectNothingLeft(
       timeoutMs
     );
   } catch {
+    // Read before the cleanup below: what this client's engines still hold of what was left.
+    const engine = engineView();
     const left: Array<Partial<ScriptRecord>> = [];
     for (const host of hosts) {
       const mine = await scriptsOnHost(host).catch(() => []);
@@ -94,7 +96,7 @@ export async function expectNothingLeft(
     throw new Error(
       `leaked bpftrace: ${pids.length} process(es) and ${left.length} script(s) registered ${timeoutMs / 1000} s after the panels closed; scripts on the hosts: ${
         left.map((r) => `${r.script_id} (${r.state?.status}): ${(r.code ?? '').split('\n')[0]}`).join('; ') || 'none'
-      }; processes: ${bpftraceProcesses()}`
+      }; processes: ${bpftraceProcesses()}; engine: ${engine}`
     );
   }
 }
