@@ -34,9 +34,9 @@ interface Waiting {
  * until the PMDA's expiry — or for ever where expiry does not work. So a failed stop is kept and
  * sent again, with a growing pause, while this page lives. An answered stop is kept too, until the
  * PMDA's list (which drops a script as its deregister is taken) no longer shows the script: a stop
- * answered, yet still listed in two lists since, is sent again. (CI once saw a script right after
- * a PMDA restart still running 30 s after its panel closed, its stop seemingly taken.) A refusal
- * (no permission, bad credentials) ends it at once: sending it again would be refused again.
+ * answered, yet still listed in two lists since, is sent again: a stop the host answered without
+ * carrying it out leaves no bpftrace behind. A refusal (no permission, bad credentials) ends it
+ * at once: sending it again would be refused again.
  */
 export class StopRetries {
   private readonly waiting = new Map<string, Waiting>();
