@@ -4,6 +4,8 @@
  * the PMDA with the stack's credentials — never killed by name, which would hide the very leak a
  * user would hit.
  */
+import { readFileSync } from 'node:fs';
+
 import { backendSrvTransport, CONTROL_PATHS, PmapiClient } from '../../src/pmapi';
 import { namespaceOf } from '../../src/scripts/naming';
 import { deregisterScripts, readScriptList, ScriptRecord } from '../../src/scripts/protocol';
@@ -96,7 +98,26 @@ export async function expectNothingLeft(
     throw new Error(
       `leaked bpftrace: ${pids.length} process(es) and ${left.length} script(s) registered ${timeoutMs / 1000} s after the panels closed; scripts on the hosts: ${
         left.map((r) => `${r.script_id} (${r.state?.status}): ${(r.code ?? '').split('\n')[0]}`).join('; ') || 'none'
-      }; processes: ${bpftraceProcesses()}; engine: ${engine}`
+      }; processes: ${bpftraceProcesses()}; engine: ${engine}; the PMDA's log of them:\n${pmdaLogOf(left)}`
     );
   }
+}
+
+/**
+ * The main PMDA's log lines (this stack's, as pmcd writes it) that name the scripts left, and its
+ * errors: whether each was registered twice, stopped, or had a stop the process manager missed.
+ * pmcd starts the log anew at each PMDA restart and keeps one before it (.prev).
+ */
+function pmdaLogOf(left: Array<Partial<ScriptRecord>>): string {
+  const ids = left.map((r) => r.script_id).filter((id): id is string => !!id);
+  const lines: string[] = [];
+  for (const file of ['/var/log/pcp/pmcd/bpftrace.log.prev', '/var/log/pcp/pmcd/bpftrace.log']) {
+    try {
+      lines.push(...readFileSync(file, 'utf8').split('\n'));
+    } catch {
+      // Not on this machine, or not readable: the report goes without it.
+    }
+  }
+  const named = lines.filter((l) => ids.some((id) => l.includes(id)) || / Error: /.test(l));
+  return named.slice(-20).join('\n') || '(nothing)';
 }
