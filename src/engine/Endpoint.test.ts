@@ -150,6 +150,23 @@ describe('Endpoint with one client', () => {
     expect(a.stops.pending).toBe(false);
   });
 
+  it('a panel closed while pmcd says the PMDA is not running: its script is stopped, not left waiting for a list', async () => {
+    const a = client('A');
+    const { release } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    expect(pmda.ids()).toHaveLength(1);
+    release();
+    // pmcd's word says "lost contact" while the PMDA still holds the script.
+    pmda.agentStatusWhileRunning = 8;
+    await seconds(15, [a], false);
+    expect(a.leaseKeys).toEqual([]);
+    expect(pmda.ids()).toEqual([]);
+    pmda.agentStatusWhileRunning = 0;
+    await seconds(3, [a]);
+    expect(a.stops.pending).toBe(false);
+  });
+
   it('a refresh within the grace period reuses the script and its data', async () => {
     const a = client('A');
     const first = a.subscribe('d/1/A', CODE, () => undefined);

@@ -561,6 +561,7 @@ export class Endpoint {
     await this.observeWatches(watched, result, t);
     if (checkPmda && this.pmdaDown(bpftraceAgentStatus(result), read)) {
       this.advance(this.now());
+      this.releaseWhilePmdaDown();
       for (const reader of this.readers) {
         reader.onTick();
       }
@@ -836,6 +837,24 @@ export class Endpoint {
     // Panels opened meanwhile wait too: with the reason, not "Registering…".
     this.sayToWaiting(message);
     return true;
+  }
+
+  /**
+   * While pmcd says the PMDA is not running, the tick ends before the list is looked at, so a
+   * releasing lease would wait there for as long as that lasts, its script possibly still
+   * running (seen in CI after the PMDA's second restart in a minute: a closed panel's script
+   * still ran 30 s later, its lease releasing). A script of a PMDA that is down died with it;
+   * one that still runs has nobody's panel here: the stop is sent, and kept until a list shows
+   * the script gone (StopRetries).
+   */
+  private releaseWhilePmdaDown() {
+    for (const lease of [...this.leases.values()]) {
+      const id = lease.scriptId;
+      if (lease.phase === 'releasing' && id && lease.mayControl && lease.deregistered()) {
+        void this.stops.stop([id]);
+        this.forget(lease);
+      }
+    }
   }
 
   /** A problem of the host on every lease that waits to register (or none). */

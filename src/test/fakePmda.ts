@@ -55,6 +55,8 @@ export class FakePmda {
   refuseStores = false;
   /** Stores answered as by a PMDA one reply behind (PCP 6.0.3: 401 "Resource temporarily unavailable"). */
   outOfStepStores = false;
+  /** pmcd.agent.status for the PMDA while it runs, when not 0 (pmcd says it is not running). */
+  agentStatusWhileRunning = 0;
   /** Deregisters answered with success that leave the script running (a stop that did not take). */
   deregistersLost = 0;
   clock = 0;
@@ -217,7 +219,7 @@ export class FakePmda {
               : n === PMCD_AGENT_STATUS
                 ? [
                     { instance: 2, value: 0 },
-                    { instance: BPFTRACE_DOMAIN, value: this.dead ? 0x8908 : 0 },
+                    { instance: BPFTRACE_DOMAIN, value: this.dead ? 0x8908 : this.agentStatusWhileRunning },
                   ]
                 : this.frozenValue(n, context) !== undefined
                   ? [{ instance: null as number | null, value: this.frozenValue(n, context)! }]
