@@ -167,6 +167,27 @@ describe('Endpoint with one client', () => {
     expect(a.stops.pending).toBe(false);
   });
 
+  it('two clients, one closes while pmcd says the PMDA is not running: the other has data again, one script, once pmcd says it runs', async () => {
+    const a = client('A');
+    const b = client('B');
+    const { release } = a.subscribe('d/1/A', CODE, () => undefined);
+    const { lease: other } = b.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a, b]);
+    expect(pmda.ids()).toHaveLength(1);
+    release();
+    pmda.agentStatusWhileRunning = 8;
+    await seconds(15, [a, b], false);
+    // Both were told the PMDA is down; A stopped its share of the script meanwhile.
+    expect(a.leaseKeys).toEqual([]);
+    pmda.agentStatusWhileRunning = 0;
+    const before = other.buffers.get('@n')?.length ?? 0;
+    await seconds(4, [a, b]);
+    expect(other.phase).toBe('running');
+    expect(other.buffers.get('@n')!.length).toBeGreaterThan(before);
+    expect(pmda.ids()).toHaveLength(1);
+  });
+
   it('a refresh within the grace period reuses the script and its data', async () => {
     const a = client('A');
     const first = a.subscribe('d/1/A', CODE, () => undefined);
