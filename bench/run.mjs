@@ -100,7 +100,13 @@ if (files.length === 0) {
 }
 
 const usesThreadCpu = files.some((f) => readFileSync(join(benchDir, f), 'utf8').includes('./lib/threadCpu'));
-const env = { ...process.env, ...(usesThreadCpu ? threadCpuAddon() : {}) };
+const env = {
+  ...process.env,
+  ...(usesThreadCpu ? threadCpuAddon() : {}),
+  // The bundles run from a temp dir: their external packages, and where the bench's sources are.
+  NODE_PATH: join(benchDir, '..', 'node_modules'),
+  BENCH_DIR: benchDir,
+};
 
 const outDir = mkdtempSync(join(tmpdir(), 'bpflive-bench-'));
 let failed = 0;
@@ -114,6 +120,8 @@ try {
       format: 'cjs',
       target: 'node20',
       outfile,
+      // Packages that find their own files (esbuild's binary, playwright's) run from node_modules.
+      external: ['esbuild', 'playwright-core'],
       logLevel: 'warning',
     });
     console.log(`\n=== ${file} (node ${process.version}) ===`);

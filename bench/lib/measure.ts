@@ -34,7 +34,11 @@ export function measure(iterations: number, warmup: number, fn: (i: number) => v
   return samples;
 }
 
+/** Percentiles of `values`; NaN throughout for none (printed as NaN, never a crash). */
 export function summarize(values: number[]): Summary {
+  if (values.length === 0) {
+    return { n: 0, median: NaN, p90: NaN, p99: NaN, max: NaN, mean: NaN };
+  }
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
   return {

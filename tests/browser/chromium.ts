@@ -1,32 +1,22 @@
 /**
- * The one headless Chromium launch of the browser tests, and what every page of them checks:
- * no uncaught error in the page. Env: CHROMIUM (default /usr/bin/chromium).
+ * What every page of the browser tests checks: no uncaught error in the page; and their Chromium
+ * (launch.ts) with the screenshots' directory made.
  */
 import { TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
+import { Browser, Page } from 'playwright-core';
+import { launchChromium as launch } from './launch';
 import { selectedRuntime } from './runtime';
 
 /** Screenshots land here, one directory per runtime (README: artifacts/browser/grafana-12/ …). */
 export const ARTIFACTS = join(__dirname, '..', '..', 'artifacts', 'browser', `grafana-${selectedRuntime().name}`);
 
+/** Chromium for a browser test (launch.ts), with the screenshots' directory made. */
 export async function launchChromium(): Promise<Browser> {
   mkdirSync(ARTIFACTS, { recursive: true });
-  return chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  return launch();
 }
 
 export interface PageWatch {
