@@ -53,7 +53,18 @@ import { InstanceNames } from '../src/engine/instanceNames';
 import { buildTimeSeriesFrame } from '../src/frames/timeseries';
 import { FetchBody, readFetchAnswer } from '../src/pmapi/fetchBody';
 import { timestampToMs } from '../src/pmapi/json';
-import { bodies, fixedWork, isStringMetric, METRIC, newPath, OPTIONS, Path, T0, STEP_MS } from './lib/tickPath';
+import {
+  bodies,
+  fixedWork,
+  isStringMetric,
+  METRIC,
+  newPath,
+  OPTIONS,
+  Path,
+  SAMPLE_JITTER_MS,
+  sampleTime,
+  STEP_MS,
+} from './lib/tickPath';
 import { WideSeriesBuffer as MainBuffer } from './baseline/WideSeriesBuffer';
 import { buildTimeSeriesFrame as mainBuildFrame, parsePmproxyJson as mainParse } from './baseline/mainTick';
 import { collectGarbage, printTable, seededRandom, summarize, Summary } from './lib/measure';
@@ -308,11 +319,15 @@ function cpuMs(fn: () => void): Cpu {
 }
 
 /**
- * Memory held by one 200×1800 buffer (after a forced GC), sampled over an eviction cycle and more:
+ * Memory held by one 200×1800 buffer (after a forced GC), sampled over its third retention:
  * the JS heap AND the typed arrays' backing stores (outside the heap: process.memoryUsage()'s
  * arrayBuffers), so moving columns out of the heap is not counted as saving them.
  */
-function memory(make: () => { append: (t: number, v: Map<string, number | null>) => void }, from = 0): Summary {
+function memory(
+  make: () => { append: (t: number, v: Map<string, number | null>) => void },
+  from = 0,
+  jitterMs = SAMPLE_JITTER_MS
+): Summary {
   const series = 200;
   const points = 1800;
   const keys = Array.from({ length: series }, (_, i) => `comm${i}`);
@@ -333,9 +348,11 @@ function memory(make: () => { append: (t: number, v: Map<string, number | null>)
   const base = used();
   const b = make();
   const mib: number[] = [];
-  for (let i = 0; i < points * 2; i++) {
-    b.append(T0 + i * STEP_MS, values());
-    if (i >= points && i % 40 === 0) {
+  // Sampled over the third retention: the steady state of a panel open for a while, past the
+  // first eviction cycles (whose columns began with each series' first sample, a gap).
+  for (let i = 0; i < points * 3; i++) {
+    b.append(sampleTime(i, random, jitterMs), values());
+    if (i >= 2 * points && i % 40 === 0) {
       mib.push((used() - base) / 2 ** 20);
     }
   }
@@ -446,12 +463,18 @@ async function main(): Promise<void> {
   const memAfter = memory(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }));
   // Counts past 2^24 (16.7 M) are not exact in float32: those raw columns are float64.
   const memBig = memory(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), 2 ** 25);
+  // Samples exactly 1 s apart: every rate an integer (see SAMPLE_JITTER_MS), as this bench had it until 2026-12-07.
+  const memBeforeSteady = memory(() => new MainBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), 0, 0);
+  const memAfterSteady = memory(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), 0, 0);
   console.log(
-    `memory of one 200×1800 counter buffer (heap + array buffers after GC, over an eviction cycle): ` +
+    `memory of one 200×1800 counter buffer (heap + array buffers after GC, over its third retention; ` +
+      `sample times up to ${SAMPLE_JITTER_MS} ms late, as pmcd's are): ` +
       `after median ${memAfter.median.toFixed(2)} MiB, max ${memAfter.max.toFixed(2)} MiB; ` +
       `before median ${memBefore.median.toFixed(2)} MiB, max ${memBefore.max.toFixed(2)} MiB; ` +
       `goal ≤ 6 MiB: ${memAfter.median <= 6 ? 'MET' : 'MISSED'} (median); ` +
-      `after with counts past 2^24: median ${memBig.median.toFixed(2)} MiB, max ${memBig.max.toFixed(2)} MiB`
+      `after with counts past 2^24: median ${memBig.median.toFixed(2)} MiB, max ${memBig.max.toFixed(2)} MiB; ` +
+      `with samples exactly 1 s apart (integer rates): after median ${memAfterSteady.median.toFixed(2)} MiB, ` +
+      `before median ${memBeforeSteady.median.toFixed(2)} MiB`
   );
 
   console.log(

@@ -14,6 +14,20 @@ import { seededRandom } from './measure';
 
 export const STEP_MS = 1000;
 export const T0 = 1_700_000_000_000;
+/**
+ * How far a sample's time falls after its nominal second, at most (ms): pmcd stamps each fetch
+ * with the time it sampled, which the poll timer's lateness and the request's travel move by a few
+ * ms. It matters beyond realism: with samples exactly 1 s apart every rate of an integer counter
+ * is an integer, which V8 keeps unboxed in a column (a small integer in the array itself); a real
+ * rate is a fraction, a heap number of its own (12 bytes more per value, and one more object per
+ * value for the collector). Figures taken without it flattered the rate columns.
+ */
+export const SAMPLE_JITTER_MS = 5;
+
+/** The time of sample `tick`: a whole number of steps after T0, plus up to SAMPLE_JITTER_MS. */
+export function sampleTime(tick: number, random: () => number, jitterMs = SAMPLE_JITTER_MS): number {
+  return T0 + tick * STEP_MS + Math.floor(random() * jitterMs);
+}
 export const METRIC = 'bpftrace.scripts.s.data.bycomm';
 /** The bench's map is a counter (a number metric). */
 export const isStringMetric = () => false;
@@ -29,7 +43,7 @@ export function bodies(series: number, seed: number): () => string {
   const counts = Array.from({ length: series }, () => Math.floor(random() * 1e6));
   let tick = 0;
   return (): string => {
-    const t = T0 + tick++ * STEP_MS;
+    const t = sampleTime(tick++, random);
     const instances = counts.map((c, i) => {
       counts[i] = random() < 0.0005 ? 0 : c + Math.floor(random() * 5000);
       return `{"instance":${i},"value":${counts[i]}}`;
