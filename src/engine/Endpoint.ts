@@ -149,6 +149,8 @@ export class Endpoint {
   private hostname?: Promise<string | undefined>;
   /** For tests and bench: how many fetches the tick sent. */
   fetchCount = 0;
+  /** Ticks that asked for the host's list and got none (see diagnostics). */
+  private listsMissing = 0;
   /** Why the last tick's fetch failed (pmproxy or pmcd unreachable), for readers; undefined when it answered. */
   transportError?: string;
 
@@ -202,6 +204,24 @@ export class Endpoint {
   /** That the bpftrace PMDA is not running, with pmcd's reason; undefined while it runs (or unknown). */
   get pmdaNotRunning(): string | undefined {
     return this.pmdaStopped;
+  }
+
+  /**
+   * How the tick is doing, in a line (for a report of what went wrong): ticks run, when the last
+   * one began and whether it is still under way, the last tick that threw, when the host's list
+   * was last read and what pmcd said of the PMDA.
+   */
+  diagnostics(): string {
+    const now = this.now();
+    const ago = (t: number | undefined) => (t === undefined ? 'never' : `${((now - t) / 1000).toFixed(1)} s ago`);
+    const p = this.poller;
+    return [
+      `ticks ${p.ticks} (last began ${ago(p.lastStartedAt)}${p.busy ? ', still under way' : ''})`,
+      p.lastError ? `last failed tick ${ago(p.lastError.at)}: ${p.lastError.message}` : 'no tick failed',
+      `list read ${ago(this.hostList?.t)} (${this.hostList?.records.length ?? 0} scripts; asked for and missing ${this.listsMissing} times)`,
+      `PMDA ${this.pmdaStopped ?? 'running'}`,
+      `transport ${this.transportError ?? 'ok'}`,
+    ].join(', ');
   }
 
   /** Ticks that began late (for tests: one noisy script must not delay the others). */
@@ -569,6 +589,9 @@ export class Endpoint {
     }
     // The PMDA's list, parsed once for the tick: the running-scripts view and the leases' checks.
     const list = listNow ? scriptListOf(result) : undefined;
+    if (listNow && !list) {
+      this.listsMissing++;
+    }
     if (list) {
       this.previousList = this.hostList;
       this.hostList = { records: list, t };

@@ -18,6 +18,8 @@ export class Poller {
   /** The last time the tick's timer found this page asleep (pmapi/asleep.ts): for how long, and when it woke. */
   slept?: { ms: number; wokeAt: number };
   private lastStart?: number;
+  /** The last tick that threw, and when (a tick that throws each time would stop everything after that point). */
+  lastError?: { message: string; at: number };
 
   constructor(
     private readonly intervalMs: number,
@@ -25,6 +27,14 @@ export class Poller {
     private readonly wanted: () => boolean,
     private readonly now: () => number = Date.now
   ) {}
+
+  /** When the last tick began (undefined before the first), and whether one is under way. */
+  get lastStartedAt(): number | undefined {
+    return this.lastStart;
+  }
+  get busy(): boolean {
+    return this.running;
+  }
 
   /** Run a tick as soon as possible (now, or right after the one under way). */
   wake(): void {
@@ -92,7 +102,14 @@ export class Poller {
       const started = this.now();
       let sooner: number | void = undefined;
       void this.runOnce()
-        .then((hint) => (sooner = hint))
+        .then(
+          (hint) => (sooner = hint),
+          (e: unknown) => {
+            // A bug, not an outage (those a tick handles itself): said, and the next tick comes.
+            this.lastError = { message: e instanceof Error ? e.message : String(e), at: this.now() };
+            console.error('bpflive: a poll tick failed', e);
+          }
+        )
         .finally(() => {
           if (!this.stopped && this.wanted()) {
             const steady = Math.max(0, this.intervalMs - (this.now() - started));

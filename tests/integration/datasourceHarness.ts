@@ -38,7 +38,7 @@ export function engineView(): string {
     });
     if (leases.length > 0 || e.stops.pending) {
       parts.push(
-        `datasource ${i + 1}: leases ${leases.join('; ') || 'none'}; stops kept ${e.stops.ids.join(', ') || 'none'}`
+        `datasource ${i + 1}: leases ${leases.join('; ') || 'none'}; stops kept ${e.stops.ids.join(', ') || 'none'}; ${e.diagnostics()}`
       );
     }
   });
