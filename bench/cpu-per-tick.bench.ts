@@ -62,12 +62,13 @@ import {
   OPTIONS,
   Path,
   SAMPLE_JITTER_MS,
-  sampleTime,
+  heldMiB,
+  Appendable,
   STEP_MS,
 } from './lib/tickPath';
 import { WideSeriesBuffer as MainBuffer } from './baseline/WideSeriesBuffer';
 import { buildTimeSeriesFrame as mainBuildFrame, parsePmproxyJson as mainParse } from './baseline/mainTick';
-import { collectGarbage, printTable, seededRandom, summarize, Summary } from './lib/measure';
+import { collectGarbage, printTable, summarize, Summary } from './lib/measure';
 import { threadCpu } from './lib/threadCpu';
 
 interface RawFetch {
@@ -319,44 +320,23 @@ function cpuMs(fn: () => void): Cpu {
 }
 
 /**
- * Memory held by one 200×1800 buffer (after a forced GC), sampled over its third retention:
- * the JS heap AND the typed arrays' backing stores (outside the heap: process.memoryUsage()'s
- * arrayBuffers), so moving columns out of the heap is not counted as saving them.
+ * Memory held by one 200×1800 buffer (lib/tickPath.ts heldMiB): the JS heap AND the typed arrays'
+ * backing stores (outside the heap: process.memoryUsage()'s arrayBuffers), so moving columns out
+ * of the heap is not counted as saving them.
  */
-function memory(
-  make: () => { append: (t: number, v: Map<string, number | null>) => void },
-  from = 0,
-  jitterMs = SAMPLE_JITTER_MS
-): Summary {
-  const series = 200;
-  const points = 1800;
-  const keys = Array.from({ length: series }, (_, i) => `comm${i}`);
-  const random = seededRandom(5);
-  const counts = keys.map(() => from + Math.floor(random() * 1e6));
-  const values = () => {
-    const m = new Map<string, number | null>();
-    keys.forEach((k, i) => m.set(k, (counts[i] += Math.floor(random() * 5000))));
-    return m;
-  };
-  const used = () => {
-    // Twice: a collection frees dead array buffers' stores in the background, finished by the next.
-    collectGarbage();
-    collectGarbage();
-    const u = process.memoryUsage();
-    return u.heapUsed + u.arrayBuffers;
-  };
-  const base = used();
-  const b = make();
-  const mib: number[] = [];
-  // Sampled over the third retention: the steady state of a panel open for a while, past the
-  // first eviction cycles (whose columns began with each series' first sample, a gap).
-  for (let i = 0; i < points * 3; i++) {
-    b.append(sampleTime(i, random, jitterMs), values());
-    if (i >= 2 * points && i % 40 === 0) {
-      mib.push((used() - base) / 2 ** 20);
-    }
-  }
-  return summarize(mib);
+function memory(make: () => Appendable, from = 0, jitterMs = SAMPLE_JITTER_MS): Summary {
+  return heldMiB(
+    make,
+    () => {
+      // Twice: a collection frees dead array buffers' stores in the background, finished by the next.
+      collectGarbage();
+      collectGarbage();
+      const u = process.memoryUsage();
+      return u.heapUsed + u.arrayBuffers;
+    },
+    from,
+    jitterMs
+  );
 }
 
 function ratio(label: string, r: Result, goal: number): string {

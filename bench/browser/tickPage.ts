@@ -4,7 +4,8 @@
  * back to back or paced (one tick per task, as polls run). Bundled for the browser by the bench.
  */
 import { collectGarbage } from '../lib/measure';
-import { bodies, fixedWork, newPath, Path } from '../lib/tickPath';
+import { WideSeriesBuffer } from '../../src/buffers/WideSeriesBuffer';
+import { bodies, fixedWork, heldMiB, newPath, Path, STEP_MS } from '../lib/tickPath';
 
 export interface TickPageApi {
   /** A buffer of `series` counters filled with `points` ticks (a full retention). */
@@ -18,6 +19,12 @@ export interface TickPageApi {
   mark(name: string): number;
   /** The control: a fixed loop as long as `medianMs`, timed `n` times the same way. */
   control(medianMs: number, n: number, paced: boolean): Promise<number[]>;
+  /**
+   * The JS heap held by one 200×1800 counter buffer (lib/tickPath.ts heldMiB), median MiB, with
+   * sample times up to `jitterMs` late (0: every rate an integer). The JS heap only: Chrome's
+   * performance.memory leaves out array buffers' stores (the raw counts), the same for both.
+   */
+  memory(jitterMs: number): number;
   /** performance.now()'s step here, ms, and whether the page is cross-origin isolated. */
   clock(): { stepMs: number; isolated: boolean };
 }
@@ -76,6 +83,17 @@ const api: TickPageApi = {
       ms.push(timed(work));
     }
     return ms;
+  },
+  memory(jitterMs) {
+    // A new snapshot each time: performance.memory's object keeps the figures it was made with.
+    const heap = () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory;
+    const used = () => {
+      collectGarbage();
+      collectGarbage();
+      return heap().usedJSHeapSize;
+    };
+    return heldMiB(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), used, 0, jitterMs)
+      .median;
   },
   mark(name) {
     return performance.mark(name).startTime;

@@ -10,7 +10,7 @@ import { InstanceNames } from '../../src/engine/instanceNames';
 import { buildTimeSeriesFrame } from '../../src/frames/timeseries';
 import { readFetchAnswer } from '../../src/pmapi/fetchBody';
 import { timestampToMs } from '../../src/pmapi/json';
-import { seededRandom } from './measure';
+import { seededRandom, summarize, Summary } from './measure';
 
 export const STEP_MS = 1000;
 export const T0 = 1_700_000_000_000;
@@ -105,4 +105,38 @@ export function fixedWork(medianMs: number, clockMs: (fn: () => void) => number)
   const probes = Array.from({ length: 20 }, () => clockMs(() => loop(50))).sort((a, b) => a - b);
   const rounds = Math.max(1, Math.round((50 * medianMs) / Math.max(probes[10], 1e-6)));
   return () => loop(rounds);
+}
+
+/** What heldMiB fills: today's buffer or main's (bench/baseline). */
+export interface Appendable {
+  append(t: number, values: Map<string, number | null>): void;
+}
+
+/**
+ * Memory held by one 200×1800 counter buffer, in MiB by `usedBytes` (which collects garbage
+ * first), sampled every 40 appends over its third retention: the steady state of a panel open for
+ * a while, past the first eviction cycles (whose columns began with each series' first sample, a
+ * gap). Counts from `from`; sample times up to `jitterMs` late (0: exactly 1 s apart).
+ */
+export function heldMiB(make: () => Appendable, usedBytes: () => number, from: number, jitterMs: number): Summary {
+  const series = 200;
+  const points = 1800;
+  const keys = Array.from({ length: series }, (_, i) => `comm${i}`);
+  const random = seededRandom(5);
+  const counts = keys.map(() => from + Math.floor(random() * 1e6));
+  const values = () => {
+    const m = new Map<string, number | null>();
+    keys.forEach((k, i) => m.set(k, (counts[i] += Math.floor(random() * 5000))));
+    return m;
+  };
+  const base = usedBytes();
+  const b = make();
+  const mib: number[] = [];
+  for (let i = 0; i < points * 3; i++) {
+    b.append(sampleTime(i, random, jitterMs), values());
+    if (i >= 2 * points && i % 40 === 0) {
+      mib.push((usedBytes() - base) / 2 ** 20);
+    }
+  }
+  return summarize(mib);
 }
