@@ -167,7 +167,11 @@ describe('Endpoint with one client', () => {
     expect(a.stops.pending).toBe(false);
   });
 
-  it('two clients, one closes while pmcd says the PMDA is not running: the other has data again, one script, once pmcd says it runs', async () => {
+  /**
+   * Two clients read one script; A closes its panel while `fault` lasts (`seconds` of it, bpftrace
+   * printing or not), then the fault ends: B must have data again, from one script.
+   */
+  async function oneOfTwoClosesDuring(fault: { on(): void; off(): void; seconds: number; printing: boolean }) {
     const a = client('A');
     const b = client('B');
     const { release } = a.subscribe('d/1/A', CODE, () => undefined);
@@ -176,16 +180,56 @@ describe('Endpoint with one client', () => {
     await seconds(3, [a, b]);
     expect(pmda.ids()).toHaveLength(1);
     release();
-    pmda.agentStatusWhileRunning = 8;
-    await seconds(15, [a, b], false);
-    // Both were told the PMDA is down; A stopped its share of the script meanwhile.
+    fault.on();
+    await seconds(fault.seconds, [a, b], fault.printing);
+    // A let go of the script meanwhile (it stopped it: it could not tell that B reads it).
     expect(a.leaseKeys).toEqual([]);
-    pmda.agentStatusWhileRunning = 0;
+    fault.off();
+    await seconds(6, [a, b]);
     const before = other.buffers.get('@n')?.length ?? 0;
-    await seconds(4, [a, b]);
+    await seconds(3, [a, b]);
     expect(other.phase).toBe('running');
     expect(other.buffers.get('@n')!.length).toBeGreaterThan(before);
     expect(pmda.ids()).toHaveLength(1);
+  }
+
+  it('two clients, one closes while pmcd says the PMDA is not running: the other has data again, one script, once pmcd says it runs', async () => {
+    await oneOfTwoClosesDuring({
+      on: () => (pmda.agentStatusWhileRunning = 8),
+      off: () => (pmda.agentStatusWhileRunning = 0),
+      seconds: 15,
+      printing: false,
+    });
+  });
+
+  it('a panel closed while the host’s list cannot be read: its script is stopped all the same, within three quiet periods', async () => {
+    const a = client('A');
+    const { release } = a.subscribe('d/1/A', CODE, () => undefined);
+    await flush();
+    await seconds(3, [a]);
+    expect(pmda.ids()).toHaveLength(1);
+    pmda.listMissing = true;
+    release();
+    // Grace (5 s), then no look at the list can decide: after 3 quiet periods (3 × 3 s) it is stopped.
+    await seconds(12, [a]);
+    expect(pmda.ids()).toHaveLength(1);
+    await seconds(4, [a]);
+    expect(a.leaseKeys).toEqual([]);
+    expect(pmda.ids()).toEqual([]);
+    // The stop is kept until a list shows the script gone: the list comes back, and says so.
+    expect(a.stops.pending).toBe(true);
+    pmda.listMissing = false;
+    await seconds(3, [a]);
+    expect(a.stops.pending).toBe(false);
+  });
+
+  it('two clients, one closes while the host’s list cannot be read: the other has data again, from one script', async () => {
+    await oneOfTwoClosesDuring({
+      on: () => (pmda.listMissing = true),
+      off: () => (pmda.listMissing = false),
+      seconds: 16,
+      printing: true,
+    });
   });
 
   it('a refresh within the grace period reuses the script and its data', async () => {

@@ -197,6 +197,15 @@ export class Endpoint {
     return 2 * this.options.pollIntervalMs + 1000;
   }
 
+  /**
+   * How long a releasing lease may go undecided before its script is stopped anyway: a decision
+   * takes two looks at the list a quiet period apart, so this is three quiet periods (a stray move
+   * of last_accessed_at restarts the count, see decideRelease).
+   */
+  private get undecidedMs() {
+    return 3 * this.quietMs;
+  }
+
   private now() {
     return (this.options.now ?? Date.now)();
   }
@@ -720,6 +729,17 @@ export class Endpoint {
         this.listSoon = true;
       } else if (lease.phase === 'releasing' && !lease.scriptId) {
         lease.deregistered();
+      } else if (
+        lease.phase === 'releasing' &&
+        lease.mayControl &&
+        now - (lease.releasingSince ?? now) >= this.undecidedMs
+      ) {
+        // No look at the host's list decided it (none came, or none could be read): whether
+        // someone else reads the script is unknown, and a script nobody's panel wants must not run
+        // on as root. Stopped; another viewer of it, if any, registers it again within a tick.
+        const id = lease.scriptId!;
+        lease.deregistered();
+        void this.stops.stop([id]);
       }
       if (lease.phase === 'released') {
         this.forget(lease);

@@ -57,6 +57,8 @@ export class FakePmda {
   outOfStepStores = false;
   /** pmcd.agent.status for the PMDA while it runs, when not 0 (pmcd says it is not running). */
   agentStatusWhileRunning = 0;
+  /** bpftrace.info.scripts_json answers no value (a PMDA whose manager does not answer its list). */
+  listMissing = false;
   /** Deregisters answered with success that leave the script running (a stop that did not take). */
   deregistersLost = 0;
   clock = 0;
@@ -361,12 +363,10 @@ export class FakePmda {
     if (this.dead && name.startsWith('bpftrace.')) {
       return false;
     }
-    if (
-      name === 'pmcd.pid' ||
-      name === 'bpftrace.info.scripts_json' ||
-      name.startsWith('bpftrace.control.') ||
-      name in HOST_METRICS
-    ) {
+    if (name === 'bpftrace.info.scripts_json') {
+      return !this.listMissing;
+    }
+    if (name === 'pmcd.pid' || name.startsWith('bpftrace.control.') || name in HOST_METRICS) {
       return true;
     }
     const m = /^bpftrace\.scripts\.(\w+)\./.exec(name);
