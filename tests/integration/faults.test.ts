@@ -277,7 +277,19 @@ describe('faults: processes die', () => {
     expect(run.notices().filter((n) => /not running/.test(n))).toEqual([]);
     await new Promise((r) => setTimeout(r, 2_000));
     expect(bpftracePids()).toHaveLength(1);
+    // Closed now, its script must go as after any close: grace (5 s), then two looks at the list a
+    // quiet period apart, or, if no look could decide, three quiet periods (~9 s). This is where
+    // CI found a script still running 30 s later, its lease undecided.
     run.stop();
+    const closedAt = Date.now();
+    await waitFor('the script gone after the panel closed', () => bpftracePids().length === 0, 20_000).catch(
+      (e: Error) => {
+        throw new Error(`${e.message}; the engine: ${ds.endpoint.diagnostics()}`);
+      }
+    );
+    report(
+      `PMDA killed twice, then the panel closed: bpftrace gone after ${Date.now() - closedAt} ms; ${ds.endpoint.diagnostics()}`
+    );
   }, 240_000);
 
   it('a bpftrace that stops printing (SIGSTOP) is reported as stalled, and recovers on SIGCONT', async () => {
