@@ -33,7 +33,7 @@ interface TraceEvent {
   args?: { name?: string };
 }
 
-interface Window {
+interface TickWindow {
   label: string;
   ticks: Awaited<ReturnType<TickPageApi['ticks']>>;
   control: number[];
@@ -43,7 +43,7 @@ const PAGE_URL = 'http://localhost/bench';
 
 async function pageScript(): Promise<string> {
   const out = await build({
-    entryPoints: [join(__dirname_(), 'browser', 'tickPage.ts')],
+    entryPoints: [join(benchDir(), 'browser', 'tickPage.ts')],
     bundle: true,
     platform: 'browser',
     format: 'iife',
@@ -55,7 +55,7 @@ async function pageScript(): Promise<string> {
 }
 
 /** The bench's own folder: run.mjs passes it, as the bundle runs from a temp dir. */
-function __dirname_(): string {
+function benchDir(): string {
   return process.env.BENCH_DIR ?? join(process.cwd(), 'bench');
 }
 
@@ -82,7 +82,7 @@ function collectionsOf(events: TraceEvent[], markName: string, markAt: number): 
     }));
 }
 
-function describe(w: Window, collections: Collection[]): string {
+function describe(w: TickWindow, collections: Collection[]): string {
   const { start, ms, migrating } = w.ticks;
   const first = start[0];
   const last = start[start.length - 1] + ms[ms.length - 1];
@@ -142,7 +142,7 @@ async function main(): Promise<void> {
         ([s, p]) => (window as unknown as { tickPage: TickPageApi }).tickPage.prepare(s, p),
         [series, points]
       );
-      const windows: Window[] = [];
+      const windows: TickWindow[] = [];
       await cdp.send('Tracing.start', {
         categories: 'devtools.timeline,blink.user_timing,v8',
         transferMode: 'ReportEvents',
