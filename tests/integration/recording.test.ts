@@ -3,7 +3,7 @@ import { prepareRecording } from '../../src/scripts/naming';
 import { deregisterScripts, registerScript } from '../../src/scripts/protocol';
 import { adminClient, expectNothingLeft, scriptsOnHost } from './leaks';
 import { installNodeBackendSrv } from './nodeBackendSrv';
-import { untilRecordedOrRestartPmproxy } from './recordings';
+import { orRestartPmproxy, untilRecordedOrRestartPmproxy } from './recordings';
 import {
   loggerPause,
   loggerResume,
@@ -295,9 +295,13 @@ describe('recorded scripts on the real stack (pmlogger, discovery, Redis, /serie
     await new Promise((r) => setTimeout(r, 15_000));
     loggerResume(host);
     const resumedAt = Date.now();
-    await waitFor('samples after the resume', async () => (await samplesSince(ids, resumedAt)).length > 0, 30_000);
+    // They are in the archive pmlogger starts on resuming, which pmproxy 6.0.3's discovery
+    // sometimes never loads (seen in CI: none after 30 s): then pmproxy is restarted once, and said.
+    await orRestartPmproxy(report, 'logger-resume', (timeoutMs = 30_000) =>
+      waitFor('samples after the resume', async () => (await samplesSince(ids, resumedAt)).length > 0, timeoutMs)
+    );
     // Samples every 5 s before and after, none in the paused stretch (one may land at its edges).
     const inside = (await samplesSince(ids, pausedAt + 6_000)).filter((v) => v.timestamp < resumedAt - 1_000);
     expect(inside).toEqual([]);
-  }, 120_000);
+  }, 180_000);
 });

@@ -111,33 +111,43 @@ export async function untilRecorded(
 }
 
 /**
- * untilRecorded for values that only a new archive holds (a pmlogger started or restarted since
- * pmproxy last scanned): pmproxy 6.0.3's discovery sometimes never loads such an archive (2 of 9
- * CI runs of the archive-gap fault: values written to it for 90 s, none in the store; the failure
- * lists the archives), and nothing reaches the store until pmproxy restarts. Not bpflive's doing,
- * so after 60 s without them pmproxy is restarted once, which rescans every archive as
- * `pcp-stack.sh up` does when it retires archives, `report` says so, and the wait starts again:
- * values that do not come even then still fail the test. Resolves with when that restart was, if
- * there was one: the samples live archives get meanwhile (some 3 s) never reach the store.
+ * `wait` for values that only a new archive holds (a pmlogger started or restarted since pmproxy
+ * last scanned): pmproxy 6.0.3's discovery sometimes never loads such an archive (2 of 9 CI runs
+ * of the archive-gap fault: values written to it for 90 s, none in the store; the failure lists
+ * the archives), and nothing reaches the store until pmproxy restarts. Not bpflive's doing, so
+ * after 60 s without them pmproxy is restarted once, which rescans every archive as
+ * `pcp-stack.sh up` does when it retires archives, `report` says so, and the wait starts again
+ * (`wait` with no timeout: its own): values that do not come even then still fail the test.
+ * Resolves with when that restart was, if there was one: the samples live archives get meanwhile
+ * (some 3 s) never reach the store.
  */
-export async function untilRecordedOrRestartPmproxy(
+export async function orRestartPmproxy(
   report: (line: string) => void,
   what: string,
-  metric: string,
-  since: number,
-  lookBack = 60_000
+  wait: (timeoutMs?: number) => Promise<unknown>
 ): Promise<{ from: number; to: number } | undefined> {
   try {
-    await untilRecorded(metric, since, lookBack, 60_000);
+    await wait(60_000);
     return undefined;
   } catch (e) {
     report(`${what}: pmproxy restarted, its discovery missed the new archive (${(e as Error).message.split(';')[0]})`);
     const from = Date.now();
     sh('/etc/init.d/pmproxy stop >/dev/null 2>&1 || true; /etc/init.d/pmproxy start >/dev/null 2>&1');
     const to = Date.now();
-    await untilRecorded(metric, since, lookBack);
+    await wait();
     return { from, to };
   }
+}
+
+/** untilRecorded, with orRestartPmproxy's one pmproxy restart when its discovery missed the archive. */
+export function untilRecordedOrRestartPmproxy(
+  report: (line: string) => void,
+  what: string,
+  metric: string,
+  since: number,
+  lookBack = 60_000
+): Promise<{ from: number; to: number } | undefined> {
+  return orRestartPmproxy(report, what, (timeoutMs) => untilRecorded(metric, since, lookBack, timeoutMs));
 }
 
 /** An Editor's Stop recording, and the host without it. */
