@@ -11,6 +11,7 @@ import {
 import { config, setTemplateSrv, TemplateSrv } from '@grafana/runtime';
 import { Subscription } from 'rxjs';
 import { DataSource } from '../../src/datasource';
+import { prepareScript } from '../../src/scripts/naming';
 import { BpfliveOptions, BpftraceQuery } from '../../src/types';
 import { PROXY_PATH } from './nodeBackendSrv';
 
@@ -212,4 +213,9 @@ export class PanelRun {
     openRuns.delete(this);
     this.subscription.unsubscribe();
   }
+}
+
+/** The lease of `ds`'s engine that runs `code` (as a panel of this installation registers it). */
+export function leaseOf(ds: DataSource, code: string) {
+  return ds.endpoint.lease(prepareScript(code, { namespace: 'bpflive' }).key);
 }

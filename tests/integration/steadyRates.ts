@@ -1,0 +1,56 @@
+/**
+ * What a panel of a steady counter must show, as far as bpftrace can deliver it.
+ *
+ * bpftrace prints a map by reading it in user space when it gets to the print event. A bpftrace
+ * starved of CPU (a noisy neighbour, or CI compiling the next test file while a script starts)
+ * reads one print late: that print holds more than a second of counts and the next one less (seen
+ * in CI: 18 and 20/s; 7 and 19/s; 19/s at a script's start). No count of prints can tell that from
+ * a real burst, so such rates are allowed: at most two, the late one within twice the truth (a
+ * read over a second late would leave a print to the next sample), the next one anywhere down to 0.
+ *
+ * What bpflive must get right is that the counts add up: a late read moves counts from one print to
+ * the next, while a print bpflive missed or counted twice adds or loses a second's worth for good.
+ * So the rates together must hold their seconds' worth, within `excessLimit` (the caller's window
+ * may cut a late read in two at either end).
+ */
+import type { PrintCount } from '../../src/engine/printCount';
+
+export interface SteadyRateCheck {
+  /** The true rate, per second. */
+  perSecond: number;
+  /** How far a rate of an on-time print may be from the truth. */
+  tolerance: number;
+  /** How many counts the rates together may hold beyond (or short of) their seconds' worth. */
+  excessLimit: number;
+}
+
+/** How many counts the rates hold beyond their seconds' worth. */
+export function excessCounts(rates: readonly number[], perSecond: number): number {
+  return rates.reduce((sum, r) => sum + r, 0) - perSecond * rates.length;
+}
+
+/**
+ * Throws, naming the rates and the counts of prints behind them, unless `rates` are what a steady
+ * counter of `check.perSecond` must show. Rates off that are allowed (a late print) are returned,
+ * described the same way, for the test's report: a pattern in them would show a miscount.
+ */
+export function expectSteadyRates(
+  rates: readonly number[],
+  check: SteadyRateCheck,
+  printCounts: readonly PrintCount[] | undefined
+): string | undefined {
+  const { perSecond, tolerance, excessLimit } = check;
+  const off = rates.filter((r) => Math.abs(r - perSecond) > tolerance);
+  const wild = rates.filter((r) => r < 0 || r > (perSecond + tolerance) * 2);
+  const excess = excessCounts(rates, perSecond);
+  const faults = [
+    off.length > 2 ? `${off.length} rates off by more than ${tolerance} (at most 2: one late print)` : '',
+    wild.length > 0 ? `rates below 0 or beyond twice the truth: ${wild.join(', ')}` : '',
+    Math.abs(excess) > excessLimit ? `the counts do not add up: ${excess.toFixed(1)} beyond their seconds’ worth` : '',
+  ].filter(Boolean);
+  const described = `rates ${rates.map((r) => r.toFixed(1)).join(', ')}; prints counted ${JSON.stringify(printCounts)}`;
+  if (faults.length > 0) {
+    throw new Error(`${faults.join('; ')} (true rate ${perSecond}/s). The ${described}`);
+  }
+  return off.length > 0 ? `${off.length} rate(s) off (a late print): ${described}` : undefined;
+}
