@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { launchChromium } from '../tests/browser/launch';
 import type { TickPageApi } from './browser/tickPage';
 import { printTable, summarize, Summary } from './lib/measure';
-import { SAMPLE_JITTER_MS } from './lib/tickPath';
+import { SAMPLE_JITTER_MS, SpanSource } from './lib/tickPath';
 
 interface TraceEvent {
   name: string;
@@ -175,13 +175,13 @@ async function main(): Promise<void> {
         lines.push(describe(w, collections));
       }
     }
-    const memory = (jitterMs: number) =>
-      page.evaluate((j) => (window as unknown as { tickPage: TickPageApi }).tickPage.memory(j), jitterMs);
-    const [late, exact] = [await memory(SAMPLE_JITTER_MS), await memory(0)];
+    const memory = (source: SpanSource) =>
+      page.evaluate((s) => (window as unknown as { tickPage: TickPageApi }).tickPage.memory(s), source);
+    const [map, metric] = [await memory('prints'), await memory('sampleTimes')];
     console.log(
-      `JS heap held by one 200×1800 counter buffer (median over its third retention): ${late.toFixed(2)} MiB with ` +
-        `sample times up to ${SAMPLE_JITTER_MS} ms late, ${exact.toFixed(2)} MiB with samples exactly 1 s apart ` +
-        `(integer rates); array buffers' stores not counted`
+      `JS heap held by one 200×1800 counter buffer (median over its third retention; sample times up to ` +
+        `${SAMPLE_JITTER_MS} ms late): ${map.toFixed(2)} MiB for a bpftrace map (rates over its prints: integers), ` +
+        `${metric.toFixed(2)} MiB for a PCP metric (rates over sample times: fractions); array buffers' stores not counted`
     );
     console.log(
       'tick: parse the fetch body + name instances + append + emit the frame; main-thread wall ms per tick, in Chromium'

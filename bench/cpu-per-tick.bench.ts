@@ -62,6 +62,8 @@ import {
   OPTIONS,
   Path,
   SAMPLE_JITTER_MS,
+  SpanSource,
+  spanOf,
   heldMiB,
   Appendable,
   STEP_MS,
@@ -85,7 +87,7 @@ function mainPath(points: number, names: string[]): Path {
     for (const i of raw.values[0].instances) {
       byName.set(names[i.instance] ?? String(i.instance), typeof i.value === 'number' ? i.value : null);
     }
-    b.append(Math.round(raw.timestamp * 1000), byName);
+    b.append(Math.round(raw.timestamp * 1000), byName, spanOf('prints'));
     return mainBuildFrame(b, OPTIONS);
   };
 }
@@ -124,7 +126,12 @@ function allocationBySteps(series: number, points: number): string {
     step(kb.parse, () => (body = readFetchAnswer(text, isStringMetric)));
     const instances = body!.values[0].instances;
     step(kb.append, () =>
-      b.appendRow(timestampToMs(body!.timestamp, NaN), instanceNames.keysOf(METRIC, instances).keys, instances)
+      b.appendRow(
+        timestampToMs(body!.timestamp, NaN),
+        instanceNames.keysOf(METRIC, instances).keys,
+        instances,
+        spanOf('prints')
+      )
     );
     step(kb.frame, () => buildTimeSeriesFrame(b, OPTIONS));
   }
@@ -324,7 +331,7 @@ function cpuMs(fn: () => void): Cpu {
  * backing stores (outside the heap: process.memoryUsage()'s arrayBuffers), so moving columns out
  * of the heap is not counted as saving them.
  */
-function memory(make: () => Appendable, from = 0, jitterMs = SAMPLE_JITTER_MS): Summary {
+function memory(make: () => Appendable, source: SpanSource, from = 0): Summary {
   return heldMiB(
     make,
     () => {
@@ -335,7 +342,7 @@ function memory(make: () => Appendable, from = 0, jitterMs = SAMPLE_JITTER_MS): 
       return u.heapUsed + u.arrayBuffers;
     },
     from,
-    jitterMs
+    source
   );
 }
 
@@ -439,22 +446,23 @@ function gcShare(t: AloneTicks): string {
 
 async function main(): Promise<void> {
   // Memory first: typed arrays let go later are freed in the background, and would blur the figures.
-  const memBefore = memory(() => new MainBuffer({ retentionMs: 1800 * STEP_MS, counter: true }));
-  const memAfter = memory(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }));
+  const buffer = (B: typeof WideSeriesBuffer | typeof MainBuffer) => () =>
+    new B({ retentionMs: 1800 * STEP_MS, counter: true });
+  const memBefore = memory(buffer(MainBuffer), 'prints');
+  const memAfter = memory(buffer(WideSeriesBuffer), 'prints');
   // Counts past 2^24 (16.7 M) are not exact in float32: those raw columns are float64.
-  const memBig = memory(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), 2 ** 25);
-  // Samples exactly 1 s apart: every rate an integer (see SAMPLE_JITTER_MS), as this bench had it until 2026-12-07.
-  const memBeforeSteady = memory(() => new MainBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), 0, 0);
-  const memAfterSteady = memory(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), 0, 0);
+  const memBig = memory(buffer(WideSeriesBuffer), 'prints', 2 ** 25);
+  const memBeforeMetric = memory(buffer(MainBuffer), 'sampleTimes');
+  const memAfterMetric = memory(buffer(WideSeriesBuffer), 'sampleTimes');
   console.log(
-    `memory of one 200×1800 counter buffer (heap + array buffers after GC, over its third retention; ` +
-      `sample times up to ${SAMPLE_JITTER_MS} ms late, as pmcd's are): ` +
-      `after median ${memAfter.median.toFixed(2)} MiB, max ${memAfter.max.toFixed(2)} MiB; ` +
+    `memory of one 200×1800 counter buffer (heap + array buffers after GC, over its third retention; sample ` +
+      `times up to ${SAMPLE_JITTER_MS} ms late, as pmcd's are). A bpftrace map (rates over its prints: ` +
+      `integers): after median ${memAfter.median.toFixed(2)} MiB, max ${memAfter.max.toFixed(2)} MiB; ` +
       `before median ${memBefore.median.toFixed(2)} MiB, max ${memBefore.max.toFixed(2)} MiB; ` +
       `goal ≤ 6 MiB: ${memAfter.median <= 6 ? 'MET' : 'MISSED'} (median); ` +
-      `after with counts past 2^24: median ${memBig.median.toFixed(2)} MiB, max ${memBig.max.toFixed(2)} MiB; ` +
-      `with samples exactly 1 s apart (integer rates): after median ${memAfterSteady.median.toFixed(2)} MiB, ` +
-      `before median ${memBeforeSteady.median.toFixed(2)} MiB`
+      `after with counts past 2^24: median ${memBig.median.toFixed(2)} MiB, max ${memBig.max.toFixed(2)} MiB. ` +
+      `A PCP metric (rates over sample times: fractions): after median ${memAfterMetric.median.toFixed(2)} MiB, ` +
+      `before median ${memBeforeMetric.median.toFixed(2)} MiB`
   );
 
   console.log(

@@ -5,7 +5,7 @@
  */
 import { collectGarbage } from '../lib/measure';
 import { WideSeriesBuffer } from '../../src/buffers/WideSeriesBuffer';
-import { bodies, fixedWork, heldMiB, newPath, Path, STEP_MS } from '../lib/tickPath';
+import { bodies, fixedWork, heldMiB, newPath, Path, SpanSource, STEP_MS } from '../lib/tickPath';
 
 export interface TickPageApi {
   /** A buffer of `series` counters filled with `points` ticks (a full retention). */
@@ -20,11 +20,11 @@ export interface TickPageApi {
   /** The control: a fixed loop as long as `medianMs`, timed `n` times the same way. */
   control(medianMs: number, n: number, paced: boolean): Promise<number[]>;
   /**
-   * The JS heap held by one 200×1800 counter buffer (lib/tickPath.ts heldMiB), median MiB, with
-   * sample times up to `jitterMs` late (0: every rate an integer). The JS heap only: Chrome's
+   * The JS heap held by one 200×1800 counter buffer (lib/tickPath.ts heldMiB), median MiB, its
+   * rates over the spans of `source`. The JS heap only: Chrome's
    * performance.memory leaves out array buffers' stores (the raw counts), the same for both.
    */
-  memory(jitterMs: number): number;
+  memory(source: SpanSource): number;
   /** performance.now()'s step here, ms, and whether the page is cross-origin isolated. */
   clock(): { stepMs: number; isolated: boolean };
 }
@@ -84,7 +84,7 @@ const api: TickPageApi = {
     }
     return ms;
   },
-  memory(jitterMs) {
+  memory(source) {
     // A new snapshot each time: performance.memory's object keeps the figures it was made with.
     const heap = () => (performance as unknown as { memory: { usedJSHeapSize: number } }).memory;
     const used = () => {
@@ -92,8 +92,7 @@ const api: TickPageApi = {
       collectGarbage();
       return heap().usedJSHeapSize;
     };
-    return heldMiB(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), used, 0, jitterMs)
-      .median;
+    return heldMiB(() => new WideSeriesBuffer({ retentionMs: 1800 * STEP_MS, counter: true }), used, 0, source).median;
   },
   mark(name) {
     return performance.mark(name).startTime;

@@ -17,17 +17,31 @@ export const T0 = 1_700_000_000_000;
 /**
  * How far a sample's time falls after its nominal second, at most (ms): pmcd stamps each fetch
  * with the time it sampled, which the poll timer's lateness and the request's travel move by a few
- * ms. It matters beyond realism: with samples exactly 1 s apart every rate of an integer counter
- * is an integer, which V8 keeps unboxed in a column (a small integer in the array itself); a real
- * rate is a fraction, a heap number of its own (12 bytes more per value, and one more object per
- * value for the collector). Figures taken without it flattered the rate columns.
+ * ms. Whether it reaches the rates depends on the path (see SpanSource).
  */
 export const SAMPLE_JITTER_MS = 5;
 
 /** The time of sample `tick`: a whole number of steps after T0, plus up to SAMPLE_JITTER_MS. */
-export function sampleTime(tick: number, random: () => number, jitterMs = SAMPLE_JITTER_MS): number {
-  return T0 + tick * STEP_MS + Math.floor(random() * jitterMs);
+export function sampleTime(tick: number, random: () => number): number {
+  return T0 + tick * STEP_MS + Math.floor(random() * SAMPLE_JITTER_MS);
 }
+
+/**
+ * What a counter's rate is divided by, on bpflive's two paths into a buffer. It decides what V8
+ * stores in a rate column: an integer is kept in the array itself, a fraction is a heap number of
+ * its own (12 bytes more per value, and one more object for the collector to visit).
+ * - 'prints': a bpftrace map (ScriptLease passes spanMs, its count of bpftrace's prints × 1 s), so
+ *   a rate is a count's growth over whole seconds: an integer unless a gap held two prints.
+ * - 'sampleTimes': a PCP metric (MetricWatch passes none), so a rate is a growth over the gap
+ *   between pmcd's timestamps, never exactly 1 s: a fraction.
+ */
+export type SpanSource = 'prints' | 'sampleTimes';
+
+/** The spanMs a sample's append passes on the path `source`: one print per sample. */
+export function spanOf(source: SpanSource): number | undefined {
+  return source === 'prints' ? STEP_MS : undefined;
+}
+
 export const METRIC = 'bpftrace.scripts.s.data.bycomm';
 /** The bench's map is a counter (a number metric). */
 export const isStringMetric = () => false;
@@ -59,7 +73,10 @@ export function bodies(series: number, seed: number): () => string {
 /** One tick: a fetch body in, the frame out; `migrating` tells whether its buffer is dropping old rows. */
 export type Path = ((text: string) => DataFrame) & { migrating?: () => boolean };
 
-/** Today's engine: InstanceNames names the instances (the same keys array while they stay), appendRow. */
+/**
+ * Today's engine as ScriptLease runs it: InstanceNames names the instances (the same keys array
+ * while they stay), appendRow with the span of one print.
+ */
 export function newPath(points: number, names: string[]): Path {
   const b = new WideSeriesBuffer({ retentionMs: points * STEP_MS, counter: true });
   const instanceNames = new InstanceNames();
@@ -71,7 +88,12 @@ export function newPath(points: number, names: string[]): Path {
     // The client's reading of a fetch (PmapiClient.fetchOnce), then what ScriptLease does with it.
     const body = readFetchAnswer(text, isStringMetric);
     const instances = body.values[0].instances;
-    b.appendRow(timestampToMs(body.timestamp, NaN), instanceNames.keysOf(METRIC, instances).keys, instances);
+    b.appendRow(
+      timestampToMs(body.timestamp, NaN),
+      instanceNames.keysOf(METRIC, instances).keys,
+      instances,
+      spanOf('prints')
+    );
     return buildTimeSeriesFrame(b, OPTIONS);
   };
   return Object.assign(tick, { migrating: () => b.migrating });
@@ -109,16 +131,16 @@ export function fixedWork(medianMs: number, clockMs: (fn: () => void) => number)
 
 /** What heldMiB fills: today's buffer or main's (bench/baseline). */
 export interface Appendable {
-  append(t: number, values: Map<string, number | null>): void;
+  append(t: number, values: Map<string, number | null>, spanMs?: number): void;
 }
 
 /**
  * Memory held by one 200×1800 counter buffer, in MiB by `usedBytes` (which collects garbage
  * first), sampled every 40 appends over its third retention: the steady state of a panel open for
  * a while, past the first eviction cycles (whose columns began with each series' first sample, a
- * gap). Counts from `from`; sample times up to `jitterMs` late (0: exactly 1 s apart).
+ * gap). Counts from `from`; rates over the spans of `source`.
  */
-export function heldMiB(make: () => Appendable, usedBytes: () => number, from: number, jitterMs: number): Summary {
+export function heldMiB(make: () => Appendable, usedBytes: () => number, from: number, source: SpanSource): Summary {
   const series = 200;
   const points = 1800;
   const keys = Array.from({ length: series }, (_, i) => `comm${i}`);
@@ -133,7 +155,7 @@ export function heldMiB(make: () => Appendable, usedBytes: () => number, from: n
   const b = make();
   const mib: number[] = [];
   for (let i = 0; i < points * 3; i++) {
-    b.append(sampleTime(i, random, jitterMs), values());
+    b.append(sampleTime(i, random), values(), spanOf(source));
     if (i >= 2 * points && i % 40 === 0) {
       mib.push((usedBytes() - base) / 2 ** 20);
     }
