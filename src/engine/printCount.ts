@@ -26,6 +26,16 @@
  *   keys double in a second would otherwise count two prints a second, and its smoothed size would
  *   agree, for good. Fewer prints than the clock are allowed: a PMDA that fell behind hands the
  *   rest over later, and then the clock allows them.
+ * - Except where the clocks are out of phase: bpftrace sometimes prints once for two seconds (all
+ *   7 off rates CI recorded beside a noisy script, and one at a script's start: a gap of two
+ *   seconds with one print's bytes, the map's counts of both seconds in it, the next gaps one print
+ *   a second again; counted by bytes, a steady 10/s showed as 20). When the last CLEAN_GAPS gaps
+ *   each held their seconds' prints, within PHASE_MARGIN_MS, the phases are apart: a sample cannot
+ *   miss a print by a few ms of jitter, so a gap one print short of its seconds is a print bpftrace
+ *   did not make, and the clock counts it. (More than one short is a PMDA or a fetch that stalled:
+ *   its prints come later, and the bytes count them.) Clocks that drift into phase show it soon (a
+ *   second with two prints): the gap right after one the clock counted may hold the print it did
+ *   not, and the bytes count until a window of clean gaps again (IN_PHASE_GAPS).
  *
  * Scripts that also print text (whose bytes vary with the events) rely on time alone.
  */
@@ -38,6 +48,12 @@ const LEARN_AFTER_GAPS = 2;
 const CLOCK_WINDOW_MS = 20_000;
 /** Samples hold at most one print more than their seconds, plus a little for jitter. */
 const PHASE_SLACK = 1.1;
+/** A gap is clean when its time is its prints' seconds within this; see CLEAN_GAPS. */
+const PHASE_MARGIN_MS = 250;
+/** Clean gaps in a row that show the clocks out of phase (the first two gaps count, as one print each). */
+const CLEAN_GAPS = 2;
+/** Gaps, beyond CLEAN_GAPS, that must be clean again after the clocks were seen in phase. */
+const IN_PHASE_GAPS = CLOCK_WINDOW_MS / PRINT_INTERVAL_MS;
 
 /** One count, as `PrintCounter.lastCounts` reports it. */
 export interface PrintCount {
@@ -65,6 +81,10 @@ export class PrintCounter {
   private recentMs = 0;
   private recentPrints = 0;
   private smallestGapBytes = Infinity;
+  /** Clean gaps in a row, newest last (see CLEAN_GAPS). */
+  private cleanRun = 0;
+  /** The last gap was counted by the clock (it held fewer prints' bytes). */
+  private lastByClock = false;
 
   /**
    * The prints between the previous sample and this one, `elapsedMs` later with `bytesDelta` more
@@ -102,6 +122,8 @@ export class PrintCounter {
       this.stretchGaps++;
       this.smallestGapBytes = Math.min(this.smallestGapBytes, bytesDelta);
       if (this.stretchMs < LEARN_AFTER_MS || this.stretchGaps < LEARN_AFTER_GAPS) {
+        // Each gap of about a second brought bytes: one print each, as far as the clock tells.
+        this.noteClean(elapsedMs, 1);
         return undefined;
       }
       this.bytesPerPrint = this.learnt();
@@ -110,10 +132,16 @@ export class PrintCounter {
     // Bytes first: a PMDA that falls behind (busy with another script's output) hands over several
     // prints at once, after a gap that says nothing about how many there were. The clock caps them.
     const byBytes = Math.max(1, Math.round(bytesDelta / this.bytesPerPrint));
+    // Out of phase, a gap one print short is a print bpftrace did not make (see above).
+    const byClock = this.cleanRun >= CLEAN_GAPS && byTime === byBytes + 1;
     const seconds = (this.recentMs + elapsedMs) / PRINT_INTERVAL_MS;
-    const prints = Math.max(1, Math.min(byBytes, Math.floor(seconds + PHASE_SLACK - this.recentPrints)));
-    // Maps grow and shrink: follow the size, smoothly.
-    this.bytesPerPrint = this.bytesPerPrint * 0.5 + (bytesDelta / prints) * 0.5;
+    // Right after a gap the clock counted, the print that gap did not hold may come (in phase).
+    const cap = Math.floor(seconds + PHASE_SLACK - this.recentPrints) + (this.lastByClock ? 1 : 0);
+    const prints = Math.max(1, Math.min(byClock ? byTime : byBytes, cap));
+    this.lastByClock = byClock;
+    this.noteClean(elapsedMs, prints);
+    // Maps grow and shrink: follow the size, smoothly (by the prints the bytes hold).
+    this.bytesPerPrint = this.bytesPerPrint * 0.5 + (bytesDelta / (byClock ? byBytes : prints)) * 0.5;
     this.recent.push({ ms: elapsedMs, prints });
     this.recentMs += elapsedMs;
     this.recentPrints += prints;
@@ -125,7 +153,7 @@ export class PrintCounter {
     return prints;
   }
 
-  /** The script started again: its prints may differ (see `before`). */
+  /** The script started again: its prints may differ (see `before`), and so may its phase. */
   reset() {
     this.before = this.bytesPerPrint ?? this.before;
     this.bytesPerPrint = undefined;
@@ -133,6 +161,22 @@ export class PrintCounter {
     this.recent = [];
     this.recentMs = 0;
     this.recentPrints = 0;
+    this.cleanRun = 0;
+    this.lastByClock = false;
+  }
+
+  /**
+   * A gap of `elapsedMs` held `prints`: clean when that is its seconds' worth (see CLEAN_GAPS). A
+   * gap with more prints than its seconds shows the clocks in phase: the clock counts no more for
+   * about a window of gaps (IN_PHASE_GAPS).
+   */
+  private noteClean(elapsedMs: number, prints: number) {
+    const off = prints * PRINT_INTERVAL_MS - elapsedMs;
+    if (off > PHASE_MARGIN_MS) {
+      this.cleanRun = -IN_PHASE_GAPS;
+    } else {
+      this.cleanRun = off >= -PHASE_MARGIN_MS ? this.cleanRun + 1 : Math.min(0, this.cleanRun);
+    }
   }
 
   /** The size of one print from the stretch so far (at least one print in every gap of it). */
