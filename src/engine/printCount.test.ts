@@ -122,6 +122,22 @@ describe('PrintCounter', () => {
     expect(counts([...Array(22).fill([1000, 40]), [2000, 40]], false, counter)).toEqual([...Array(22).fill(1), 2]);
   });
 
+  it('a fetch half a second late, one print short of its rounded seconds, is counted by the bytes', () => {
+    // Prints at x.8 s, fetches at x.0: the one due at 1.0 comes at 1.6 and sees one print, rightly.
+    const counter = knowing40();
+    expect(
+      counts(
+        [
+          [1000, 40],
+          [1600, 40],
+          [400, 40],
+        ],
+        false,
+        counter
+      )
+    ).toEqual([1, 1, 1]);
+  });
+
   it('more than one print short is a stall, not prints bpftrace did not make: the bytes tell', () => {
     expect(knowing40().count(3000, 40, false)).toBe(1);
   });

@@ -31,8 +31,8 @@
  *   seconds with one print's bytes, the map's counts of both seconds in it, the next gaps one print
  *   a second again; counted by bytes, a steady 10/s showed as 20). When the last CLEAN_GAPS gaps
  *   each held their seconds' prints, within PHASE_MARGIN_MS, the phases are apart: a sample cannot
- *   miss a print by a few ms of jitter, so a gap one print short of its seconds is a print bpftrace
- *   did not make, and the clock counts it. (More than one short is a PMDA or a fetch that stalled:
+ *   miss a print by a few ms of jitter, so a gap of whole seconds one print short of them is a print
+ *   bpftrace did not make, and the clock counts it. (More than one short is a PMDA or a fetch that stalled:
  *   its prints come later, and the bytes count them.) Clocks that drift into phase show it soon (a
  *   second with two prints): the gap right after one the clock counted may hold the print it did
  *   not, and the bytes count until a window of clean gaps again (IN_PHASE_GAPS).
@@ -48,8 +48,12 @@ const LEARN_AFTER_GAPS = 2;
 const CLOCK_WINDOW_MS = 20_000;
 /** Samples hold at most one print more than their seconds, plus a little for jitter. */
 const PHASE_SLACK = 1.1;
-/** A gap is clean when its time is its prints' seconds within this; see CLEAN_GAPS. */
-const PHASE_MARGIN_MS = 250;
+/**
+ * A gap is clean when its time is its prints' seconds within this (see CLEAN_GAPS); a gap the clock
+ * counts is its seconds within this too (a fetch late by half a second is not a print short). CI's
+ * gaps were within 15 ms of a second, the first ones after a start within 90.
+ */
+const PHASE_MARGIN_MS = 150;
 /** Clean gaps in a row that show the clocks out of phase (the first two gaps count, as one print each). */
 const CLEAN_GAPS = 2;
 /** Gaps, beyond CLEAN_GAPS, that must be clean again after the clocks were seen in phase. */
@@ -133,7 +137,10 @@ export class PrintCounter {
     // prints at once, after a gap that says nothing about how many there were. The clock caps them.
     const byBytes = Math.max(1, Math.round(bytesDelta / this.bytesPerPrint));
     // Out of phase, a gap one print short is a print bpftrace did not make (see above).
-    const byClock = this.cleanRun >= CLEAN_GAPS && byTime === byBytes + 1;
+    const byClock =
+      this.cleanRun >= CLEAN_GAPS &&
+      byTime === byBytes + 1 &&
+      Math.abs(elapsedMs - byTime * PRINT_INTERVAL_MS) <= PHASE_MARGIN_MS;
     const seconds = (this.recentMs + elapsedMs) / PRINT_INTERVAL_MS;
     // Right after a gap the clock counted, the print that gap did not hold may come (in phase).
     const cap = Math.floor(seconds + PHASE_SLACK - this.recentPrints) + (this.lastByClock ? 1 : 0);
