@@ -734,12 +734,13 @@ describe('faults: load and bad input', () => {
     );
     expect(onHost?.code).toMatch(new RegExp(`table-retain-lines: ${outputLines ?? DEFAULT_OUTPUT_LINES}\n`));
     expect(calm.arrivalsSince(from)).toBeGreaterThanOrEqual(18);
-    // On this 2-core VM, loaded by the noisy script, its load and the PMDA, a starved bpftrace reads
-    // the calm map late now and then (about once in 20 s in CI): see steadyRates. The window is cut
-    // from a running series, so a late read at either end of it may count one second's worth.
+    // On this 2-core VM, loaded by the noisy script, its load and the PMDA, bpftrace's timers fire
+    // late now and then: see steadyRates. About once in 20 s it printed once for two seconds (in 7
+    // of the CI runs that recorded their counts): a second's worth too many, unless bpflive counts
+    // that gap as two seconds. Below that: the ticker's own lost fires (seen: 7 in a second).
     const latePrint = expectSteadyRates(
       rates,
-      { perSecond: 10, tolerance: 1, excessLimit: 10 },
+      { perSecond: 10, tolerance: 1, excessLimit: 5, shortfallLimit: 10 },
       leaseOf(ds, TICKS)?.printCounts
     );
     if (latePrint) {

@@ -24,6 +24,11 @@ export interface SteadyRateCheck {
   tolerance: number;
   /** How many counts the rates together may hold beyond (or short of) their seconds' worth. */
   excessLimit: number;
+  /**
+   * How many counts they may hold short of it, if not excessLimit: a ticker that loses fires under
+   * load makes fewer counts, for real.
+   */
+  shortfallLimit?: number;
 }
 
 /** How many counts the rates hold beyond their seconds' worth. */
@@ -41,14 +46,16 @@ export function expectSteadyRates(
   check: SteadyRateCheck,
   printCounts: readonly PrintCount[] | undefined
 ): string | undefined {
-  const { perSecond, tolerance, excessLimit } = check;
+  const { perSecond, tolerance, excessLimit, shortfallLimit = excessLimit } = check;
   const off = rates.filter((r) => Math.abs(r - perSecond) > tolerance);
   const wild = rates.filter((r) => r < 0 || r > (perSecond + tolerance) * 2);
   const excess = excessCounts(rates, perSecond);
   const faults = [
     off.length > 2 ? `${off.length} rates off by more than ${tolerance} (at most 2: one late print)` : '',
     wild.length > 0 ? `rates below 0 or beyond twice the truth: ${wild.join(', ')}` : '',
-    Math.abs(excess) > excessLimit ? `the counts do not add up: ${excess.toFixed(1)} beyond their seconds’ worth` : '',
+    excess > excessLimit || excess < -shortfallLimit
+      ? `the counts do not add up: ${excess.toFixed(1)} beyond their seconds’ worth`
+      : '',
   ].filter(Boolean);
   const described = `rates ${rates.map((r) => r.toFixed(1)).join(', ')}; prints counted ${JSON.stringify(printCounts)}`;
   if (faults.length > 0) {

@@ -22,6 +22,12 @@ describe('a steady counter’s rates', () => {
     expect(() => expectSteadyRates([10, 5, 10, 10], TEN, [])).toThrow(/do not add up/);
   });
 
+  it('fewer counts than the seconds’ worth may be allowed apart (a ticker that lost fires)', () => {
+    const lossy = { perSecond: 10, tolerance: 1, excessLimit: 5, shortfallLimit: 10 };
+    expect(expectSteadyRates([10, 8, 10, 8, 10, 9, 10], lossy, [])).toMatch(/2 rate\(s\) off/);
+    expect(() => expectSteadyRates([10, 20, 10, 10], lossy, [])).toThrow(/do not add up/);
+  });
+
   it('rates off again and again, or beyond what one late print explains: fail', () => {
     expect(() => expectSteadyRates([5, 15, 5, 15, 10], TEN, [])).toThrow(/4 rates off/);
     expect(() => expectSteadyRates([10, 30, -10, 10], TEN, [])).toThrow(/below 0 or beyond twice the truth: 30, -10/);
