@@ -28,14 +28,15 @@
  *   rest over later, and then the clock allows them.
  * - Except where the clocks are out of phase: bpftrace sometimes prints once for two seconds (all
  *   7 off rates CI recorded beside a noisy script, and one at a script's start: a gap of two
- *   seconds with one print's bytes, the map's counts of both seconds in it, the next gaps one print
- *   a second again; counted by bytes, a steady 10/s showed as 20). When the last CLEAN_GAPS gaps
- *   each held their seconds' prints, within PHASE_MARGIN_MS, the phases are apart: a sample cannot
- *   miss a print by a few ms of jitter, so a gap of whole seconds one print short of them is a print
- *   bpftrace did not make, and the clock counts it. (More than one short is a PMDA or a fetch that stalled:
- *   its prints come later, and the bytes count them.) Clocks that drift into phase show it soon (a
- *   second with two prints): the gap right after one the clock counted may hold the print it did
- *   not, and the bytes count until a window of clean gaps again (IN_PHASE_GAPS).
+ *   seconds with one print's bytes, the map's counts of both seconds in it, the next gaps one
+ *   print a second again; counted by bytes, a steady 10/s showed as 20). When the last CLEAN_GAPS
+ *   gaps each held their seconds' prints, within PHASE_MARGIN_MS, the phases are apart: a sample
+ *   cannot miss a print by a few ms of jitter, so a gap of whole seconds one print short of them
+ *   is a print bpftrace did not make, and the clock counts it. (More than one short is a PMDA or
+ *   a fetch that stalled: its prints come later, and the bytes count them.) Clocks that drift
+ *   into phase show it soon (a second with two prints): the gap right after one the clock counted
+ *   may hold the print it did not, and the bytes count until a window of clean gaps again
+ *   (IN_PHASE_GAPS).
  *
  * Scripts that also print text (whose bytes vary with the events) rely on time alone.
  */

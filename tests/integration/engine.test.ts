@@ -27,8 +27,8 @@ describe('live engine on the real stack', () => {
     await waitFor('3 rates', () => hasData(first, 'A', 3), 20_000);
     const pids = bpftracePids();
     expect(pids).toHaveLength(1);
-    // interval:ms:100 → 10 per second. A print bpftrace read late (see steadyRates) holds more
-    // than a second of counts, and the next one less: give that next one a few seconds to come.
+    // interval:ms:100 → 10 per second. A print that comes late on a loaded host (see steadyRates)
+    // holds more than a second of counts, and the next one less: give that one a few seconds.
     const rates = () => first.values().filter((v): v is number => v !== null);
     await waitFor('the counts to add up', () => Math.abs(excessCounts(rates(), 10)) <= 3, 5_000).catch(() => {});
     const latePrint = expectSteadyRates(
