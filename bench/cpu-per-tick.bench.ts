@@ -28,8 +28,10 @@
  * Why a tail is what it is: the ticks alone are matched (by time) with the garbage collections V8
  * reports (perf_hooks 'gc' entries, observed only: the figures above are the same with or without),
  * giving the share of ticks that ran a scavenge, its median pause, and the p99 of the other ticks;
- * and the ticks that neither ran a collection nor dropped old rows: their own p99 / median is
- * this machine's noise for the same work, the floor under the p99 goal (all on main-thread CPU).
+ * the ticks that compacted stores after old rows were dropped, and their own tail; and the ticks
+ * that did none of these (no collection, no old rows dropped, no store compacted): their own
+ * p99 / median is this machine's noise for the same work, the floor under the p99 goal (all on
+ * main-thread CPU).
  * Beside each p99 goal, a control: an arithmetic loop that allocates nothing, as long as the
  * tick's median, timed as many times with the same clock (see control()). When its p99 / median
  * is near 1 and the tick's is not, the tail is the tick's own (its collections, its dropped rows);
@@ -176,6 +178,8 @@ interface AloneTicks {
   allocated: number[];
   /** Per tick, whether the buffer was dropping old rows before or after it (today's path only). */
   migrating?: boolean[];
+  /** Per tick, whether the buffer was compacting its stores before or after it, and not migrating. */
+  compacting?: boolean[];
 }
 
 /** Every garbage collection V8 reports while the bench runs: [start, end] in performance.now() ms. */
@@ -245,8 +249,9 @@ async function run(series: number, points: number, ticks: number): Promise<Resul
       end: [],
       allocated: [],
     };
-    const migrating = paths[k][1].migrating;
+    const { migrating, compacting } = paths[k][1];
     own.migrating = migrating && [];
+    own.compacting = compacting && [];
     for (let i = 0; i < ticks; i++) {
       if (paced) {
         await nextTask();
@@ -254,6 +259,7 @@ async function run(series: number, points: number, ticks: number): Promise<Resul
       const text = nexts[k]();
       const heap = getHeapStatistics().used_heap_size;
       const before = migrating?.();
+      const compactingBefore = compacting?.();
       own.start.push(performance.now());
       const cpu = cpuMs(() => paths[k][1](text));
       own.end.push(performance.now());
@@ -261,6 +267,7 @@ async function run(series: number, points: number, ticks: number): Promise<Resul
       own.processMs.push(cpu.process);
       own.allocated.push(getHeapStatistics().used_heap_size - heap);
       own.migrating?.push(before! || migrating!());
+      own.compacting?.push(!own.migrating![i] && (compactingBefore! || compacting!()));
     }
     return own;
   };
@@ -402,13 +409,13 @@ function gcShare(t: AloneTicks): string {
   }
   const others = summarize(t.ms.filter((_, i) => !withGc[i]));
   const gcTicks = withGc.filter(Boolean).length;
-  // The ticks that did nothing but a tick's own work (no collection, no old rows dropped): their
-  // tail is this machine's noise for that work, the floor under any p99 goal.
-  const floor = t.migrating && summarize(t.ms.filter((_, i) => !withGc[i] && !t.migrating![i]));
-  const migrationShare = t.migrating && (100 * t.migrating.filter(Boolean).length) / t.ms.length;
+  // The ticks that did nothing but a tick's own work (no collection, no old rows dropped, no store
+  // compacted): their tail is this machine's noise for that work, the floor under any p99 goal.
+  const plain = (i: number) => !withGc[i] && !t.migrating?.[i] && !t.compacting?.[i];
+  const floor = t.migrating && summarize(t.ms.filter((_, i) => plain(i)));
+  const share = (flags: boolean[]) => (100 * flags.filter(Boolean).length) / t.ms.length;
   // The window starts right after a forced full collection (run()): code V8 threw away in it
   // shows as slow first ticks (it did, for the fetch reader, until 0f47a61).
-  const plain = (i: number) => !withGc[i] && !t.migrating?.[i];
   const firstAfterGc = summarize(t.ms.slice(0, AFTER_GC_TICKS).filter((_, i) => plain(i)));
   const restAfterGc = summarize(t.ms.filter((_, i) => i >= AFTER_GC_TICKS && plain(i)));
   // What fills the young generation: the mean over the ticks without a collection (whose heap
@@ -419,6 +426,9 @@ function gcShare(t: AloneTicks): string {
   const slow = t.ms.map((ms, i) => i).filter((i) => t.ms[i] > 2 * median);
   const slowGc = slow.filter((i) => withGc[i]).length;
   const slowMigrating = slow.filter((i) => !withGc[i] && t.migrating?.[i]).length;
+  const slowCompacting = slow.filter((i) => !withGc[i] && t.compacting?.[i]).length;
+  // The compacting ticks' own tail: what moving the stores' rows to the front of their arrays adds.
+  const compactingMs = t.compacting && summarize(t.ms.filter((_, i) => !withGc[i] && t.compacting![i]));
   const gcMs = summarize(t.ms.filter((_, i) => withGc[i]).concat(gcTicks ? [] : [0]));
   const pausedMs = pauses.reduce((sum, x) => sum + x, 0);
   const betweenMs = between.reduce((sum, x) => sum + x, 0);
@@ -431,15 +441,18 @@ function gcShare(t: AloneTicks): string {
     `= ${(summarize(pauses.length ? pauses : [0]).median / median).toFixed(0)}× the median tick); the other ticks: ` +
     `p99 ${others.p99.toFixed(3)} ms = ${(others.p99 / median).toFixed(1)}× median` +
     (floor
-      ? `; ${migrationShare!.toFixed(0)} % of the ticks dropped old rows; the ticks with neither (the machine's ` +
-        `floor): median ${floor.median.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms = ${(floor.p99 / floor.median).toFixed(1)}× their median`
+      ? `; ${share(t.migrating!).toFixed(0)} % of the ticks dropped old rows and ${share(t.compacting!).toFixed(0)} % ` +
+        `compacted stores (those: median ${compactingMs!.median.toFixed(3)} ms, p99 ${compactingMs!.p99.toFixed(3)} ms, ` +
+        `max ${compactingMs!.max.toFixed(3)} ms); the ticks with none of these (the machine's floor): median ` +
+        `${floor.median.toFixed(3)} ms, p99 ${floor.p99.toFixed(3)} ms = ${(floor.p99 / floor.median).toFixed(1)}× their median`
       : '') +
     `; the ticks with a collection: median ${gcMs.median.toFixed(3)} ms; the first ${AFTER_GC_TICKS} ticks after the ` +
     `forced full collection that starts the window: median ${firstAfterGc.median.toFixed(3)} ms (the later ones: ` +
-    `${restAfterGc.median.toFixed(3)} ms; neither counting collections nor dropped rows); the ${slow.length} ticks ` +
+    `${restAfterGc.median.toFixed(3)} ms; none of them with a collection, dropped rows or compacted stores); the ${slow.length} ticks ` +
     `(${((100 * slow.length) / t.ms.length).toFixed(1)} %) over 2× the median: ${slowGc} with a collection, ` +
     (t.migrating
-      ? `${slowMigrating} dropping old rows, ${slow.length - slowGc - slowMigrating} neither`
+      ? `${slowMigrating} dropping old rows, ${slowCompacting} compacting stores, ` +
+        `${slow.length - slowGc - slowMigrating - slowCompacting} none of these`
       : `${slow.length - slowGc} without`)
   );
 }

@@ -70,8 +70,11 @@ export function bodies(series: number, seed: number): () => string {
   };
 }
 
-/** One tick: a fetch body in, the frame out; `migrating` tells whether its buffer is dropping old rows. */
-export type Path = ((text: string) => DataFrame) & { migrating?: () => boolean };
+/**
+ * One tick: a fetch body in, the frame out; `migrating` tells whether its buffer is dropping old
+ * rows (copying successors), `compacting` whether it is moving its stores' rows after a swap.
+ */
+export type Path = ((text: string) => DataFrame) & { migrating?: () => boolean; compacting?: () => boolean };
 
 /**
  * Today's engine as ScriptLease runs it: InstanceNames names the instances (the same keys array
@@ -96,7 +99,7 @@ export function newPath(points: number, names: string[]): Path {
     );
     return buildTimeSeriesFrame(b, OPTIONS);
   };
-  return Object.assign(tick, { migrating: () => b.migrating });
+  return Object.assign(tick, { migrating: () => b.migrating, compacting: () => b.compacting });
 }
 
 /**

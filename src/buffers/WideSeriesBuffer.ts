@@ -223,6 +223,11 @@ export class WideSeriesBuffer {
     return this.migration !== undefined;
   }
 
+  /** Whether stores are being compacted after a swap (see Compaction): the bench tells those apart too. */
+  get compacting(): boolean {
+    return this.compaction !== undefined;
+  }
+
   /** Timestamp of the newest row, or undefined when empty. */
   get lastTimestamp(): number | undefined {
     const n = this.timeColumn.length;
