@@ -1,5 +1,5 @@
 import { upperBound } from '../shared/sorted';
-import { isOneRun, RawStore } from './rawStore';
+import { isOneRun, RawStore, RawValues } from './rawStore';
 
 /**
  * Bounded history of ONE bpftrace variable: a shared time column and, per instance (map key),
@@ -24,14 +24,7 @@ import { isOneRun, RawStore } from './rawStore';
 /** A column of values; null is a gap (no sample, counter reset, first sample of a counter). */
 export type SeriesColumn = ReadonlyArray<number | null>;
 
-/**
- * Raw values to read at once (not to hand to a frame): row i's value is values[i] + offset, and
- * null or NaN is no value. As many rows as the buffer has; not kept up to date.
- */
-export interface RawValues {
-  values: ArrayLike<number | null>;
-  offset: number;
-}
+export type { RawValues };
 
 export type ColumnKind = 'raw' | 'rate';
 
@@ -276,7 +269,7 @@ export class WideSeriesBuffer {
     if (!s) {
       return undefined;
     }
-    return s.raw ? { values: s.raw, offset: 0 } : s.store!.view(this.timeColumn.length);
+    return s.raw ? { values: s.raw, offset: 0, older: 0, olderOffset: 0 } : s.store!.view(this.timeColumn.length);
   }
 
   /** The newest row's raw value of one key (null for none, or an unknown key). */
@@ -662,7 +655,7 @@ export class WideSeriesBuffer {
     const rows = this.timeColumn.length;
     for (let i = 0; i < count && c.series.length > 0; i++) {
       const s = c.series.pop()!;
-      s.store!.compact(rows, c.capacity, s.latest);
+      s.store!.compact(rows, c.capacity);
     }
     if (c.series.length === 0) {
       this.compaction = undefined;

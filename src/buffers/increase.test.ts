@@ -83,9 +83,26 @@ describe('latestInRange: what a map that is no running total holds for a range',
     expect(latestInRange(times, values, 6000, Infinity)).toBeNull();
   });
 
+  it('reads raw values whose older rows have another base, across the row where the base moved', () => {
+    const big = 2 ** 40;
+    // Rows 0-2 are differences to `big`, rows 3-4 to `big + 20`: 10, 11, 13, 17, 25 over big.
+    const raw = { values: new Float32Array([10, 11, 13, -3, 5]), offset: big + 20, older: 3, olderOffset: big };
+    expect(counterIncrease(times, raw, -Infinity, Infinity)).toBe(25 - 10);
+    expect(counterIncrease(times, raw, 4000, 4000)).toBe(4);
+    expect(latestInRange(times, raw, 0, 3000)).toBe(big + 13);
+    // A reset at the move: the count after it counts in full.
+    const reset = { values: new Float32Array([10, 11, 13, 2, 5]), offset: 0, older: 3, olderOffset: big };
+    expect(counterIncrease(times, reset, -Infinity, Infinity)).toBe(1 + 2 + 2 + 3);
+  });
+
   it('reads a buffer’s raw values with their offset', () => {
-    expect(latestInRange(times, { values: new Float32Array([1, 2, NaN, NaN, NaN]), offset: 2 ** 40 }, 0, 5000)).toBe(
-      2 + 2 ** 40
-    );
+    expect(
+      latestInRange(
+        times,
+        { values: new Float32Array([1, 2, NaN, NaN, NaN]), offset: 2 ** 40, older: 0, olderOffset: 0 },
+        0,
+        5000
+      )
+    ).toBe(2 + 2 ** 40);
   });
 });

@@ -1,5 +1,6 @@
 import { lowerBound, upperBound } from '../shared/sorted';
-import type { RawValues, SeriesColumn } from './WideSeriesBuffer';
+import { RawValues, rawValueAt } from './rawStore';
+import type { SeriesColumn } from './WideSeriesBuffer';
 
 /**
  * How much a cumulative counter grew during a time range: the one definition the histogram,
@@ -38,18 +39,16 @@ export function increaseRows(times: ArrayLike<number>, from: number, to: number)
 
 /**
  * The increase of a counter over rows first..last (see above); 0 for an empty range. A plain
- * column, or a buffer's RawValues (values + offset, NaN for none).
+ * column, or a buffer's RawValues.
  */
 export function increaseOverRows(column: SeriesColumn | RawValues, rows: IncreaseRows): number {
-  const { values, offset } = 'offset' in column ? column : { values: column, offset: 0 };
+  const raw = asRawValues(column);
   let sum = 0;
-  let prev = rows.first > 0 ? values[rows.first - 1] : null;
+  let prev = rows.first > 0 ? rawValueAt(raw, rows.first - 1) : null;
   for (let r = rows.first; r <= rows.last; r++) {
-    const cur = values[r];
-    // (No value is null, or NaN in a typed column: NaN is the one value not equal to itself. The
-    // offset cancels out of a difference; a count taken in full is cur + offset.)
-    if (cur !== null && cur === cur) {
-      sum += prev === null || prev !== prev || cur < prev ? cur + offset : cur - prev;
+    const cur = rawValueAt(raw, r);
+    if (cur !== null) {
+      sum += prev === null || cur < prev ? cur : cur - prev;
     }
     prev = cur;
   }
@@ -77,13 +76,17 @@ export function latestInRange(
   from: number,
   to: number
 ): number | null {
-  const { values, offset } = 'offset' in column ? column : { values: column, offset: 0 };
+  const raw = asRawValues(column);
   for (let i = times.length - 1; i >= 0 && times[i] >= from; i--) {
-    const v = values[i];
-    // (null or NaN is no value, see RawValues.)
-    if (times[i] <= to && v !== null && v !== undefined && v === v) {
-      return v + offset;
+    const v = times[i] <= to ? rawValueAt(raw, i) : null;
+    if (v !== null) {
+      return v;
     }
   }
   return null;
+}
+
+/** A plain column read as RawValues (offset 0), or RawValues as they are. */
+function asRawValues(column: SeriesColumn | RawValues): RawValues {
+  return 'offset' in column ? column : { values: column, offset: 0, older: 0, olderOffset: 0 };
 }

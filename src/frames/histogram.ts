@@ -1,6 +1,7 @@
 import { DataFrame, FieldType } from '@grafana/data';
 
 import { increaseOverRows, increaseRows } from '../buffers/increase';
+import { rawValueAt } from '../buffers/rawStore';
 import type { RawValues, WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import { upperBound } from '../shared/sorted';
 import { bucketSpans, formatBucketRange, orderBuckets } from './buckets';
@@ -49,9 +50,7 @@ export function buildHistogramFrame(buffer: WideSeriesBuffer, options: Histogram
       // A gap between two buckets the PMDA reported: nothing was counted there.
       counts.push(0);
     } else if (perPeriod) {
-      const { values, offset } = buffer.values(span.key) as RawValues;
-      const v = values[newest];
-      counts.push(v === null || v !== v ? 0 : v + offset);
+      counts.push(rawValueAt(buffer.values(span.key) as RawValues, newest) ?? 0);
     } else {
       counts.push(increaseOverRows(buffer.values(span.key) as RawValues, rows));
     }

@@ -1,5 +1,6 @@
 import { DataFrame, FieldType } from '@grafana/data';
 import { increaseOverRows, increaseRows } from '../buffers/increase';
+import { rawValueAt } from '../buffers/rawStore';
 import type { RawValues } from '../buffers/WideSeriesBuffer';
 
 /**
@@ -110,9 +111,9 @@ export function rangeMean(
   let n = 0;
   // Row 0 counts for a value (only a counter's first row tells nothing).
   for (let r = Math.max(0, rows.first - 1); r <= rows.last; r++) {
-    const v = raw.values[r];
-    if (times[r] >= from && v !== null && v === v) {
-      sum += v + raw.offset;
+    const v = rawValueAt(raw, r);
+    if (times[r] >= from && v !== null) {
+      sum += v;
       n++;
     }
   }
