@@ -83,7 +83,7 @@ function collectionsOf(events: TraceEvent[], markName: string, markAt: number): 
 }
 
 function describe(w: TickWindow, collections: Collection[]): string {
-  const { start, ms, migrating } = w.ticks;
+  const { start, ms, migrating, compacting } = w.ticks;
   const first = start[0];
   const last = start[start.length - 1] + ms[ms.length - 1];
   const inWindow = collections.filter((c) => c.end >= first && c.start <= last);
@@ -95,6 +95,7 @@ function describe(w: TickWindow, collections: Collection[]): string {
   const slow = ms.map((_, i) => i).filter((i) => ms[i] > 2 * s.median);
   const slowGc = slow.filter((i) => inTick.some((c) => c.start < start[i] + ms[i] && c.end > start[i])).length;
   const slowMigrating = slow.filter((i) => migrating[i]).length;
+  const slowCompacting = slow.filter((i) => compacting[i]).length;
   return (
     `${w.label}: median ${s.median.toFixed(3)} ms, p99 ${s.p99.toFixed(3)} ms = ${(s.p99 / s.median).toFixed(2)}× ` +
     `median (goal ≤ 2: ${s.p99 <= 2 * s.median ? 'MET' : 'MISSED'}); control (a fixed loop of ` +
@@ -104,7 +105,7 @@ function describe(w: TickWindow, collections: Collection[]): string {
     `scavenges, ${pause(between).toFixed(1)} ms, max ${Math.max(0, ...between.map((c) => c.end - c.start)).toFixed(2)} ms); ` +
     `all collections: ${(pause(inWindow) / ms.length).toFixed(3)} ms per tick on average; ` +
     `${slow.length} ticks (${((100 * slow.length) / ms.length).toFixed(1)} %) over 2× the median: ${slowGc} with a ` +
-    `collection, ${slowMigrating} dropping old rows`
+    `collection, ${slowMigrating} dropping old rows, ${slowCompacting} compacting stores`
   );
 }
 

@@ -14,7 +14,10 @@ export interface TickPageApi {
    * After a forced collection, `n` more ticks: each one's start (performance.now()) and duration
    * in ms, and whether its buffer was dropping old rows.
    */
-  ticks(n: number, paced: boolean): Promise<{ start: number[]; ms: number[]; migrating: boolean[] }>;
+  ticks(
+    n: number,
+    paced: boolean
+  ): Promise<{ start: number[]; ms: number[]; migrating: boolean[]; compacting: boolean[] }>;
   /** A user-timing mark, and the performance.now() it was made at: ties the page's clock to a trace's. */
   mark(name: string): number;
   /** The control: a fixed loop as long as `medianMs`, timed `n` times the same way. */
@@ -59,19 +62,22 @@ const api: TickPageApi = {
     const start: number[] = [];
     const ms: number[] = [];
     const migrating: boolean[] = [];
+    const compacting: boolean[] = [];
     for (let i = 0; i < n; i++) {
       if (paced) {
         await nextTask();
       }
       const text = next!();
       const before = tick!.migrating!();
+      const compactingBefore = tick!.compacting!();
       const t0 = performance.now();
       tick!(text);
       start.push(t0);
       ms.push(performance.now() - t0);
       migrating.push(before || tick!.migrating!());
+      compacting.push(!migrating[i] && (compactingBefore || tick!.compacting!()));
     }
-    return { start, ms, migrating };
+    return { start, ms, migrating, compacting };
   },
   async control(medianMs, n, paced) {
     const work = fixedWork(medianMs, timed);
