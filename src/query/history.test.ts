@@ -1,3 +1,4 @@
+import { rawValueAt } from '../buffers/rawStore';
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import type { HistorySample, ScriptHistory } from '../engine/History';
 import type { VariableInfo } from '../engine/ScriptLease';
@@ -98,6 +99,21 @@ describe('StitchedHistory', () => {
     expect(next.times.slice(0, sentTimes.length)).toEqual(sentTimes);
     expect(next.column('', 'rate')!.slice(0, sentRates.length)).toEqual(sentRates);
     expect(next.lastTimestamp).toBe(T0 + 12_294);
+  });
+
+  it('copies live counts exact across a move of their store’s base (counts 2^23 apart)', () => {
+    // A fast counter: its store moves its base between the two live rows, so the first one is a
+    // difference to the older base. The merged rows must hold the counts as they came.
+    const big = 2 ** 40;
+    const buffer = new WideSeriesBuffer({ retentionMs: 600_000, counter: true });
+    buffer.append(T0 + 20_294, new Map([['', big]]));
+    buffer.append(T0 + 21_294, new Map([['', big + 9_000_000]]));
+    const stitched = new StitchedHistory(recorded(seconds(0, 21)), range(T0));
+    const merged = stitched.buffers([TICKS], new Map([['@ticks', buffer]])).get('@ticks')!;
+    const raw = merged.values('')!;
+    expect(rawValueAt(raw, merged.length - 2)).toBe(big);
+    expect(rawValueAt(raw, merged.length - 1)).toBe(big + 9_000_000);
+    expect(merged.column('', 'rate')![merged.length - 1]).toBe(9_000_000);
   });
 
   it('a range wholly in the past: history only, no live row after its end', () => {

@@ -1,3 +1,4 @@
+import { rawValueAt } from '../buffers/rawStore';
 import { WideSeriesBuffer } from '../buffers/WideSeriesBuffer';
 import type { HistorySample, ScriptHistory } from '../engine/History';
 import { STACK_HISTORY, VariableInfo } from '../engine/ScriptLease';
@@ -182,8 +183,7 @@ function copyLiveRows(merged: WideSeriesBuffer, live: WideSeriesBuffer, to: numb
     const row = new Map<string, number | null>();
     keys.forEach((key, j) => {
       const c = columns[j];
-      const raw = c?.values[i];
-      row.set(key, raw === null || raw === undefined || Number.isNaN(raw) ? null : raw + c!.offset);
+      row.set(key, c ? rawValueAt(c, i) : null);
     });
     merged.append(times[i], row);
   }
